@@ -1,0 +1,8 @@
+"""Agency Desktop: look after OpenAI Agents SDK SQLite session stores."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("agency-desktop")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

@@ -1,0 +1,113 @@
+"""Write a file under a temporary name, verify it, then move it into place."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..sessions.listing import side_files
+
+
+def temporary_sibling(target: Path) -> Path:
+    """A hidden name in the target's folder, so the final rename stays on one filesystem."""
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+
+
+def remove_quietly(path: Path) -> None:
+    for candidate in (path, *side_files(path)):
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_directory(path: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a directory for fsync; NTFS journals renames.
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def quick_check(path: Path) -> None:
+    """Raise if SQLite's quick_check does not report the file as sound."""
+    conn = sqlite3.connect(path)
+    try:
+        result = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    finally:
+        conn.close()
+    if result != ["ok"]:
+        raise OSError(errno.EIO, f"verification failed: {'; '.join(result[:3])}", str(path))
+
+
+def publish(temporary: Path, target: Path, *, overwrite: bool) -> None:
+    """Move a finished, verified file to its final name; never clobbers unless asked."""
+    fsync_file(temporary)
+    if overwrite:
+        os.replace(temporary, target)
+    else:
+        try:
+            os.link(temporary, target)  # fails if the target appeared meanwhile
+        except FileExistsError:
+            raise FileExistsError(errno.EEXIST, "refusing to overwrite", str(target)) from None
+        except OSError:
+            if target.exists():
+                raise FileExistsError(errno.EEXIST, "refusing to overwrite", str(target)) from None
+            os.replace(temporary, target)  # filesystems without hard links
+        else:
+            temporary.unlink()
+    fsync_directory(target.parent)
+
+
+@contextlib.contextmanager
+def staged(target: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of target; it is removed if the block fails."""
+    temporary = temporary_sibling(target)
+    try:
+        yield temporary
+    except BaseException:
+        remove_quietly(temporary)
+        raise
+    remove_quietly(temporary)
+
+
+# SQLite result codes that point at the file being written rather than the one being read.
+_WRITE_SIDE_ERRORS = (
+    "SQLITE_FULL",
+    "SQLITE_CANTOPEN",
+    "SQLITE_READONLY",
+    "SQLITE_PERM",
+    "SQLITE_IOERR_WRITE",
+    "SQLITE_IOERR_FSYNC",
+    "SQLITE_IOERR_TRUNCATE",
+    "SQLITE_IOERR_DIR_FSYNC",
+)
+
+
+@contextlib.contextmanager
+def writing_to(target: Path) -> Iterator[None]:
+    """Report a failure to write `target` as an OSError that names it (ENOSPC, EACCES, ...)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if not name.startswith(_WRITE_SIDE_ERRORS):
+            raise
+        if name.startswith("SQLITE_FULL"):
+            raise OSError(errno.ENOSPC, "no space left on the device", str(target)) from exc
+        if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
+            raise PermissionError(errno.EACCES, "cannot write here", str(target)) from exc
+        raise OSError(errno.EIO, f"write failed: {exc}", str(target)) from exc

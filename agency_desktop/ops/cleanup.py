@@ -1,0 +1,248 @@
+"""Remove sessions whose last activity is older than a cut-off.
+
+`plan_cleanup` decides, `run_cleanup` carries out exactly that plan: the dry
+run and the real run therefore agree by construction. A file whose sessions
+all go is moved to the system trash (with its -wal/-shm); a session inside a
+file that keeps others is deleted in one transaction after a backup of the file.
+Anything that changed between plan and run is skipped, never removed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..paths import backup_dir as default_backup_dir
+from ..sessions.errors import StoreError
+from ..sessions.listing import (
+    read_store_sessions,
+    require_directory,
+    scan_directory,
+    session_info,
+    side_files,
+)
+from ..sessions.records import SessionInfo
+from ..sessions.schema import discover_layout
+from .backup import backup_store
+from .progress import CancelToken, ProgressCallback, Reporter
+from .store_writer import delete_session_rows, open_for_writing
+
+Trash = Callable[[list[str]], None]
+
+
+@dataclass(frozen=True)
+class FileRemoval:
+    path: Path
+    size_bytes: int
+    sessions: tuple[SessionInfo, ...]
+
+
+@dataclass(frozen=True)
+class CleanupPlan:
+    directory: Path
+    cutoff: datetime
+    files: tuple[FileRemoval, ...]
+    sessions: tuple[SessionInfo, ...]
+
+    @property
+    def session_count(self) -> int:
+        return len(self.sessions) + sum(len(f.sessions) for f in self.files)
+
+    @property
+    def message_count(self) -> int:
+        every = [*self.sessions, *(s for f in self.files for s in f.sessions)]
+        return sum(s.message_count for s in every)
+
+    @property
+    def file_bytes(self) -> int:
+        return sum(f.size_bytes for f in self.files)
+
+
+@dataclass
+class CleanupReport:
+    plan: CleanupPlan
+    dry_run: bool
+    trashed_files: list[Path] = field(default_factory=list)
+    deleted_files: list[Path] = field(default_factory=list)
+    deleted_sessions: list[SessionInfo] = field(default_factory=list)
+    backups: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.plan.directory),
+            "cutoff": self.plan.cutoff.isoformat(),
+            "dry_run": self.dry_run,
+            "files": [
+                {"path": str(f.path), "size_bytes": f.size_bytes,
+                 "sessions": [s.session_id for s in f.sessions]}
+                for f in self.plan.files
+            ],
+            "sessions": [{"path": str(s.db_path), "session_id": s.session_id,
+                          "message_count": s.message_count} for s in self.plan.sessions],
+            "trashed_files": [str(p) for p in self.trashed_files],
+            "deleted_files": [str(p) for p in self.deleted_files],
+            "deleted_sessions": [{"path": str(s.db_path), "session_id": s.session_id}
+                                 for s in self.deleted_sessions],
+            "backups": [str(p) for p in self.backups],
+            "skipped": [{"path": str(p), "session_id": sid, "reason": why} for p, sid, why in self.skipped],
+        }
+
+
+def plan_cleanup(
+    directory: str | os.PathLike[str],
+    older_than_days: float,
+    *,
+    recursive: bool = False,
+    now: datetime | None = None,
+) -> CleanupPlan:
+    if older_than_days < 0:
+        raise ValueError("older_than_days must be 0 or more")
+    root = require_directory(directory)
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
+    files: list[FileRemoval] = []
+    partial: list[SessionInfo] = []
+    for scan in scan_directory(root, recursive):
+        old = [s for s in scan.sessions if s.updated_at is not None and s.updated_at < cutoff]
+        if not old:
+            continue
+        if len(old) == len(scan.sessions):
+            files.append(FileRemoval(scan.path, _size_with_side_files(scan.path), tuple(old)))
+        else:
+            partial.extend(old)
+    return CleanupPlan(root, cutoff, tuple(files), tuple(partial))
+
+
+def _size_with_side_files(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, *side_files(path)) if p.exists())
+
+
+def _trash(paths: list[str]) -> None:
+    from send2trash import send2trash
+
+    send2trash(paths)
+
+
+def run_cleanup(
+    plan: CleanupPlan,
+    *,
+    backup_dir: str | os.PathLike[str] | None = None,
+    trash: Trash = _trash,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> CleanupReport:
+    report = CleanupReport(plan, dry_run=False)
+    backups = Path(backup_dir) if backup_dir is not None else default_backup_dir()
+    reporter = Reporter(progress, cancel)
+    by_file: dict[Path, list[SessionInfo]] = defaultdict(list)
+    for info in plan.sessions:
+        by_file[info.db_path].append(info)
+    steps = len(plan.files) + len(by_file)
+    for done, removal in enumerate(plan.files):
+        reporter(done, steps, str(removal.path))
+        _remove_file(removal, backups, trash, report)
+    for done, (path, infos) in enumerate(by_file.items(), len(plan.files)):
+        reporter(done, steps, str(path))
+        _remove_sessions(path, infos, plan.cutoff, backups, report)
+    reporter(steps, steps, "done")
+    return report
+
+
+def _unchanged(planned: Sequence[SessionInfo], current: Sequence[SessionInfo], cutoff: datetime) -> str | None:
+    """Why the file no longer matches the plan, or None when it still does."""
+    now = {(s.sessions_table, s.session_id): s for s in current}
+    for info in planned:
+        seen = now.get((info.sessions_table, info.session_id))
+        if seen is None:
+            return "the session is gone already"
+        if seen.updated_at is None or seen.updated_at >= cutoff or seen.message_count != info.message_count:
+            return "the session changed since the preview"
+    return None
+
+
+def _remove_file(removal: FileRemoval, backups: Path, trash: Trash, report: CleanupReport) -> None:
+    try:
+        current = read_store_sessions(removal.path)
+    except StoreError as exc:
+        report.skipped.append((removal.path, "", str(exc)))
+        return
+    reason = _unchanged(removal.sessions, current, report.plan.cutoff)
+    if reason is None and len(current) != len(removal.sessions):
+        reason = "a new session appeared in the file since the preview"
+    if reason:
+        report.skipped.append((removal.path, "", reason))
+        return
+    members = [str(p) for p in (removal.path, *side_files(removal.path)) if p.exists()]
+    try:
+        trash(members)
+    except OSError:
+        # No trash on this system or filesystem: keep a backup, then delete.
+        report.backups.append(_backup_into(backups, removal.path))
+        for member in members:
+            Path(member).unlink(missing_ok=True)
+        report.deleted_files.append(removal.path)
+        return
+    report.trashed_files.append(removal.path)
+
+
+def _remove_sessions(
+    path: Path, infos: list[SessionInfo], cutoff: datetime, backups: Path, report: CleanupReport
+) -> None:
+    try:
+        reason = _unchanged(infos, read_store_sessions(path), cutoff)
+    except StoreError as exc:
+        reason = str(exc)
+    if reason:
+        report.skipped.extend((path, info.session_id, reason) for info in infos)
+        return
+    report.backups.append(_backup_into(backups, path))
+    conn = open_for_writing(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Checked again under the write lock: an agent may have written since the backup.
+            pairs = {p.sessions_table: p for p in discover_layout(conn).pairs}
+            current = [session_info(conn, path, pairs[i.sessions_table], i.session_id, 0) for i in infos]
+            reason = _unchanged(infos, current, cutoff)
+            if reason is None:
+                for info in infos:
+                    delete_session_rows(conn, pairs[info.sessions_table], info.session_id)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
+    if reason:
+        report.skipped.extend((path, info.session_id, reason) for info in infos)
+    else:
+        report.deleted_sessions.extend(infos)
+
+
+def _backup_into(folder: Path, store: Path) -> Path:
+    """Back up a store into folder/<store name>/ under a timestamped name."""
+    destination = folder / store.stem
+    destination.mkdir(parents=True, exist_ok=True)
+    return backup_store(store, destination).path
+
+
+def cleanup_test_sessions(directory: str | os.PathLike[str]) -> list[Path]:
+    """Delete the session stores under a test folder (other files stay), then empty folders."""
+    root = Path(directory)
+    if not root.is_dir():
+        return []
+    removed = []
+    for scan in scan_directory(root, recursive=True):
+        if scan.problem is None:
+            for member in (scan.path, *side_files(scan.path)):
+                member.unlink(missing_ok=True)
+            removed.append(scan.path)
+    for folder, _, _ in sorted(os.walk(root), key=lambda entry: len(entry[0]), reverse=True):
+        if not any(Path(folder).iterdir()):
+            Path(folder).rmdir()
+    return removed

@@ -1,0 +1,106 @@
+"""Move sessions between stores: memory to file, and file to file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..sessions.errors import ProblemKind, SessionNotFoundError, StoreError
+from ..sessions.readonly import reading
+from ..sessions.schema import TablePair, discover_layout
+from .progress import CancelToken, ProgressCallback, Reporter
+from .session_data import SessionData, read_session_data
+from .store_writer import WriteResult, write_session
+
+if TYPE_CHECKING:
+    from agents import SQLiteSession
+
+
+@contextlib.contextmanager
+def _session_connection(session: SQLiteSession) -> Iterator[sqlite3.Connection]:
+    # The SDK exposes no way to read rows with their timestamps, so we borrow its
+    # connection under its own lock (the same pair of calls its methods use).
+    with session._lock:  # noqa: SLF001
+        yield session._get_connection()  # noqa: SLF001
+
+
+def _pair_holding(conn: sqlite3.Connection, path: Path, session_id: str) -> TablePair:
+    layout = discover_layout(conn)
+    if not layout.is_store:
+        raise StoreError(path, ProblemKind.NOT_A_STORE)
+    for pair in layout.pairs:
+        found = conn.execute(
+            f"SELECT EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)"
+            f" OR EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)", (session_id,)
+        ).fetchone()[0]
+        if found:
+            return pair
+    raise SessionNotFoundError(path, session_id)
+
+
+def read_sdk_session(session: SQLiteSession) -> SessionData:
+    """All rows of an SDK session (in memory or on disk), read through its own connection."""
+    with _session_connection(session) as conn:
+        layout = discover_layout(conn)
+        names = (session.sessions_table, session.messages_table)
+        pair = next(p for p in layout.pairs if (p.sessions_table, p.messages_table) == names)
+        return read_session_data(conn, pair, session.session_id)
+
+
+def read_file_session(db_path: Path, session_id: str) -> SessionData:
+    with reading(db_path) as conn:
+        return read_session_data(conn, _pair_holding(conn, db_path, session_id), session_id)
+
+
+def migrate_session_to_file(
+    memory_session: SQLiteSession,
+    file_path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> SQLiteSession:
+    """Copy every item, in order, into a file store under the same id; return a session on it.
+
+    A new file is built under a temporary name, verified and renamed; an existing
+    store receives the session in one transaction. Either way there is never a
+    partial result, and an existing session is only replaced with overwrite=True.
+    """
+    from agents import SQLiteSession
+    from agents.extensions.memory import AdvancedSQLiteSession
+
+    data = read_sdk_session(memory_session)
+    target = Path(file_path)
+    write_session(target, data, overwrite=overwrite, report=Reporter(progress, cancel))
+    if isinstance(memory_session, AdvancedSQLiteSession):
+        return AdvancedSQLiteSession(
+            session_id=data.session_id, db_path=target, create_tables=True,
+            sessions_table=data.sessions_table, messages_table=data.messages_table,
+        )
+    return SQLiteSession(
+        data.session_id, target, sessions_table=data.sessions_table, messages_table=data.messages_table
+    )
+
+
+def copy_session(
+    source_db: str | os.PathLike[str],
+    session_id: str,
+    target_db: str | os.PathLike[str],
+    *,
+    new_session_id: str | None = None,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> WriteResult:
+    """Copy one session (with its AdvancedSQLiteSession rows) from one store into another."""
+    source, target = Path(source_db), Path(target_db)
+    if target.exists() and source.resolve() == target.resolve() and not new_session_id:
+        raise ValueError(f"{target}: source and target are the same store; give a new session id")
+    data = read_file_session(source, session_id)
+    return write_session(
+        target, data, session_id=new_session_id, overwrite=overwrite, report=Reporter(progress, cancel)
+    )

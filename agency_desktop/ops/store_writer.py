@@ -1,0 +1,191 @@
+"""Write one session's rows into a store: a new file built aside, or an existing store in
+one transaction. Both are all-or-nothing."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from ..sessions.errors import ProblemKind, StoreError
+from ..sessions.readonly import check_sqlite_header, translate_errors
+from ..sessions.schema import TablePair, discover_layout, quote_identifier
+from .atomic import publish, quick_check, staged, writing_to
+from .progress import Reporter
+from .session_data import SessionData, session_digest, table_columns
+
+WRITE_TIMEOUT_S = 10.0
+_BATCH = 5000
+
+
+class SessionExistsError(FileExistsError):
+    def __init__(self, path: Path, session_id: str) -> None:
+        super().__init__(errno.EEXIST, f"session {session_id!r} already exists (pass overwrite to replace it)", str(path))
+        self.session_id = session_id
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    path: Path
+    session_id: str
+    message_count: int
+    created_file: bool
+    replaced_session: bool
+
+
+def open_for_writing(path: Path) -> sqlite3.Connection:
+    """A read-write connection to an existing store (never creates the file)."""
+    check_sqlite_header(path)
+    uri = "file:" + quote(str(path.resolve()), safe="/:\\") + "?mode=rw"
+    with translate_errors(path):
+        conn = sqlite3.connect(uri, uri=True, timeout=WRITE_TIMEOUT_S, isolation_level=None)
+    conn.execute("PRAGMA trusted_schema = 0")
+    return conn
+
+
+def create_store(path: Path, session_id: str, sessions_table: str, messages_table: str, advanced: bool) -> None:
+    """Create an empty store with the SDK's own schema (imported here: it is slow to import)."""
+    from agents import SQLiteSession
+    from agents.extensions.memory import AdvancedSQLiteSession
+
+    session: SQLiteSession
+    if advanced:
+        session = AdvancedSQLiteSession(
+            session_id=session_id, db_path=path, create_tables=True,
+            sessions_table=sessions_table, messages_table=messages_table,
+        )
+    else:
+        session = SQLiteSession(session_id, path, sessions_table=sessions_table, messages_table=messages_table)
+    session.close()
+
+
+def delete_session_rows(conn: sqlite3.Connection, pair: TablePair, session_id: str) -> int:
+    """Delete a session from every table that refers to it; the caller owns the transaction."""
+    for table in pair.dependent_tables:
+        conn.execute(f"DELETE FROM {quote_identifier(table)} WHERE session_id = ?", (session_id,))
+    removed = conn.execute(f"DELETE FROM {pair.q_messages} WHERE session_id = ?", (session_id,)).rowcount
+    conn.execute(f"DELETE FROM {pair.q_sessions} WHERE session_id = ?", (session_id,))
+    return removed
+
+
+def write_session(
+    target: Path, data: SessionData, *, session_id: str | None = None, overwrite: bool = False,
+    report: Reporter | None = None,
+) -> WriteResult:
+    """Write `data` as session `session_id` (default: its own id) into `target`."""
+    report = report or Reporter()
+    new_id = session_id or data.session_id
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        return _write_into_existing(target, data, new_id, overwrite, report)
+    with staged(target) as temporary:
+        with writing_to(target):
+            create_store(temporary, new_id, data.sessions_table, data.messages_table, data.advanced)
+            conn = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            pair = discover_layout(conn).pairs[0]
+            with writing_to(target):
+                _transaction(target, conn, pair, data, new_id, replace=False, report=report)
+        finally:
+            conn.close()
+        quick_check(temporary)
+        publish(temporary, target, overwrite=False)
+    return WriteResult(target, new_id, len(data.messages), True, False)
+
+
+def _target_pair(target: Path, conn: sqlite3.Connection, data: SessionData) -> TablePair:
+    layout = discover_layout(conn)
+    if not layout.is_store:
+        raise StoreError(target, ProblemKind.NOT_A_STORE, "refusing to write into it")
+    names = (data.sessions_table, data.messages_table)
+    pair = next((p for p in layout.pairs if (p.sessions_table, p.messages_table) == names), layout.pairs[0])
+    if pair.is_advanced != data.advanced:
+        kinds = ("an AdvancedSQLiteSession", "a plain SQLiteSession")
+        have, want = (kinds[0], kinds[1]) if pair.is_advanced else (kinds[1], kinds[0])
+        raise ValueError(f"{target}: is {have} store; the session comes from {want} store")
+    return pair
+
+
+def _write_into_existing(target: Path, data: SessionData, new_id: str, overwrite: bool, report: Reporter) -> WriteResult:
+    conn = open_for_writing(target)
+    try:
+        with translate_errors(target):
+            pair = _target_pair(target, conn, data)
+        with writing_to(target), translate_errors(target):
+            replaced = _transaction(target, conn, pair, data, new_id, replace=overwrite, report=report)
+    finally:
+        conn.close()
+    return WriteResult(target, new_id, len(data.messages), False, replaced)
+
+
+def _transaction(
+    target: Path, conn: sqlite3.Connection, pair: TablePair, data: SessionData, new_id: str, *,
+    replace: bool, report: Reporter,
+) -> bool:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        exists = conn.execute(
+            f"SELECT EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)"
+            f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)", (new_id,)
+        ).fetchone()[0]
+        if exists and not replace:
+            raise SessionExistsError(target, new_id)
+        if exists:
+            delete_session_rows(conn, pair, new_id)
+        _insert(conn, pair, data, new_id, report)
+        count, digest = session_digest(conn, pair, new_id)
+        if (count, digest) != (len(data.messages), data.digest()):
+            raise OSError(errno.EIO, "verification failed: the written items differ from the source")
+        report.check()
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return bool(exists)
+
+
+def _insert(conn: sqlite3.Connection, pair: TablePair, data: SessionData, new_id: str, report: Reporter) -> None:
+    conn.execute(
+        f"INSERT OR REPLACE INTO {pair.q_sessions} (session_id, created_at, updated_at)"
+        " VALUES (?, coalesce(?, CURRENT_TIMESTAMP), coalesce(?, CURRENT_TIMESTAMP))",
+        (new_id, data.created_at, data.updated_at),
+    )
+    base = conn.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0),"
+        f" coalesce((SELECT max(id) FROM {pair.q_messages}), 0))", (pair.messages_table,)
+    ).fetchone()[0]
+    new_ids = {m.row_id: base + i + 1 for i, m in enumerate(data.messages)}
+    total = len(data.messages)
+    for start in range(0, total, _BATCH):
+        batch = data.messages[start : start + _BATCH]
+        conn.executemany(
+            f"INSERT INTO {pair.q_messages} (id, session_id, message_data, created_at)"
+            " VALUES (?, ?, ?, coalesce(?, CURRENT_TIMESTAMP))",
+            [(new_ids[m.row_id], new_id, m.message_data, m.created_at) for m in batch],
+        )
+        report(start + len(batch), total, "items")
+    _insert_extras(conn, pair, data, new_id, new_ids)
+
+
+def _insert_extras(
+    conn: sqlite3.Connection, pair: TablePair, data: SessionData, new_id: str, new_ids: dict[int, int]
+) -> None:
+    for table, (columns, rows) in data.extras.items():
+        if table not in pair.dependent_tables:
+            continue
+        usable = [c for c in columns if c in set(table_columns(conn, table))]
+        positions = [columns.index(c) for c in usable]
+        names = ", ".join(quote_identifier(c) for c in usable)
+        marks = ", ".join("?" for _ in usable)
+        values = []
+        for row in rows:
+            record = [row[i] for i in positions]
+            for index, column in enumerate(usable):
+                if column == "session_id":
+                    record[index] = new_id
+                elif column == "message_id":
+                    record[index] = new_ids.get(record[index], record[index])
+            values.append(record)
+        conn.executemany(f"INSERT OR REPLACE INTO {quote_identifier(table)} ({names}) VALUES ({marks})", values)

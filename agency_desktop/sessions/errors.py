@@ -1,0 +1,76 @@
+"""Errors raised when a file cannot be read as a session store.
+
+One exception type with a `kind` keeps callers simple: the CLI, the GUI and
+`find_problem_files` all need the same three things (which file, what is wrong,
+the underlying detail) and rarely care to branch on the class.
+"""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+from pathlib import Path
+
+
+class ProblemKind(enum.StrEnum):
+    """Why a file could not be used as a session store."""
+
+    MISSING = "missing"
+    UNREADABLE = "unreadable"
+    EMPTY = "empty"
+    NOT_SQLITE = "not SQLite"
+    CORRUPT = "corrupt"
+    LOCKED = "locked"
+    NOT_A_STORE = "not a session store"
+
+    @property
+    def explanation(self) -> str:
+        return _EXPLANATIONS[self]
+
+
+_EXPLANATIONS = {
+    ProblemKind.MISSING: "the file does not exist",
+    ProblemKind.UNREADABLE: "the file cannot be opened for reading",
+    ProblemKind.EMPTY: "the file is empty",
+    ProblemKind.NOT_SQLITE: "the file is not an SQLite database (or it is encrypted)",
+    ProblemKind.CORRUPT: "the SQLite database is damaged",
+    ProblemKind.LOCKED: "another program holds a lock on the database",
+    ProblemKind.NOT_A_STORE: "the SQLite database holds no Agents SDK session tables",
+}
+
+
+class StoreError(Exception):
+    """A file that cannot be read as a session store, with the reason."""
+
+    def __init__(self, path: str | Path, kind: ProblemKind, detail: str = "") -> None:
+        self.path = Path(path)
+        self.kind = kind
+        self.detail = detail
+        text = f"{self.path}: {kind.explanation}"
+        if detail:
+            text += f" ({detail})"
+        super().__init__(text)
+
+
+class SessionNotFoundError(LookupError):
+    """A store that exists but does not hold the requested session."""
+
+    def __init__(self, path: str | Path, session_id: str) -> None:
+        self.path = Path(path)
+        self.session_id = session_id
+        super().__init__(f"{self.path}: no session {session_id!r} in this store")
+
+
+def classify_sqlite_error(error: sqlite3.Error) -> ProblemKind:
+    """Map an sqlite3 exception to the user-facing reason."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    text = str(error).lower()
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
+        return ProblemKind.LOCKED
+    if name.startswith("SQLITE_NOTADB") or "not a database" in text:
+        return ProblemKind.NOT_SQLITE
+    if name.startswith("SQLITE_CANTOPEN") or name.startswith("SQLITE_PERM"):
+        return ProblemKind.UNREADABLE
+    if name.startswith("SQLITE_IOERR") and "short read" not in text:
+        return ProblemKind.UNREADABLE
+    return ProblemKind.CORRUPT

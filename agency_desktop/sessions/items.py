@@ -1,0 +1,120 @@
+"""What an SDK item is (user, assistant, tool call, ...) and a one-line preview of it."""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Any
+
+PREVIEW_CHARS = 200
+
+
+class ItemKind(enum.StrEnum):
+    USER = "user"
+    ASSISTANT = "assistant"
+    FUNCTION_CALL = "function_call"
+    FUNCTION_CALL_OUTPUT = "function_call_output"
+    REASONING = "reasoning"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    ItemKind.USER: "user",
+    ItemKind.ASSISTANT: "assistant",
+    ItemKind.FUNCTION_CALL: "tool call",
+    ItemKind.FUNCTION_CALL_OUTPUT: "tool result",
+    ItemKind.REASONING: "reasoning",
+    ItemKind.OTHER: "other",
+}
+
+# Call types whose tool name is in the item's "name" field; hosted tools
+# (web_search_call, computer_call, ...) are named after their type instead.
+_NAMED_CALL_TYPES = frozenset({"function_call", "custom_tool_call", "mcp_call"})
+
+
+def classify_fields(item_type: Any, role: Any, name: Any) -> tuple[ItemKind, str | None]:
+    """Classify from the three fields that decide it (also used on SQL json_extract results)."""
+    if item_type in (None, "message"):
+        if role == "user":
+            return ItemKind.USER, None
+        if role == "assistant":
+            return ItemKind.ASSISTANT, None
+        return ItemKind.OTHER, None
+    if not isinstance(item_type, str):
+        return ItemKind.OTHER, None
+    if item_type == "reasoning":
+        return ItemKind.REASONING, None
+    if item_type.endswith("_output"):
+        return ItemKind.FUNCTION_CALL_OUTPUT, None
+    if item_type.endswith("_call"):
+        if item_type in _NAMED_CALL_TYPES and isinstance(name, str):
+            return ItemKind.FUNCTION_CALL, name
+        return ItemKind.FUNCTION_CALL, item_type.removesuffix("_call")
+    return ItemKind.OTHER, None
+
+
+def classify_item(item: Any) -> tuple[ItemKind, str | None]:
+    if not isinstance(item, dict):
+        return ItemKind.OTHER, None
+    return classify_fields(item.get("type"), item.get("role"), item.get("name"))
+
+
+def content_text(content: Any) -> str:
+    """The readable text of a message's content (a string or a list of parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [_part_text(part) for part in content]
+        return "\n".join(part for part in parts if part)
+    return ""
+
+
+def _part_text(part: Any) -> str:
+    if isinstance(part, str):
+        return part
+    if not isinstance(part, dict):
+        return ""
+    for key in ("text", "refusal", "transcript"):
+        value = part.get(key)
+        if isinstance(value, str):
+            return value
+    kind = part.get("type")
+    return f"[{kind}]" if isinstance(kind, str) else ""
+
+
+def item_text(item: Any) -> str:
+    """The main text of an item, for previews, transcripts and search."""
+    if not isinstance(item, dict):
+        return json.dumps(item, ensure_ascii=False)
+    kind, tool = classify_item(item)
+    if kind in (ItemKind.USER, ItemKind.ASSISTANT) or (kind is ItemKind.OTHER and "role" in item):
+        return content_text(item.get("content"))
+    if kind is ItemKind.FUNCTION_CALL:
+        args = item.get("arguments", item.get("input", item.get("action", "")))
+        args_text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+        return f"{tool}({args_text})"
+    if kind is ItemKind.FUNCTION_CALL_OUTPUT:
+        output = item.get("output", "")
+        return output if isinstance(output, str) else content_text(output) or json.dumps(output)
+    if kind is ItemKind.REASONING:
+        return content_text(item.get("summary")) or content_text(item.get("content"))
+    return str(item.get("type", ""))
+
+
+def one_line(text: str, limit: int = PREVIEW_CHARS) -> str:
+    flat = " ".join(text[: limit * 4].split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def parse_item(raw: str | bytes | None) -> tuple[Any, bool]:
+    """Decode stored JSON; returns (item, ok). Undecodable rows are kept, marked not ok."""
+    if raw is None:
+        return None, False
+    try:
+        return json.loads(raw), True
+    except (ValueError, RecursionError):
+        return None, False

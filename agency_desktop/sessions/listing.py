@@ -1,0 +1,154 @@
+"""List the sessions in a folder of stores, and the files that could not be read."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ProblemKind, StoreError
+from .readonly import has_sqlite_header, reading
+from .records import SessionInfo, StoreProblem, latest, parse_timestamp
+from .schema import TablePair, discover_layout
+
+STORE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3", ".db3"})
+SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+@dataclass(frozen=True)
+class StoreScan:
+    """The result of reading one file: its sessions, or why it could not be read."""
+
+    path: Path
+    sessions: tuple[SessionInfo, ...] = ()
+    problem: StoreProblem | None = None
+
+
+def side_files(path: Path) -> list[Path]:
+    """The SQLite files that belong to a store and must travel with it."""
+    return [path.with_name(path.name + suffix) for suffix in SIDE_FILE_SUFFIXES]
+
+
+def is_side_or_temp_file(name: str) -> bool:
+    return name.endswith(SIDE_FILE_SUFFIXES) or (name.startswith(".") and name.endswith(".tmp"))
+
+
+def require_directory(directory: str | os.PathLike[str]) -> Path:
+    path = Path(directory)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise NotADirectoryError(f"{path}: not a folder")
+    return path
+
+
+def iter_candidate_files(directory: str | os.PathLike[str], recursive: bool = False) -> Iterator[Path]:
+    """Files that are, or claim by their name to be, SQLite stores; sorted, no side files."""
+    root = require_directory(directory)
+    walker = os.walk(root, followlinks=False) if recursive else [next(os.walk(root), (str(root), [], []))]
+    for folder, subdirs, files in walker:
+        subdirs.sort()
+        for name in sorted(files):
+            if is_side_or_temp_file(name):
+                continue
+            path = Path(folder, name)
+            if path.suffix.lower() in STORE_SUFFIXES or has_sqlite_header(path):
+                yield path
+
+
+def _file_size(path: Path) -> int:
+    """Size of the store including a WAL that has not been checkpointed yet."""
+    total = 0
+    for candidate in (path, path.with_name(path.name + "-wal")):
+        try:
+            total += candidate.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def _session_ids(conn: sqlite3.Connection, pair: TablePair) -> list[str]:
+    ids = {row[0] for row in conn.execute(f"SELECT session_id FROM {pair.q_sessions}")}
+    # Hop through the (session_id, id) index one distinct id at a time: cheap even
+    # when a session holds a million rows, and it finds sessions whose row is missing.
+    current = conn.execute(f"SELECT min(session_id) FROM {pair.q_messages}").fetchone()[0]
+    while current is not None:
+        ids.add(current)
+        current = conn.execute(
+            f"SELECT min(session_id) FROM {pair.q_messages} WHERE session_id > ?", (current,)
+        ).fetchone()[0]
+    return sorted(i for i in ids if i is not None)
+
+
+def session_info(
+    conn: sqlite3.Connection, path: Path, pair: TablePair, session_id: str, size: int
+) -> SessionInfo:
+    meta = conn.execute(
+        f"SELECT created_at, updated_at FROM {pair.q_sessions} WHERE session_id = ?", (session_id,)
+    ).fetchone() or (None, None)
+    count = conn.execute(
+        f"SELECT count(*) FROM {pair.q_messages} WHERE session_id = ?", (session_id,)
+    ).fetchone()[0]
+    first, last = conn.execute(
+        f"SELECT (SELECT created_at FROM {pair.q_messages} WHERE session_id = ?1 ORDER BY id LIMIT 1),"
+        f" (SELECT created_at || '|' || id FROM {pair.q_messages} WHERE session_id = ?1"
+        " ORDER BY id DESC LIMIT 1)",
+        (session_id,),
+    ).fetchone()
+    last_at, _, last_id = (last or "").rpartition("|")
+    created = parse_timestamp(meta[0]) or parse_timestamp(first)
+    return SessionInfo(
+        session_id=str(session_id),
+        db_path=path,
+        message_count=count,
+        created_at=created,
+        updated_at=latest(parse_timestamp(meta[1]), parse_timestamp(last_at), created),
+        size_bytes=size,
+        kind=pair.kind,
+        sessions_table=pair.sessions_table,
+        messages_table=pair.messages_table,
+        last_message_id=int(last_id) if last_id.isdigit() else None,
+    )
+
+
+def read_store_sessions(path: str | os.PathLike[str]) -> list[SessionInfo]:
+    """Every session in one store; raises StoreError when the file is not a readable store."""
+    path = Path(path)
+    with reading(path) as conn:
+        layout = discover_layout(conn)
+        if not layout.is_store:
+            raise StoreError(path, ProblemKind.NOT_A_STORE)
+        size = _file_size(path)
+        return [
+            session_info(conn, path, pair, session_id, size)
+            for pair in layout.pairs
+            for session_id in _session_ids(conn, pair)
+        ]
+
+
+def scan_store(path: Path) -> StoreScan:
+    try:
+        return StoreScan(path, tuple(read_store_sessions(path)))
+    except StoreError as exc:
+        return StoreScan(path, problem=StoreProblem.from_error(exc))
+
+
+def scan_directory(directory: str | os.PathLike[str], recursive: bool = False) -> Iterator[StoreScan]:
+    """Read each candidate file in turn; results stream out as they are found."""
+    for path in iter_candidate_files(directory, recursive):
+        yield scan_store(path)
+
+
+def list_sessions(directory: str | os.PathLike[str], recursive: bool = False) -> list[SessionInfo]:
+    return sessions_of(scan_directory(directory, recursive))
+
+
+def sessions_of(scans: Iterable[StoreScan]) -> list[SessionInfo]:
+    return [info for scan in scans for info in scan.sessions]
+
+
+def find_problem_files(directory: str | os.PathLike[str], recursive: bool = False) -> list[StoreProblem]:
+    """Files that are SQLite, or named like a store, but cannot be read as a session store."""
+    return [scan.problem for scan in scan_directory(directory, recursive) if scan.problem]

@@ -1,0 +1,79 @@
+"""Validation of `create_file_session` options; kept free of the SDK import."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import DEFAULT_MESSAGES_TABLE, DEFAULT_SESSIONS_TABLE
+
+ISOLATION_LEVELS = (None, "DEFERRED", "IMMEDIATE", "EXCLUSIVE")
+
+
+@dataclass(frozen=True)
+class FileSessionOptions:
+    """`timeout` is SQLite's busy timeout in seconds for every connection the session opens.
+
+    `check_same_thread` is accepted for compatibility but cannot tighten what the SDK
+    does: it already gives every thread its own connection for a file store, and it
+    must close them all from one thread, which sqlite3's check would forbid.
+    """
+
+    timeout: float = 5.0
+    check_same_thread: bool = False
+    isolation_level: str | None = "DEFERRED"
+    sessions_table: str = DEFAULT_SESSIONS_TABLE
+    messages_table: str = DEFAULT_MESSAGES_TABLE
+
+    @classmethod
+    def parse(cls, options: Mapping[str, Any] | None) -> FileSessionOptions:
+        if options is None:
+            return cls()
+        if not isinstance(options, Mapping):
+            raise ValueError(f"options must be a mapping, not {type(options).__name__}")
+        unknown = sorted(set(options) - set(cls.__dataclass_fields__))
+        if unknown:
+            known = ", ".join(cls.__dataclass_fields__)
+            raise ValueError(f"unknown option {unknown[0]!r} (known options: {known})")
+        values = {key: _VALIDATORS[key](key, value) for key, value in options.items()}
+        return cls(**values)
+
+
+def _timeout(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"option {key!r} must be a number of seconds, not {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"option {key!r} must be a finite number of seconds >= 0, not {value!r}")
+    return float(value)
+
+
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"option {key!r} must be True or False, not {value!r}")
+    return value
+
+
+def _isolation(key: str, value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or value.upper() not in ISOLATION_LEVELS):
+        raise ValueError(f"option {key!r} must be one of None, 'DEFERRED', 'IMMEDIATE', 'EXCLUSIVE', not {value!r}")
+    return value.upper() if isinstance(value, str) else None
+
+
+def _table(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise ValueError(f"option {key!r} must be a non-empty table name, not {value!r}")
+    if not value.replace("_", "").isalnum() or value[0].isdigit():
+        # The SDK puts table names into its SQL unquoted, so only plain identifiers are safe.
+        raise ValueError(f"option {key!r} must be a plain identifier (letters, digits, _), not {value!r}")
+    return value
+
+
+_VALIDATORS = {
+    "timeout": _timeout,
+    "check_same_thread": _flag,
+    "isolation_level": _isolation,
+    "sessions_table": _table,
+    "messages_table": _table,
+}

@@ -1,0 +1,111 @@
+"""Open a store for viewing without changing it or leaving files beside it.
+
+A plain `mode=ro` open of a WAL store creates `-wal`/`-shm` files it can never
+remove. A read-write open with `PRAGMA query_only` behaves like any reader: the
+last connection to close removes the files it created, and the main file is
+left byte-identical. Only where the folder itself cannot be written do we fall
+back to `mode=ro`, and for a WAL store without its side files, to
+`immutable=1` (no writer can be active then: it could not create the WAL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+from .errors import ProblemKind, StoreError, classify_sqlite_error
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+DEFAULT_BUSY_TIMEOUT_S = 2.0
+
+_OPEN_MODES = ("mode=rw", "mode=ro", "mode=ro&immutable=1")
+
+
+def check_sqlite_header(path: Path) -> None:
+    """Fail fast, with a precise reason, before SQLite sees the file."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        raise StoreError(path, ProblemKind.MISSING) from None
+    except IsADirectoryError:
+        raise StoreError(path, ProblemKind.UNREADABLE, "it is a directory") from None
+    except OSError as exc:
+        raise StoreError(path, ProblemKind.UNREADABLE, exc.strerror or str(exc)) from None
+    if not header:
+        raise StoreError(path, ProblemKind.EMPTY)
+    if header != SQLITE_MAGIC:
+        raise StoreError(path, ProblemKind.NOT_SQLITE)
+
+
+def has_sqlite_header(path: Path) -> bool:
+    try:
+        check_sqlite_header(path)
+    except StoreError:
+        return False
+    return True
+
+
+def _uri(path: Path, mode: str) -> str:
+    return "file:" + quote(str(path.resolve()), safe="/:\\") + "?" + mode
+
+
+def _connect(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        _uri(path, mode), uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+    )
+    # Invalid UTF-8 in a row must show up as replacement characters, not abort the read.
+    conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
+    try:
+        conn.execute("PRAGMA query_only = 1")
+        # Views and triggers in a hostile file must not run functions on our behalf.
+        conn.execute("PRAGMA trusted_schema = 0")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_readonly(path: str | Path, *, timeout: float = DEFAULT_BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """Return a query-only connection, or raise StoreError naming the file."""
+    path = Path(path)
+    check_sqlite_header(path)
+    last_error: sqlite3.Error | None = None
+    for mode in _OPEN_MODES:
+        try:
+            return _connect(path, mode, timeout)
+        except sqlite3.Error as exc:
+            last_error = exc
+            if classify_sqlite_error(exc) is not ProblemKind.UNREADABLE:
+                break
+    assert last_error is not None
+    raise StoreError(path, classify_sqlite_error(last_error), str(last_error)) from last_error
+
+
+@contextlib.contextmanager
+def translate_errors(path: str | Path) -> Iterator[None]:
+    """Turn sqlite3 and OS errors raised while reading into StoreError."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(path, classify_sqlite_error(exc), str(exc)) from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise StoreError(path, ProblemKind.MISSING) from exc
+        raise StoreError(path, ProblemKind.UNREADABLE, exc.strerror or str(exc)) from exc
+
+
+@contextlib.contextmanager
+def reading(path: str | Path, *, timeout: float = DEFAULT_BUSY_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
+    """A query-only connection that is closed (and its side files removed) on exit."""
+    conn = open_readonly(path, timeout=timeout)
+    try:
+        with translate_errors(path):
+            yield conn
+    finally:
+        conn.close()

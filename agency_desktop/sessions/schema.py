@@ -1,0 +1,148 @@
+"""Find the session tables in a store, whatever the user named them.
+
+The SDK lets both tables be renamed, so tables are recognised by their
+columns and paired through the messages table's foreign key. Every name read
+from a file is passed through `quote_identifier` before it reaches SQL.
+"""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+from dataclasses import dataclass, field
+
+DEFAULT_SESSIONS_TABLE = "agent_sessions"
+DEFAULT_MESSAGES_TABLE = "agent_messages"
+
+SESSIONS_COLUMNS = frozenset({"session_id", "created_at", "updated_at"})
+MESSAGES_COLUMNS = frozenset({"id", "session_id", "message_data", "created_at"})
+# AdvancedSQLiteSession's tables; only the first two carry foreign keys to the pair.
+STRUCTURE_TABLE = "message_structure"
+USAGE_TABLE = "turn_usage"
+ADVANCED_SIDE_TABLES = ("branch_reservations", "session_clear_generations")
+
+
+class StoreKind(enum.StrEnum):
+    """How a store is laid out: the SDK's defaults, AdvancedSQLiteSession, or renamed tables."""
+
+    PLAIN = "plain"
+    ADVANCED = "advanced"
+    CUSTOM = "custom"
+
+
+def quote_identifier(name: str) -> str:
+    """Quote an identifier that came from a file, so it can never be read as SQL."""
+    if "\x00" in name:
+        raise ValueError(f"identifier contains a NUL character: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class TablePair:
+    """One sessions table with its messages table, and the tables that hang off them."""
+
+    sessions_table: str
+    messages_table: str
+    dependent_tables: tuple[str, ...] = ()
+
+    @property
+    def is_advanced(self) -> bool:
+        return STRUCTURE_TABLE in self.dependent_tables
+
+    @property
+    def has_usage(self) -> bool:
+        return USAGE_TABLE in self.dependent_tables
+
+    @property
+    def is_default_names(self) -> bool:
+        return (self.sessions_table, self.messages_table) == (
+            DEFAULT_SESSIONS_TABLE,
+            DEFAULT_MESSAGES_TABLE,
+        )
+
+    @property
+    def kind(self) -> StoreKind:
+        if self.is_advanced:
+            return StoreKind.ADVANCED
+        return StoreKind.PLAIN if self.is_default_names else StoreKind.CUSTOM
+
+    @property
+    def q_sessions(self) -> str:
+        return quote_identifier(self.sessions_table)
+
+    @property
+    def q_messages(self) -> str:
+        return quote_identifier(self.messages_table)
+
+
+@dataclass(frozen=True)
+class StoreLayout:
+    pairs: tuple[TablePair, ...] = field(default_factory=tuple)
+
+    @property
+    def is_store(self) -> bool:
+        return bool(self.pairs)
+
+    @property
+    def kind(self) -> StoreKind | None:
+        return self.pairs[0].kind if self.pairs else None
+
+
+def _table_names(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    )
+    return [row[0] for row in rows]
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> frozenset[str]:
+    rows = conn.execute("SELECT lower(name) FROM pragma_table_info(?)", (table,))
+    return frozenset(row[0] for row in rows)
+
+
+def _foreign_targets(conn: sqlite3.Connection, table: str) -> set[str]:
+    rows = conn.execute('SELECT lower("table") FROM pragma_foreign_key_list(?)', (table,))
+    return {row[0] for row in rows}
+
+
+def discover_layout(conn: sqlite3.Connection) -> StoreLayout:
+    """Return every sessions/messages pair in the database, default names first."""
+    tables = _table_names(conn)
+    columns = {name: _columns(conn, name) for name in tables}
+    targets = {name: _foreign_targets(conn, name) for name in tables}
+    session_tables = [t for t in tables if SESSIONS_COLUMNS <= columns[t]]
+    pairs: list[TablePair] = []
+    for messages in (t for t in tables if MESSAGES_COLUMNS <= columns[t]):
+        sessions = _sessions_table_for(messages, session_tables, targets)
+        if sessions is None:
+            continue
+        dependents = _dependents(tables, columns, targets, {sessions.lower(), messages.lower()})
+        pairs.append(TablePair(sessions, messages, dependents))
+    pairs.sort(key=lambda pair: (not pair.is_default_names, pair.messages_table))
+    return StoreLayout(tuple(pairs))
+
+
+def _sessions_table_for(
+    messages: str, session_tables: list[str], targets: dict[str, set[str]]
+) -> str | None:
+    by_key = [t for t in session_tables if t.lower() in targets[messages]]
+    if by_key:
+        return by_key[0]
+    # A store written without the foreign key: accept it only when unambiguous.
+    return session_tables[0] if len(session_tables) == 1 else None
+
+
+def _dependents(
+    tables: list[str],
+    columns: dict[str, frozenset[str]],
+    targets: dict[str, set[str]],
+    pair_names: set[str],
+) -> tuple[str, ...]:
+    found = [
+        t
+        for t in tables
+        if t.lower() not in pair_names and "session_id" in columns[t] and targets[t] & pair_names
+    ]
+    if any(t.lower() == STRUCTURE_TABLE for t in found):
+        found += [t for t in tables if t.lower() in ADVANCED_SIDE_TABLES and "session_id" in columns[t]]
+    return tuple(found)

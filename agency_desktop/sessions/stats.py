@@ -1,0 +1,189 @@
+"""Counts, tool use, activity and token usage for a session or a whole store."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import ProblemKind, SessionNotFoundError, StoreError
+from .items import ItemKind, classify_fields
+from .readonly import reading
+from .records import latest, parse_timestamp
+from .schema import TablePair, discover_layout, quote_identifier
+
+# One JSON parse per row: json_extract with several paths returns them as an array.
+_FAST_GROUPS = (
+    "SELECT json_extract(message_data, '$.type', '$.role', '$.name'), 1, count(*),"
+    " sum(length(message_data)), min(created_at), max(created_at) FROM {table}{where} GROUP BY 1"
+)
+# Fallback when some row is not JSON (json_extract raises): classify only valid rows.
+_SAFE_GROUPS = (
+    "SELECT CASE WHEN json_valid(message_data)"
+    " THEN json_extract(message_data, '$.type', '$.role', '$.name') END,"
+    " json_valid(message_data), count(*), sum(length(message_data)), min(created_at),"
+    " max(created_at) FROM {table}{where} GROUP BY 1, 2"
+)
+
+
+@dataclass
+class TokenUsage:
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    turns: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "total_tokens": self.total_tokens,
+            "turns": self.turns,
+        }
+
+
+@dataclass
+class SessionStats:
+    db_path: Path
+    session_id: str | None
+    message_count: int = 0
+    session_count: int = 0
+    size_bytes: int = 0
+    data_bytes: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    by_kind: Counter[ItemKind] = field(default_factory=Counter)
+    tool_calls: Counter[str] = field(default_factory=Counter)
+    invalid_json_rows: int = 0
+    token_usage: TokenUsage | None = None
+    branches: dict[str, int] | None = None
+
+    @property
+    def user_turns(self) -> int:
+        return self.by_kind[ItemKind.USER]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "db_path": str(self.db_path),
+            "session_id": self.session_id,
+            "message_count": self.message_count,
+            "session_count": self.session_count,
+            "size_bytes": self.size_bytes,
+            "data_bytes": self.data_bytes,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "by_kind": {str(kind): self.by_kind[kind] for kind in ItemKind},
+            "tool_calls": dict(self.tool_calls.most_common()),
+            "user_turns": self.user_turns,
+            "invalid_json_rows": self.invalid_json_rows,
+            "token_usage": self.token_usage.as_dict() if self.token_usage else None,
+            "branches": self.branches,
+        }
+
+
+def get_session_stats(db_path: str | os.PathLike[str], session_id: str | None = None) -> SessionStats:
+    """Stats for one session, or for every session in the store when session_id is None."""
+    path = Path(db_path)
+    with reading(path) as conn:
+        layout = discover_layout(conn)
+        if not layout.is_store:
+            raise StoreError(path, ProblemKind.NOT_A_STORE)
+        stats = SessionStats(db_path=path, session_id=session_id)
+        stats.size_bytes = sum(_size(p) for p in (path, path.with_name(path.name + "-wal")))
+        for pair in layout.pairs:
+            _add_pair(conn, pair, session_id, stats)
+        if session_id is not None and stats.session_count == 0:
+            raise SessionNotFoundError(path, session_id)
+        return stats
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _where(session_id: str | None) -> tuple[str, tuple[str, ...]]:
+    return (" WHERE session_id = ?", (session_id,)) if session_id is not None else ("", ())
+
+
+def _add_pair(conn: sqlite3.Connection, pair: TablePair, session_id: str | None, stats: SessionStats) -> None:
+    where, params = _where(session_id)
+    sessions = conn.execute(
+        f"SELECT count(*), min(created_at), max(updated_at) FROM {pair.q_sessions}{where}", params
+    ).fetchone()
+    rows = _group_rows(conn, pair, where, params)
+    if not rows and not sessions[0]:
+        return
+    stats.session_count += sessions[0] or (1 if rows else 0)
+    first_times = [parse_timestamp(sessions[1])]
+    last_times = [stats.updated_at, parse_timestamp(sessions[2])]
+    for fields, valid, count, data_bytes, first, last in rows:
+        stats.message_count += count
+        stats.data_bytes += data_bytes or 0
+        first_times.append(parse_timestamp(first))
+        last_times.append(parse_timestamp(last))
+        if not valid:
+            stats.invalid_json_rows += count
+            continue
+        kind, tool = _classify_extracted(fields)
+        stats.by_kind[kind] += count
+        if tool:
+            stats.tool_calls[tool] += count
+    created = [t for t in [stats.created_at, *first_times] if t is not None]
+    stats.created_at = min(created) if created else None
+    stats.updated_at = latest(*last_times)
+    if pair.has_usage:
+        stats.token_usage = _token_usage(conn, session_id, stats.token_usage)
+    if pair.is_advanced:
+        stats.branches = _branches(conn, session_id)
+
+
+def _group_rows(conn: sqlite3.Connection, pair: TablePair, where: str, params: tuple[str, ...]) -> list[Any]:
+    try:
+        return conn.execute(_FAST_GROUPS.format(table=pair.q_messages, where=where), params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "malformed JSON" not in str(exc):
+            raise
+        return conn.execute(_SAFE_GROUPS.format(table=pair.q_messages, where=where), params).fetchall()
+
+
+def _classify_extracted(fields: str | None) -> tuple[ItemKind, str | None]:
+    try:
+        item_type, role, name = json.loads(fields) if fields else (None, None, None)
+    except (ValueError, TypeError):
+        return ItemKind.OTHER, None
+    return classify_fields(item_type, role, name)
+
+
+_USAGE_COLUMNS = ("branch_id", "user_turn_number", "requests", "input_tokens", "output_tokens", "total_tokens", "created_at")
+
+
+def _token_usage(conn: sqlite3.Connection, session_id: str | None, usage: TokenUsage | None) -> TokenUsage:
+    where, params = _where(session_id)
+    usage = usage or TokenUsage()
+    columns = ", ".join(_USAGE_COLUMNS)
+    table = quote_identifier("turn_usage")
+    for row in conn.execute(f"SELECT session_id, {columns} FROM {table}{where} ORDER BY id", params):
+        turn = dict(zip(("session_id", *_USAGE_COLUMNS), row, strict=True))
+        usage.requests += turn["requests"] or 0
+        usage.input_tokens += turn["input_tokens"] or 0
+        usage.output_tokens += turn["output_tokens"] or 0
+        usage.total_tokens += turn["total_tokens"] or 0
+        usage.turns.append(turn)
+    return usage
+
+
+def _branches(conn: sqlite3.Connection, session_id: str | None) -> dict[str, int]:
+    where, params = _where(session_id)
+    table = quote_identifier("message_structure")
+    rows = conn.execute(f"SELECT branch_id, count(*) FROM {table}{where} GROUP BY branch_id", params)
+    return {str(branch): count for branch, count in rows}

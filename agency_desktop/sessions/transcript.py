@@ -1,0 +1,61 @@
+"""Render a session as a readable Markdown transcript (CLI `show`, Markdown export)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from .items import ItemKind, classify_item, content_text, item_text, parse_item
+
+
+def _fence(text: str, language: str = "") -> str:
+    ticks = "```"
+    while ticks in text:
+        ticks += "`"
+    return f"{ticks}{language}\n{text}\n{ticks}"
+
+
+def _pretty_arguments(arguments: Any) -> str:
+    if isinstance(arguments, str):
+        try:
+            return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
+        except ValueError:
+            return arguments
+    return json.dumps(arguments, indent=2, ensure_ascii=False)
+
+
+def _when(created: datetime | None) -> str:
+    return f" · {created:%Y-%m-%d %H:%M:%S}" if created else ""
+
+
+def render_item(row_id: int, created: datetime | None, raw: str) -> str:
+    item, ok = parse_item(raw)
+    if not ok:
+        return f"**Unreadable item #{row_id}**{_when(created)} (not valid JSON)\n\n{_fence(raw[:2000])}"
+    kind, tool = classify_item(item)
+    head = f"{kind.label.capitalize()}"
+    if kind in (ItemKind.USER, ItemKind.ASSISTANT):
+        return f"**{head}**{_when(created)}\n\n{content_text(item.get('content'))}"
+    if kind is ItemKind.FUNCTION_CALL:
+        call = f" `{item.get('call_id')}`" if item.get("call_id") else ""
+        args = item.get("arguments", item.get("input", item.get("action")))
+        return f"**Tool call: {tool}**{call}{_when(created)}\n\n{_fence(_pretty_arguments(args), 'json')}"
+    if kind is ItemKind.FUNCTION_CALL_OUTPUT:
+        call = f" `{item.get('call_id')}`" if item.get("call_id") else ""
+        return f"**Tool result**{call}{_when(created)}\n\n{_fence(item_text(item))}"
+    if kind is ItemKind.REASONING:
+        text = item_text(item) or "(no summary)"
+        return f"<details><summary>Reasoning{_when(created)}</summary>\n\n{text}\n\n</details>"
+    label = item.get("type") or item.get("role") or "item"
+    return f"**{label}**{_when(created)}\n\n{_fence(json.dumps(item, indent=2, ensure_ascii=False), 'json')}"
+
+
+def render_transcript(
+    session_id: str, source: str, items: Iterable[tuple[int, datetime | None, str]]
+) -> Iterator[str]:
+    """Yield the transcript in chunks, so a huge session never sits in memory whole."""
+    yield f"# Session `{session_id}`\n\n_{source}_\n"
+    for row_id, created, raw in items:
+        yield "\n" + render_item(row_id, created, raw) + "\n"
