@@ -1,0 +1,124 @@
+"""Session stores written by the real Agents SDK, and deliberately broken files."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agents import Agent, RunConfig, Runner, SQLiteSession, Usage, function_tool
+from agents.extensions.memory import AdvancedSQLiteSession
+from agents.testing import ScriptedModel, assistant_message, function_call
+
+CITIES = {"Paris": "sunny", "Oslo": "snow", "Lima": "overcast", "Rome": "warm"}
+
+
+@function_tool
+def get_weather(city: str) -> str:
+    """Weather for a city."""
+    return f"{city}: {CITIES.get(city, 'unknown')}"
+
+
+def weather_steps(city: str, call_id: str, usage: Usage | None = None) -> list[dict[str, Any]]:
+    """One user turn: the model calls the tool, then answers (four stored items)."""
+    first: dict[str, Any] = {"output": [function_call("get_weather", {"city": city}, call_id=call_id)]}
+    second: dict[str, Any] = {"output": [assistant_message(f"{city} is {CITIES.get(city, 'unknown')}.")]}
+    if usage is not None:
+        first["usage"] = second["usage"] = usage
+    return [first, second]
+
+
+async def run_turns(session: Any, cities: Sequence[str], *, store_usage: bool = False) -> None:
+    for index, city in enumerate(cities):
+        usage = Usage(requests=1, input_tokens=100 + index, output_tokens=10, total_tokens=110 + index)
+        agent = Agent(name="weather", model=ScriptedModel(weather_steps(city, f"call_{index}_{city}", usage)),
+                      tools=[get_weather])
+        result = await Runner.run(agent, f"Weather in {city}?", session=session,
+                                  run_config=RunConfig(tracing_disabled=True))
+        if store_usage:
+            await session.store_run_usage(result)
+
+
+def write_plain(path: Path, session_id: str, cities: Sequence[str] = ("Paris",), **tables: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    session = SQLiteSession(session_id, path, **tables)
+    try:
+        asyncio.run(run_turns(session, cities))
+    finally:
+        session.close()
+    return path
+
+
+def write_advanced(path: Path, session_id: str, cities: Sequence[str] = ("Paris", "Oslo")) -> Path:
+    session = AdvancedSQLiteSession(session_id=session_id, db_path=path, create_tables=True)
+    try:
+        asyncio.run(run_turns(session, cities, store_usage=True))
+    finally:
+        session.close()
+    return path
+
+
+def write_store_folder(folder: Path) -> Path:
+    """The standard test folder: every kind of store the app must understand."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_plain(folder / "plain.db", "plain-1", ("Paris", "Oslo"))
+    write_plain(folder / "shared.db", "shared-a", ("Paris",))
+    write_plain(folder / "shared.db", "shared-b", ("Lima", "Rome", "Oslo"))
+    write_advanced(folder / "advanced.db", "adv-1")
+    write_plain(folder / "custom.db", "custom-1", ("Rome",),
+                sessions_table="my_sessions", messages_table="my_items")
+    (folder / "notes.txt").write_text("not a store, not named like one\n")
+    return folder
+
+
+def copy_folder(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+# --- deliberately broken files (the only hand-made data in the suite) ---
+
+def write_broken_files(folder: Path, template: Path) -> dict[str, Path]:
+    """Files a user might have lying around; template is a real store to damage."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "empty": folder / "empty.db",
+        "random": folder / "random.db",
+        "truncated": folder / "truncated.db",
+        "other_schema": folder / "other.sqlite",
+        "header_only": folder / "header.db",
+    }
+    files["empty"].write_bytes(b"")
+    files["random"].write_bytes(os.urandom(8192))
+    data = template.read_bytes()
+    files["truncated"].write_bytes(data[: len(data) // 3])
+    files["header_only"].write_bytes(b"SQLite format 3\x00" + os.urandom(4096))
+    with sqlite3.connect(files["other_schema"]) as conn:
+        conn.execute("CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.close()
+    return files
+
+
+def corrupt_row(path: Path, text: str = "{not json", table: str = "agent_messages") -> int:
+    """Overwrite one stored item with text that does not parse; returns its row id."""
+    conn = sqlite3.connect(path)
+    try:
+        row_id = conn.execute(f"SELECT min(id) + 1 FROM {table}").fetchone()[0]
+        conn.execute(f"UPDATE {table} SET message_data = ? WHERE id = ?", (text, row_id))
+        conn.commit()
+    finally:
+        conn.close()
+    return int(row_id)
+
+
+def item_texts(path: Path, session_id: str, table: str = "agent_messages") -> list[str]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(f"SELECT message_data FROM {table} WHERE session_id = ? ORDER BY id", (session_id,))
+        return [row[0] for row in rows]
+    finally:
+        conn.close()

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agency_desktop.sessions.errors import ProblemKind
+from agency_desktop.sessions.listing import find_problem_files, list_sessions, scan_directory
+from agency_desktop.sessions.schema import StoreKind
+from tests.helpers.stores import write_plain
+
+
+def test_lists_one_entry_per_session_with_kind_and_counts(store_folder: Path) -> None:
+    found = {info.session_id: info for info in list_sessions(store_folder)}
+    assert set(found) == {"plain-1", "shared-a", "shared-b", "adv-1", "custom-1"}
+    assert found["plain-1"].message_count == 8  # two turns: user, call, result, answer
+    assert found["shared-b"].message_count == 12
+    assert found["shared-a"].db_path == found["shared-b"].db_path == store_folder / "shared.db"
+    assert found["plain-1"].kind is StoreKind.PLAIN
+    assert found["adv-1"].kind is StoreKind.ADVANCED
+    assert found["custom-1"].kind is StoreKind.CUSTOM
+    assert (found["custom-1"].sessions_table, found["custom-1"].messages_table) == ("my_sessions", "my_items")
+    for info in found.values():
+        assert info.size_bytes == info.db_path.stat().st_size
+        assert info.created_at is not None and info.updated_at is not None
+        assert info.updated_at >= info.created_at
+        assert info.last_message_id is not None
+
+
+def test_not_a_store_files_are_skipped_and_reported_with_reason(store_folder: Path, broken_folder) -> None:
+    folder, files = broken_folder
+    write_plain(folder / "good.db", "good")
+    assert [i.session_id for i in list_sessions(folder)] == ["good"]
+    problems = {p.path.name: p.kind for p in find_problem_files(folder)}
+    assert problems == {
+        "empty.db": ProblemKind.EMPTY,
+        "random.db": ProblemKind.NOT_SQLITE,
+        "header.db": ProblemKind.NOT_SQLITE,
+        "truncated.db": ProblemKind.CORRUPT,
+        "other.sqlite": ProblemKind.NOT_A_STORE,
+    }
+    assert find_problem_files(store_folder) == []  # notes.txt is neither SQLite nor named like a store
+
+
+def test_recursive_listing_finds_nested_stores(store_folder: Path) -> None:
+    write_plain(store_folder / "team" / "nested.db", "nested")
+    assert "nested" not in {i.session_id for i in list_sessions(store_folder)}
+    assert "nested" in {i.session_id for i in list_sessions(store_folder, recursive=True)}
+
+
+def test_scan_streams_one_result_per_candidate_file(store_folder: Path) -> None:
+    scans = list(scan_directory(store_folder))
+    assert [s.path.name for s in scans] == ["advanced.db", "custom.db", "plain.db", "shared.db"]
+
+
+def test_missing_or_file_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        list_sessions(tmp_path / "absent")
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(NotADirectoryError):
+        list_sessions(tmp_path / "f")

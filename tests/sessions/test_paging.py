@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from agency_desktop.sessions.errors import SessionNotFoundError
+from agency_desktop.sessions.items import ItemKind
+from agency_desktop.sessions.paging import PREVIEW_READ_BYTES, SessionReader
+from tests.helpers.stores import corrupt_row, item_texts, write_plain
+
+CITIES = ("Paris", "Oslo", "Lima", "Rome", "Paris", "Oslo")
+
+
+@pytest.fixture
+def long_store(tmp_path: Path) -> Path:
+    return write_plain(tmp_path / "long.db", "long", CITIES)  # 24 items
+
+
+def test_pages_forward_by_row_id_without_gaps(long_store: Path) -> None:
+    with SessionReader(long_store, "long") as reader:
+        seen, after = [], None
+        while page := reader.page_after(after, limit=5):
+            seen += [row.row_id for row in page]
+            after = page[-1].row_id
+        assert len(seen) == reader.count() == 24
+        assert seen == sorted(seen)
+
+
+def test_pages_backward_from_the_end(long_store: Path) -> None:
+    with SessionReader(long_store, "long") as reader:
+        last = reader.page_before(None, limit=5)
+        assert [r.row_id for r in last][-1] == reader.last_row_id()
+        earlier = reader.page_before(last[0].row_id, limit=5)
+        assert earlier[-1].row_id < last[0].row_id
+        assert [r.row_id for r in earlier] == sorted(r.row_id for r in earlier)
+
+
+def test_rows_carry_kind_tool_call_id_and_preview(long_store: Path) -> None:
+    with SessionReader(long_store, "long") as reader:
+        user, call, result, answer = reader.page_after(limit=4)
+    assert (user.kind, user.preview) == (ItemKind.USER, "Weather in Paris?")
+    assert (call.kind, call.tool_name) == (ItemKind.FUNCTION_CALL, "get_weather")
+    assert result.kind is ItemKind.FUNCTION_CALL_OUTPUT and result.call_id == call.call_id
+    assert answer.kind is ItemKind.ASSISTANT and answer.preview == "Paris is sunny."
+
+
+def test_invalid_json_rows_are_kept_and_marked(long_store: Path) -> None:
+    bad_id = corrupt_row(long_store, "{oops")
+    with SessionReader(long_store, "long") as reader:
+        rows = {row.row_id: row for row in reader.page_after(limit=100)}
+        assert len(rows) == 24
+        assert rows[bad_id].valid_json is False
+        assert rows[bad_id].preview == "{oops"
+        assert reader.read_item(bad_id) == "{oops"
+
+
+def test_huge_item_is_previewed_without_loading_it(long_store: Path) -> None:
+    huge = json.dumps({"role": "user", "content": "x" * (PREVIEW_READ_BYTES * 4)})
+    with sqlite3.connect(long_store) as conn:
+        conn.execute("INSERT INTO agent_messages (session_id, message_data) VALUES ('long', ?)", (huge,))
+    conn.close()
+    with SessionReader(long_store, "long") as reader:
+        (row,) = reader.page_before(None, limit=1)
+        assert row.kind is ItemKind.USER and row.valid_json
+        assert row.size_bytes == len(huge)
+        assert len(row.preview) <= 200
+        assert reader.read_item(row.row_id) == huge
+
+
+def test_iter_items_yields_every_stored_text_in_order(long_store: Path) -> None:
+    with SessionReader(long_store, "long") as reader:
+        texts = [text for _, _, text in reader.iter_items(batch=7)]
+    assert texts == item_texts(long_store, "long")
+
+
+def test_unknown_session_is_a_clear_error(long_store: Path) -> None:
+    with pytest.raises(SessionNotFoundError, match="other"):
+        SessionReader(long_store, "other")
