@@ -93,7 +93,7 @@ def _copy(src: sqlite3.Connection, source: Path, temporary: Path, target: Path, 
         with writing_to(target):
             dst = sqlite3.connect(temporary)
         try:
-            with writing_to(target), translate_errors(source):
+            with translate_errors(source, os_errors=False), writing_to(target):
                 src.backup(
                     dst,
                     pages=PAGES_PER_STEP,

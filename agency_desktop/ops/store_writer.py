@@ -111,9 +111,9 @@ def _target_pair(target: Path, conn: sqlite3.Connection, data: SessionData) -> T
 def _write_into_existing(target: Path, data: SessionData, new_id: str, overwrite: bool, report: Reporter) -> WriteResult:
     conn = open_for_writing(target)
     try:
-        with translate_errors(target):
+        with translate_errors(target, os_errors=False):
             pair = _target_pair(target, conn, data)
-        with writing_to(target), translate_errors(target):
+        with translate_errors(target, os_errors=False), writing_to(target):
             replaced = _transaction(target, conn, pair, data, new_id, replace=overwrite, report=report)
     finally:
         conn.close()

@@ -88,13 +88,15 @@ def open_readonly(path: str | Path, *, timeout: float = DEFAULT_BUSY_TIMEOUT_S) 
 
 
 @contextlib.contextmanager
-def translate_errors(path: str | Path) -> Iterator[None]:
-    """Turn sqlite3 and OS errors raised while reading into StoreError."""
+def translate_errors(path: str | Path, *, os_errors: bool = True) -> Iterator[None]:
+    """Turn sqlite3 (and, unless told otherwise, OS) errors raised while reading into StoreError."""
     try:
         yield
     except sqlite3.Error as exc:
         raise StoreError(path, classify_sqlite_error(exc), str(exc)) from exc
     except OSError as exc:
+        if not os_errors:
+            raise
         if exc.errno == errno.ENOENT:
             raise StoreError(path, ProblemKind.MISSING) from exc
         raise StoreError(path, ProblemKind.UNREADABLE, exc.strerror or str(exc)) from exc
