@@ -39,7 +39,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 out = Console(highlight=False, soft_wrap=True)
 if not out.is_terminal:  # piped output: don't squeeze tables into 80 columns
     out.width = 200
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class UsageError(Exception):
@@ -88,16 +88,37 @@ def cmd_list(args: argparse.Namespace) -> int:
     sessions = [info for scan in scans for info in scan.sessions]
     problems = [scan.problem for scan in scans if scan.problem]
     if args.json:
-        _print_json({"directory": str(folder), "sessions": [s.as_dict() for s in sessions],
-                     "problems": [p.as_dict() for p in problems]})
+        _print_json(
+            {
+                "directory": str(folder),
+                "sessions": [s.as_dict() for s in sessions],
+                "problems": [p.as_dict() for p in problems],
+            }
+        )
         return EXIT_OK
     table = Table(title=f"Sessions in {folder}", title_justify="left")
-    for name, justify in (("session", "left"), ("file", "left"), ("items", "right"), ("size", "right"),
-                          ("created", "left"), ("last activity", "left"), ("kind", "left")):
+    for name, justify in (
+        ("session", "left"),
+        ("file", "left"),
+        ("items", "right"),
+        ("size", "right"),
+        ("created", "left"),
+        ("last activity", "left"),
+        ("kind", "left"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for s in sorted(sessions, key=lambda s: s.updated_at or datetime.min.astimezone(), reverse=True):
-        table.add_row(s.session_id, str(s.db_path.relative_to(folder)), str(s.message_count),
-                      _size(s.size_bytes), _when(s.created_at), _when(s.updated_at), str(s.kind))
+    for s in sorted(
+        sessions, key=lambda s: s.updated_at or datetime.min.astimezone(), reverse=True
+    ):
+        table.add_row(
+            s.session_id,
+            str(s.db_path.relative_to(folder)),
+            str(s.message_count),
+            _size(s.size_bytes),
+            _when(s.created_at),
+            _when(s.updated_at),
+            str(s.kind),
+        )
     out.print(table)
     out.print(f"{len(sessions)} sessions in {len(scans) - len(problems)} stores")
     if problems:
@@ -125,16 +146,25 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return EXIT_OK
     scope = f"session {args.session}" if args.session else f"{stats.session_count} sessions"
     out.print(f"[bold]{args.db}[/bold] ({scope})")
-    rows = [("items", stats.message_count), ("user turns", stats.user_turns),
-            ("store size", _size(stats.size_bytes)), ("item data", _size(stats.data_bytes)),
-            ("created", _when(stats.created_at)), ("last activity", _when(stats.updated_at)),
-            ("unreadable rows", stats.invalid_json_rows)]
+    rows = [
+        ("items", stats.message_count),
+        ("user turns", stats.user_turns),
+        ("store size", _size(stats.size_bytes)),
+        ("item data", _size(stats.data_bytes)),
+        ("created", _when(stats.created_at)),
+        ("last activity", _when(stats.updated_at)),
+        ("unreadable rows", stats.invalid_json_rows),
+    ]
     rows += [(f"  {kind.label}", stats.by_kind[kind]) for kind in stats.by_kind]
     rows += [(f"  tool {name}", count) for name, count in stats.tool_calls.most_common()]
     if stats.token_usage:
         usage = stats.token_usage
-        rows += [("requests", usage.requests), ("input tokens", usage.input_tokens),
-                 ("output tokens", usage.output_tokens), ("total tokens", usage.total_tokens)]
+        rows += [
+            ("requests", usage.requests),
+            ("input tokens", usage.input_tokens),
+            ("output tokens", usage.output_tokens),
+            ("total tokens", usage.total_tokens),
+        ]
     if stats.branches:
         rows += [(f"  branch {name}", count) for name, count in stats.branches.items()]
     table = Table(show_header=False, box=None)
@@ -150,7 +180,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         if out.is_terminal and not args.json:
             out.print(Markdown("".join(chunks)))
         elif args.json:
-            _print_json([json.loads(text) if _is_json(text) else text for _, _, text in reader.iter_items()])
+            _print_json(
+                [json.loads(text) if _is_json(text) else text for _, _, text in reader.iter_items()]
+            )
         else:
             for chunk in chunks:
                 sys.stdout.write(chunk)
@@ -180,18 +212,31 @@ def cmd_backup(args: argparse.Namespace) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
         try:
             with _progress(f"backing up {store.name}") as progress:
-                results.append(backup_store(store, target, overwrite=args.overwrite, progress=progress))
+                results.append(
+                    backup_store(store, target, overwrite=args.overwrite, progress=progress)
+                )
         except StoreError as exc:
             if not source.is_dir():
                 raise
             failures.append(exc)  # one unreadable file must not stop a folder backup
             err.print(f"skipped: {exc}", markup=False)
     if args.json:
-        _print_json([{"source": str(r.source), "backup": str(r.path), "size_bytes": r.size_bytes,
-                      "seconds": round(r.seconds, 3)} for r in results])
+        _print_json(
+            [
+                {
+                    "source": str(r.source),
+                    "backup": str(r.path),
+                    "size_bytes": r.size_bytes,
+                    "seconds": round(r.seconds, 3),
+                }
+                for r in results
+            ]
+        )
     else:
         for r in results:
-            out.print(f"{r.source} -> {r.path} ({_size(r.size_bytes)}, {r.seconds:.2f} s, verified)")
+            out.print(
+                f"{r.source} -> {r.path} ({_size(r.size_bytes)}, {r.seconds:.2f} s, verified)"
+            )
     return EXIT_FAILED if failures else EXIT_OK
 
 
@@ -199,11 +244,17 @@ def _describe_plan(plan: CleanupPlan) -> None:
     out.print(f"Sessions in {plan.directory} with no activity since {_when(plan.cutoff)}:")
     for removal in plan.files:
         ids = ", ".join(s.session_id for s in removal.sessions)
-        out.print(f"  move to trash  {removal.path}  ({_size(removal.size_bytes)}; sessions: {ids})")
+        out.print(
+            f"  move to trash  {removal.path}  ({_size(removal.size_bytes)}; sessions: {ids})"
+        )
     for info in plan.sessions:
-        out.print(f"  delete session {info.session_id!r} ({info.message_count} items) from {info.db_path}")
-    out.print(f"{plan.session_count} sessions, {plan.message_count} items, "
-              f"{len(plan.files)} files ({_size(plan.file_bytes)})")
+        out.print(
+            f"  delete session {info.session_id!r} ({info.message_count} items) from {info.db_path}"
+        )
+    out.print(
+        f"{plan.session_count} sessions, {plan.message_count} items, "
+        f"{len(plan.files)} files ({_size(plan.file_bytes)})"
+    )
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
@@ -213,7 +264,9 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     if args.dry_run or plan.session_count == 0:
         report = CleanupReport(plan, dry_run=True)
     else:
-        if not args.yes and not _confirm("Remove these now? Files go to the trash; a backup is kept first."):
+        if not args.yes and not _confirm(
+            "Remove these now? Files go to the trash; a backup is kept first."
+        ):
             err.print("nothing removed")
             return EXIT_FAILED
         with _progress("cleaning up") as progress:
@@ -227,7 +280,9 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
 
 def _confirm(question: str) -> bool:
     if not sys.stdin.isatty():
-        raise UsageError("refusing to remove anything without confirmation: pass --yes (or --dry-run)")
+        raise UsageError(
+            "refusing to remove anything without confirmation: pass --yes (or --dry-run)"
+        )
     return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
 
@@ -246,7 +301,9 @@ def _summarise_cleanup(report: CleanupReport) -> None:
     for path, session_id, reason in report.skipped:
         err.print(f"skipped {path} {session_id}: {reason}")
     if report.trashed_files:
-        out.print("Restore trashed files from your system's trash; restore sessions from the backups above.")
+        out.print(
+            "Restore trashed files from your system's trash; restore sessions from the backups above."
+        )
 
 
 # ---------------------------------------------------------------------------- migrate, export, check
@@ -256,17 +313,33 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     source = Path(args.source)
     with _progress("migrating") as progress:
         if source.suffix.lower() in (".json", ".jsonl"):
-            result = import_items(source, args.target, args.session, overwrite=args.overwrite, progress=progress)
+            result = import_items(
+                source, args.target, args.session, overwrite=args.overwrite, progress=progress
+            )
         else:
-            result = copy_session(source, args.session, args.target, new_session_id=args.new_id,
-                                  overwrite=args.overwrite, progress=progress)
+            result = copy_session(
+                source,
+                args.session,
+                args.target,
+                new_session_id=args.new_id,
+                overwrite=args.overwrite,
+                progress=progress,
+            )
     if args.json:
-        _print_json({"target": str(result.path), "session_id": result.session_id,
-                     "message_count": result.message_count, "created_file": result.created_file,
-                     "replaced_session": result.replaced_session})
+        _print_json(
+            {
+                "target": str(result.path),
+                "session_id": result.session_id,
+                "message_count": result.message_count,
+                "created_file": result.created_file,
+                "replaced_session": result.replaced_session,
+            }
+        )
     else:
         verb = "replaced" if result.replaced_session else "wrote"
-        out.print(f"{verb} session {result.session_id!r} ({result.message_count} items) in {result.path} (verified)")
+        out.print(
+            f"{verb} session {result.session_id!r} ({result.message_count} items) in {result.path} (verified)"
+        )
     return EXIT_OK
 
 
@@ -275,8 +348,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         export_session(args.db, args.session, args.format, sys.stdout)
         return EXIT_OK
     with _progress("exporting") as progress:
-        count = export_session(args.db, args.session, args.format, args.output,
-                               overwrite=args.overwrite, progress=progress)
+        count = export_session(
+            args.db,
+            args.session,
+            args.format,
+            args.output,
+            overwrite=args.overwrite,
+            progress=progress,
+        )
     err.print(f"exported {count} items to {args.output}")
     return EXIT_OK
 
@@ -290,11 +369,16 @@ def cmd_check(args: argparse.Namespace) -> int:
             if r.problem:
                 out.print(f"[red]BAD[/red]  {r.problem.message}")
             elif not r.ok:
-                detail = f"integrity: {r.integrity}" if r.integrity != "ok" else \
-                    f"{r.invalid_json_rows} rows are not valid JSON"
+                detail = (
+                    f"integrity: {r.integrity}"
+                    if r.integrity != "ok"
+                    else f"{r.invalid_json_rows} rows are not valid JSON"
+                )
                 out.print(f"[yellow]WARN[/yellow] {r.path}: {detail}")
             else:
-                out.print(f"[green]OK[/green]   {r.path}: {r.sessions} sessions, {r.messages} items")
+                out.print(
+                    f"[green]OK[/green]   {r.path}: {r.sessions} sessions, {r.messages} items"
+                )
         bad = sum(not r.ok for r in results)
         out.print(f"{len(results)} files checked, {bad} with problems")
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
@@ -323,12 +407,15 @@ def _days(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="machine-readable output")
-    parser = argparse.ArgumentParser(prog="agency-sessions", description=__doc__.splitlines()[0],
-                                     parents=[common])
+    parser = argparse.ArgumentParser(
+        prog="agency-sessions", description=__doc__.splitlines()[0], parents=[common]
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help_text: str
+    ) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
         command.set_defaults(handler=handler)
         return command
@@ -350,15 +437,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("cleanup", cmd_cleanup, "remove sessions with no activity for some days")
     p.add_argument("directory")
     p.add_argument("--older-than", type=_days, required=True, metavar="DAYS")
-    p.add_argument("--dry-run", action="store_true", help="show what would be removed; change nothing")
+    p.add_argument(
+        "--dry-run", action="store_true", help="show what would be removed; change nothing"
+    )
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("-r", "--recursive", action="store_true")
-    p = add("migrate", cmd_migrate, "copy a session into another store, or import a JSON/JSONL export")
+    p = add(
+        "migrate", cmd_migrate, "copy a session into another store, or import a JSON/JSONL export"
+    )
     p.add_argument("source", help="a store, or a .json/.jsonl export")
     p.add_argument("target", help="the store to write (created if missing)")
     p.add_argument("--session", required=True, help="session to copy (for an import: the new id)")
     p.add_argument("--new-id", help="store the copy under this id")
-    p.add_argument("--overwrite", action="store_true", help="replace the session if the target has it")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace the session if the target has it"
+    )
     p = add("export", cmd_export, "export a session as JSON, JSONL or Markdown")
     p.add_argument("db")
     p.add_argument("--session", required=True)
@@ -382,8 +475,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    except (UsageError, StoreError, SessionNotFoundError, ValueError, FileNotFoundError,
-            NotADirectoryError, FileExistsError) as exc:
+    except (
+        UsageError,
+        StoreError,
+        SessionNotFoundError,
+        ValueError,
+        FileNotFoundError,
+        NotADirectoryError,
+        FileExistsError,
+    ) as exc:
         err.print(f"agency-sessions: error: {exc}", markup=False)
         return EXIT_BAD_INPUT
     except OSError as exc:  # disk full, permission denied, ...

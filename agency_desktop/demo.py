@@ -42,9 +42,13 @@ async def _converse(session: Any, tool: Any, turns: list[tuple[str, list[Any]]])
 
     results = []
     for message, steps in turns:
-        agent = Agent(name="Demo agent", instructions="Be brief.", model=ScriptedModel(steps), tools=[tool])
+        agent = Agent(
+            name="Demo agent", instructions="Be brief.", model=ScriptedModel(steps), tools=[tool]
+        )
         results.append(
-            await Runner.run(agent, message, session=session, run_config=RunConfig(tracing_disabled=True))
+            await Runner.run(
+                agent, message, session=session, run_config=RunConfig(tracing_disabled=True)
+            )
         )
     return results
 
@@ -52,7 +56,9 @@ async def _converse(session: Any, tool: Any, turns: list[tuple[str, list[Any]]])
 def _weather_turn(city: str, call_id: str, reply: str, usage: Any = None) -> tuple[str, list[Any]]:
     from agents.testing import assistant_message, function_call
 
-    first: dict[str, Any] = {"output": [function_call("get_weather", {"city": city}, call_id=call_id)]}
+    first: dict[str, Any] = {
+        "output": [function_call("get_weather", {"city": city}, call_id=call_id)]
+    }
     second: dict[str, Any] = {"output": [assistant_message(reply)]}
     if usage is not None:
         first["usage"], second["usage"] = usage
@@ -66,28 +72,55 @@ async def _write_demo(folder: Path) -> None:
 
     tools = _tools()
     weather = SQLiteSession("weather-chat", folder / "weather.db")
-    await _converse(weather, tools["get_weather"], [
-        _weather_turn("Paris", "call_paris", "It is sunny in Paris, 21 °C."),
-        _weather_turn("Oslo", "call_oslo", "Oslo has light snow at -3 °C: bring a coat."),
-    ])
+    await _converse(
+        weather,
+        tools["get_weather"],
+        [
+            _weather_turn("Paris", "call_paris", "It is sunny in Paris, 21 °C."),
+            _weather_turn("Oslo", "call_oslo", "Oslo has light snow at -3 °C: bring a coat."),
+        ],
+    )
     weather.close()
 
     for ticket, order in (("support-1042", "A-1042"), ("support-1043", "A-1043")):
         support = SQLiteSession(ticket, folder / "support.db")
-        await _converse(support, tools["lookup_order"], [
-            (f"Where is my order {order}?", [
-                [function_call("lookup_order", {"order_id": order}, call_id=f"call_{order}")],
-                [assistant_message(f"Order {order} is {_ORDERS[order]}.")],
-            ]),
-            ("Thanks!", [[assistant_message("You're welcome. Anything else?")]]),
-        ])
+        await _converse(
+            support,
+            tools["lookup_order"],
+            [
+                (
+                    f"Where is my order {order}?",
+                    [
+                        [
+                            function_call(
+                                "lookup_order", {"order_id": order}, call_id=f"call_{order}"
+                            )
+                        ],
+                        [assistant_message(f"Order {order} is {_ORDERS[order]}.")],
+                    ],
+                ),
+                ("Thanks!", [[assistant_message("You're welcome. Anything else?")]]),
+            ],
+        )
         support.close()
 
-    research = AdvancedSQLiteSession(session_id="research-trip", db_path=folder / "research.db", create_tables=True)
+    research = AdvancedSQLiteSession(
+        session_id="research-trip", db_path=folder / "research.db", create_tables=True
+    )
     for number, city in enumerate(("Paris", "Oslo", "Lima"), 1):
         usage = (
-            Usage(requests=1, input_tokens=120 * number, output_tokens=18, total_tokens=120 * number + 18),
-            Usage(requests=1, input_tokens=160 * number, output_tokens=42, total_tokens=160 * number + 42),
+            Usage(
+                requests=1,
+                input_tokens=120 * number,
+                output_tokens=18,
+                total_tokens=120 * number + 18,
+            ),
+            Usage(
+                requests=1,
+                input_tokens=160 * number,
+                output_tokens=42,
+                total_tokens=160 * number + 42,
+            ),
         )
         turn = _weather_turn(city, f"call_{city.lower()}", f"{city}: {_FORECASTS[city]}.", usage)
         (result,) = await _converse(research, tools["get_weather"], [turn])
@@ -95,10 +128,14 @@ async def _write_demo(folder: Path) -> None:
     research.close()
 
     custom = SQLiteSession(
-        "custom-tables", folder / "custom-tables.db",
-        sessions_table="conversations", messages_table="conversation_items",
+        "custom-tables",
+        folder / "custom-tables.db",
+        sessions_table="conversations",
+        messages_table="conversation_items",
     )
-    await _converse(custom, tools["get_weather"], [_weather_turn("Lima", "call_lima", "Overcast in Lima.")])
+    await _converse(
+        custom, tools["get_weather"], [_weather_turn("Lima", "call_lima", "Overcast in Lima.")]
+    )
     custom.close()
 
 

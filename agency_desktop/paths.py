@@ -17,7 +17,9 @@ DATA_DIR_ENV = "AGENCY_DESKTOP_DATA_DIR"
 
 def data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
-    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return (
+        Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    )
 
 
 def demo_dir() -> Path:

@@ -6,7 +6,9 @@ import os
 import tempfile
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-os.environ.setdefault("AGENCY_DESKTOP_DATA_DIR", tempfile.mkdtemp(prefix="agency-desktop-test-data-"))
+os.environ.setdefault(
+    "AGENCY_DESKTOP_DATA_DIR", tempfile.mkdtemp(prefix="agency-desktop-test-data-")
+)
 os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
 
-from tests.helpers.fixtures import _template_folder, broken_folder, store_folder  # noqa: E402, F401
+from tests.helpers.fixtures import _template_folder, broken_folder, store_folder  # noqa: F401

@@ -84,7 +84,9 @@ def backup_store(
     return BackupResult(source, target, target.stat().st_size, time.monotonic() - started)
 
 
-def _copy(src: sqlite3.Connection, source: Path, temporary: Path, target: Path, report: Reporter) -> None:
+def _copy(
+    src: sqlite3.Connection, source: Path, temporary: Path, target: Path, report: Reporter
+) -> None:
     with translate_errors(source):
         src.execute("BEGIN")
         # The first read pins the snapshot that every backup step then copies.
@@ -97,7 +99,9 @@ def _copy(src: sqlite3.Connection, source: Path, temporary: Path, target: Path, 
                 src.backup(
                     dst,
                     pages=PAGES_PER_STEP,
-                    progress=lambda _status, remaining, total: report(total - remaining, total, "pages"),
+                    progress=lambda _status, remaining, total: report(
+                        total - remaining, total, "pages"
+                    ),
                 )
         finally:
             dst.close()

@@ -79,18 +79,30 @@ class CleanupReport:
             "cutoff": self.plan.cutoff.isoformat(),
             "dry_run": self.dry_run,
             "files": [
-                {"path": str(f.path), "size_bytes": f.size_bytes,
-                 "sessions": [s.session_id for s in f.sessions]}
+                {
+                    "path": str(f.path),
+                    "size_bytes": f.size_bytes,
+                    "sessions": [s.session_id for s in f.sessions],
+                }
                 for f in self.plan.files
             ],
-            "sessions": [{"path": str(s.db_path), "session_id": s.session_id,
-                          "message_count": s.message_count} for s in self.plan.sessions],
+            "sessions": [
+                {
+                    "path": str(s.db_path),
+                    "session_id": s.session_id,
+                    "message_count": s.message_count,
+                }
+                for s in self.plan.sessions
+            ],
             "trashed_files": [str(p) for p in self.trashed_files],
             "deleted_files": [str(p) for p in self.deleted_files],
-            "deleted_sessions": [{"path": str(s.db_path), "session_id": s.session_id}
-                                 for s in self.deleted_sessions],
+            "deleted_sessions": [
+                {"path": str(s.db_path), "session_id": s.session_id} for s in self.deleted_sessions
+            ],
             "backups": [str(p) for p in self.backups],
-            "skipped": [{"path": str(p), "session_id": sid, "reason": why} for p, sid, why in self.skipped],
+            "skipped": [
+                {"path": str(p), "session_id": sid, "reason": why} for p, sid, why in self.skipped
+            ],
         }
 
 
@@ -153,14 +165,20 @@ def run_cleanup(
     return report
 
 
-def _unchanged(planned: Sequence[SessionInfo], current: Sequence[SessionInfo], cutoff: datetime) -> str | None:
+def _unchanged(
+    planned: Sequence[SessionInfo], current: Sequence[SessionInfo], cutoff: datetime
+) -> str | None:
     """Why the file no longer matches the plan, or None when it still does."""
     now = {(s.sessions_table, s.session_id): s for s in current}
     for info in planned:
         seen = now.get((info.sessions_table, info.session_id))
         if seen is None:
             return "the session is gone already"
-        if seen.updated_at is None or seen.updated_at >= cutoff or seen.message_count != info.message_count:
+        if (
+            seen.updated_at is None
+            or seen.updated_at >= cutoff
+            or seen.message_count != info.message_count
+        ):
             return "the session changed since the preview"
     return None
 
@@ -207,7 +225,9 @@ def _remove_sessions(
         try:
             # Checked again under the write lock: an agent may have written since the backup.
             pairs = {p.sessions_table: p for p in discover_layout(conn).pairs}
-            current = [session_info(conn, path, pairs[i.sessions_table], i.session_id, 0) for i in infos]
+            current = [
+                session_info(conn, path, pairs[i.sessions_table], i.session_id, 0) for i in infos
+            ]
             reason = _unchanged(infos, current, cutoff)
             if reason is None:
                 for info in infos:

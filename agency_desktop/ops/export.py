@@ -12,6 +12,7 @@ import enum
 import json
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -37,7 +38,11 @@ def _line(raw: str) -> str:
     _, ok = parse_item(raw)
     if not ok:
         return json.dumps({INVALID_KEY: raw}, ensure_ascii=False)
-    return raw if "\n" not in raw and "\r" not in raw else json.dumps(json.loads(raw), ensure_ascii=False)
+    return (
+        raw
+        if "\n" not in raw and "\r" not in raw
+        else json.dumps(json.loads(raw), ensure_ascii=False)
+    )
 
 
 def export_chunks(reader: SessionReader, fmt: ExportFormat, report: Reporter) -> Iterator[str]:
@@ -56,8 +61,8 @@ def export_chunks(reader: SessionReader, fmt: ExportFormat, report: Reporter) ->
 
 
 def _counted(
-    items: Iterator[tuple[int, object, str]], total: int, report: Reporter
-) -> Iterator[tuple[int, object, str]]:
+    items: Iterator[tuple[int, datetime | None, str]], total: int, report: Reporter
+) -> Iterator[tuple[int, datetime | None, str]]:
     for done, item in enumerate(items, 1):
         if done % 1000 == 0 or done == total:
             report(done, total, "items")
@@ -97,8 +102,10 @@ def export_session(
 
 def _unwrap(raw: str) -> str:
     item, _ = parse_item(raw)
-    if isinstance(item, dict) and set(item) == {INVALID_KEY} and isinstance(item[INVALID_KEY], str):
-        return item[INVALID_KEY]
+    if isinstance(item, dict) and set(item) == {INVALID_KEY}:
+        value = item[INVALID_KEY]
+        if isinstance(value, str):
+            return value
     return raw
 
 
@@ -161,7 +168,12 @@ def import_items(
     """Write the items of a JSON/JSONL export into a store as session `session_id`."""
     raws = read_items_file(items_path)
     data = SessionData(
-        session_id=session_id, sessions_table="agent_sessions", messages_table="agent_messages",
-        advanced=False, messages=[MessageRecord(i, raw, None) for i, raw in enumerate(raws, 1)],
+        session_id=session_id,
+        sessions_table="agent_sessions",
+        messages_table="agent_messages",
+        advanced=False,
+        messages=[MessageRecord(i, raw, None) for i, raw in enumerate(raws, 1)],
     )
-    return write_session(Path(target_db), data, overwrite=overwrite, report=Reporter(progress, cancel))
+    return write_session(
+        Path(target_db), data, overwrite=overwrite, report=Reporter(progress, cancel)
+    )

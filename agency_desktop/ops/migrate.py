@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 def _session_connection(session: SQLiteSession) -> Iterator[sqlite3.Connection]:
     # The SDK exposes no way to read rows with their timestamps, so we borrow its
     # connection under its own lock (the same pair of calls its methods use).
-    with session._lock:  # noqa: SLF001
-        yield session._get_connection()  # noqa: SLF001
+    with session._lock:
+        yield session._get_connection()
 
 
 def _pair_holding(conn: sqlite3.Connection, path: Path, session_id: str) -> TablePair:
@@ -35,7 +35,8 @@ def _pair_holding(conn: sqlite3.Connection, path: Path, session_id: str) -> Tabl
     for pair in layout.pairs:
         found = conn.execute(
             f"SELECT EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)"
-            f" OR EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)", (session_id,)
+            f" OR EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)",
+            (session_id,),
         ).fetchone()[0]
         if found:
             return pair
@@ -78,11 +79,17 @@ def migrate_session_to_file(
     write_session(target, data, overwrite=overwrite, report=Reporter(progress, cancel))
     if isinstance(memory_session, AdvancedSQLiteSession):
         return AdvancedSQLiteSession(
-            session_id=data.session_id, db_path=target, create_tables=True,
-            sessions_table=data.sessions_table, messages_table=data.messages_table,
+            session_id=data.session_id,
+            db_path=target,
+            create_tables=True,
+            sessions_table=data.sessions_table,
+            messages_table=data.messages_table,
         )
     return SQLiteSession(
-        data.session_id, target, sessions_table=data.sessions_table, messages_table=data.messages_table
+        data.session_id,
+        target,
+        sessions_table=data.sessions_table,
+        messages_table=data.messages_table,
     )
 
 
@@ -102,5 +109,9 @@ def copy_session(
         raise ValueError(f"{target}: source and target are the same store; give a new session id")
     data = read_file_session(source, session_id)
     return write_session(
-        target, data, session_id=new_session_id, overwrite=overwrite, report=Reporter(progress, cancel)
+        target,
+        data,
+        session_id=new_session_id,
+        overwrite=overwrite,
+        report=Reporter(progress, cancel),
     )

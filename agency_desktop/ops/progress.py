@@ -34,7 +34,9 @@ class CancelToken:
 class Reporter:
     """Bundles the optional callback and token so operations call one object."""
 
-    def __init__(self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> None:
+    def __init__(
+        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> None:
         self._progress = progress
         self._cancel = cancel
 

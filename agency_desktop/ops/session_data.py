@@ -80,7 +80,8 @@ def read_session_data(conn: sqlite3.Connection, pair: TablePair, session_id: str
 
 def session_digest(conn: sqlite3.Connection, pair: TablePair, session_id: str) -> tuple[int, str]:
     rows = conn.execute(
-        f"SELECT message_data FROM {pair.q_messages} WHERE session_id = ? ORDER BY id", (session_id,)
+        f"SELECT message_data FROM {pair.q_messages} WHERE session_id = ? ORDER BY id",
+        (session_id,),
     )
     texts = [row[0] for row in rows]
     return len(texts), items_digest(texts)

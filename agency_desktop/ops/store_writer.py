@@ -22,7 +22,11 @@ _BATCH = 5000
 
 class SessionExistsError(FileExistsError):
     def __init__(self, path: Path, session_id: str) -> None:
-        super().__init__(errno.EEXIST, f"session {session_id!r} already exists (pass overwrite to replace it)", str(path))
+        super().__init__(
+            errno.EEXIST,
+            f"session {session_id!r} already exists (pass overwrite to replace it)",
+            str(path),
+        )
         self.session_id = session_id
 
 
@@ -45,7 +49,9 @@ def open_for_writing(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def create_store(path: Path, session_id: str, sessions_table: str, messages_table: str, advanced: bool) -> None:
+def create_store(
+    path: Path, session_id: str, sessions_table: str, messages_table: str, advanced: bool
+) -> None:
     """Create an empty store with the SDK's own schema (imported here: it is slow to import)."""
     from agents import SQLiteSession
     from agents.extensions.memory import AdvancedSQLiteSession
@@ -53,11 +59,16 @@ def create_store(path: Path, session_id: str, sessions_table: str, messages_tabl
     session: SQLiteSession
     if advanced:
         session = AdvancedSQLiteSession(
-            session_id=session_id, db_path=path, create_tables=True,
-            sessions_table=sessions_table, messages_table=messages_table,
+            session_id=session_id,
+            db_path=path,
+            create_tables=True,
+            sessions_table=sessions_table,
+            messages_table=messages_table,
         )
     else:
-        session = SQLiteSession(session_id, path, sessions_table=sessions_table, messages_table=messages_table)
+        session = SQLiteSession(
+            session_id, path, sessions_table=sessions_table, messages_table=messages_table
+        )
     session.close()
 
 
@@ -65,13 +76,19 @@ def delete_session_rows(conn: sqlite3.Connection, pair: TablePair, session_id: s
     """Delete a session from every table that refers to it; the caller owns the transaction."""
     for table in pair.dependent_tables:
         conn.execute(f"DELETE FROM {quote_identifier(table)} WHERE session_id = ?", (session_id,))
-    removed = conn.execute(f"DELETE FROM {pair.q_messages} WHERE session_id = ?", (session_id,)).rowcount
+    removed = conn.execute(
+        f"DELETE FROM {pair.q_messages} WHERE session_id = ?", (session_id,)
+    ).rowcount
     conn.execute(f"DELETE FROM {pair.q_sessions} WHERE session_id = ?", (session_id,))
     return removed
 
 
 def write_session(
-    target: Path, data: SessionData, *, session_id: str | None = None, overwrite: bool = False,
+    target: Path,
+    data: SessionData,
+    *,
+    session_id: str | None = None,
+    overwrite: bool = False,
     report: Reporter | None = None,
 ) -> WriteResult:
     """Write `data` as session `session_id` (default: its own id) into `target`."""
@@ -100,7 +117,9 @@ def _target_pair(target: Path, conn: sqlite3.Connection, data: SessionData) -> T
     if not layout.is_store:
         raise StoreError(target, ProblemKind.NOT_A_STORE, "refusing to write into it")
     names = (data.sessions_table, data.messages_table)
-    pair = next((p for p in layout.pairs if (p.sessions_table, p.messages_table) == names), layout.pairs[0])
+    pair = next(
+        (p for p in layout.pairs if (p.sessions_table, p.messages_table) == names), layout.pairs[0]
+    )
     if pair.is_advanced != data.advanced:
         kinds = ("an AdvancedSQLiteSession", "a plain SQLiteSession")
         have, want = (kinds[0], kinds[1]) if pair.is_advanced else (kinds[1], kinds[0])
@@ -108,27 +127,38 @@ def _target_pair(target: Path, conn: sqlite3.Connection, data: SessionData) -> T
     return pair
 
 
-def _write_into_existing(target: Path, data: SessionData, new_id: str, overwrite: bool, report: Reporter) -> WriteResult:
+def _write_into_existing(
+    target: Path, data: SessionData, new_id: str, overwrite: bool, report: Reporter
+) -> WriteResult:
     conn = open_for_writing(target)
     try:
         with translate_errors(target, os_errors=False):
             pair = _target_pair(target, conn, data)
         with translate_errors(target, os_errors=False), writing_to(target):
-            replaced = _transaction(target, conn, pair, data, new_id, replace=overwrite, report=report)
+            replaced = _transaction(
+                target, conn, pair, data, new_id, replace=overwrite, report=report
+            )
     finally:
         conn.close()
     return WriteResult(target, new_id, len(data.messages), False, replaced)
 
 
 def _transaction(
-    target: Path, conn: sqlite3.Connection, pair: TablePair, data: SessionData, new_id: str, *,
-    replace: bool, report: Reporter,
+    target: Path,
+    conn: sqlite3.Connection,
+    pair: TablePair,
+    data: SessionData,
+    new_id: str,
+    *,
+    replace: bool,
+    report: Reporter,
 ) -> bool:
     conn.execute("BEGIN IMMEDIATE")
     try:
         exists = conn.execute(
             f"SELECT EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)"
-            f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)", (new_id,)
+            f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)",
+            (new_id,),
         ).fetchone()[0]
         if exists and not replace:
             raise SessionExistsError(target, new_id)
@@ -137,7 +167,9 @@ def _transaction(
         _insert(conn, pair, data, new_id, report)
         count, digest = session_digest(conn, pair, new_id)
         if (count, digest) != (len(data.messages), data.digest()):
-            raise OSError(errno.EIO, "verification failed: the written items differ from the source")
+            raise OSError(
+                errno.EIO, "verification failed: the written items differ from the source"
+            )
         report.check()
         conn.execute("COMMIT")
     except BaseException:
@@ -146,7 +178,9 @@ def _transaction(
     return bool(exists)
 
 
-def _insert(conn: sqlite3.Connection, pair: TablePair, data: SessionData, new_id: str, report: Reporter) -> None:
+def _insert(
+    conn: sqlite3.Connection, pair: TablePair, data: SessionData, new_id: str, report: Reporter
+) -> None:
     conn.execute(
         f"INSERT OR REPLACE INTO {pair.q_sessions} (session_id, created_at, updated_at)"
         " VALUES (?, coalesce(?, CURRENT_TIMESTAMP), coalesce(?, CURRENT_TIMESTAMP))",
@@ -154,7 +188,8 @@ def _insert(conn: sqlite3.Connection, pair: TablePair, data: SessionData, new_id
     )
     base = conn.execute(
         "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0),"
-        f" coalesce((SELECT max(id) FROM {pair.q_messages}), 0))", (pair.messages_table,)
+        f" coalesce((SELECT max(id) FROM {pair.q_messages}), 0))",
+        (pair.messages_table,),
     ).fetchone()[0]
     new_ids = {m.row_id: base + i + 1 for i, m in enumerate(data.messages)}
     total = len(data.messages)
@@ -170,7 +205,11 @@ def _insert(conn: sqlite3.Connection, pair: TablePair, data: SessionData, new_id
 
 
 def _insert_extras(
-    conn: sqlite3.Connection, pair: TablePair, data: SessionData, new_id: str, new_ids: dict[int, int]
+    conn: sqlite3.Connection,
+    pair: TablePair,
+    data: SessionData,
+    new_id: str,
+    new_ids: dict[int, int],
 ) -> None:
     for table, (columns, rows) in data.extras.items():
         if table not in pair.dependent_tables:
@@ -188,4 +227,6 @@ def _insert_extras(
                 elif column == "message_id":
                     record[index] = new_ids.get(record[index], record[index])
             values.append(record)
-        conn.executemany(f"INSERT OR REPLACE INTO {quote_identifier(table)} ({names}) VALUES ({marks})", values)
+        conn.executemany(
+            f"INSERT OR REPLACE INTO {quote_identifier(table)} ({names}) VALUES ({marks})", values
+        )

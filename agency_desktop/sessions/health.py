@@ -29,8 +29,12 @@ class StoreHealth:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "path": str(self.path), "ok": self.ok, "sessions": self.sessions, "messages": self.messages,
-            "invalid_json_rows": self.invalid_json_rows, "integrity": self.integrity,
+            "path": str(self.path),
+            "ok": self.ok,
+            "sessions": self.sessions,
+            "messages": self.messages,
+            "invalid_json_rows": self.invalid_json_rows,
+            "integrity": self.integrity,
             "problem": self.problem.as_dict() if self.problem else None,
         }
 
@@ -55,5 +59,7 @@ def check_store(path: Path) -> StoreHealth:
     return StoreHealth(path, sessions, messages, invalid, integrity)
 
 
-def check_directory(directory: str | os.PathLike[str], recursive: bool = False) -> list[StoreHealth]:
+def check_directory(
+    directory: str | os.PathLike[str], recursive: bool = False
+) -> list[StoreHealth]:
     return [check_store(path) for path in iter_candidate_files(directory, recursive)]

@@ -36,7 +36,7 @@ _LABELS = {
 _NAMED_CALL_TYPES = frozenset({"function_call", "custom_tool_call", "mcp_call"})
 
 
-def classify_fields(item_type: Any, role: Any, name: Any) -> tuple[ItemKind, str | None]:
+def classify_fields(item_type: Any, role: Any, name: Any) -> tuple[ItemKind, str | None]:  # noqa: PLR0911
     """Classify from the three fields that decide it (also used on SQL json_extract results)."""
     if item_type in (None, "message"):
         if role == "user":

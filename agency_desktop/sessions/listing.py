@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -44,10 +45,16 @@ def require_directory(directory: str | os.PathLike[str]) -> Path:
     return path
 
 
-def iter_candidate_files(directory: str | os.PathLike[str], recursive: bool = False) -> Iterator[Path]:
+def iter_candidate_files(
+    directory: str | os.PathLike[str], recursive: bool = False
+) -> Iterator[Path]:
     """Files that are, or claim by their name to be, SQLite stores; sorted, no side files."""
     root = require_directory(directory)
-    walker = os.walk(root, followlinks=False) if recursive else [next(os.walk(root), (str(root), [], []))]
+    walker = (
+        os.walk(root, followlinks=False)
+        if recursive
+        else [next(os.walk(root), (str(root), [], []))]
+    )
     for folder, subdirs, files in walker:
         subdirs.sort()
         for name in sorted(files):
@@ -62,10 +69,8 @@ def _file_size(path: Path) -> int:
     """Size of the store including a WAL that has not been checkpointed yet."""
     total = 0
     for candidate in (path, path.with_name(path.name + "-wal")):
-        try:
+        with contextlib.suppress(OSError):
             total += candidate.stat().st_size
-        except OSError:
-            pass
     return total
 
 
@@ -135,7 +140,9 @@ def scan_store(path: Path) -> StoreScan:
         return StoreScan(path, problem=StoreProblem.from_error(exc))
 
 
-def scan_directory(directory: str | os.PathLike[str], recursive: bool = False) -> Iterator[StoreScan]:
+def scan_directory(
+    directory: str | os.PathLike[str], recursive: bool = False
+) -> Iterator[StoreScan]:
     """Read each candidate file in turn; results stream out as they are found."""
     for path in iter_candidate_files(directory, recursive):
         yield scan_store(path)
@@ -149,6 +156,8 @@ def sessions_of(scans: Iterable[StoreScan]) -> list[SessionInfo]:
     return [info for scan in scans for info in scan.sessions]
 
 
-def find_problem_files(directory: str | os.PathLike[str], recursive: bool = False) -> list[StoreProblem]:
+def find_problem_files(
+    directory: str | os.PathLike[str], recursive: bool = False
+) -> list[StoreProblem]:
     """Files that are SQLite, or named like a store, but cannot be read as a session store."""
     return [scan.problem for scan in scan_directory(directory, recursive) if scan.problem]

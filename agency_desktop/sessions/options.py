@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
 from .schema import DEFAULT_MESSAGES_TABLE, DEFAULT_SESSIONS_TABLE
 
-ISOLATION_LEVELS = (None, "DEFERRED", "IMMEDIATE", "EXCLUSIVE")
+IsolationLevel = Literal["DEFERRED", "IMMEDIATE", "EXCLUSIVE"] | None
+ISOLATION_LEVELS: tuple[IsolationLevel, ...] = (None, "DEFERRED", "IMMEDIATE", "EXCLUSIVE")
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class FileSessionOptions:
 
     timeout: float = 5.0
     check_same_thread: bool = False
-    isolation_level: str | None = "DEFERRED"
+    isolation_level: IsolationLevel = "DEFERRED"
     sessions_table: str = DEFAULT_SESSIONS_TABLE
     messages_table: str = DEFAULT_MESSAGES_TABLE
 
@@ -37,7 +38,9 @@ class FileSessionOptions:
         if unknown:
             known = ", ".join(cls.__dataclass_fields__)
             raise ValueError(f"unknown option {unknown[0]!r} (known options: {known})")
-        values = {key: _VALIDATORS[key](key, value) for key, value in options.items()}
+        values: dict[str, Any] = {
+            key: _VALIDATORS[key](key, value) for key, value in options.items()
+        }
         return cls(**values)
 
 
@@ -55,10 +58,13 @@ def _flag(key: str, value: Any) -> bool:
     return value
 
 
-def _isolation(key: str, value: Any) -> str | None:
-    if value is not None and (not isinstance(value, str) or value.upper() not in ISOLATION_LEVELS):
-        raise ValueError(f"option {key!r} must be one of None, 'DEFERRED', 'IMMEDIATE', 'EXCLUSIVE', not {value!r}")
-    return value.upper() if isinstance(value, str) else None
+def _isolation(key: str, value: Any) -> IsolationLevel:
+    level = value.upper() if isinstance(value, str) else value
+    if level not in ISOLATION_LEVELS:
+        raise ValueError(
+            f"option {key!r} must be one of None, 'DEFERRED', 'IMMEDIATE', 'EXCLUSIVE', not {value!r}"
+        )
+    return cast(IsolationLevel, level)
 
 
 def _table(key: str, value: Any) -> str:
@@ -66,7 +72,9 @@ def _table(key: str, value: Any) -> str:
         raise ValueError(f"option {key!r} must be a non-empty table name, not {value!r}")
     if not value.replace("_", "").isalnum() or value[0].isdigit():
         # The SDK puts table names into its SQL unquoted, so only plain identifiers are safe.
-        raise ValueError(f"option {key!r} must be a plain identifier (letters, digits, _), not {value!r}")
+        raise ValueError(
+            f"option {key!r} must be a plain identifier (letters, digits, _), not {value!r}"
+        )
     return value
 
 

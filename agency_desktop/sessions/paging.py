@@ -77,7 +77,10 @@ class SessionReader:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -88,13 +91,20 @@ class SessionReader:
         with translate_errors(self.db_path):
             return [self._to_row(*record) for record in self._conn.execute(sql, params)]
 
-    def page_after(self, after_id: int | None = None, limit: int = DEFAULT_PAGE) -> list[MessageRow]:
+    def page_after(
+        self, after_id: int | None = None, limit: int = DEFAULT_PAGE
+    ) -> list[MessageRow]:
         """Up to `limit` rows with id > after_id, oldest first (from the start when None)."""
         bound = -1 if after_id is None else after_id
-        return self._rows(self._select + " AND id > ? ORDER BY id LIMIT ?", (self.session_id, bound, limit))
+        return self._rows(
+            self._select + " AND id > ? ORDER BY id LIMIT ?", (self.session_id, bound, limit)
+        )
 
-    def page_before(self, before_id: int | None = None, limit: int = DEFAULT_PAGE) -> list[MessageRow]:
+    def page_before(
+        self, before_id: int | None = None, limit: int = DEFAULT_PAGE
+    ) -> list[MessageRow]:
         """Up to `limit` rows with id < before_id, oldest first (the last page when None)."""
+        params: tuple[Any, ...]
         if before_id is None:
             sql, params = self._select + " ORDER BY id DESC LIMIT ?", (self.session_id, limit)
         else:
@@ -116,7 +126,9 @@ class SessionReader:
     def read_item(self, row_id: int) -> str | None:
         """The full stored text of one item, or None if the row has gone."""
         with translate_errors(self.db_path):
-            query = f"SELECT message_data FROM {self.pair.q_messages} WHERE id = ? AND session_id = ?"
+            query = (
+                f"SELECT message_data FROM {self.pair.q_messages} WHERE id = ? AND session_id = ?"
+            )
             row = self._conn.execute(query, (row_id, self.session_id)).fetchone()
             return None if row is None else _as_text(row[0])
 
@@ -141,14 +153,29 @@ class SessionReader:
         complete = (size or 0) <= PREVIEW_READ_BYTES
         item, ok = parse_item(text) if complete else self._parse_big(row_id)
         if not ok:
-            return MessageRow(row_id, parse_timestamp(created), ItemKind.OTHER, None, None,
-                              one_line(text), size or 0, False)
+            return MessageRow(
+                row_id,
+                parse_timestamp(created),
+                ItemKind.OTHER,
+                None,
+                None,
+                one_line(text),
+                size or 0,
+                False,
+            )
         kind, tool = classify_item(item)
         preview = item_text(item) if complete else text
         call_id = item.get("call_id") if isinstance(item, dict) else None
-        return MessageRow(row_id, parse_timestamp(created), kind, tool,
-                          call_id if isinstance(call_id, str) else None, one_line(preview),
-                          size or 0, True)
+        return MessageRow(
+            row_id,
+            parse_timestamp(created),
+            kind,
+            tool,
+            call_id if isinstance(call_id, str) else None,
+            one_line(preview),
+            size or 0,
+            True,
+        )
 
     def _parse_big(self, row_id: int) -> tuple[Any, bool]:
         """Classify an oversized item from its key fields, leaving the bulk in SQLite."""

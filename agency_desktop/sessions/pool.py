@@ -66,8 +66,12 @@ class SessionPool:
 
         with self._lock:
             entry = self._sessions.pop(session_id, None)
-            session = entry[0] if entry else SessionFactory.create_file_session(
-                session_id, self.path_for(session_id), self._options
+            session = (
+                entry[0]
+                if entry
+                else SessionFactory.create_file_session(
+                    session_id, self.path_for(session_id), self._options
+                )
             )
             self._sessions[session_id] = (session, self._clock())
             while len(self._sessions) > self.max_sessions:
@@ -105,6 +109,9 @@ class SessionPool:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close_all()

@@ -71,7 +71,9 @@ def _connect(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
     return conn
 
 
-def open_readonly(path: str | Path, *, timeout: float = DEFAULT_BUSY_TIMEOUT_S) -> sqlite3.Connection:
+def open_readonly(
+    path: str | Path, *, timeout: float = DEFAULT_BUSY_TIMEOUT_S
+) -> sqlite3.Connection:
     """Return a query-only connection, or raise StoreError naming the file."""
     path = Path(path)
     check_sqlite_header(path)
@@ -103,7 +105,9 @@ def translate_errors(path: str | Path, *, os_errors: bool = True) -> Iterator[No
 
 
 @contextlib.contextmanager
-def reading(path: str | Path, *, timeout: float = DEFAULT_BUSY_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
+def reading(
+    path: str | Path, *, timeout: float = DEFAULT_BUSY_TIMEOUT_S
+) -> Iterator[sqlite3.Connection]:
     """A query-only connection that is closed (and its side files removed) on exit."""
     conn = open_readonly(path, timeout=timeout)
     try:

@@ -110,9 +110,9 @@ def discover_layout(conn: sqlite3.Connection) -> StoreLayout:
     tables = _table_names(conn)
     columns = {name: _columns(conn, name) for name in tables}
     targets = {name: _foreign_targets(conn, name) for name in tables}
-    session_tables = [t for t in tables if SESSIONS_COLUMNS <= columns[t]]
+    session_tables = [t for t in tables if columns[t] >= SESSIONS_COLUMNS]
     pairs: list[TablePair] = []
-    for messages in (t for t in tables if MESSAGES_COLUMNS <= columns[t]):
+    for messages in (t for t in tables if columns[t] >= MESSAGES_COLUMNS):
         sessions = _sessions_table_for(messages, session_tables, targets)
         if sessions is None:
             continue
@@ -144,5 +144,7 @@ def _dependents(
         if t.lower() not in pair_names and "session_id" in columns[t] and targets[t] & pair_names
     ]
     if any(t.lower() == STRUCTURE_TABLE for t in found):
-        found += [t for t in tables if t.lower() in ADVANCED_SIDE_TABLES and "session_id" in columns[t]]
+        found += [
+            t for t in tables if t.lower() in ADVANCED_SIDE_TABLES and "session_id" in columns[t]
+        ]
     return tuple(found)

@@ -27,21 +27,29 @@ class _ConfiguredConnections:
     def _configure_connection(self, conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {int(self.options.timeout * 1000)}")
         conn.isolation_level = self.options.isolation_level
-        SQLiteSession._configure_connection(conn)  # noqa: SLF001
+        SQLiteSession._configure_connection(conn)
 
 
 class ConfiguredSQLiteSession(_ConfiguredConnections, SQLiteSession):
     def __init__(self, session_id: str, db_path: str | Path, options: FileSessionOptions) -> None:
         self.options = options
         super().__init__(
-            session_id, db_path, sessions_table=options.sessions_table, messages_table=options.messages_table
+            session_id,
+            db_path,
+            sessions_table=options.sessions_table,
+            messages_table=options.messages_table,
         )
 
 
 class ConfiguredAdvancedSQLiteSession(_ConfiguredConnections, AdvancedSQLiteSession):
-    def __init__(self, session_id: str, db_path: str | Path, options: FileSessionOptions, **kwargs: Any) -> None:
+    def __init__(
+        self, session_id: str, db_path: str | Path, options: FileSessionOptions, **kwargs: Any
+    ) -> None:
         self.options = options
         super().__init__(
-            session_id=session_id, db_path=db_path, sessions_table=options.sessions_table,
-            messages_table=options.messages_table, **kwargs,
+            session_id=session_id,
+            db_path=db_path,
+            sessions_table=options.sessions_table,
+            messages_table=options.messages_table,
+            **kwargs,
         )

@@ -29,7 +29,13 @@ from .schema import discover_layout
 from .sdk_sessions import ConfiguredAdvancedSQLiteSession, ConfiguredSQLiteSession
 from .stats import get_session_stats
 
-__all__ = ["SessionFactory", "SessionInfo", "SessionPool", "StoreProblem", "migrate_session_to_file"]
+__all__ = [
+    "SessionFactory",
+    "SessionInfo",
+    "SessionPool",
+    "StoreProblem",
+    "migrate_session_to_file",
+]
 
 
 def _new_session_id() -> str:
@@ -44,7 +50,11 @@ def _prepare_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        if isinstance(exc, PermissionError) or exc.errno in (errno.EROFS, errno.EPERM, errno.EACCES):
+        if isinstance(exc, PermissionError) or exc.errno in (
+            errno.EROFS,
+            errno.EPERM,
+            errno.EACCES,
+        ):
             raise _permission_error(path, exc.strerror or str(exc)) from exc
         raise
 
@@ -103,7 +113,9 @@ class SessionFactory:
         if found is None:
             return None
         pair = found[0]
-        options = FileSessionOptions(sessions_table=pair.sessions_table, messages_table=pair.messages_table)
+        options = FileSessionOptions(
+            sessions_table=pair.sessions_table, messages_table=pair.messages_table
+        )
         if pair.is_advanced:
             return ConfiguredAdvancedSQLiteSession(session_id, path, options)
         return ConfiguredSQLiteSession(session_id, path, options)
@@ -115,11 +127,15 @@ class SessionFactory:
         return path.is_file() and _holding_pair(path, session_id) is not None
 
     @staticmethod
-    def list_sessions(directory: str | os.PathLike[str], recursive: bool = False) -> list[SessionInfo]:
+    def list_sessions(
+        directory: str | os.PathLike[str], recursive: bool = False
+    ) -> list[SessionInfo]:
         return list_sessions(directory, recursive)
 
     @staticmethod
-    def find_problem_files(directory: str | os.PathLike[str], recursive: bool = False) -> list[StoreProblem]:
+    def find_problem_files(
+        directory: str | os.PathLike[str], recursive: bool = False
+    ) -> list[StoreProblem]:
         """The files `list_sessions` skipped, each with the reason."""
         return find_problem_files(directory, recursive)
 
@@ -140,7 +156,9 @@ class SessionFactory:
         return backup_store(source_path, backup_path).path
 
     @staticmethod
-    def get_session_stats(db_path: str | os.PathLike[str], session_id: str | None = None) -> dict[str, Any]:
+    def get_session_stats(
+        db_path: str | os.PathLike[str], session_id: str | None = None
+    ) -> dict[str, Any]:
         return get_session_stats(db_path, session_id).as_dict()
 
     @staticmethod

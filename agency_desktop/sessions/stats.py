@@ -88,7 +88,9 @@ class SessionStats:
         }
 
 
-def get_session_stats(db_path: str | os.PathLike[str], session_id: str | None = None) -> SessionStats:
+def get_session_stats(
+    db_path: str | os.PathLike[str], session_id: str | None = None
+) -> SessionStats:
     """Stats for one session, or for every session in the store when session_id is None."""
     path = Path(db_path)
     with reading(path) as conn:
@@ -115,7 +117,9 @@ def _where(session_id: str | None) -> tuple[str, tuple[str, ...]]:
     return (" WHERE session_id = ?", (session_id,)) if session_id is not None else ("", ())
 
 
-def _add_pair(conn: sqlite3.Connection, pair: TablePair, session_id: str | None, stats: SessionStats) -> None:
+def _add_pair(
+    conn: sqlite3.Connection, pair: TablePair, session_id: str | None, stats: SessionStats
+) -> None:
     where, params = _where(session_id)
     sessions = conn.execute(
         f"SELECT count(*), min(created_at), max(updated_at) FROM {pair.q_sessions}{where}", params
@@ -147,13 +151,19 @@ def _add_pair(conn: sqlite3.Connection, pair: TablePair, session_id: str | None,
         stats.branches = _branches(conn, session_id)
 
 
-def _group_rows(conn: sqlite3.Connection, pair: TablePair, where: str, params: tuple[str, ...]) -> list[Any]:
+def _group_rows(
+    conn: sqlite3.Connection, pair: TablePair, where: str, params: tuple[str, ...]
+) -> list[Any]:
     try:
-        return conn.execute(_FAST_GROUPS.format(table=pair.q_messages, where=where), params).fetchall()
+        return conn.execute(
+            _FAST_GROUPS.format(table=pair.q_messages, where=where), params
+        ).fetchall()
     except sqlite3.OperationalError as exc:
         if "malformed JSON" not in str(exc):
             raise
-        return conn.execute(_SAFE_GROUPS.format(table=pair.q_messages, where=where), params).fetchall()
+        return conn.execute(
+            _SAFE_GROUPS.format(table=pair.q_messages, where=where), params
+        ).fetchall()
 
 
 def _classify_extracted(fields: str | None) -> tuple[ItemKind, str | None]:
@@ -164,15 +174,27 @@ def _classify_extracted(fields: str | None) -> tuple[ItemKind, str | None]:
     return classify_fields(item_type, role, name)
 
 
-_USAGE_COLUMNS = ("branch_id", "user_turn_number", "requests", "input_tokens", "output_tokens", "total_tokens", "created_at")
+_USAGE_COLUMNS = (
+    "branch_id",
+    "user_turn_number",
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "created_at",
+)
 
 
-def _token_usage(conn: sqlite3.Connection, session_id: str | None, usage: TokenUsage | None) -> TokenUsage:
+def _token_usage(
+    conn: sqlite3.Connection, session_id: str | None, usage: TokenUsage | None
+) -> TokenUsage:
     where, params = _where(session_id)
     usage = usage or TokenUsage()
     columns = ", ".join(_USAGE_COLUMNS)
     table = quote_identifier("turn_usage")
-    for row in conn.execute(f"SELECT session_id, {columns} FROM {table}{where} ORDER BY id", params):
+    for row in conn.execute(
+        f"SELECT session_id, {columns} FROM {table}{where} ORDER BY id", params
+    ):
         turn = dict(zip(("session_id", *_USAGE_COLUMNS), row, strict=True))
         usage.requests += turn["requests"] or 0
         usage.input_tokens += turn["input_tokens"] or 0
@@ -185,5 +207,7 @@ def _token_usage(conn: sqlite3.Connection, session_id: str | None, usage: TokenU
 def _branches(conn: sqlite3.Connection, session_id: str | None) -> dict[str, int]:
     where, params = _where(session_id)
     table = quote_identifier("message_structure")
-    rows = conn.execute(f"SELECT branch_id, count(*) FROM {table}{where} GROUP BY branch_id", params)
+    rows = conn.execute(
+        f"SELECT branch_id, count(*) FROM {table}{where} GROUP BY branch_id", params
+    )
     return {str(branch): count for branch, count in rows}

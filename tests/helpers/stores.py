@@ -25,8 +25,12 @@ def get_weather(city: str) -> str:
 
 def weather_steps(city: str, call_id: str, usage: Usage | None = None) -> list[dict[str, Any]]:
     """One user turn: the model calls the tool, then answers (four stored items)."""
-    first: dict[str, Any] = {"output": [function_call("get_weather", {"city": city}, call_id=call_id)]}
-    second: dict[str, Any] = {"output": [assistant_message(f"{city} is {CITIES.get(city, 'unknown')}.")]}
+    first: dict[str, Any] = {
+        "output": [function_call("get_weather", {"city": city}, call_id=call_id)]
+    }
+    second: dict[str, Any] = {
+        "output": [assistant_message(f"{city} is {CITIES.get(city, 'unknown')}.")]
+    }
     if usage is not None:
         first["usage"] = second["usage"] = usage
     return [first, second]
@@ -34,16 +38,27 @@ def weather_steps(city: str, call_id: str, usage: Usage | None = None) -> list[d
 
 async def run_turns(session: Any, cities: Sequence[str], *, store_usage: bool = False) -> None:
     for index, city in enumerate(cities):
-        usage = Usage(requests=1, input_tokens=100 + index, output_tokens=10, total_tokens=110 + index)
-        agent = Agent(name="weather", model=ScriptedModel(weather_steps(city, f"call_{index}_{city}", usage)),
-                      tools=[get_weather])
-        result = await Runner.run(agent, f"Weather in {city}?", session=session,
-                                  run_config=RunConfig(tracing_disabled=True))
+        usage = Usage(
+            requests=1, input_tokens=100 + index, output_tokens=10, total_tokens=110 + index
+        )
+        agent = Agent(
+            name="weather",
+            model=ScriptedModel(weather_steps(city, f"call_{index}_{city}", usage)),
+            tools=[get_weather],
+        )
+        result = await Runner.run(
+            agent,
+            f"Weather in {city}?",
+            session=session,
+            run_config=RunConfig(tracing_disabled=True),
+        )
         if store_usage:
             await session.store_run_usage(result)
 
 
-def write_plain(path: Path, session_id: str, cities: Sequence[str] = ("Paris",), **tables: str) -> Path:
+def write_plain(
+    path: Path, session_id: str, cities: Sequence[str] = ("Paris",), **tables: str
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     session = SQLiteSession(session_id, path, **tables)
     try:
@@ -54,6 +69,7 @@ def write_plain(path: Path, session_id: str, cities: Sequence[str] = ("Paris",),
 
 
 def write_advanced(path: Path, session_id: str, cities: Sequence[str] = ("Paris", "Oslo")) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     session = AdvancedSQLiteSession(session_id=session_id, db_path=path, create_tables=True)
     try:
         asyncio.run(run_turns(session, cities, store_usage=True))
@@ -69,8 +85,13 @@ def write_store_folder(folder: Path) -> Path:
     write_plain(folder / "shared.db", "shared-a", ("Paris",))
     write_plain(folder / "shared.db", "shared-b", ("Lima", "Rome", "Oslo"))
     write_advanced(folder / "advanced.db", "adv-1")
-    write_plain(folder / "custom.db", "custom-1", ("Rome",),
-                sessions_table="my_sessions", messages_table="my_items")
+    write_plain(
+        folder / "custom.db",
+        "custom-1",
+        ("Rome",),
+        sessions_table="my_sessions",
+        messages_table="my_items",
+    )
     (folder / "notes.txt").write_text("not a store, not named like one\n")
     return folder
 
@@ -81,6 +102,7 @@ def copy_folder(source: Path, target: Path) -> Path:
 
 
 # --- deliberately broken files (the only hand-made data in the suite) ---
+
 
 def write_broken_files(folder: Path, template: Path) -> dict[str, Path]:
     """Files a user might have lying around; template is a real store to damage."""
@@ -118,7 +140,9 @@ def corrupt_row(path: Path, text: str = "{not json", table: str = "agent_message
 def item_texts(path: Path, session_id: str, table: str = "agent_messages") -> list[str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = conn.execute(f"SELECT message_data FROM {table} WHERE session_id = ? ORDER BY id", (session_id,))
+        rows = conn.execute(
+            f"SELECT message_data FROM {table} WHERE session_id = ? ORDER BY id", (session_id,)
+        )
         return [row[0] for row in rows]
     finally:
         conn.close()

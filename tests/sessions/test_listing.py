@@ -19,7 +19,10 @@ def test_lists_one_entry_per_session_with_kind_and_counts(store_folder: Path) ->
     assert found["plain-1"].kind is StoreKind.PLAIN
     assert found["adv-1"].kind is StoreKind.ADVANCED
     assert found["custom-1"].kind is StoreKind.CUSTOM
-    assert (found["custom-1"].sessions_table, found["custom-1"].messages_table) == ("my_sessions", "my_items")
+    assert (found["custom-1"].sessions_table, found["custom-1"].messages_table) == (
+        "my_sessions",
+        "my_items",
+    )
     for info in found.values():
         assert info.size_bytes == info.db_path.stat().st_size
         assert info.created_at is not None and info.updated_at is not None
@@ -27,8 +30,10 @@ def test_lists_one_entry_per_session_with_kind_and_counts(store_folder: Path) ->
         assert info.last_message_id is not None
 
 
-def test_not_a_store_files_are_skipped_and_reported_with_reason(store_folder: Path, broken_folder) -> None:
-    folder, files = broken_folder
+def test_not_a_store_files_are_skipped_and_reported_with_reason(
+    store_folder: Path, broken_folder
+) -> None:
+    folder, _files = broken_folder
     write_plain(folder / "good.db", "good")
     assert [i.session_id for i in list_sessions(folder)] == ["good"]
     problems = {p.path.name: p.kind for p in find_problem_files(folder)}
@@ -39,7 +44,9 @@ def test_not_a_store_files_are_skipped_and_reported_with_reason(store_folder: Pa
         "truncated.db": ProblemKind.CORRUPT,
         "other.sqlite": ProblemKind.NOT_A_STORE,
     }
-    assert find_problem_files(store_folder) == []  # notes.txt is neither SQLite nor named like a store
+    assert (
+        find_problem_files(store_folder) == []
+    )  # notes.txt is neither SQLite nor named like a store
 
 
 def test_recursive_listing_finds_nested_stores(store_folder: Path) -> None:

@@ -60,7 +60,9 @@ def test_invalid_json_rows_are_kept_and_marked(long_store: Path) -> None:
 def test_huge_item_is_previewed_without_loading_it(long_store: Path) -> None:
     huge = json.dumps({"role": "user", "content": "x" * (PREVIEW_READ_BYTES * 4)})
     with sqlite3.connect(long_store) as conn:
-        conn.execute("INSERT INTO agent_messages (session_id, message_data) VALUES ('long', ?)", (huge,))
+        conn.execute(
+            "INSERT INTO agent_messages (session_id, message_data) VALUES ('long', ?)", (huge,)
+        )
     conn.close()
     with SessionReader(long_store, "long") as reader:
         (row,) = reader.page_before(None, limit=1)

@@ -59,9 +59,15 @@ def test_viewing_while_an_agent_writes_leaves_its_wal_alone(store_folder: Path) 
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("empty", ProblemKind.EMPTY), ("random", ProblemKind.NOT_SQLITE), ("header_only", ProblemKind.NOT_SQLITE)],
+    [
+        ("empty", ProblemKind.EMPTY),
+        ("random", ProblemKind.NOT_SQLITE),
+        ("header_only", ProblemKind.NOT_SQLITE),
+    ],
 )
-def test_unreadable_files_raise_store_error_naming_the_file(broken_folder, name: str, kind: ProblemKind) -> None:
+def test_unreadable_files_raise_store_error_naming_the_file(
+    broken_folder, name: str, kind: ProblemKind
+) -> None:
     _, files = broken_folder
     with pytest.raises(StoreError) as caught:
         open_readonly(files[name])

@@ -21,7 +21,9 @@ from tests.helpers.stores import item_texts, run_turns, write_plain
 
 def _run(session: SQLiteSession, text: str = "hello") -> None:
     agent = Agent(name="a", model=ScriptedModel([[assistant_message("hi")]]))
-    asyncio.run(Runner.run(agent, text, session=session, run_config=RunConfig(tracing_disabled=True)))
+    asyncio.run(
+        Runner.run(agent, text, session=session, run_config=RunConfig(tracing_disabled=True))
+    )
 
 
 def test_memory_sessions_get_unique_readable_ids() -> None:
@@ -43,8 +45,13 @@ def test_file_session_creates_parents_and_works_with_runner(tmp_path: Path) -> N
 
 
 def test_file_session_accepts_pathlike_and_applies_options(tmp_path: Path) -> None:
-    options = {"timeout": 7.5, "check_same_thread": False, "isolation_level": "IMMEDIATE",
-               "sessions_table": "chats", "messages_table": "chat_items"}
+    options = {
+        "timeout": 7.5,
+        "check_same_thread": False,
+        "isolation_level": "IMMEDIATE",
+        "sessions_table": "chats",
+        "messages_table": "chat_items",
+    }
     session = SessionFactory.create_file_session("s", tmp_path / "o.db", options)
     _run(session)
     conn = session._get_connection()  # the connection the SDK itself uses
@@ -55,7 +62,9 @@ def test_file_session_accepts_pathlike_and_applies_options(tmp_path: Path) -> No
 
 
 def test_autocommit_isolation_level_is_honoured(tmp_path: Path) -> None:
-    session = SessionFactory.create_file_session("s", str(tmp_path / "n.db"), {"isolation_level": None})
+    session = SessionFactory.create_file_session(
+        "s", str(tmp_path / "n.db"), {"isolation_level": None}
+    )
     _run(session)
     assert session._get_connection().isolation_level is None
     session.close()
@@ -74,7 +83,9 @@ def test_autocommit_isolation_level_is_honoured(tmp_path: Path) -> None:
         ({"tiemout": 3}, "tiemout"),
     ],
 )
-def test_bad_options_raise_value_error_naming_the_key(tmp_path: Path, options: dict, key: str) -> None:
+def test_bad_options_raise_value_error_naming_the_key(
+    tmp_path: Path, options: dict, key: str
+) -> None:
     with pytest.raises(ValueError, match=key):
         SessionFactory.create_file_session("s", tmp_path / "x.db", options)
     assert not (tmp_path / "x.db").exists()
@@ -95,7 +106,10 @@ def unwritable_dir(tmp_path: Path):
         yield folder
         folder.chmod(0o755)
         return
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)], check=False).returncode:
+    if (
+        shutil.which("chattr") is None
+        or subprocess.run(["chattr", "+i", str(folder)], check=False).returncode
+    ):
         pytest.skip("running as root on a filesystem without chattr +i: no way to deny a write")
     try:
         yield folder
@@ -111,7 +125,9 @@ def test_directory_without_write_permission_raises_permission_error(unwritable_d
     assert list(unwritable_dir.iterdir()) == []
 
 
-def test_load_session_returns_real_session_or_none_and_creates_nothing(store_folder: Path, broken_folder) -> None:
+def test_load_session_returns_real_session_or_none_and_creates_nothing(
+    store_folder: Path, broken_folder
+) -> None:
     loaded = SessionFactory.load_session("shared-b", store_folder / "shared.db")
     assert loaded is not None and loaded.session_id == "shared-b"
     assert len(asyncio.run(loaded.get_items())) == 12
@@ -124,7 +140,7 @@ def test_load_session_returns_real_session_or_none_and_creates_nothing(store_fol
     assert custom is not None and custom.messages_table == "my_items"
     custom.close()
 
-    folder, files = broken_folder
+    _folder, files = broken_folder
     assert SessionFactory.load_session("plain-1", store_folder / "missing" / "x.db") is None
     assert not (store_folder / "missing").exists()
     assert SessionFactory.load_session("nope", store_folder / "plain.db") is None
@@ -152,11 +168,16 @@ def test_list_sessions_and_problem_files(store_folder: Path) -> None:
 
 def test_cleanup_dry_run_and_real_run_agree(store_folder: Path) -> None:
     preview = SessionFactory.cleanup_sessions(store_folder, older_than_days=0, dry_run=True)
-    assert {f.path.name for f in preview.plan.files} == {"plain.db", "shared.db", "advanced.db", "custom.db"}
+    assert {f.path.name for f in preview.plan.files} == {
+        "plain.db",
+        "shared.db",
+        "advanced.db",
+        "custom.db",
+    }
     assert len(SessionFactory.list_sessions(store_folder)) == 5  # the dry run changed nothing
     trashed: list[list[str]] = []
 
-    import agency_desktop.ops.cleanup as cleanup
+    from agency_desktop.ops import cleanup
 
     original = cleanup._trash
     cleanup._trash = lambda paths: (trashed.append(paths), [Path(p).unlink() for p in paths])  # type: ignore[assignment]

@@ -44,7 +44,9 @@ def test_advanced_store_reports_token_usage_per_turn_and_branches(store_folder: 
 
 
 def test_custom_table_names_are_read(store_folder: Path) -> None:
-    assert get_session_stats(store_folder / "custom.db", "custom-1").tool_calls == {"get_weather": 1}
+    assert get_session_stats(store_folder / "custom.db", "custom-1").tool_calls == {
+        "get_weather": 1
+    }
 
 
 def test_rows_that_are_not_json_are_counted_not_dropped(store_folder: Path) -> None:

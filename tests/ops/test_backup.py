@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from agency_desktop.ops.backup import backup_store
+from agency_desktop.ops.progress import CancelToken, OperationCancelled
+from agency_desktop.sessions.errors import StoreError
+from tests.helpers.stores import item_texts
+
+
+def test_backup_reports_progress_and_verifies(store_folder: Path, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    result = backup_store(
+        store_folder / "advanced.db",
+        tmp_path / "out.db",
+        progress=lambda done, total, _: seen.append((done, total)),
+    )
+    assert result.path == tmp_path / "out.db" and result.size_bytes > 0
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert item_texts(result.path, "adv-1") == item_texts(store_folder / "advanced.db", "adv-1")
+    conn = sqlite3.connect(result.path)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+
+
+def test_cancelled_backup_leaves_nothing_behind(store_folder: Path, tmp_path: Path) -> None:
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(OperationCancelled):
+        backup_store(store_folder / "plain.db", tmp_path / "out" / "x.db", cancel=token)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_refuses_to_overwrite_without_being_asked(store_folder: Path, tmp_path: Path) -> None:
+    backup_store(store_folder / "plain.db", tmp_path / "x.db")
+    with pytest.raises(FileExistsError):
+        backup_store(store_folder / "shared.db", tmp_path / "x.db")
+    assert item_texts(tmp_path / "x.db", "plain-1")  # still the first backup
+    backup_store(store_folder / "shared.db", tmp_path / "x.db", overwrite=True)
+    assert item_texts(tmp_path / "x.db", "shared-a")
+
+
+def test_unreadable_source_is_a_store_error(broken_folder, tmp_path: Path) -> None:
+    _, files = broken_folder
+    with pytest.raises(StoreError, match=r"random\.db"):
+        backup_store(files["random"], tmp_path / "x.db")
+    assert not (tmp_path / "x.db").exists()

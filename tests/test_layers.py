@@ -1,0 +1,50 @@
+"""The core never imports Qt, and reading a store never imports the Agents SDK."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import agency_desktop.ops
+import agency_desktop.sessions
+
+# Modules whose job is to create SDK sessions; everything else in the core is plain SQL.
+SDK_MODULES = {"agency_desktop.sessions.session_factory", "agency_desktop.sessions.sdk_sessions"}
+
+
+def _core_modules() -> list[str]:
+    names = []
+    for package in (agency_desktop.sessions, agency_desktop.ops):
+        names += [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+    return sorted(names)
+
+
+def _imported_after(modules: list[str]) -> set[str]:
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "print('\\n'.join(sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.split())
+
+
+def test_core_never_imports_qt() -> None:
+    modules = _core_modules()
+    assert "agency_desktop.sessions.session_factory" in modules
+    loaded = _imported_after([*modules, "agency_desktop.cli", "agency_desktop.demo"])
+    qt = sorted(
+        m
+        for m in loaded
+        if m.split(".")[0] in {"PySide6", "PyQt5", "PyQt6", "PySide2", "shiboken6"}
+    )
+    assert qt == []
+
+
+def test_read_paths_do_not_import_the_sdk() -> None:
+    readers = [m for m in _core_modules() if m not in SDK_MODULES] + ["agency_desktop.cli"]
+    loaded = _imported_after(readers)
+    assert "agents" not in loaded
