@@ -118,3 +118,27 @@ def parse_item(raw: str | bytes | None) -> tuple[Any, bool]:
         return json.loads(raw), True
     except (ValueError, RecursionError):
         return None, False
+
+
+def kind_sql(column: str) -> str:
+    """An SQL expression giving the ItemKind value of a JSON column, as `classify_fields` would.
+
+    Rows that are not JSON count as "other", as they do in Python.
+    """
+    return (
+        f"(CASE WHEN NOT json_valid({column}) THEN 'other' ELSE (SELECT CASE"
+        " WHEN t IS NULL OR t = 'message' THEN"
+        " CASE r WHEN 'user' THEN 'user' WHEN 'assistant' THEN 'assistant' ELSE 'other' END"
+        " WHEN t = 'reasoning' THEN 'reasoning'"
+        " WHEN t LIKE '%\\_output' ESCAPE '\\' THEN 'function_call_output'"
+        " WHEN t LIKE '%\\_call' ESCAPE '\\' THEN 'function_call'"
+        " ELSE 'other' END"
+        f" FROM (SELECT json_extract({column}, '$.type') AS t, json_extract({column}, '$.role') AS r))"
+        " END)"
+    )
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` literally anywhere (escape character: backslash)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

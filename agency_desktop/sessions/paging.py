@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from .errors import ProblemKind, SessionNotFoundError, StoreError
-from .items import ItemKind, classify_item, item_text, one_line, parse_item
+from .items import ItemKind, classify_item, item_text, kind_sql, like_pattern, one_line, parse_item
 from .readonly import open_readonly, translate_errors
 from .records import parse_timestamp
 from .schema import TablePair, discover_layout
@@ -39,10 +39,56 @@ class MessageRow:
     valid_json: bool
 
 
-class SessionReader:
-    """A read-only cursor over one session; use as a context manager."""
+@dataclass(frozen=True)
+class MessageFilter:
+    """Which rows a reader returns: some kinds only, and/or rows containing some text."""
 
-    def __init__(self, db_path: str | os.PathLike[str], session_id: str) -> None:
+    kinds: frozenset[ItemKind] | None = None
+    text: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.kinds is not None or bool(self.text)
+
+    def sql(self) -> tuple[str, tuple[Any, ...]]:
+        """Extra WHERE conditions; user text only ever travels as a bound parameter."""
+        clauses, params = [], []
+        if self.kinds is not None:
+            marks = ", ".join("?" for _ in self.kinds) or "NULL"
+            clauses.append(f" AND {kind_sql('message_data')} IN ({marks})")
+            params += [str(kind) for kind in sorted(self.kinds)]
+        if self.text:
+            clauses.append(" AND message_data LIKE ? ESCAPE '\\'")
+            params.append(like_pattern(self.text))
+        return "".join(clauses), tuple(params)
+
+
+@dataclass(frozen=True)
+class ContextItem:
+    """One item of a transcript: its full text, or a head of it when it is huge."""
+
+    row_id: int
+    created_at: datetime | None
+    text: str
+    size_bytes: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.size_bytes > len(self.text.encode("utf-8", errors="replace"))
+
+
+class SessionReader:
+    """A read-only cursor over one session; use as a context manager.
+
+    Not thread-safe: give each thread its own reader (connections are cheap).
+    """
+
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        session_id: str,
+        message_filter: MessageFilter | None = None,
+    ) -> None:
         self.db_path = Path(db_path)
         self.session_id = session_id
         self._conn = open_readonly(self.db_path)
@@ -52,10 +98,16 @@ class SessionReader:
         except BaseException:
             self._conn.close()
             raise
+        self.set_filter(message_filter or MessageFilter())
+
+    def set_filter(self, message_filter: MessageFilter) -> None:
+        self.filter = message_filter
+        where, self._filter_params = message_filter.sql()
         self._select = (
             f"SELECT id, created_at, length(message_data), substr(message_data, 1, {PREVIEW_READ_BYTES})"
-            f" FROM {self.pair.q_messages} WHERE session_id = ?"
+            f" FROM {self.pair.q_messages} WHERE session_id = ?{where}"
         )
+        self._count = f"SELECT count(*) FROM {self.pair.q_messages} WHERE session_id = ?{where}"
 
     def _find_pair(self) -> TablePair:
         layout = discover_layout(self._conn)
@@ -96,9 +148,8 @@ class SessionReader:
     ) -> list[MessageRow]:
         """Up to `limit` rows with id > after_id, oldest first (from the start when None)."""
         bound = -1 if after_id is None else after_id
-        return self._rows(
-            self._select + " AND id > ? ORDER BY id LIMIT ?", (self.session_id, bound, limit)
-        )
+        params = (self.session_id, *self._filter_params, bound, limit)
+        return self._rows(self._select + " AND id > ? ORDER BY id LIMIT ?", params)
 
     def page_before(
         self, before_id: int | None = None, limit: int = DEFAULT_PAGE
@@ -106,16 +157,67 @@ class SessionReader:
         """Up to `limit` rows with id < before_id, oldest first (the last page when None)."""
         params: tuple[Any, ...]
         if before_id is None:
-            sql, params = self._select + " ORDER BY id DESC LIMIT ?", (self.session_id, limit)
+            sql = self._select + " ORDER BY id DESC LIMIT ?"
+            params = (self.session_id, *self._filter_params, limit)
         else:
             sql = self._select + " AND id < ? ORDER BY id DESC LIMIT ?"
-            params = (self.session_id, before_id, limit)
+            params = (self.session_id, *self._filter_params, before_id, limit)
         return self._rows(sql, params)[::-1]
 
     def count(self) -> int:
+        """Rows matching the current filter (all rows of the session when there is none)."""
         with translate_errors(self.db_path):
-            query = f"SELECT count(*) FROM {self.pair.q_messages} WHERE session_id = ?"
-            return int(self._conn.execute(query, (self.session_id,)).fetchone()[0])
+            params = (self.session_id, *self._filter_params)
+            return int(self._conn.execute(self._count, params).fetchone()[0])
+
+    def count_before(self, row_id: int) -> int:
+        """How many matching rows come before `row_id`: its 0-based position."""
+        with translate_errors(self.db_path):
+            params = (self.session_id, *self._filter_params, row_id)
+            return int(self._conn.execute(self._count + " AND id < ?", params).fetchone()[0])
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the store (cheap to poll)."""
+        with translate_errors(self.db_path):
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def context(self, row_id: int, radius: int = 40) -> list[ContextItem]:
+        """The turn around `row_id`: from the user message that opened it to the next one.
+
+        Bounded by `radius` items on each side, so a session without user messages
+        (or a huge turn) costs no more than that.
+        """
+        query = (
+            f"SELECT id, created_at, length(message_data), substr(message_data, 1, {PREVIEW_READ_BYTES}),"
+            f" {kind_sql('message_data')} = 'user' FROM {self.pair.q_messages} WHERE session_id = ?"
+        )
+        with translate_errors(self.db_path):
+            before = self._conn.execute(
+                query + " AND id <= ? ORDER BY id DESC LIMIT ?", (self.session_id, row_id, radius)
+            ).fetchall()
+            after = self._conn.execute(
+                query + " AND id > ? ORDER BY id LIMIT ?", (self.session_id, row_id, radius)
+            ).fetchall()
+        start = next((i for i, row in enumerate(before) if row[4]), len(before) - 1)
+        end = next((i for i, row in enumerate(after) if row[4]), len(after))
+        rows = before[: start + 1][::-1] + after[:end]
+        return [_context_item(r) for r in rows]
+
+    def find_call_output(
+        self, call_id: str, after_id: int, scan_limit: int = 5000
+    ) -> ContextItem | None:
+        """The result answering `call_id`, looked for among the next `scan_limit` items."""
+        query = (
+            f"SELECT id, created_at, length(message_data), substr(message_data, 1, {PREVIEW_READ_BYTES})"
+            f" FROM (SELECT * FROM {self.pair.q_messages} WHERE session_id = ? AND id > ?"
+            " ORDER BY id LIMIT ?) WHERE json_valid(message_data)"
+            " AND json_extract(message_data, '$.call_id') = ?"
+            " AND json_extract(message_data, '$.type') LIKE '%output' ORDER BY id LIMIT 1"
+        )
+        with translate_errors(self.db_path):
+            params = (self.session_id, after_id, scan_limit, call_id)
+            row = self._conn.execute(query, params).fetchone()
+        return None if row is None else _context_item(row)
 
     def last_row_id(self) -> int | None:
         with translate_errors(self.db_path):
@@ -190,6 +292,10 @@ class SessionReader:
         except sqlite3.OperationalError:
             return None, False
         return parse_item(fields[0]) if fields and fields[0] else (None, False)
+
+
+def _context_item(row: Any) -> ContextItem:
+    return ContextItem(row[0], parse_timestamp(row[1]), _as_text(row[3]), row[2] or 0)
 
 
 def _as_text(value: Any) -> str:

@@ -64,6 +64,8 @@ class SessionStats:
     invalid_json_rows: int = 0
     token_usage: TokenUsage | None = None
     branches: dict[str, int] | None = None
+    # Items per hour ("YYYY-MM-DD HH" in UTC, as SQLite stores it), oldest first.
+    timeline: Counter[str] = field(default_factory=Counter)
 
     @property
     def user_turns(self) -> int:
@@ -85,6 +87,7 @@ class SessionStats:
             "invalid_json_rows": self.invalid_json_rows,
             "token_usage": self.token_usage.as_dict() if self.token_usage else None,
             "branches": self.branches,
+            "timeline": dict(sorted(self.timeline.items())),
         }
 
 
@@ -145,6 +148,11 @@ def _add_pair(
     created = [t for t in [stats.created_at, *first_times] if t is not None]
     stats.created_at = min(created) if created else None
     stats.updated_at = latest(*last_times)
+    timeline = conn.execute(
+        f"SELECT substr(created_at, 1, 13), count(*) FROM {pair.q_messages}{where} GROUP BY 1",
+        params,
+    )
+    stats.timeline.update({str(hour): count for hour, count in timeline if hour})
     if pair.has_usage:
         stats.token_usage = _token_usage(conn, session_id, stats.token_usage)
     if pair.is_advanced:

@@ -8,7 +8,7 @@ import pytest
 
 from agency_desktop.sessions.errors import SessionNotFoundError
 from agency_desktop.sessions.items import ItemKind
-from agency_desktop.sessions.paging import PREVIEW_READ_BYTES, SessionReader
+from agency_desktop.sessions.paging import PREVIEW_READ_BYTES, MessageFilter, SessionReader
 from tests.helpers.stores import corrupt_row, item_texts, write_plain
 
 CITIES = ("Paris", "Oslo", "Lima", "Rome", "Paris", "Oslo")
@@ -81,3 +81,52 @@ def test_iter_items_yields_every_stored_text_in_order(long_store: Path) -> None:
 def test_unknown_session_is_a_clear_error(long_store: Path) -> None:
     with pytest.raises(SessionNotFoundError, match="other"):
         SessionReader(long_store, "other")
+
+
+def test_kind_filter_matches_python_classification(long_store: Path) -> None:
+    corrupt_row(long_store, "[not an object")
+    with SessionReader(long_store, "long") as reader:
+        every = reader.page_after(limit=1000)
+        for kind in ItemKind:
+            reader.set_filter(MessageFilter(kinds=frozenset({kind})))
+            expected = [r.row_id for r in every if r.kind is kind]
+            assert [r.row_id for r in reader.page_after(limit=1000)] == expected, kind
+            assert reader.count() == len(expected)
+
+
+def test_text_filter_is_literal_and_case_insensitive(long_store: Path) -> None:
+    with SessionReader(long_store, "long", MessageFilter(text="OSLO")) as reader:
+        rows = reader.page_after(limit=1000)
+        assert rows and all("oslo" in r.preview.lower() for r in rows)
+        reader.set_filter(MessageFilter(text="100%_"))
+        assert reader.page_after() == [] and reader.count() == 0
+
+
+def test_filtered_paging_backwards_and_positions(long_store: Path) -> None:
+    calls = MessageFilter(kinds=frozenset({ItemKind.FUNCTION_CALL}))
+    with SessionReader(long_store, "long", calls) as reader:
+        last_two = reader.page_before(None, limit=2)
+        assert [r.kind for r in last_two] == [ItemKind.FUNCTION_CALL] * 2
+        assert reader.count_before(last_two[-1].row_id) == reader.count() - 1 == 5
+
+
+def test_context_is_the_turn_around_an_item(long_store: Path) -> None:
+    with SessionReader(long_store, "long") as reader:
+        rows = reader.page_after(limit=8)
+        turn = reader.context(rows[5].row_id)  # the second turn's tool call
+        assert [c.row_id for c in turn] == [r.row_id for r in rows[4:8]]
+        output = reader.find_call_output(rows[5].call_id or "", rows[5].row_id)
+        assert output is not None and output.row_id == rows[6].row_id
+
+
+def test_data_version_changes_when_another_connection_writes(long_store: Path) -> None:
+    with SessionReader(long_store, "long") as reader:
+        before = reader.data_version()
+        assert reader.data_version() == before
+        with sqlite3.connect(long_store) as writer:
+            writer.execute(
+                "INSERT INTO agent_messages (session_id, message_data) VALUES ('long', '{}')"
+            )
+        writer.close()
+        assert reader.data_version() != before
+        assert reader.count() == 25

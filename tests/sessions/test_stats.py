@@ -64,3 +64,9 @@ def test_unknown_session_and_non_store_are_clear_errors(store_folder: Path, brok
     with pytest.raises(StoreError) as caught:
         get_session_stats(files["other_schema"])
     assert caught.value.kind is ProblemKind.NOT_A_STORE
+
+
+def test_timeline_counts_items_per_hour(store_folder: Path) -> None:
+    stats = get_session_stats(store_folder / "shared.db", "shared-b")
+    assert sum(stats.timeline.values()) == 12
+    assert all(len(hour) == 13 for hour in stats.timeline)
