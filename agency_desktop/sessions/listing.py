@@ -161,3 +161,46 @@ def find_problem_files(
 ) -> list[StoreProblem]:
     """Files that are SQLite, or named like a store, but cannot be read as a session store."""
     return [scan.problem for scan in scan_directory(directory, recursive) if scan.problem]
+
+
+Signature = tuple[int, int, int, int]
+
+
+def file_signature(path: Path) -> Signature | None:
+    """Size and mtime of a store and its WAL: a change means the sessions may have changed."""
+    try:
+        main = path.stat()
+    except OSError:
+        return None
+    try:
+        wal = path.with_name(path.name + "-wal").stat()
+        wal_part = (wal.st_size, wal.st_mtime_ns)
+    except OSError:
+        wal_part = (-1, -1)
+    return (main.st_size, main.st_mtime_ns, *wal_part)
+
+
+@dataclass(frozen=True)
+class Removed:
+    path: Path
+
+
+def rescan_changes(
+    candidates: Iterable[Path], known: dict[Path, Signature]
+) -> Iterator[tuple[StoreScan, Signature] | Removed]:
+    """Scan only files that are new or changed since `known`; report the ones that went away.
+
+    `candidates` is usually `iter_candidate_files(folder)`; `known` is what the
+    caller saw last time (an empty dict for a first, full scan).
+    """
+    seen: set[Path] = set()
+    for path in candidates:
+        seen.add(path)
+        signature = file_signature(path)
+        if signature is None:
+            continue
+        if known.get(path) != signature:
+            yield scan_store(path), signature
+    for path in known:
+        if path not in seen:
+            yield Removed(path)

@@ -219,3 +219,30 @@ def _branches(conn: sqlite3.Connection, session_id: str | None) -> dict[str, int
         f"SELECT branch_id, count(*) FROM {table}{where} GROUP BY branch_id", params
     )
     return {str(branch): count for branch, count in rows}
+
+
+def merge_stats(parts: list[SessionStats], label: Path) -> SessionStats:
+    """Add up the stats of several stores (the folder view of the stats panel)."""
+    total = SessionStats(db_path=label, session_id=None)
+    for part in parts:
+        total.message_count += part.message_count
+        total.session_count += part.session_count
+        total.size_bytes += part.size_bytes
+        total.data_bytes += part.data_bytes
+        total.invalid_json_rows += part.invalid_json_rows
+        total.by_kind.update(part.by_kind)
+        total.tool_calls.update(part.tool_calls)
+        total.timeline.update(part.timeline)
+        total.created_at = min(filter(None, [total.created_at, part.created_at]), default=None)
+        total.updated_at = latest(total.updated_at, part.updated_at)
+        if part.token_usage is not None:
+            usage = total.token_usage or TokenUsage()
+            usage.requests += part.token_usage.requests
+            usage.input_tokens += part.token_usage.input_tokens
+            usage.output_tokens += part.token_usage.output_tokens
+            usage.total_tokens += part.token_usage.total_tokens
+            usage.turns += part.token_usage.turns
+            total.token_usage = usage
+        if part.branches is not None:
+            total.branches = dict(Counter(total.branches or {}) + Counter(part.branches))
+    return total

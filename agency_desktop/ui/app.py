@@ -1,0 +1,75 @@
+"""`agency-desktop [PATH ...]`: start the app on folders or store files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QFileOpenEvent, QIcon
+from PySide6.QtWidgets import QApplication
+
+from .. import __version__
+from .main_window import MainWindow
+
+APP_NAME = "Agency Desktop"
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="agency-desktop", description="Browse OpenAI Agents SDK session stores."
+    )
+    parser.add_argument("paths", nargs="*", help="folders or session store files to open")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(argv)
+
+
+class FileOpenFilter(QObject):
+    """macOS hands double-clicked files to a running app as QFileOpenEvent, not in argv."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            self._window.open_files([event.file()])
+            return True
+        return super().eventFilter(watched, event)
+
+
+def app_icon() -> QIcon:
+    from importlib.resources import files
+
+    return QIcon(str(files("agency_desktop.ui") / "assets" / "agency-desktop.svg"))
+
+
+def open_paths(window: MainWindow, paths: list[str]) -> None:
+    folders = [p for p in paths if Path(p).is_dir()]
+    files = [p for p in paths if not Path(p).is_dir()]
+    if folders:
+        window.open_folder(folders[0])
+    if files:
+        window.open_files(files)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("AgencyDesktop")
+    QApplication.setWindowIcon(app_icon())
+    window = MainWindow(restore=not args.paths)
+    app.installEventFilter(FileOpenFilter(window))
+    if args.paths:
+        open_paths(window, args.paths)
+    window.show()
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

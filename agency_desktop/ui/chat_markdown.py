@@ -1,0 +1,113 @@
+"""A turn of a conversation as Markdown for the transcript view.
+
+Tool calls are followed by their results (matched by call_id), reasoning is
+folded behind a link, and the selected item is marked. Message text is user
+content: it is handed to Qt's Markdown reader with raw HTML switched off, and
+the view loads no resources, so nothing in a message can fetch or run anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..sessions.items import ItemKind, classify_item, content_text, item_text, parse_item
+from ..sessions.paging import ContextItem
+
+REASONING_SCHEME = "agency-reasoning"
+
+
+@dataclass
+class ChatTurn:
+    items: list[ContextItem]
+    selected_id: int
+    extra_outputs: dict[str, ContextItem] = field(default_factory=dict)  # call_id -> result
+
+
+def _fence(text: str, language: str = "") -> str:
+    ticks = "```"
+    while ticks in text:
+        ticks += "`"
+    return f"{ticks}{language}\n{text}\n{ticks}"
+
+
+def _time(item: ContextItem) -> str:
+    return f" · {item.created_at.astimezone():%H:%M:%S}" if item.created_at else ""
+
+
+def _marker(item: ContextItem, selected: int) -> str:
+    return " ◀ selected" if item.row_id == selected else ""
+
+
+def _arguments(item: dict[str, Any]) -> str:
+    args = item.get("arguments", item.get("input", item.get("action", "")))
+    if isinstance(args, str):
+        try:
+            return json.dumps(json.loads(args), indent=2, ensure_ascii=False)
+        except ValueError:
+            return args
+    return json.dumps(args, indent=2, ensure_ascii=False)
+
+
+def _result_block(result: ContextItem, selected: int) -> str:
+    item, ok = parse_item(result.text)
+    text = item_text(item) if ok else result.text
+    return f"**↳ Result**{_time(result)}{_marker(result, selected)}\n\n{_fence(text)}"
+
+
+def render_turn(turn: ChatTurn, expanded_reasoning: Iterable[int] = ()) -> str:
+    expanded = set(expanded_reasoning)
+    parsed = [(entry, *parse_item(entry.text)) for entry in turn.items]
+    outputs = dict(turn.extra_outputs)
+    for entry, item, ok in parsed:
+        kind = classify_item(item)[0] if ok else None
+        if kind is ItemKind.FUNCTION_CALL_OUTPUT and isinstance(item.get("call_id"), str):
+            outputs[item["call_id"]] = entry
+    shown: set[int] = set()
+    blocks: list[str] = []
+    for entry, item, ok in parsed:
+        if entry.row_id in shown:
+            continue
+        blocks.append(_render_entry(entry, item, ok, turn.selected_id, outputs, expanded, shown))
+    return "\n\n---\n\n".join(block for block in blocks if block)
+
+
+def _render_entry(
+    entry: ContextItem,
+    item: Any,
+    ok: bool,
+    selected: int,
+    outputs: dict[str, ContextItem],
+    expanded: set[int],
+    shown: set[int],
+) -> str:
+    mark, when = _marker(entry, selected), _time(entry)
+    if entry.truncated:
+        size = f"{entry.size_bytes / 1_048_576:.1f} MB"
+        return f"**Large item ({size})**{when}{mark}\n\nShowing the beginning only.\n\n{_fence(entry.text[:4000])}"
+    if not ok:
+        return f"**Unreadable item (not valid JSON)**{when}{mark}\n\n{_fence(entry.text[:4000])}"
+    kind, tool = classify_item(item)
+    if kind is ItemKind.USER:
+        return f"#### User{when}{mark}\n\n{content_text(item.get('content'))}"
+    if kind is ItemKind.ASSISTANT:
+        return f"#### Assistant{when}{mark}\n\n{content_text(item.get('content'))}"
+    if kind is ItemKind.FUNCTION_CALL:
+        call_id = item.get("call_id") if isinstance(item.get("call_id"), str) else None
+        block = f"#### Tool call: {tool}{when}{mark}\n\n{_fence(_arguments(item), 'json')}"
+        result = outputs.get(call_id) if call_id else None
+        if result is not None:
+            shown.add(result.row_id)
+            return block + "\n\n" + _result_block(result, selected)
+        return block + "\n\n*No result recorded yet.*"
+    if kind is ItemKind.FUNCTION_CALL_OUTPUT:
+        return _result_block(entry, selected)
+    if kind is ItemKind.REASONING:
+        if entry.row_id in expanded:
+            text = item_text(item) or "(no summary recorded)"
+            return f"**Reasoning**{when}{mark} [hide]({REASONING_SCHEME}:{entry.row_id})\n\n{text}"
+        return f"**Reasoning**{when}{mark} [show]({REASONING_SCHEME}:{entry.row_id})"
+    label = item.get("type") or item.get("role") or "item"
+    return f"#### {label}{when}{mark}\n\n{_fence(json.dumps(item, indent=2, ensure_ascii=False), 'json')}"

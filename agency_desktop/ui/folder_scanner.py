@@ -1,0 +1,140 @@
+"""Keeps the session list in step with a folder (or a set of files) on disk.
+
+Scans run in a worker and stream results in batches; afterwards only files
+whose size or mtime changed (or whose WAL did) are read again. A
+QFileSystemWatcher catches files appearing and disappearing at once; a slow
+timer catches agents appending to stores already listed, which changes no
+directory entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+
+from ..sessions.listing import (
+    Removed,
+    Signature,
+    StoreScan,
+    iter_candidate_files,
+    rescan_changes,
+)
+from .workers import Worker, WorkerPool
+
+POLL_INTERVAL_MS = 3000
+DEBOUNCE_MS = 250
+
+
+def _changes(root: Path | None, files: list[Path], known: dict[Path, Signature]) -> Iterator[Any]:
+    candidates = iter_candidate_files(root) if root is not None else iter(files)
+    yield from rescan_changes(candidates, known)
+
+
+class FolderScanner(QObject):
+    scanned = Signal(list)  # list[StoreScan] for new or changed files
+    removed = Signal(list)  # list[Path]
+    scanStarted = Signal()
+    scanFinished = Signal()
+    failed = Signal(str)
+
+    def __init__(self, workers: WorkerPool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._workers = workers
+        self._root: Path | None = None
+        self._files: list[Path] = []
+        self._known: dict[Path, Signature] = {}
+        self._worker: Worker | None = None
+        self._again = False
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.directoryChanged.connect(self._on_directory_changed)
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.rescan)
+        self._poll = QTimer(self, interval=POLL_INTERVAL_MS)
+        self._poll.timeout.connect(self.rescan)
+
+    @property
+    def root(self) -> Path | None:
+        return self._root
+
+    @property
+    def store_paths(self) -> list[Path]:
+        return sorted(self._known)
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
+    def watch_folder(self, root: Path) -> None:
+        self._start_watching(root, [], [str(root)])
+
+    def watch_files(self, files: list[Path]) -> None:
+        self._start_watching(None, files, sorted({str(f.parent) for f in files}))
+
+    def _start_watching(self, root: Path | None, files: list[Path], directories: list[str]) -> None:
+        self.stop()
+        self._root, self._files, self._known = root, files, {}
+        self._watcher.addPaths([d for d in directories if Path(d).is_dir()])
+        self._poll.start()
+        self.rescan()
+
+    def stop(self) -> None:
+        self._poll.stop()
+        self._debounce.stop()
+        if self._watcher.directories():
+            self._watcher.removePaths(self._watcher.directories())
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+
+    def rescan(self, full: bool = False) -> None:
+        if full:
+            self._known = {}
+        if self._worker is not None:
+            self._again = True  # one more pass when the current one ends
+            return
+        if self._root is None and not self._files:
+            return
+        worker = Worker(_changes, self._root, list(self._files), dict(self._known))
+        worker.signals.yielded.connect(lambda batch, w=worker: self._on_batch(w, batch))
+        worker.signals.errored.connect(lambda exc, w=worker: self._on_error(w, exc))
+        worker.signals.finished.connect(lambda w=worker: self._on_finished(w))
+        self._worker = worker
+        self.scanStarted.emit()
+        self._workers.start(worker)
+
+    def _on_batch(self, worker: Worker, batch: list[Any]) -> None:
+        if worker is not self._worker:
+            return  # a scan of a folder we have left
+        scans: list[StoreScan] = []
+        gone: list[Path] = []
+        for entry in batch:
+            if isinstance(entry, Removed):
+                self._known.pop(entry.path, None)
+                gone.append(entry.path)
+            else:
+                scan, signature = entry
+                self._known[scan.path] = signature
+                scans.append(scan)
+        if scans:
+            self.scanned.emit(scans)
+        if gone:
+            self.removed.emit(gone)
+
+    def _on_error(self, worker: Worker, error: Exception) -> None:
+        if worker is self._worker:
+            self.failed.emit(str(error))
+
+    def _on_finished(self, worker: Worker) -> None:
+        if worker is not self._worker:
+            return
+        self._worker = None
+        self.scanFinished.emit()
+        if self._again:
+            self._again = False
+            self.rescan()
+
+    def _on_directory_changed(self, _path: str) -> None:
+        self._debounce.start()

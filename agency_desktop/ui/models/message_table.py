@@ -1,0 +1,275 @@
+"""The messages of one session, loaded on demand in pages keyed by row id.
+
+The model holds a contiguous window of rows. `fetchMore` extends it downwards
+(Qt calls it as the view scrolls); `fetch_earlier` extends it upwards; and
+`jump_to_end` replaces it with the last page, so the end of a million-item
+session costs one indexed query. Past `MAX_WINDOW` rows the far end of the
+window is dropped, which bounds memory however far the user scrolls.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from ...sessions.items import ItemKind
+from ...sessions.paging import MessageFilter, MessageRow
+from ..formatting import local_time
+from .page_loader import LoaderThread
+
+Index = QModelIndex | QPersistentModelIndex
+PAGE_SIZE = 200
+MAX_WINDOW = 10_000
+
+
+class Column(enum.IntEnum):
+    POSITION = 0
+    TIME = 1
+    KIND = 2
+    TOOL = 3
+    PREVIEW = 4
+
+
+HEADERS = ("#", "Time", "Kind", "Tool", "Preview")
+
+
+class Role(enum.IntEnum):
+    ROW = Qt.ItemDataRole.UserRole + 1  # the MessageRow
+    ROW_ID = Qt.ItemDataRole.UserRole + 2
+
+
+KIND_COLOURS = {
+    ItemKind.USER: "#2e86c1",
+    ItemKind.ASSISTANT: "#28b463",
+    ItemKind.FUNCTION_CALL: "#ca6f1e",
+    ItemKind.FUNCTION_CALL_OUTPUT: "#af7ac5",
+    ItemKind.REASONING: "#7f8c8d",
+    ItemKind.OTHER: "#7f8c8d",
+}
+
+
+class MessageTableModel(QAbstractTableModel):
+    requestOpen = Signal(int, str, str, object)
+    requestLoad = Signal(int, str, object, int)
+    requestClose = Signal()
+    sessionOpened = Signal(int)  # total rows matching the filter
+    rowsPrepended = Signal(int)
+    loadFailed = Signal(str)
+    pageLoaded = Signal()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._loader = LoaderThread(self)
+        loader = self._loader.loader
+        self.requestOpen.connect(loader.open)
+        self.requestLoad.connect(loader.load)
+        self.requestClose.connect(loader.close)
+        loader.opened.connect(self._on_opened)
+        loader.loaded.connect(self._on_loaded)
+        loader.changed.connect(self._on_changed)
+        loader.failed.connect(self._on_failed)
+        self._generation = 0
+        self._rows: list[MessageRow] = []
+        self._first_position = 0
+        self._total = 0
+        self._last_id: int | None = None
+        self._pending = False
+        self._opened = False
+        self.db_path: Path | None = None
+        self.session_id: str | None = None
+        self.filter = MessageFilter()
+
+    # --- opening
+
+    def open_session(
+        self, db_path: Path, session_id: str, message_filter: MessageFilter | None = None
+    ) -> None:
+        self.db_path, self.session_id = db_path, session_id
+        self.filter = message_filter or MessageFilter()
+        self._restart()
+
+    def set_filter(self, message_filter: MessageFilter) -> None:
+        self.filter = message_filter
+        if self.db_path is not None:
+            self._restart()
+
+    def close_session(self) -> None:
+        self.db_path = self.session_id = None
+        self._generation += 1
+        self._clear()
+        self.requestClose.emit()
+
+    def _restart(self) -> None:
+        self._generation += 1
+        self._clear()
+        assert self.db_path is not None and self.session_id is not None
+        self.requestOpen.emit(self._generation, str(self.db_path), self.session_id, self.filter)
+
+    def _clear(self) -> None:
+        self.beginResetModel()
+        self._rows, self._first_position, self._total, self._last_id = [], 0, 0, None
+        self._pending = self._opened = False
+        self.endResetModel()
+
+    def shutdown(self) -> None:
+        self._generation += 1
+        self._loader.stop()
+
+    # --- Qt interface
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(index.row(), row, column)
+        if role == Role.ROW:
+            return row
+        if role == Role.ROW_ID:
+            return row.row_id
+        if role == Qt.ItemDataRole.ForegroundRole and column is Column.KIND:
+            return QColor("#c0392b" if not row.valid_json else KIND_COLOURS[row.kind])
+        if role == Qt.ItemDataRole.ToolTipRole and not row.valid_json:
+            return "This row is not valid JSON; it is shown as stored."
+        if role == Qt.ItemDataRole.TextAlignmentRole and column is Column.POSITION:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, row_number: int, row: MessageRow, column: Column) -> str:
+        if column is Column.POSITION:
+            return f"{self._first_position + row_number + 1:,}"
+        if column is Column.TIME:
+            return local_time(row.created_at)
+        if column is Column.KIND:
+            return row.kind.label if row.valid_json else "invalid JSON"
+        if column is Column.TOOL:
+            return row.tool_name or ""
+        return row.preview
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
+        if parent.isValid() or not self._opened or self._pending:
+            return False
+        return self._last_id is not None and self._loaded_last_id() != self._last_id
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:
+        if not self.canFetchMore(parent):
+            return
+        self._pending = True  # also guards re-entry from rowsAboutToBeInserted handlers
+        self.requestLoad.emit(self._generation, "after", self._loaded_last_id(), PAGE_SIZE)
+
+    # --- the window
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    @property
+    def at_start(self) -> bool:
+        return self._first_position == 0
+
+    @property
+    def loading(self) -> bool:
+        return self._pending
+
+    def _loaded_last_id(self) -> int | None:
+        return self._rows[-1].row_id if self._rows else None
+
+    def row(self, number: int) -> MessageRow:
+        return self._rows[number]
+
+    def row_number_of(self, row_id: int) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if r.row_id == row_id), None)
+
+    def fetch_earlier(self) -> None:
+        if self._opened and not self._pending and not self.at_start and self._rows:
+            self._pending = True
+            self.requestLoad.emit(self._generation, "before", self._rows[0].row_id, PAGE_SIZE)
+
+    def jump_to_end(self) -> None:
+        """Show the last page without reading what lies before it."""
+        if not self._opened or self._pending or self._loaded_last_id() == self._last_id:
+            return
+        self.beginResetModel()
+        self._rows = []
+        self.endResetModel()
+        self._pending = True
+        self.requestLoad.emit(self._generation, "before", None, PAGE_SIZE)
+
+    def _on_opened(self, generation: int, total: int, last_id: Any) -> None:
+        if generation != self._generation:
+            return
+        self._opened, self._total, self._last_id = True, total, last_id
+        self.sessionOpened.emit(total)
+        self.fetchMore()
+
+    def _on_loaded(self, generation: int, direction: str, rows: list[MessageRow]) -> None:
+        if generation != self._generation:
+            return
+        self._pending = False
+        if rows and direction == "after":
+            self._append(rows)
+        elif rows and not self._rows:
+            self._first_position = max(0, self._total - len(rows))
+            self._append(rows)
+        elif rows:
+            self._prepend(rows)
+        self.pageLoaded.emit()
+
+    def _append(self, rows: list[MessageRow]) -> None:
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+        excess = len(self._rows) - MAX_WINDOW
+        if excess > 0:
+            self.beginRemoveRows(QModelIndex(), 0, excess - 1)
+            del self._rows[:excess]
+            self._first_position += excess
+            self.endRemoveRows()
+
+    def _prepend(self, rows: list[MessageRow]) -> None:
+        self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
+        self._rows[:0] = rows
+        self._first_position = max(0, self._first_position - len(rows))
+        self.endInsertRows()
+        excess = len(self._rows) - MAX_WINDOW
+        if excess > 0:
+            self.beginRemoveRows(QModelIndex(), len(self._rows) - excess, len(self._rows) - 1)
+            del self._rows[-excess:]
+            self.endRemoveRows()
+        self.rowsPrepended.emit(len(rows))
+
+    def _on_changed(self, generation: int, total: int, last_id: Any) -> None:
+        """An agent wrote to the store: follow the end if we were showing it."""
+        if generation != self._generation:
+            return
+        loaded_last = self._loaded_last_id()
+        if last_id is None or (loaded_last is not None and last_id < loaded_last):
+            self._restart()  # items were removed (pop_item, clear_session): start over
+            return
+        following = loaded_last == self._last_id
+        self._total, self._last_id = total, last_id
+        if following:
+            self.fetchMore()
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._pending = False
+            self.loadFailed.emit(message)

@@ -1,0 +1,117 @@
+"""Reads pages of one session in a thread of its own, for the message model.
+
+The loader owns its SessionReader (SQLite connections stay in the thread that
+made them) and answers requests tagged with a generation number, so answers to
+a session or filter that has since been replaced are recognised and dropped.
+It also polls PRAGMA data_version once a second to notice agents appending.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from ...sessions.errors import SessionNotFoundError, StoreError
+from ...sessions.paging import MessageFilter, SessionReader
+
+POLL_INTERVAL_MS = 1000
+
+
+class PageLoader(QObject):
+    opened = Signal(int, int, object)  # generation, total matching rows, last row id (or None)
+    loaded = Signal(int, str, list)  # generation, "after" | "before", rows (oldest first)
+    changed = Signal(int, int, object)  # generation, new total, new last row id
+    failed = Signal(int, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._reader: SessionReader | None = None
+        self._generation = 0
+        self._version = -1
+        self._timer: QTimer | None = None
+
+    @Slot(int, str, str, object)
+    def open(self, generation: int, db_path: str, session_id: str, message_filter: Any) -> None:
+        self.close()
+        self._generation = generation
+        try:
+            self._reader = SessionReader(
+                Path(db_path), session_id, message_filter or MessageFilter()
+            )
+            self._version = self._reader.data_version()
+            self.opened.emit(generation, self._reader.count(), self._last_id())
+        except (StoreError, SessionNotFoundError) as exc:
+            self._reader = None
+            self.failed.emit(generation, str(exc))
+            return
+        if self._timer is None:
+            self._timer = QTimer(self)
+            self._timer.timeout.connect(self._poll)
+        self._timer.start(POLL_INTERVAL_MS)
+
+    def _last_id(self) -> int | None:
+        assert self._reader is not None
+        rows = self._reader.page_before(None, 1)
+        return rows[-1].row_id if rows else None
+
+    @Slot(int, str, object, int)
+    def load(self, generation: int, direction: str, anchor: Any, limit: int) -> None:
+        reader = self._reader
+        if reader is None or generation != self._generation:
+            return
+        try:
+            if direction == "after":
+                rows = reader.page_after(anchor, limit)
+            else:
+                rows = reader.page_before(anchor, limit)
+        except StoreError as exc:
+            self.failed.emit(generation, str(exc))
+            return
+        self.loaded.emit(generation, direction, rows)
+
+    @Slot()
+    def _poll(self) -> None:
+        reader = self._reader
+        if reader is None:
+            return
+        try:
+            version = reader.data_version()
+            if version == self._version:
+                return
+            self._version = version
+            self.changed.emit(self._generation, reader.count(), self._last_id())
+        except StoreError as exc:
+            self.failed.emit(self._generation, str(exc))
+
+    @Slot()
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+class LoaderThread(QObject):
+    """Owns the thread the loader lives in; stop() must be called before the app exits."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.qthread = QThread()
+        self.qthread.setObjectName("message-page-loader")
+        self.loader = PageLoader()
+        self.loader.moveToThread(self.qthread)
+        self.qthread.start()
+
+    def stop(self) -> None:
+        if self.qthread.isRunning():
+            # close() must run in the loader's thread, where its connection and timer live
+            from PySide6.QtCore import QMetaObject, Qt
+
+            QMetaObject.invokeMethod(
+                self.loader, "close", Qt.ConnectionType.BlockingQueuedConnection
+            )
+            self.qthread.quit()
+            self.qthread.wait()

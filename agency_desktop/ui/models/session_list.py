@@ -1,0 +1,222 @@
+"""One row per session found in the open folder, plus one per file that could not be read."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from ...sessions.errors import ProblemKind
+from ...sessions.listing import StoreScan
+from ...sessions.records import SessionInfo, StoreProblem
+from ..formatting import human_size, local_time
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class Column(enum.IntEnum):
+    SESSION = 0
+    FILE = 1
+    ITEMS = 2
+    SIZE = 3
+    CREATED = 4
+    LAST_ACTIVITY = 5
+    KIND = 6
+    STATE = 7
+
+
+HEADERS = ("Session", "File", "Items", "Size", "Created", "Last activity", "Kind", "State")
+
+
+class Role(enum.IntEnum):
+    SORT = Qt.ItemDataRole.UserRole + 1
+    INFO = Qt.ItemDataRole.UserRole + 2  # the SessionInfo, or None for a problem row
+    PATH = Qt.ItemDataRole.UserRole + 3
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    path: Path
+    info: SessionInfo | None = None
+    problem: StoreProblem | None = None
+
+    @property
+    def state(self) -> str:
+        if self.problem is None:
+            return "ok"
+        return {ProblemKind.LOCKED: "locked", ProblemKind.CORRUPT: "corrupt"}.get(
+            self.problem.kind, "not a store"
+        )
+
+
+def rows_of(scan: StoreScan) -> list[SessionRow]:
+    if scan.problem is not None:
+        return [SessionRow(scan.path, problem=scan.problem)]
+    return [SessionRow(scan.path, info=info) for info in scan.sessions]
+
+
+class SessionListModel(QAbstractTableModel):
+    """Rows of one file stay together, so a rescan of a file replaces one block."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[SessionRow] = []
+        self.root: Path | None = None
+
+    # --- Qt interface
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Role.SORT:
+            return self._sort_key(row, column)
+        if role == Role.INFO:
+            return row.info
+        if role == Role.PATH:
+            return str(row.path)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.problem.message if row.problem else str(row.path)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.ITEMS, Column.SIZE):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and row.problem is not None:
+            from PySide6.QtGui import QColor
+
+            return QColor("#c0392b")
+        return None
+
+    def _file_label(self, path: Path) -> str:
+        if self.root is not None:
+            try:
+                return str(path.relative_to(self.root))
+            except ValueError:
+                pass
+        return path.name
+
+    def _display(self, row: SessionRow, column: Column) -> str:
+        info = row.info
+        if column is Column.FILE:
+            return self._file_label(row.path)
+        if column is Column.STATE:
+            return row.state
+        if info is None:
+            return row.problem.kind.explanation if row.problem and column is Column.SESSION else ""
+        values = {
+            Column.SESSION: info.session_id,
+            Column.ITEMS: f"{info.message_count:,}",
+            Column.SIZE: human_size(info.size_bytes),
+            Column.CREATED: local_time(info.created_at),
+            Column.LAST_ACTIVITY: local_time(info.updated_at),
+            Column.KIND: str(info.kind),
+        }
+        return values[column]
+
+    def _sort_key(self, row: SessionRow, column: Column) -> Any:
+        info = row.info
+        if info is None:
+            return "" if column not in (Column.ITEMS, Column.SIZE) else -1
+        keys: dict[Column, Any] = {
+            Column.SESSION: info.session_id.lower(),
+            Column.FILE: str(row.path).lower(),
+            Column.ITEMS: info.message_count,
+            Column.SIZE: info.size_bytes,
+            Column.CREATED: _timestamp(info.created_at),
+            Column.LAST_ACTIVITY: _timestamp(info.updated_at),
+            Column.KIND: str(info.kind),
+            Column.STATE: row.state,
+        }
+        return keys[column]
+
+    # --- updates from scans
+
+    def reset(self, root: Path | None) -> None:
+        self.beginResetModel()
+        self._rows = []
+        self.root = root
+        self.endResetModel()
+
+    def paths(self) -> set[Path]:
+        return {row.path for row in self._rows}
+
+    def row_at(self, row: int) -> SessionRow:
+        return self._rows[row]
+
+    def _block(self, path: Path) -> tuple[int, int]:
+        """First row and row count of a file's block (count 0: where it would go)."""
+        first = next((i for i, r in enumerate(self._rows) if r.path == path), len(self._rows))
+        count = 0
+        while first + count < len(self._rows) and self._rows[first + count].path == path:
+            count += 1
+        return first, count
+
+    def apply_scan(self, scan: StoreScan) -> None:
+        """Show a file's current state: its sessions, or its problem."""
+        new_rows = rows_of(scan)
+        first, count = self._block(scan.path)
+        if count == len(new_rows) and count:
+            self._rows[first : first + count] = new_rows
+            self.dataChanged.emit(
+                self.index(first, 0), self.index(first + count - 1, len(Column) - 1)
+            )
+            return
+        if count:
+            self.beginRemoveRows(QModelIndex(), first, first + count - 1)
+            del self._rows[first : first + count]
+            self.endRemoveRows()
+        if new_rows:
+            self.beginInsertRows(QModelIndex(), first, first + len(new_rows) - 1)
+            self._rows[first:first] = new_rows
+            self.endInsertRows()
+
+    def remove_path(self, path: Path) -> None:
+        first, count = self._block(path)
+        if count:
+            self.beginRemoveRows(QModelIndex(), first, first + count - 1)
+            del self._rows[first : first + count]
+            self.endRemoveRows()
+
+    def session_count(self) -> int:
+        return sum(1 for row in self._rows if row.info is not None)
+
+    def problem_count(self) -> int:
+        return sum(1 for row in self._rows if row.problem is not None)
+
+
+def _timestamp(value: datetime | None) -> float:
+    return value.timestamp() if value else 0.0
+
+
+class SessionFilterProxy(QSortFilterProxyModel):
+    """Filter on any column's text; sort on typed values, not on their display strings."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(Role.SORT)
+        self.setFilterKeyColumn(-1)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setDynamicSortFilter(True)

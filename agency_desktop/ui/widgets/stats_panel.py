@@ -1,0 +1,261 @@
+"""Numbers and charts (QtCharts) for the selected session or the whole folder."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QStackedBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...sessions.errors import StoreError
+from ...sessions.items import ItemKind
+from ...sessions.stats import SessionStats, get_session_stats, merge_stats
+from ..formatting import human_size, local_time
+from ..workers import Worker, WorkerPool
+
+MAX_BARS = 12
+MAX_HOURLY_BUCKETS = 48
+
+
+def folder_stats(folder: Path, paths: list[Path]) -> SessionStats:
+    """Runs in a worker: every readable store of the folder, added up."""
+    parts = []
+    for path in paths:
+        try:
+            parts.append(get_session_stats(path))
+        except StoreError:
+            continue  # shown as a problem row in the session list already
+    return merge_stats(parts, folder)
+
+
+def timeline_buckets(timeline: Counter[str]) -> list[tuple[str, int]]:
+    """Hourly buckets for short spans, daily ones otherwise."""
+    hours = sorted(timeline.items())
+    if len({hour[:10] for hour, _ in hours}) == 1:
+        return [(hour[11:] + ":00", count) for hour, count in hours]
+    if len(hours) <= MAX_HOURLY_BUCKETS:
+        return [(f"{hour[5:10]} {hour[11:]}h", count) for hour, count in hours]
+    days: Counter[str] = Counter()
+    for hour, count in hours:
+        days[hour[:10]] += count
+    return sorted(days.items())
+
+
+class StatsPanel(QWidget):
+    statsShown = Signal(object)  # the SessionStats on display
+
+    def __init__(self, workers: WorkerPool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statsPanel")
+        self._workers = workers
+        self._worker: Worker | None = None
+        self._session: tuple[Path, str] | None = None
+        self._folder: tuple[Path, list[Path]] | None = None
+        self.stats: SessionStats | None = None
+        self.charts: dict[str, QChartView] = {}
+
+        self.session_scope = QRadioButton("This session")
+        self.folder_scope = QRadioButton("Whole folder")
+        self.session_scope.setChecked(True)
+        scope = QButtonGroup(self)
+        scope.addButton(self.session_scope)
+        scope.addButton(self.folder_scope)
+        scope.buttonToggled.connect(lambda *_: self.refresh())
+        scope_row = QHBoxLayout()
+        scope_row.addWidget(self.session_scope)
+        scope_row.addWidget(self.folder_scope)
+        scope_row.addStretch(1)
+
+        self.summary = QFormLayout()
+        self.status = QLabel("Select a session to see its numbers.")
+        self.status.setWordWrap(True)
+        self.grid = QGridLayout()
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.addWidget(self.status)
+        body_layout.addLayout(self.summary)
+        body_layout.addLayout(self.grid)
+        body_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(scope_row)
+        layout.addWidget(scroll)
+
+    def set_session(self, db_path: Path | None, session_id: str | None) -> None:
+        self._session = (db_path, session_id) if db_path and session_id else None
+        if self.session_scope.isChecked():
+            self.refresh()
+
+    def set_folder(self, folder: Path | None, stores: list[Path]) -> None:
+        self._folder = (folder, stores) if folder else None
+        if self.folder_scope.isChecked():
+            self.refresh()
+
+    def refresh(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+        if self.session_scope.isChecked() and self._session:
+            worker = Worker(get_session_stats, *self._session)
+            self.status.setText(f"Counting session {self._session[1]}…")
+        elif self.folder_scope.isChecked() and self._folder:
+            worker = Worker(folder_stats, *self._folder)
+            self.status.setText(f"Counting {len(self._folder[1])} stores…")
+        else:
+            return
+        worker.signals.returned.connect(self._on_stats)
+        worker.signals.errored.connect(lambda exc: self.status.setText(f"Could not count: {exc}"))
+        self._worker = self._workers.start(worker)
+
+    def _on_stats(self, stats: SessionStats) -> None:
+        self.stats = stats
+        scope = (
+            f"session {stats.session_id}" if stats.session_id else f"{stats.session_count} sessions"
+        )
+        self.status.setText(f"{stats.db_path.name}: {scope}")
+        self._fill_summary(stats)
+        self._fill_charts(stats)
+        self.statsShown.emit(stats)
+
+    def _fill_summary(self, stats: SessionStats) -> None:
+        while self.summary.rowCount():
+            self.summary.removeRow(0)
+        rows = [
+            ("Items", f"{stats.message_count:,}"),
+            ("User turns", f"{stats.user_turns:,}"),
+            ("Tool calls", f"{sum(stats.tool_calls.values()):,}"),
+            ("Store size", human_size(stats.size_bytes)),
+            ("Item data", human_size(stats.data_bytes)),
+            ("First item", local_time(stats.created_at)),
+            ("Last activity", local_time(stats.updated_at)),
+            ("Unreadable rows", f"{stats.invalid_json_rows:,}"),
+        ]
+        if stats.token_usage is not None:
+            usage = stats.token_usage
+            rows += [
+                ("Requests", f"{usage.requests:,}"),
+                ("Tokens in / out", f"{usage.input_tokens:,} / {usage.output_tokens:,}"),
+                ("Tokens in all", f"{usage.total_tokens:,}"),
+            ]
+        if stats.branches:
+            rows.append(("Branches", ", ".join(f"{b} ({n})" for b, n in stats.branches.items())))
+        for label, value in rows:
+            text = QLabel(value)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.summary.addRow(label, text)
+
+    def _fill_charts(self, stats: SessionStats) -> None:
+        for view in self.charts.values():
+            self.grid.removeWidget(view)
+            view.deleteLater()
+        self.charts = {}
+        kinds = [(kind.label, stats.by_kind[kind]) for kind in ItemKind if stats.by_kind[kind]]
+        self._add_chart("kinds", "Items by kind", kinds, horizontal=True)
+        tools = stats.tool_calls.most_common(MAX_BARS)
+        if tools:
+            self._add_chart("tools", "Tool calls by tool", tools, horizontal=True)
+        self._add_chart("timeline", "Items over time", timeline_buckets(stats.timeline))
+        if stats.token_usage is not None and stats.token_usage.turns:
+            self._add_usage_chart(stats)
+
+    def _add_chart(
+        self, key: str, title: str, values: list[tuple[str, int]], horizontal: bool = False
+    ) -> None:
+        bars = QBarSet(title)
+        for _, value in values:
+            bars.append(value)
+        series = QHorizontalBarSeries() if horizontal else QBarSeries()
+        series.append(bars)
+        series.setLabelsVisible(True)
+        self._place(key, title, series, [label for label, _ in values], horizontal)
+
+    def _add_usage_chart(self, stats: SessionStats) -> None:
+        assert stats.token_usage is not None
+        turns = stats.token_usage.turns[-40:]
+        inputs, outputs = QBarSet("input tokens"), QBarSet("output tokens")
+        for turn in turns:
+            inputs.append(turn["input_tokens"] or 0)
+            outputs.append(turn["output_tokens"] or 0)
+        series = QStackedBarSeries()
+        series.append(inputs)
+        series.append(outputs)
+        labels = [
+            f"{t['branch_id']}:{t['user_turn_number']}"
+            if t["branch_id"] != "main"
+            else str(t["user_turn_number"])
+            for t in turns
+        ]
+        self._place("usage", "Tokens per turn", series, labels, horizontal=False, legend=True)
+
+    def _place(
+        self,
+        key: str,
+        title: str,
+        series: QBarSeries | QHorizontalBarSeries | QStackedBarSeries,
+        categories: list[str],
+        horizontal: bool,
+        legend: bool = False,
+    ) -> None:
+        chart = QChart()
+        chart.setTitle(title)
+        chart.addSeries(series)
+        chart.legend().setVisible(legend)
+        if _is_dark():
+            chart.setTheme(QChart.ChartTheme.ChartThemeDark)
+        category_axis = QBarCategoryAxis()
+        category_axis.append(categories or [""])
+        value_axis = QValueAxis()
+        value_axis.setLabelFormat("%d")
+        value_axis.setRange(0, max(1.0, _largest(series) * 1.15))
+        value_axis.applyNiceNumbers()  # whole-number ticks, so "%d" never repeats a label
+        chart.addAxis(
+            category_axis,
+            Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom,
+        )
+        chart.addAxis(
+            value_axis, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft
+        )
+        series.attachAxis(category_axis)
+        series.attachAxis(value_axis)
+        view = QChartView(chart)
+        view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        view.setMinimumHeight(220)
+        view.setObjectName(f"chart_{key}")
+        self.grid.addWidget(view, len(self.charts), 0)
+        self.charts[key] = view
+
+
+def _largest(series: QBarSeries | QHorizontalBarSeries | QStackedBarSeries) -> float:
+    sets = series.barSets()
+    if isinstance(series, QStackedBarSeries):
+        columns = max((s.count() for s in sets), default=0)
+        return max((sum(s.at(i) for s in sets) for i in range(columns)), default=0.0)
+    return max((s.at(i) for s in sets for i in range(s.count())), default=0.0)
+
+
+def _is_dark() -> bool:
+    return QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128

@@ -1,0 +1,129 @@
+"""Run core functions off the GUI thread, with signals back to it.
+
+Shaped after superqt's thread worker: a QRunnable whose QObject carries
+started/progress/returned/errored/finished, and a cancel token the core checks.
+Generator functions stream their results in batches (as Spyder's search does),
+so a scan of ten thousand files does not flood the event loop.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from ..ops.progress import CancelToken, OperationCancelled
+
+BATCH_INTERVAL_S = 0.05
+BATCH_MAX = 512
+
+
+class WorkerSignals(QObject):
+    started = Signal()
+    progress = Signal(int, int, str)
+    yielded = Signal(list)  # a batch of items from a generator function
+    returned = Signal(object)
+    errored = Signal(object)  # the exception; its traceback text is in .worker_traceback
+    cancelled = Signal()
+    finished = Signal()
+
+
+class Worker(QRunnable):
+    """Runs `fn(*args, **kwargs)` in a thread pool.
+
+    With `controls=True` the function also receives `progress=` and `cancel=`
+    keyword arguments, the convention of every operation in `agency_desktop.ops`.
+    """
+
+    def __init__(
+        self, fn: Callable[..., Any], *args: Any, controls: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the pool must not delete us while Python holds a reference
+        self.signals = WorkerSignals()
+        self.cancel_token = CancelToken()
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+        if controls:
+            self._kwargs.update(progress=self._progress, cancel=self.cancel_token)
+
+    def cancel(self) -> None:
+        self.cancel_token.cancel()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancel_token.cancelled
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.signals.progress.emit(done, total, message)
+
+    def run(self) -> None:
+        signals = self.signals
+        signals.started.emit()
+        try:
+            result = self._fn(*self._args, **self._kwargs)
+            if inspect.isgenerator(result):
+                result = self._drain(result)
+        except OperationCancelled:
+            signals.cancelled.emit()
+        except Exception as exc:  # reported to the GUI, never lost in a thread
+            exc.worker_traceback = traceback.format_exc()  # type: ignore[attr-defined]
+            signals.errored.emit(exc)
+        else:
+            if self.is_cancelled:
+                signals.cancelled.emit()
+            else:
+                signals.returned.emit(result)
+        finally:
+            signals.finished.emit()
+
+    def _drain(self, generator: Any) -> Any:
+        batch: list[Any] = []
+        last = time.monotonic()
+        try:
+            for item in generator:
+                batch.append(item)
+                now = time.monotonic()
+                if len(batch) >= BATCH_MAX or now - last >= BATCH_INTERVAL_S:
+                    self.signals.yielded.emit(batch)
+                    batch, last = [], now
+                if self.is_cancelled:
+                    generator.close()
+                    return None
+        finally:
+            if batch:
+                self.signals.yielded.emit(batch)
+        return None
+
+
+class WorkerPool(QObject):
+    """Keeps every running worker referenced until it finishes, and can stop them all."""
+
+    def __init__(self, parent: QObject | None = None, max_threads: int | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        if max_threads:
+            self._pool.setMaxThreadCount(max_threads)
+        self._running: set[Worker] = set()
+
+    def start(self, worker: Worker) -> Worker:
+        self._running.add(worker)
+        worker.signals.finished.connect(lambda: self._running.discard(worker))
+        self._pool.start(worker)
+        return worker
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        return self.start(Worker(fn, *args, **kwargs))
+
+    @property
+    def active(self) -> int:
+        return len(self._running)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel everything and wait; True when every thread has stopped."""
+        for worker in list(self._running):
+            worker.cancel()
+        return self._pool.waitForDone(timeout_ms)

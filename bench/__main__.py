@@ -1,0 +1,84 @@
+"""`python -m bench [--quick] [--repeat N]`: our core against raw sqlite3 and cp, one run.
+
+Progress goes to stderr and the table to stdout, so `python -m bench > out.txt`
+keeps just the table. The exit status is 0 even when a target is missed: the
+table is the report, and a slow case is a finding, not a crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+
+from .cases import Result, run_all
+from .fixtures import DEFAULT_SIZES, QUICK_SIZES, Sizes, ensure_folder, ensure_long_session
+from .fixtures import scratch_dir as make_scratch_dir
+from .report import markdown_report, text_table, write_markdown
+
+DEFAULT_REPEAT = 7
+QUICK_REPEAT = 3
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"small fixtures ({QUICK_SIZES.label}), {QUICK_REPEAT} repeats",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        metavar="N",
+        help=f"timed runs per side (default {DEFAULT_REPEAT}, {QUICK_REPEAT} with --quick)",
+    )
+    args = parser.parse_args(argv)
+    if args.repeat is not None and args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def show(result: Result) -> None:
+    verdict = "pass" if result.passed else "FAIL"
+    progress(
+        f"  {result.name}: {result.ours:.2f} vs {result.baseline:.2f} {result.unit} ({verdict})"
+    )
+
+
+def command_line(quick: bool, repeat: int | None) -> str:
+    words = ["python -m bench", "--quick" if quick else "", f"--repeat {repeat}" if repeat else ""]
+    return " ".join(word for word in words if word)
+
+
+def run(sizes: Sizes, repeat: int) -> list[Result]:
+    started = time.monotonic()
+    progress(f"fixtures: {sizes.label} (built on first use, then cached)")
+    folder, store = ensure_folder(sizes), ensure_long_session(sizes)
+    progress(f"fixtures ready in {time.monotonic() - started:.1f} s; running, median of {repeat}")
+    scratch = make_scratch_dir()
+    try:
+        return run_all(folder, store, scratch, repeat, on_result=show)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        progress(f"done in {time.monotonic() - started:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    sizes = QUICK_SIZES if args.quick else DEFAULT_SIZES
+    repeat = args.repeat or (QUICK_REPEAT if args.quick else DEFAULT_REPEAT)
+    results = run(sizes, repeat)
+    print(text_table(results))
+    report = markdown_report(results, sizes.label, repeat, command_line(args.quick, args.repeat))
+    progress(f"wrote {write_markdown(report)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

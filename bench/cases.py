@@ -1,0 +1,230 @@
+"""The benchmark cases: each pairs one call of our core with the least a raw tool must do.
+
+Baselines open a fresh sqlite3 connection (or copy the file) every time, just as
+our functions open their own read-only connection, so both sides pay for the
+open. Where the target is a ratio the baseline sets the bar; where it is a time
+or size limit the baseline is there to show how much of it is unavoidable.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agency_desktop.ops.atomic import remove_quietly
+from agency_desktop.ops.backup import backup_store
+from agency_desktop.sessions.listing import list_sessions, scan_directory
+from agency_desktop.sessions.paging import SessionReader
+from agency_desktop.sessions.stats import get_session_stats
+
+from .fixtures import StoreFixture
+from .memory import peak_pair
+from .timing import Action, Pair, nothing, time_pair
+
+PAGE = 100
+FIRST_SESSIONS = 100
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Target:
+    """A pass mark: either ours/baseline <= limit, or ours itself <= limit (in `unit`)."""
+
+    limit: float
+    unit: str  # "x" for a ratio, else the unit of an absolute limit
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.unit == "x"
+
+    def met(self, pair: Pair) -> bool:
+        value = pair.ours / pair.baseline if self.is_ratio else pair.ours
+        return value <= self.limit
+
+    def __str__(self) -> str:
+        return f"ratio <= {self.limit:g}" if self.is_ratio else f"<= {self.limit:g} {self.unit}"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One row of the table; `ours` and `baseline` are in `unit` (ms or MB)."""
+
+    name: str
+    ours: float
+    baseline: float
+    unit: str
+    target: Target
+    passed: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.baseline if self.baseline else float("inf")
+
+
+@dataclass(frozen=True)
+class TimedCase:
+    name: str
+    ours: Action
+    baseline: Action
+    target: Target
+    setup: Action = nothing
+
+    def run(self, repeat: int) -> Result:
+        pair = time_pair(self.ours, self.baseline, repeat, self.setup)
+        in_ms = Pair(pair.ours * 1000, pair.baseline * 1000)
+        return Result(
+            self.name, in_ms.ours, in_ms.baseline, "ms", self.target, self.target.met(in_ms)
+        )
+
+
+def _raw_query(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """The baseline's unit of work: fresh connection, one query, all rows, close."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def _store_files(folder: Path) -> list[Path]:
+    with os.scandir(folder) as entries:
+        return sorted(Path(e.path) for e in entries if e.name.endswith(".db"))
+
+
+def _raw_listing(folder: Path) -> int:
+    """What a one-off script would do: one GROUP BY per file, one file after another."""
+    sql = "SELECT count(*), max(created_at) FROM agent_messages GROUP BY session_id"
+    return sum(len(_raw_query(path, sql)) for path in _store_files(folder))
+
+
+def _first_scans(folder: Path) -> int:
+    """Stop after the first results, as a viewer showing rows as they stream in would."""
+    return sum(1 for _ in itertools.islice(scan_directory(folder), FIRST_SESSIONS))
+
+
+def _scandir(folder: Path) -> int:
+    with os.scandir(folder) as entries:
+        return len(list(entries))
+
+
+def listing_cases(folder: Path) -> list[TimedCase]:
+    return [
+        TimedCase(
+            "F1 list all sessions",
+            lambda: list_sessions(folder),
+            lambda: _raw_listing(folder),
+            Target(1.5, "x"),
+        ),
+        TimedCase(
+            f"F1 first {FIRST_SESSIONS} sessions",
+            lambda: _first_scans(folder),
+            lambda: _scandir(folder),
+            Target(200, "ms"),
+        ),
+    ]
+
+
+def _first_page(store: StoreFixture) -> int:
+    with SessionReader(store.path, store.session_id) as reader:
+        return len(reader.page_after(None, PAGE))
+
+
+def _last_page(store: StoreFixture) -> int:
+    with SessionReader(store.path, store.session_id) as reader:
+        return len(reader.page_before(None, PAGE))
+
+
+def _raw_page(store: StoreFixture, order: str) -> int:
+    sql = (
+        "SELECT id, message_data FROM agent_messages WHERE session_id = ?"
+        f" ORDER BY id {order} LIMIT {PAGE}"
+    )
+    return len(_raw_query(store.path, sql, (store.session_id,)))
+
+
+def _raw_stats(store: StoreFixture) -> int:
+    sql = (
+        "SELECT json_extract(message_data, '$.type'), count(*) FROM agent_messages"
+        " WHERE session_id = ? GROUP BY 1"
+    )
+    return len(_raw_query(store.path, sql, (store.session_id,)))
+
+
+def reading_cases(store: StoreFixture) -> list[TimedCase]:
+    return [
+        TimedCase(
+            f"F2 first page ({PAGE})",
+            lambda: _first_page(store),
+            lambda: _raw_page(store, "ASC"),
+            Target(50, "ms"),
+        ),
+        TimedCase(
+            f"F2 last page ({PAGE})",
+            lambda: _last_page(store),
+            lambda: _raw_page(store, "DESC"),
+            Target(50, "ms"),
+        ),
+        TimedCase(
+            "F2 session stats",
+            lambda: get_session_stats(store.path, store.session_id),
+            lambda: _raw_stats(store),
+            Target(1.5, "x"),
+        ),
+    ]
+
+
+def _copy_and_sync(source: Path, dest: Path) -> None:
+    """The floor for a durable copy: the bytes, then fsync, as `cp && sync` would."""
+    shutil.copyfile(source, dest)
+    fd = os.open(dest, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def backup_case(store: StoreFixture, scratch: Path) -> TimedCase:
+    dest = scratch / "backup.db"
+    return TimedCase(
+        "F2 backup",
+        lambda: backup_store(store.path, dest),
+        lambda: _copy_and_sync(store.path, dest),
+        Target(1.5, "x"),
+        setup=lambda: remove_quietly(dest),
+    )
+
+
+def all_timed_cases(folder: Path, store: StoreFixture, scratch: Path) -> list[TimedCase]:
+    return [*listing_cases(folder), *reading_cases(store), backup_case(store, scratch)]
+
+
+def memory_result(store: StoreFixture, repeat: int) -> Result:
+    """Peak RSS of a process that opens F2 and reads its last page, ours vs raw sqlite3."""
+    pair = peak_pair(store.path, store.session_id, repeat)
+    in_mb = Pair(pair.ours / MB, pair.baseline / MB)
+    target = Target(150, "MB")
+    return Result(
+        "F2 last page peak RSS", in_mb.ours, in_mb.baseline, "MB", target, target.met(in_mb)
+    )
+
+
+def run_all(
+    folder: Path,
+    store: StoreFixture,
+    scratch: Path,
+    repeat: int,
+    on_result: Callable[[Result], None] = lambda result: None,
+) -> list[Result]:
+    """Every case in order, reporting each result as soon as it is known."""
+    results: list[Result] = []
+    for case in all_timed_cases(folder, store, scratch):
+        results.append(case.run(repeat))
+        on_result(results[-1])
+    results.append(memory_result(store, repeat))
+    on_result(results[-1])
+    return results

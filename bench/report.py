@@ -1,0 +1,98 @@
+"""Print the results table, and keep the last one in bench/RESULTS.md.
+
+Numbers only mean something next to the machine and library versions that
+produced them, so the Markdown file carries those along with the table.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .cases import Result
+
+RESULTS_FILE = Path(__file__).resolve().parent / "RESULTS.md"
+HEADERS = ("case", "ours (median)", "baseline (median)", "ratio", "target", "result")
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:,.1f} {unit}" if value >= 10 else f"{value:.2f} {unit}"
+
+
+def table_rows(results: list[Result]) -> list[tuple[str, ...]]:
+    return [
+        (
+            r.name,
+            _amount(r.ours, r.unit),
+            _amount(r.baseline, r.unit),
+            f"{r.ratio:.2f}x",
+            str(r.target),
+            "pass" if r.passed else "FAIL",
+        )
+        for r in results
+    ]
+
+
+def text_table(results: list[Result]) -> str:
+    """A fixed-width table for the terminal; names left-aligned, numbers right-aligned."""
+    rows = [HEADERS, *table_rows(results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
+    lines = []
+    for row in rows:
+        cells = [
+            row[0].ljust(widths[0]),
+            *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)),
+        ]
+        lines.append("  ".join(cells))
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(results: list[Result]) -> str:
+    lines = ["| " + " | ".join(HEADERS) + " |", "|---|" + "---:|" * 4 + ":---:|"]
+    lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    """The CPU's marketing name where the OS tells it (platform.processor() is often empty)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> dict[str, str]:
+    return {
+        "Date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "Machine": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "CPU": f"{_cpu_model()} ({os.cpu_count()} logical CPUs)",
+        "Python": sys.version.split()[0],
+        "SQLite": sqlite3.sqlite_version,
+    }
+
+
+def markdown_report(results: list[Result], sizes_label: str, repeat: int, command: str) -> str:
+    info = {**machine_info(), "Fixtures": sizes_label, "Repeats": f"median of {repeat}"}
+    details = "\n".join(f"- {key}: {value}" for key, value in info.items())
+    return (
+        "# Benchmark results\n\n"
+        f"Written by `{command}`; every run replaces this file.\n\n"
+        f"{details}\n\n"
+        f"{markdown_table(results)}\n\n"
+        "Times are medians with a warm page cache; ours and the baseline alternate within\n"
+        "each repeat. Ratio = ours / baseline. A ratio target is met when the ratio is\n"
+        "at or below it; a time or size target when our median is.\n"
+    )
+
+
+def write_markdown(text: str, path: Path = RESULTS_FILE) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
