@@ -79,6 +79,17 @@ def machine_info() -> dict[str, str]:
     }
 
 
+BASELINES = """Baselines (each opens a fresh sqlite3 connection, as ours does):
+
+- F1 list: one `SELECT count(*), max(created_at) ... GROUP BY session_id` per file, in turn.
+- F1 first 100: a full `os.scandir` of the folder (the floor for finding the files).
+- F2 pages: `SELECT id, message_data ... ORDER BY id [DESC] LIMIT 100`.
+- F2 stats: `SELECT json_extract(message_data, '$.type'), count(*) ... GROUP BY 1`.
+- F2 backup: `shutil.copyfile` then `os.fsync` of the copy.
+- Peak RSS: a fresh interpreter reading the last page with raw sqlite3 (ru_maxrss).
+"""
+
+
 def markdown_report(results: list[Result], sizes_label: str, repeat: int, command: str) -> str:
     info = {**machine_info(), "Fixtures": sizes_label, "Repeats": f"median of {repeat}"}
     details = "\n".join(f"- {key}: {value}" for key, value in info.items())
@@ -89,7 +100,8 @@ def markdown_report(results: list[Result], sizes_label: str, repeat: int, comman
         f"{markdown_table(results)}\n\n"
         "Times are medians with a warm page cache; ours and the baseline alternate within\n"
         "each repeat. Ratio = ours / baseline. A ratio target is met when the ratio is\n"
-        "at or below it; a time or size target when our median is.\n"
+        "at or below it; a time or size target when our median is.\n\n"
+        f"{BASELINES}"
     )
 
 

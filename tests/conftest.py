@@ -1,4 +1,4 @@
-"""Test configuration: headless Qt, and app data kept out of the user's home."""
+"""Test configuration: headless Qt, and app data and settings kept out of the user's home."""
 
 from __future__ import annotations
 
@@ -6,9 +6,21 @@ import os
 import tempfile
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-os.environ.setdefault(
-    "AGENCY_DESKTOP_DATA_DIR", tempfile.mkdtemp(prefix="agency-desktop-test-data-")
-)
+_SANDBOX = tempfile.mkdtemp(prefix="agency-desktop-tests-")
+os.environ.setdefault("AGENCY_DESKTOP_DATA_DIR", os.path.join(_SANDBOX, "data"))
 os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
 
-from tests.helpers.fixtures import _template_folder, broken_folder, store_folder  # noqa: F401
+from PySide6.QtCore import QSettings  # noqa: E402
+
+# Every QSettings the app makes (IniFormat, user scope) lands in the sandbox.
+QSettings.setPath(
+    QSettings.Format.IniFormat, QSettings.Scope.UserScope, os.path.join(_SANDBOX, "settings")
+)
+
+from tests.helpers.fixtures import (  # noqa: E402, F401
+    _template_folder,
+    broken_folder,
+    main_window,
+    settings,
+    store_folder,
+)

@@ -48,3 +48,9 @@ def test_read_paths_do_not_import_the_sdk() -> None:
     readers = [m for m in _core_modules() if m not in SDK_MODULES] + ["agency_desktop.cli"]
     loaded = _imported_after(readers)
     assert "agents" not in loaded
+
+
+def test_app_start_up_does_not_import_the_sdk() -> None:
+    loaded = _imported_after(["agency_desktop.ui.app", "agency_desktop.ui.main_window"])
+    assert "PySide6.QtWidgets" in loaded
+    assert "agents" not in loaded

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import ProblemKind, StoreError
 from .readonly import has_sqlite_header, reading
@@ -74,48 +75,50 @@ def _file_size(path: Path) -> int:
     return total
 
 
-def _session_ids(conn: sqlite3.Connection, pair: TablePair) -> list[str]:
-    ids = {row[0] for row in conn.execute(f"SELECT session_id FROM {pair.q_sessions}")}
-    # Hop through the (session_id, id) index one distinct id at a time: cheap even
-    # when a session holds a million rows, and it finds sessions whose row is missing.
-    current = conn.execute(f"SELECT min(session_id) FROM {pair.q_messages}").fetchone()[0]
-    while current is not None:
-        ids.add(current)
-        current = conn.execute(
-            f"SELECT min(session_id) FROM {pair.q_messages} WHERE session_id > ?", (current,)
-        ).fetchone()[0]
-    return sorted(i for i in ids if i is not None)
+def _info_query(pair: TablePair, source: str) -> str:
+    """Per session: its row's times, item count, first item time, last item id and time."""
+    m = pair.q_messages
+    return (
+        f"SELECT x.session_id, s.created_at, s.updated_at,"
+        f" (SELECT count(*) FROM {m} WHERE session_id = x.session_id),"
+        f" (SELECT created_at FROM {m} WHERE session_id = x.session_id ORDER BY id LIMIT 1),"
+        f" (SELECT id FROM {m} WHERE session_id = x.session_id ORDER BY id DESC LIMIT 1),"
+        f" (SELECT created_at FROM {m} WHERE session_id = x.session_id ORDER BY id DESC LIMIT 1)"
+        f" FROM ({source}) x LEFT JOIN {pair.q_sessions} s ON s.session_id = x.session_id"
+    )
 
 
-def session_info(
-    conn: sqlite3.Connection, path: Path, pair: TablePair, session_id: str, size: int
-) -> SessionInfo:
-    meta = conn.execute(
-        f"SELECT created_at, updated_at FROM {pair.q_sessions} WHERE session_id = ?", (session_id,)
-    ).fetchone() or (None, None)
-    count = conn.execute(
-        f"SELECT count(*) FROM {pair.q_messages} WHERE session_id = ?", (session_id,)
-    ).fetchone()[0]
-    first, last = conn.execute(
-        f"SELECT (SELECT created_at FROM {pair.q_messages} WHERE session_id = ?1 ORDER BY id LIMIT 1),"
-        f" (SELECT created_at || '|' || id FROM {pair.q_messages} WHERE session_id = ?1"
-        " ORDER BY id DESC LIMIT 1)",
-        (session_id,),
-    ).fetchone()
-    last_at, _, last_id = (last or "").rpartition("|")
-    created = parse_timestamp(meta[0]) or parse_timestamp(first)
+def _to_info(path: Path, pair: TablePair, size: int, row: tuple[Any, ...]) -> SessionInfo:
+    session_id, meta_created, meta_updated, count, first_at, last_id, last_at = row
+    created = parse_timestamp(meta_created) or parse_timestamp(first_at)
     return SessionInfo(
         session_id=str(session_id),
         db_path=path,
         message_count=count,
         created_at=created,
-        updated_at=latest(parse_timestamp(meta[1]), parse_timestamp(last_at), created),
+        updated_at=latest(parse_timestamp(meta_updated), parse_timestamp(last_at), created),
         size_bytes=size,
         kind=pair.kind,
         sessions_table=pair.sessions_table,
         messages_table=pair.messages_table,
-        last_message_id=int(last_id) if last_id.isdigit() else None,
+        last_message_id=last_id,
     )
+
+
+def pair_sessions(
+    conn: sqlite3.Connection, path: Path, pair: TablePair, size: int
+) -> list[SessionInfo]:
+    # The union also finds sessions that have items but lost their sessions-table row.
+    ids = f"SELECT session_id FROM {pair.q_sessions} UNION SELECT session_id FROM {pair.q_messages}"
+    rows = conn.execute(_info_query(pair, ids)).fetchall()
+    return [_to_info(path, pair, size, row) for row in rows if row[0] is not None]
+
+
+def session_info(
+    conn: sqlite3.Connection, path: Path, pair: TablePair, session_id: str, size: int
+) -> SessionInfo:
+    row = conn.execute(_info_query(pair, "SELECT ? AS session_id"), (session_id,)).fetchone()
+    return _to_info(path, pair, size, row)
 
 
 def read_store_sessions(path: str | os.PathLike[str]) -> list[SessionInfo]:
@@ -126,11 +129,7 @@ def read_store_sessions(path: str | os.PathLike[str]) -> list[SessionInfo]:
         if not layout.is_store:
             raise StoreError(path, ProblemKind.NOT_A_STORE)
         size = _file_size(path)
-        return [
-            session_info(conn, path, pair, session_id, size)
-            for pair in layout.pairs
-            for session_id in _session_ids(conn, pair)
-        ]
+        return [info for pair in layout.pairs for info in pair_sessions(conn, path, pair, size)]
 
 
 def scan_store(path: Path) -> StoreScan:

@@ -88,28 +88,58 @@ class StoreLayout:
         return self.pairs[0].kind if self.pairs else None
 
 
-def _table_names(conn: sqlite3.Connection) -> list[str]:
+_USER_TABLES = (
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+)
+
+
+def _columns(conn: sqlite3.Connection) -> dict[str, frozenset[str]]:
+    """Every table's columns in one query (a query per table costs more than the data)."""
+    found: dict[str, set[str]] = {}
     rows = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        f"SELECT t.name, lower(c.name) FROM ({_USER_TABLES}) t, pragma_table_info(t.name) c"
     )
-    return [row[0] for row in rows]
+    for table, column in rows:
+        found.setdefault(table, set()).add(column)
+    return {table: frozenset(columns) for table, columns in found.items()}
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> frozenset[str]:
-    rows = conn.execute("SELECT lower(name) FROM pragma_table_info(?)", (table,))
-    return frozenset(row[0] for row in rows)
+def _foreign_targets(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    rows = conn.execute(
+        f'SELECT t.name, lower(f."table") FROM ({_USER_TABLES}) t, pragma_foreign_key_list(t.name) f'
+    )
+    for table, target in rows:
+        found.setdefault(table, set()).add(target)
+    return found
 
 
-def _foreign_targets(conn: sqlite3.Connection, table: str) -> set[str]:
-    rows = conn.execute('SELECT lower("table") FROM pragma_foreign_key_list(?)', (table,))
-    return {row[0] for row in rows}
+_LAYOUT_CACHE: dict[str, StoreLayout] = {}
+_LAYOUT_CACHE_SIZE = 256
+_SCHEMA_TEXT = "SELECT group_concat(type || ' ' || name || ' ' || coalesce(sql, ''), char(10)) FROM sqlite_master"
 
 
 def discover_layout(conn: sqlite3.Connection) -> StoreLayout:
-    """Return every sessions/messages pair in the database, default names first."""
-    tables = _table_names(conn)
-    columns = {name: _columns(conn, name) for name in tables}
-    targets = {name: _foreign_targets(conn, name) for name in tables}
+    """Return every sessions/messages pair in the database, default names first.
+
+    Folders hold thousands of stores with the same schema; the layout is cached
+    under the full schema text, so a cached answer is right by construction.
+    """
+    schema = conn.execute(_SCHEMA_TEXT).fetchone()[0] or ""
+    layout = _LAYOUT_CACHE.get(schema)
+    if layout is None:
+        layout = _discover_layout(conn)
+        if len(_LAYOUT_CACHE) >= _LAYOUT_CACHE_SIZE:
+            _LAYOUT_CACHE.pop(next(iter(_LAYOUT_CACHE)))
+        _LAYOUT_CACHE[schema] = layout
+    return layout
+
+
+def _discover_layout(conn: sqlite3.Connection) -> StoreLayout:
+    columns = _columns(conn)
+    tables = sorted(columns)
+    found_targets = _foreign_targets(conn)
+    targets = {name: found_targets.get(name, set()) for name in tables}
     session_tables = [t for t in tables if columns[t] >= SESSIONS_COLUMNS]
     pairs: list[TablePair] = []
     for messages in (t for t in tables if columns[t] >= MESSAGES_COLUMNS):

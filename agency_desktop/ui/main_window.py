@@ -125,7 +125,6 @@ class MainWindow(QMainWindow):
         self.folder: Path | None = None
         self.files: list[Path] = []
         self._select_first_when_scanned = True
-        self._follow_end = False
         self._build_models()
         self._build_widgets()
         self._build_actions()
@@ -293,6 +292,7 @@ class MainWindow(QMainWindow):
         )
         self.message_model.sessionOpened.connect(self._on_session_opened)
         self.message_model.pageLoaded.connect(self._on_page_loaded)
+        self.message_model.jumpedToEnd.connect(self._on_jumped_to_end)
         self.message_model.rowsPrepended.connect(self._on_rows_prepended)
         self.message_model.loadFailed.connect(self.notice.show_message)
 
@@ -504,24 +504,17 @@ class MainWindow(QMainWindow):
         bar.setValue(bar.value() + count)
 
     def jump_to_end(self) -> None:
-        self._follow_end = True
         self.message_model.jump_to_end()
-        if not self.message_model.loading:
-            self._on_page_loaded()
 
     def _on_page_loaded(self) -> None:
-        if (
-            self.message_model.rowCount()
-            and self.message_view.currentIndex().row() < 0
-            and not self._follow_end
-        ):
+        if self.message_model.rowCount() and self.message_view.currentIndex().row() < 0:
             self.message_view.setCurrentIndex(self.message_model.index(0, 0))
-        if not self._follow_end or self.message_model.rowCount() == 0:
-            return
-        self._follow_end = False
+
+    def _on_jumped_to_end(self) -> None:
         last = self.message_model.index(self.message_model.rowCount() - 1, 0)
-        self.message_view.scrollTo(last)
-        self.message_view.setCurrentIndex(last)
+        if last.isValid():
+            self.message_view.scrollTo(last)
+            self.message_view.setCurrentIndex(last)
 
     def _show_detail(self, json: bool) -> None:
         self.side_tabs.setCurrentWidget(self.detail)

@@ -120,7 +120,8 @@ class WorkerPool(QObject):
 
     @property
     def active(self) -> int:
-        return len(self._running)
+        """Threads still running a worker (queued finished signals aside)."""
+        return int(self._pool.activeThreadCount())
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel everything and wait; True when every thread has stopped."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,3 +27,33 @@ def store_folder(_template_folder: Path, tmp_path: Path) -> Path:
 def broken_folder(_template_folder: Path, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
     folder = tmp_path / "broken"
     return folder, write_broken_files(folder, _template_folder / "plain.db")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Any:
+    """A QSettings file of the test's own, so tests never see each other's recent folders."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / f"settings-{uuid.uuid4().hex}.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def main_window(qtbot: Any, settings: Any) -> Iterator[Callable[..., Any]]:
+    """Builds MainWindows; afterwards checks that each stopped every thread it started."""
+    from agency_desktop.ui.main_window import MainWindow
+
+    windows: list[MainWindow] = []
+
+    def make(folder: Path | None = None, restore: bool = False) -> MainWindow:
+        window = MainWindow(folder, settings=settings, restore=restore)
+        qtbot.addWidget(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.shutdown()
+        assert window.workers.active == 0, "a worker was still running"
+        assert not window.message_model._loader.qthread.isRunning(), (
+            "the loader thread was left running"
+        )

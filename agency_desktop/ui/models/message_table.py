@@ -60,6 +60,7 @@ class MessageTableModel(QAbstractTableModel):
     rowsPrepended = Signal(int)
     loadFailed = Signal(str)
     pageLoaded = Signal()
+    jumpedToEnd = Signal()  # the last page is loaded after jump_to_end
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -79,6 +80,8 @@ class MessageTableModel(QAbstractTableModel):
         self._last_id: int | None = None
         self._pending = False
         self._opened = False
+        self._jump_wanted = False
+        self._jumping = False
         self.db_path: Path | None = None
         self.session_id: str | None = None
         self.filter = MessageFilter()
@@ -112,7 +115,7 @@ class MessageTableModel(QAbstractTableModel):
     def _clear(self) -> None:
         self.beginResetModel()
         self._rows, self._first_position, self._total, self._last_id = [], 0, 0, None
-        self._pending = self._opened = False
+        self._pending = self._opened = self._jump_wanted = self._jumping = False
         self.endResetModel()
 
     def shutdown(self) -> None:
@@ -203,13 +206,18 @@ class MessageTableModel(QAbstractTableModel):
             self.requestLoad.emit(self._generation, "before", self._rows[0].row_id, PAGE_SIZE)
 
     def jump_to_end(self) -> None:
-        """Show the last page without reading what lies before it."""
-        if not self._opened or self._pending or self._loaded_last_id() == self._last_id:
+        """Show the last page without reading what lies before it (after any load under way)."""
+        if not self._opened or self._pending:
+            self._jump_wanted = True
+            return
+        self._jump_wanted = False
+        if self._loaded_last_id() == self._last_id:
+            self.jumpedToEnd.emit()
             return
         self.beginResetModel()
         self._rows = []
         self.endResetModel()
-        self._pending = True
+        self._pending = self._jumping = True
         self.requestLoad.emit(self._generation, "before", None, PAGE_SIZE)
 
     def _on_opened(self, generation: int, total: int, last_id: Any) -> None:
@@ -217,7 +225,10 @@ class MessageTableModel(QAbstractTableModel):
             return
         self._opened, self._total, self._last_id = True, total, last_id
         self.sessionOpened.emit(total)
-        self.fetchMore()
+        if self._jump_wanted:
+            self.jump_to_end()
+        else:
+            self.fetchMore()
 
     def _on_loaded(self, generation: int, direction: str, rows: list[MessageRow]) -> None:
         if generation != self._generation:
@@ -231,6 +242,11 @@ class MessageTableModel(QAbstractTableModel):
         elif rows:
             self._prepend(rows)
         self.pageLoaded.emit()
+        if self._jumping:
+            self._jumping = False
+            self.jumpedToEnd.emit()
+        if self._jump_wanted:
+            self.jump_to_end()
 
     def _append(self, rows: list[MessageRow]) -> None:
         first = len(self._rows)

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from agents import SQLiteSession
+
+from agency_desktop.sessions.items import ItemKind
+from agency_desktop.sessions.paging import MessageFilter
+from agency_desktop.ui.models import message_table
+from agency_desktop.ui.models.message_table import Column, MessageTableModel, Role
+from tests.helpers.stores import corrupt_row, run_turns, write_plain
+
+CITIES = ("Paris", "Oslo", "Lima", "Rome") * 15  # 60 turns, 240 items
+
+
+@pytest.fixture(scope="module")
+def _long_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_plain(tmp_path_factory.mktemp("long") / "long.db", "long", CITIES)
+
+
+@pytest.fixture
+def long_store(_long_template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "long.db"
+    shutil.copyfile(_long_template, target)
+    return target
+
+
+@pytest.fixture
+def model(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[MessageTableModel]:
+    monkeypatch.setattr(message_table, "PAGE_SIZE", 50)
+    created = MessageTableModel()
+    yield created
+    created.shutdown()
+    assert not created._loader.qthread.isRunning()
+
+
+def _open(qtbot: Any, model: MessageTableModel, path: Path, session: str, **kwargs: Any) -> None:
+    with qtbot.waitSignal(model.pageLoaded, timeout=5000):
+        model.open_session(path, session, **kwargs)
+
+
+def _positions(model: MessageTableModel) -> list[int]:
+    return [
+        int(model.index(r, Column.POSITION).data().replace(",", ""))
+        for r in range(model.rowCount())
+    ]
+
+
+def test_first_page_appears_and_model_passes_tester(
+    qtbot: Any, qtmodeltester: Any, model, long_store
+) -> None:
+    _open(qtbot, model, long_store, "long")
+    assert model.rowCount() == 50 and model.total == 240
+    assert model.index(0, Column.KIND).data() == "user"
+    assert model.index(1, Column.TOOL).data() == "get_weather"
+    assert model.index(0, Column.PREVIEW).data() == "Weather in Paris?"
+    qtmodeltester.check(model)
+
+
+def test_fetch_more_pages_forward_by_row_id(qtbot: Any, model, long_store) -> None:
+    _open(qtbot, model, long_store, "long")
+    while model.canFetchMore():
+        with qtbot.waitSignal(model.pageLoaded):
+            model.fetchMore()
+    assert model.rowCount() == 240
+    assert _positions(model) == list(range(1, 241))
+    assert not model.canFetchMore()
+
+
+def test_jump_to_end_reads_only_the_last_page(qtbot: Any, model, long_store) -> None:
+    _open(qtbot, model, long_store, "long")
+    with qtbot.waitSignal(model.pageLoaded):
+        model.jump_to_end()
+    assert model.rowCount() == 50
+    assert _positions(model) == list(range(191, 241))
+    assert model.index(49, Column.KIND).data() == "assistant"
+    with qtbot.waitSignal(model.rowsPrepended):
+        model.fetch_earlier()
+    assert _positions(model) == list(range(141, 241))
+
+
+def test_window_is_bounded(qtbot: Any, model, long_store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(message_table, "MAX_WINDOW", 120)
+    _open(qtbot, model, long_store, "long")
+    while model.canFetchMore():
+        with qtbot.waitSignal(model.pageLoaded):
+            model.fetchMore()
+    assert model.rowCount() == 120
+    assert _positions(model) == list(range(121, 241))
+    assert not model.at_start
+
+
+def test_kind_filter_and_search(qtbot: Any, model, long_store) -> None:
+    calls = MessageFilter(kinds=frozenset({ItemKind.FUNCTION_CALL}))
+    _open(qtbot, model, long_store, "long", message_filter=calls)
+    assert model.total == 60
+    assert {model.index(r, Column.KIND).data() for r in range(model.rowCount())} == {"tool call"}
+    with qtbot.waitSignal(model.pageLoaded):
+        model.set_filter(MessageFilter(text="lima"))
+    assert model.total == 60  # user question, call, result and answer of each Lima turn
+    assert all(
+        "lima" in model.index(r, Column.PREVIEW).data().lower() for r in range(model.rowCount())
+    )
+
+
+def test_invalid_json_rows_are_shown_and_marked(qtbot: Any, model, long_store) -> None:
+    bad = corrupt_row(long_store, "{broken")
+    _open(qtbot, model, long_store, "long")
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data(Role.ROW_ID) == bad)
+    assert model.index(row, Column.KIND).data() == "invalid JSON"
+    assert model.index(row, Column.PREVIEW).data() == "{broken"
+
+
+def test_follows_an_agent_appending(qtbot: Any, model, tmp_path: Path) -> None:
+    path = write_plain(tmp_path / "live.db", "live", ("Paris",))
+    _open(qtbot, model, path, "live")
+    assert model.rowCount() == 4
+    session = SQLiteSession("live", path)
+    asyncio.run(run_turns(session, ["Oslo"]))
+    session.close()
+    qtbot.waitUntil(lambda: model.rowCount() == 8, timeout=5000)
+    assert model.index(7, Column.PREVIEW).data() == "Oslo is snow."
+
+
+def test_restarts_when_items_are_removed(qtbot: Any, model, tmp_path: Path) -> None:
+    path = write_plain(tmp_path / "pop.db", "pop", ("Paris", "Oslo"))
+    _open(qtbot, model, path, "pop")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM agent_messages WHERE id > 4")
+    conn.close()
+    qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=5000)
+
+
+def test_unknown_session_reports_failure(qtbot: Any, model, long_store) -> None:
+    with qtbot.waitSignal(model.loadFailed) as failure:
+        model.open_session(long_store, "missing")
+    assert "missing" in failure.args[0]

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from agency_desktop.sessions.listing import scan_directory, scan_store
+from agency_desktop.ui.models.session_list import Column, Role, SessionFilterProxy, SessionListModel
+
+
+def _filled(folder: Path) -> SessionListModel:
+    model = SessionListModel()
+    model.reset(folder)
+    for scan in scan_directory(folder):
+        model.apply_scan(scan)
+    return model
+
+
+def test_model_passes_qt_model_tester(qtmodeltester: Any, store_folder: Path) -> None:
+    (store_folder / "junk.db").write_bytes(b"junk")
+    model = _filled(store_folder)
+    qtmodeltester.check(model)
+    assert model.rowCount() == 6 and model.session_count() == 5 and model.problem_count() == 1
+    proxy = SessionFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)
+
+
+def test_one_row_per_session_and_a_state_for_bad_files(store_folder: Path) -> None:
+    (store_folder / "junk.db").write_bytes(b"junk")
+    model = _filled(store_folder)
+    rows = {model.index(r, Column.SESSION).data(): r for r in range(model.rowCount())}
+    assert {"plain-1", "shared-a", "shared-b", "adv-1", "custom-1"} <= set(rows)
+    shared = rows["shared-b"]
+    assert model.index(shared, Column.FILE).data() == "shared.db"
+    assert model.index(shared, Column.ITEMS).data() == "12"
+    assert model.index(shared, Column.STATE).data() == "ok"
+    assert model.index(rows["adv-1"], Column.KIND).data() == "advanced"
+    junk = next(
+        r for r in range(model.rowCount()) if model.index(r, Column.FILE).data() == "junk.db"
+    )
+    assert model.index(junk, Column.STATE).data() == "not a store"
+    assert model.index(junk, 0).data(Role.INFO) is None
+    assert "junk.db" in model.index(junk, 0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_rescanning_a_file_replaces_its_block(store_folder: Path) -> None:
+    from tests.helpers.stores import write_plain
+
+    model = _filled(store_folder)
+    before = model.rowCount()
+    write_plain(store_folder / "shared.db", "shared-c")
+    model.apply_scan(scan_store(store_folder / "shared.db"))
+    assert model.rowCount() == before + 1
+    files = [model.index(r, Column.FILE).data() for r in range(model.rowCount())]
+    first = files.index("shared.db")
+    assert files[first : first + 3] == ["shared.db"] * 3
+    model.remove_path(store_folder / "shared.db")
+    assert model.rowCount() == before - 2
+
+
+def test_proxy_filters_text_and_sorts_by_value(store_folder: Path) -> None:
+    model = _filled(store_folder)
+    proxy = SessionFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(Column.ITEMS, Qt.SortOrder.DescendingOrder)
+    counts = [proxy.index(r, Column.ITEMS).data(Role.SORT) for r in range(proxy.rowCount())]
+    assert counts == sorted(counts, reverse=True) and counts[0] == 12
+    proxy.setFilterFixedString("SHARED")
+    assert proxy.rowCount() == 2

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agency_desktop.ops.progress import CancelToken, OperationCancelled
+from agency_desktop.ui.workers import Worker, WorkerPool
+
+
+@pytest.fixture
+def pool(qtbot: Any) -> Any:
+    workers = WorkerPool()
+    yield workers
+    assert workers.shutdown(5000)
+
+
+def test_returned_and_finished(qtbot: Any, pool: WorkerPool) -> None:
+    worker = Worker(lambda a, b: a + b, 2, 3)
+    signals = worker.signals
+    with (
+        qtbot.waitSignals([signals.started, signals.returned, signals.finished], order="strict"),
+        qtbot.waitSignal(signals.returned) as returned,
+    ):
+        pool.start(worker)
+    assert returned.args == [5]
+
+
+def test_exceptions_become_an_error_signal(qtbot: Any, pool: WorkerPool) -> None:
+    def boom() -> None:
+        raise ValueError("bad input")
+
+    worker = Worker(boom)
+    with (
+        qtbot.waitSignal(worker.signals.errored) as blocker,
+        qtbot.assertNotEmitted(worker.signals.returned),
+    ):
+        pool.start(worker)
+        qtbot.waitSignal(worker.signals.finished).wait()
+    error = blocker.args[0]
+    assert isinstance(error, ValueError) and "boom" in error.worker_traceback
+
+
+def test_controls_pass_progress_and_cancel(qtbot: Any, pool: WorkerPool) -> None:
+    def operation(*, progress: Any, cancel: CancelToken) -> str:
+        progress(1, 2, "half")
+        cancel.raise_if_cancelled()
+        return "done"
+
+    worker = Worker(operation, controls=True)
+    with (
+        qtbot.waitSignal(worker.signals.progress) as progress,
+        qtbot.waitSignal(worker.signals.returned),
+    ):
+        pool.start(worker)
+    assert progress.args == [1, 2, "half"]
+
+
+def test_cancelled_operation_emits_cancelled_not_returned(qtbot: Any, pool: WorkerPool) -> None:
+    def operation(*, progress: Any, cancel: CancelToken) -> None:
+        raise OperationCancelled
+
+    worker = Worker(operation, controls=True)
+    with qtbot.waitSignal(worker.signals.cancelled), qtbot.assertNotEmitted(worker.signals.errored):
+        pool.start(worker)
+        qtbot.waitSignal(worker.signals.finished).wait()
+
+
+def test_generators_stream_in_batches(qtbot: Any, pool: WorkerPool) -> None:
+    batches: list[list[int]] = []
+    worker = Worker(lambda: (i for i in range(2000)))
+    worker.signals.yielded.connect(batches.append)
+    with qtbot.waitSignal(worker.signals.finished):
+        pool.start(worker)
+    qtbot.waitUntil(lambda: sum(map(len, batches)) == 2000)
+    assert [i for batch in batches for i in batch] == list(range(2000))
+    assert len(batches) < 2000 and max(map(len, batches)) <= 512
