@@ -1,4 +1,4 @@
-# Two commands on a fresh machine: `make run` and `make test`.
+# Two commands on a fresh machine: `make run` (the desktop app) and `make test`.
 # Each creates .venv (from pyproject.toml, pinned by requirements.lock) when it is missing or stale.
 
 PYTHON ?= python3
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/agency-sessions list $(ARGS)
+	$(BIN)/agency-desktop $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
