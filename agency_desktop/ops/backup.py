@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..sessions.readonly import open_readonly, translate_errors
-from .atomic import publish, quick_check, staged, writing_to
+from .atomic import publish, quick_check, rollback_quietly, staged, writing_to
 from .progress import CancelToken, ProgressCallback, Reporter
 
 PAGES_PER_STEP = 4096
@@ -110,4 +110,4 @@ def _copy(
         finally:
             dst.close()
     finally:
-        src.execute("ROLLBACK")
+        rollback_quietly(src)

@@ -9,9 +9,11 @@ Anything that changed between plan and run is skipped, never removed.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 
 from ..paths import backup_dir as default_backup_dir
 from ..sessions.errors import StoreError
+from ..sessions.readonly import translate_errors
 from ..sessions.listing import (
     read_store_sessions,
     require_directory,
@@ -28,6 +31,7 @@ from ..sessions.listing import (
 )
 from ..sessions.records import SessionInfo
 from ..sessions.schema import discover_layout
+from .atomic import rollback_quietly
 from .backup import backup_store
 from .progress import CancelToken, ProgressCallback, Reporter
 from .store_writer import delete_session_rows, open_for_writing
@@ -157,12 +161,34 @@ def run_cleanup(
     steps = len(plan.files) + len(by_file)
     for done, removal in enumerate(plan.files):
         reporter(done, steps, str(removal.path))
-        _remove_file(removal, backups, trash, report)
+        with _skip_on_failure(report, removal.path, ""):
+            _remove_file(removal, backups, trash, report)
     for done, (path, infos) in enumerate(by_file.items(), len(plan.files)):
         reporter(done, steps, str(path))
-        _remove_sessions(path, infos, plan.cutoff, backups, report)
+        with _skip_on_failure(report, path, ", ".join(i.session_id for i in infos)):
+            _remove_sessions(path, infos, plan.cutoff, backups, report)
     reporter(steps, steps, "done")
     return report
+
+
+@contextlib.contextmanager
+def _skip_on_failure(report: CleanupReport, path: Path, sessions: str) -> Iterator[None]:
+    """One file that cannot be handled (locked, damaged, unwritable) must not stop the rest."""
+    try:
+        with translate_errors(path, os_errors=False):
+            yield
+    except (StoreError, OSError) as exc:
+        report.skipped.append((path, sessions, str(exc)))
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file, so no part of the store lives only in a side file."""
+    with contextlib.suppress(StoreError, sqlite3.Error):
+        conn = open_for_writing(path)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            conn.close()
 
 
 def _unchanged(
@@ -195,10 +221,16 @@ def _remove_file(removal: FileRemoval, backups: Path, trash: Trash, report: Clea
     if reason:
         report.skipped.append((removal.path, "", reason))
         return
+    _checkpoint(removal.path)
     members = [str(p) for p in (removal.path, *side_files(removal.path)) if p.exists()]
     try:
         trash(members)
     except OSError:
+        if not removal.path.exists():  # the store went to the trash; a checkpointed side file did not
+            for member in members:
+                Path(member).unlink(missing_ok=True)
+            report.trashed_files.append(removal.path)
+            return
         # No trash on this system or filesystem: keep a backup, then delete.
         report.backups.append(_backup_into(backups, removal.path))
         for member in members:
@@ -234,7 +266,7 @@ def _remove_sessions(
                     delete_session_rows(conn, pairs[info.sessions_table], info.session_id)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback_quietly(conn)
             raise
     finally:
         conn.close()

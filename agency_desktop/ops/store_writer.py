@@ -12,7 +12,7 @@ from urllib.parse import quote
 from ..sessions.errors import ProblemKind, StoreError
 from ..sessions.readonly import check_sqlite_header, translate_errors
 from ..sessions.schema import TablePair, discover_layout, quote_identifier
-from .atomic import publish, quick_check, staged, writing_to
+from .atomic import publish, quick_check, rollback_quietly, staged, writing_to
 from .progress import Reporter
 from .session_data import SessionData, session_digest, table_columns
 
@@ -173,7 +173,7 @@ def _transaction(
         report.check()
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback_quietly(conn)
         raise
     return bool(exists)
 

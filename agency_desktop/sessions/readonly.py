@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import stat
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,17 @@ _OPEN_MODES = ("mode=rw", "mode=ro", "mode=ro&immutable=1")
 
 def check_sqlite_header(path: Path) -> None:
     """Fail fast, with a precise reason, before SQLite sees the file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise StoreError(path, ProblemKind.MISSING) from None
+    except OSError as exc:
+        raise StoreError(path, ProblemKind.UNREADABLE, exc.strerror or str(exc)) from None
+    if stat.S_ISDIR(mode):
+        raise StoreError(path, ProblemKind.UNREADABLE, "it is a directory")
+    if not stat.S_ISREG(mode):
+        # Opening a FIFO or a device to read its header could block forever.
+        raise StoreError(path, ProblemKind.UNREADABLE, "not a regular file")
     try:
         with path.open("rb") as handle:
             header = handle.read(len(SQLITE_MAGIC))
@@ -72,6 +84,16 @@ def _connect(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
     return conn
 
 
+def _open_modes(path: Path) -> tuple[str, ...]:
+    """immutable=1 ignores a WAL: only safe when there is no WAL with content to miss."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        has_wal = wal.stat().st_size > 0
+    except OSError:
+        has_wal = False
+    return _OPEN_MODES[:2] if has_wal else _OPEN_MODES
+
+
 def open_readonly(
     path: str | Path, *, timeout: float = DEFAULT_BUSY_TIMEOUT_S
 ) -> sqlite3.Connection:
@@ -79,9 +101,11 @@ def open_readonly(
     path = Path(path)
     check_sqlite_header(path)
     last_error: sqlite3.Error | None = None
-    for mode in _OPEN_MODES:
+    for mode in _open_modes(path):
         try:
             return _connect(path, mode, timeout)
+        except UnicodeDecodeError as exc:  # SQLite's message quotes a damaged schema
+            raise StoreError(path, ProblemKind.CORRUPT, "the schema is damaged") from exc
         except sqlite3.Error as exc:
             last_error = exc
             if classify_sqlite_error(exc) is not ProblemKind.UNREADABLE:
@@ -95,6 +119,8 @@ def translate_errors(path: str | Path, *, os_errors: bool = True) -> Iterator[No
     """Turn sqlite3 (and, unless told otherwise, OS) errors raised while reading into StoreError."""
     try:
         yield
+    except UnicodeDecodeError as exc:  # SQLite's message quotes a damaged schema
+        raise StoreError(path, ProblemKind.CORRUPT, "the schema is damaged") from exc
     except sqlite3.Error as exc:
         raise StoreError(path, classify_sqlite_error(exc), str(exc)) from exc
     except OSError as exc:
