@@ -21,7 +21,6 @@ from typing import Any
 
 from ..paths import backup_dir as default_backup_dir
 from ..sessions.errors import StoreError
-from ..sessions.readonly import translate_errors
 from ..sessions.listing import (
     read_store_sessions,
     require_directory,
@@ -29,6 +28,7 @@ from ..sessions.listing import (
     session_info,
     side_files,
 )
+from ..sessions.readonly import translate_errors
 from ..sessions.records import SessionInfo
 from ..sessions.schema import discover_layout
 from .atomic import rollback_quietly
@@ -195,9 +195,9 @@ def _unchanged(
     planned: Sequence[SessionInfo], current: Sequence[SessionInfo], cutoff: datetime
 ) -> str | None:
     """Why the file no longer matches the plan, or None when it still does."""
-    now = {(s.sessions_table, s.session_id): s for s in current}
+    now = {(s.sessions_table, s.messages_table, s.session_id): s for s in current}
     for info in planned:
-        seen = now.get((info.sessions_table, info.session_id))
+        seen = now.get((info.sessions_table, info.messages_table, info.session_id))
         if seen is None:
             return "the session is gone already"
         if (
@@ -226,7 +226,9 @@ def _remove_file(removal: FileRemoval, backups: Path, trash: Trash, report: Clea
     try:
         trash(members)
     except OSError:
-        if not removal.path.exists():  # the store went to the trash; a checkpointed side file did not
+        if (
+            not removal.path.exists()
+        ):  # the store went to the trash; a checkpointed side file did not
             for member in members:
                 Path(member).unlink(missing_ok=True)
             report.trashed_files.append(removal.path)
@@ -256,14 +258,19 @@ def _remove_sessions(
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Checked again under the write lock: an agent may have written since the backup.
-            pairs = {p.sessions_table: p for p in discover_layout(conn).pairs}
+            pairs = {(p.sessions_table, p.messages_table): p for p in discover_layout(conn).pairs}
             current = [
-                session_info(conn, path, pairs[i.sessions_table], i.session_id, 0) for i in infos
+                session_info(
+                    conn, path, pairs[(i.sessions_table, i.messages_table)], i.session_id, 0
+                )
+                for i in infos
             ]
             reason = _unchanged(infos, current, cutoff)
             if reason is None:
                 for info in infos:
-                    delete_session_rows(conn, pairs[info.sessions_table], info.session_id)
+                    delete_session_rows(
+                        conn, pairs[(info.sessions_table, info.messages_table)], info.session_id
+                    )
             conn.execute("COMMIT")
         except BaseException:
             rollback_quietly(conn)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..sessions.errors import ProblemKind, SessionNotFoundError, StoreError
 from ..sessions.readonly import reading
-from ..sessions.schema import TablePair, discover_layout
+from ..sessions.schema import TablePair, discover_layout, pair_holding
 from .progress import CancelToken, ProgressCallback, Reporter
 from .session_data import SessionData, read_session_data
 from .store_writer import WriteResult, write_session
@@ -32,15 +32,10 @@ def _pair_holding(conn: sqlite3.Connection, path: Path, session_id: str) -> Tabl
     layout = discover_layout(conn)
     if not layout.is_store:
         raise StoreError(path, ProblemKind.NOT_A_STORE)
-    for pair in layout.pairs:
-        found = conn.execute(
-            f"SELECT EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)"
-            f" OR EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)",
-            (session_id,),
-        ).fetchone()[0]
-        if found:
-            return pair
-    raise SessionNotFoundError(path, session_id)
+    pair = pair_holding(conn, layout, session_id)
+    if pair is None:
+        raise SessionNotFoundError(path, session_id)
+    return pair
 
 
 def read_sdk_session(session: SQLiteSession) -> SessionData:

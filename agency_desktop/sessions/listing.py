@@ -105,12 +105,27 @@ def _to_info(path: Path, pair: TablePair, size: int, row: tuple[Any, ...]) -> Se
     )
 
 
+def _session_ids_sql(pair: TablePair, pairs: tuple[TablePair, ...]) -> str:
+    """Ids of a pair's sessions: those with items here, and those with only a sessions-table
+    row. When pairs share a sessions table, such a row is listed once, under the first pair."""
+    ids = f"SELECT DISTINCT session_id FROM {pair.q_messages}"
+    sharing = [p for p in pairs if p.sessions_table == pair.sessions_table]
+    if sharing[0] is not pair:
+        return ids
+    elsewhere = "".join(
+        f" AND session_id NOT IN (SELECT session_id FROM {p.q_messages})" for p in sharing[1:]
+    )
+    return f"{ids} UNION SELECT session_id FROM {pair.q_sessions} WHERE 1{elsewhere}"
+
+
 def pair_sessions(
-    conn: sqlite3.Connection, path: Path, pair: TablePair, size: int
+    conn: sqlite3.Connection,
+    path: Path,
+    pair: TablePair,
+    size: int,
+    pairs: tuple[TablePair, ...] | None = None,
 ) -> list[SessionInfo]:
-    # The union also finds sessions that have items but lost their sessions-table row.
-    ids = f"SELECT session_id FROM {pair.q_sessions} UNION SELECT session_id FROM {pair.q_messages}"
-    rows = conn.execute(_info_query(pair, ids)).fetchall()
+    rows = conn.execute(_info_query(pair, _session_ids_sql(pair, pairs or (pair,)))).fetchall()
     return [_to_info(path, pair, size, row) for row in rows if row[0] is not None]
 
 
@@ -129,7 +144,11 @@ def read_store_sessions(path: str | os.PathLike[str]) -> list[SessionInfo]:
         if not layout.is_store:
             raise StoreError(path, ProblemKind.NOT_A_STORE)
         size = _file_size(path)
-        return [info for pair in layout.pairs for info in pair_sessions(conn, path, pair, size)]
+        return [
+            info
+            for pair in layout.pairs
+            for info in pair_sessions(conn, path, pair, size, layout.pairs)
+        ]
 
 
 def scan_store(path: Path) -> StoreScan:

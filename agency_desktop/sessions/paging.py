@@ -21,7 +21,7 @@ from .errors import ProblemKind, SessionNotFoundError, StoreError
 from .items import ItemKind, classify_item, item_text, kind_sql, like_pattern, one_line, parse_item
 from .readonly import open_readonly, translate_errors
 from .records import parse_timestamp
-from .schema import TablePair, discover_layout
+from .schema import TablePair, discover_layout, pair_holding
 
 PREVIEW_READ_BYTES = 64 * 1024
 DEFAULT_PAGE = 100
@@ -113,17 +113,10 @@ class SessionReader:
         layout = discover_layout(self._conn)
         if not layout.is_store:
             raise StoreError(self.db_path, ProblemKind.NOT_A_STORE)
-        for pair in layout.pairs:
-            if self._holds_session(pair):
-                return pair
-        raise SessionNotFoundError(self.db_path, self.session_id)
-
-    def _holds_session(self, pair: TablePair) -> bool:
-        query = (
-            f"SELECT EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)"
-            f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)"
-        )
-        return bool(self._conn.execute(query, (self.session_id,)).fetchone()[0])
+        pair = pair_holding(self._conn, layout, self.session_id)
+        if pair is None:
+            raise SessionNotFoundError(self.db_path, self.session_id)
+        return pair
 
     def __enter__(self) -> SessionReader:
         return self

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import stat
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote

@@ -178,3 +178,19 @@ def _dependents(
             t for t in tables if t.lower() in ADVANCED_SIDE_TABLES and "session_id" in columns[t]
         ]
     return tuple(found)
+
+
+def pair_holding(
+    conn: sqlite3.Connection, layout: StoreLayout, session_id: str
+) -> TablePair | None:
+    """The pair that holds a session: the one whose messages table has its items, else the
+    first whose sessions table has its row (several pairs may share one sessions table)."""
+    for pair in layout.pairs:
+        query = f"SELECT EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?)"
+        if conn.execute(query, (session_id,)).fetchone()[0]:
+            return pair
+    for pair in layout.pairs:
+        query = f"SELECT EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?)"
+        if conn.execute(query, (session_id,)).fetchone()[0]:
+            return pair
+    return None

@@ -25,7 +25,7 @@ from .options import FileSessionOptions
 from .pool import SessionPool
 from .readonly import reading
 from .records import SessionInfo, StoreProblem
-from .schema import discover_layout
+from .schema import TablePair, discover_layout, pair_holding
 from .sdk_sessions import ConfiguredAdvancedSQLiteSession, ConfiguredSQLiteSession
 from .stats import get_session_stats
 
@@ -59,22 +59,16 @@ def _prepare_parent(path: Path) -> None:
         raise
 
 
-def _holding_pair(db_path: Path, session_id: str | None) -> tuple[Any, ...] | None:
-    """(pair) of the store that holds session_id (any session when None), or None."""
+def _holding_pair(db_path: Path, session_id: str | None) -> TablePair | None:
+    """The pair of the store that holds session_id (its first pair when None), or None."""
     try:
         with reading(db_path) as conn:
-            for pair in discover_layout(conn).pairs:
-                if session_id is None:
-                    return (pair,)
-                query = (
-                    f"SELECT EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)"
-                    f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)"
-                )
-                if conn.execute(query, (session_id,)).fetchone()[0]:
-                    return (pair,)
+            layout = discover_layout(conn)
+            if session_id is None:
+                return layout.pairs[0] if layout.pairs else None
+            return pair_holding(conn, layout, session_id)
     except StoreError:
         return None
-    return None
 
 
 class SessionFactory:
@@ -112,7 +106,7 @@ class SessionFactory:
         found = _holding_pair(path, session_id) if path.is_file() else None
         if found is None:
             return None
-        pair = found[0]
+        pair = found
         options = FileSessionOptions(
             sessions_table=pair.sessions_table, messages_table=pair.messages_table
         )

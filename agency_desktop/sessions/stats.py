@@ -15,7 +15,7 @@ from .errors import ProblemKind, SessionNotFoundError, StoreError
 from .items import ItemKind, classify_fields
 from .readonly import reading
 from .records import latest, parse_timestamp
-from .schema import TablePair, discover_layout, quote_identifier
+from .schema import TablePair, discover_layout, pair_holding, quote_identifier
 
 # One JSON parse per row: json_extract with several paths returns them as an array.
 _FAST_GROUPS = (
@@ -102,11 +102,24 @@ def get_session_stats(
             raise StoreError(path, ProblemKind.NOT_A_STORE)
         stats = SessionStats(db_path=path, session_id=session_id)
         stats.size_bytes = sum(_size(p) for p in (path, path.with_name(path.name + "-wal")))
-        for pair in layout.pairs:
-            _add_pair(conn, pair, session_id, stats)
-        if session_id is not None and stats.session_count == 0:
+        if session_id is None:
+            for pair in layout.pairs:
+                _add_pair(conn, pair, None, stats)
+            stats.session_count = _distinct_sessions(conn, layout.pairs)
+            return stats
+        holder = pair_holding(conn, layout, session_id)
+        if holder is None:
             raise SessionNotFoundError(path, session_id)
+        _add_pair(conn, holder, session_id, stats)
+        stats.session_count = 1
         return stats
+
+
+def _distinct_sessions(conn: sqlite3.Connection, pairs: tuple[TablePair, ...]) -> int:
+    """Sessions in the store, each once, even where pairs share a sessions table."""
+    parts = [f"SELECT session_id FROM {t}" for p in pairs for t in (p.q_sessions, p.q_messages)]
+    query = f"SELECT count(*) FROM ({' UNION '.join(parts)}) WHERE session_id IS NOT NULL"
+    return int(conn.execute(query).fetchone()[0])
 
 
 def _size(path: Path) -> int:
@@ -130,7 +143,6 @@ def _add_pair(
     rows = _group_rows(conn, pair, where, params)
     if not rows and not sessions[0]:
         return
-    stats.session_count += sessions[0] or (1 if rows else 0)
     first_times = [parse_timestamp(sessions[1])]
     last_times = [stats.updated_at, parse_timestamp(sessions[2])]
     for fields, valid, count, data_bytes, first, last in rows:
