@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,14 @@ from .ops.migrate import copy_session
 from .ops.progress import ProgressCallback
 from .sessions.errors import SessionNotFoundError, StoreError
 from .sessions.health import check_directory
+from .sessions.items import parse_item
 from .sessions.listing import iter_candidate_files, scan_directory
 from .sessions.paging import SessionReader
 from .sessions.stats import get_session_stats
 from .sessions.transcript import render_transcript
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+MAX_DAYS = 36_500  # a century: older cut-offs overflow dates
 
 out = Console(highlight=False, soft_wrap=True)
 if not out.is_terminal:  # piped output: don't squeeze tables into 80 columns
@@ -108,7 +110,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for s in sorted(
-        sessions, key=lambda s: s.updated_at or datetime.min.astimezone(), reverse=True
+        sessions, key=lambda s: s.updated_at or datetime.min.replace(tzinfo=UTC), reverse=True
     ):
         table.add_row(
             s.session_id,
@@ -190,11 +192,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
+    return parse_item(text)[1]
 
 
 # ---------------------------------------------------------------------------- backup, cleanup
@@ -215,10 +213,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
                 results.append(
                     backup_store(store, target, overwrite=args.overwrite, progress=progress)
                 )
-        except StoreError as exc:
+        except (StoreError, FileExistsError) as exc:
             if not source.is_dir():
                 raise
-            failures.append(exc)  # one unreadable file must not stop a folder backup
+            failures.append(exc)  # one unreadable or existing file must not stop a folder backup
             err.print(f"skipped: {exc}", markup=False)
     if args.json:
         _print_json(
@@ -399,8 +397,8 @@ def _days(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("days must be 0 or more")
+    if not 0 <= value <= MAX_DAYS:  # also rejects nan and inf
+        raise argparse.ArgumentTypeError(f"days must be between 0 and {MAX_DAYS}")
     return value
 
 

@@ -142,12 +142,17 @@ def _skip_space(text: str, position: int) -> int:
 def read_items_file(path: str | os.PathLike[str]) -> list[str]:
     """Item texts from a JSON array or JSONL export, exactly as written."""
     source = Path(path)
-    text = source.read_text(encoding="utf-8")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if text.lstrip().startswith("["):
         raws = list(_json_array_elements(text, source))
     else:
         raws = []
-        for number, line in enumerate(text.splitlines(), 1):
+        # split on "\n" only: splitlines() would also cut at U+2028 inside JSON strings
+        for number, raw_line in enumerate(text.split("\n"), 1):
+            line = raw_line.removesuffix("\r")
             if not line.strip():
                 continue
             if not parse_item(line)[1]:

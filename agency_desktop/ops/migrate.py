@@ -71,20 +71,19 @@ def migrate_session_to_file(
 
     data = read_sdk_session(memory_session)
     target = Path(file_path)
-    write_session(target, data, overwrite=overwrite, report=Reporter(progress, cancel))
+    result = write_session(target, data, overwrite=overwrite, report=Reporter(progress, cancel))
+    # Open the tables the items went into: an existing store may name them differently.
+    sessions_table, messages_table = result.sessions_table, result.messages_table
     if isinstance(memory_session, AdvancedSQLiteSession):
         return AdvancedSQLiteSession(
             session_id=data.session_id,
             db_path=target,
             create_tables=True,
-            sessions_table=data.sessions_table,
-            messages_table=data.messages_table,
+            sessions_table=sessions_table,
+            messages_table=messages_table,
         )
     return SQLiteSession(
-        data.session_id,
-        target,
-        sessions_table=data.sessions_table,
-        messages_table=data.messages_table,
+        data.session_id, target, sessions_table=sessions_table, messages_table=messages_table
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..sessions.errors import ProblemKind, StoreError
+from ..sessions.options import require_sdk_table_names
 from ..sessions.readonly import check_sqlite_header, translate_errors
 from ..sessions.schema import TablePair, discover_layout, quote_identifier
 from .atomic import publish, quick_check, rollback_quietly, staged, writing_to
@@ -37,6 +38,8 @@ class WriteResult:
     message_count: int
     created_file: bool
     replaced_session: bool
+    sessions_table: str = "agent_sessions"
+    messages_table: str = "agent_messages"
 
 
 def open_for_writing(path: Path) -> sqlite3.Connection:
@@ -97,6 +100,7 @@ def write_session(
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         return _write_into_existing(target, data, new_id, overwrite, report)
+    require_sdk_table_names(target, data.sessions_table, data.messages_table)
     with staged(target) as temporary:
         with writing_to(target):
             create_store(temporary, new_id, data.sessions_table, data.messages_table, data.advanced)
@@ -109,7 +113,9 @@ def write_session(
             conn.close()
         quick_check(temporary)
         publish(temporary, target, overwrite=False)
-    return WriteResult(target, new_id, len(data.messages), True, False)
+    return WriteResult(
+        target, new_id, len(data.messages), True, False, data.sessions_table, data.messages_table
+    )
 
 
 def _target_pair(target: Path, conn: sqlite3.Connection, data: SessionData) -> TablePair:
@@ -140,7 +146,15 @@ def _write_into_existing(
             )
     finally:
         conn.close()
-    return WriteResult(target, new_id, len(data.messages), False, replaced)
+    return WriteResult(
+        target,
+        new_id,
+        len(data.messages),
+        False,
+        replaced,
+        pair.sessions_table,
+        pair.messages_table,
+    )
 
 
 def _transaction(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -67,13 +68,35 @@ def _isolation(key: str, value: Any) -> IsolationLevel:
     return cast(IsolationLevel, level)
 
 
-def _table(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or "\x00" in value:
-        raise ValueError(f"option {key!r} must be a non-empty table name, not {value!r}")
-    if not value.replace("_", "").isalnum() or value[0].isdigit():
-        # The SDK puts table names into its SQL unquoted, so only plain identifiers are safe.
+def sdk_safe_table_name(name: str) -> bool:
+    """Whether the SDK can use this table name: it puts names into its SQL unquoted, so only
+    plain identifiers that are not SQL keywords work."""
+    if not name or not name.isascii() or not name.replace("_", "").isalnum() or name[0].isdigit():
+        return False
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute(f"CREATE TABLE {name} (x)")  # name is letters, digits and _ only here
+    except sqlite3.Error:
+        return False  # a keyword such as "order"
+    finally:
+        probe.close()
+    return True
+
+
+def require_sdk_table_names(path: object, *names: str) -> None:
+    bad = [name for name in names if not sdk_safe_table_name(name)]
+    if bad:
         raise ValueError(
-            f"option {key!r} must be a plain identifier (letters, digits, _), not {value!r}"
+            f"{path}: the Agents SDK cannot open tables named {', '.join(map(repr, bad))}"
+            " (it does not quote table names); read-only views still work"
+        )
+
+
+def _table(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not sdk_safe_table_name(value):
+        raise ValueError(
+            f"option {key!r} must be a plain table name (letters, digits, _; not an SQL"
+            f" keyword), not {value!r}"
         )
     return value
 

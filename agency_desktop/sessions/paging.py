@@ -104,7 +104,7 @@ class SessionReader:
         self.filter = message_filter
         where, self._filter_params = message_filter.sql()
         self._select = (
-            f"SELECT id, created_at, length(message_data), substr(message_data, 1, {PREVIEW_READ_BYTES})"
+            f"SELECT id, created_at, length(CAST(message_data AS BLOB)), substr(message_data, 1, {PREVIEW_READ_BYTES})"
             f" FROM {self.pair.q_messages} WHERE session_id = ?{where}"
         )
         self._count = f"SELECT count(*) FROM {self.pair.q_messages} WHERE session_id = ?{where}"
@@ -181,7 +181,7 @@ class SessionReader:
         (or a huge turn) costs no more than that.
         """
         query = (
-            f"SELECT id, created_at, length(message_data), substr(message_data, 1, {PREVIEW_READ_BYTES}),"
+            f"SELECT id, created_at, length(CAST(message_data AS BLOB)), substr(message_data, 1, {PREVIEW_READ_BYTES}),"
             f" {kind_sql('message_data')} = 'user' FROM {self.pair.q_messages} WHERE session_id = ?"
         )
         with translate_errors(self.db_path):
@@ -201,7 +201,7 @@ class SessionReader:
     ) -> ContextItem | None:
         """The result answering `call_id`, looked for among the next `scan_limit` items."""
         query = (
-            f"SELECT id, created_at, length(message_data), substr(message_data, 1, {PREVIEW_READ_BYTES})"
+            f"SELECT id, created_at, length(CAST(message_data AS BLOB)), substr(message_data, 1, {PREVIEW_READ_BYTES})"
             f" FROM (SELECT * FROM {self.pair.q_messages} WHERE session_id = ? AND id > ?"
             " ORDER BY id LIMIT ?) WHERE json_valid(message_data)"
             " AND json_extract(message_data, '$.call_id') = ?"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 
 DEFAULT_SESSIONS_TABLE = "agent_sessions"
@@ -88,8 +89,11 @@ class StoreLayout:
         return self.pairs[0].kind if self.pairs else None
 
 
+# Virtual tables are left out: querying one whose module is not loaded (sqlite-vec, say)
+# fails, and session tables are never virtual.
 _USER_TABLES = (
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
 )
 
 
@@ -116,6 +120,7 @@ def _foreign_targets(conn: sqlite3.Connection) -> dict[str, set[str]]:
 
 _LAYOUT_CACHE: dict[str, StoreLayout] = {}
 _LAYOUT_CACHE_SIZE = 256
+_LAYOUT_LOCK = threading.Lock()
 _SCHEMA_TEXT = "SELECT group_concat(type || ' ' || name || ' ' || coalesce(sql, ''), char(10)) FROM sqlite_master"
 
 
@@ -129,9 +134,10 @@ def discover_layout(conn: sqlite3.Connection) -> StoreLayout:
     layout = _LAYOUT_CACHE.get(schema)
     if layout is None:
         layout = _discover_layout(conn)
-        if len(_LAYOUT_CACHE) >= _LAYOUT_CACHE_SIZE:
-            _LAYOUT_CACHE.pop(next(iter(_LAYOUT_CACHE)))
-        _LAYOUT_CACHE[schema] = layout
+        with _LAYOUT_LOCK:  # scans run in several threads
+            if len(_LAYOUT_CACHE) >= _LAYOUT_CACHE_SIZE:
+                _LAYOUT_CACHE.pop(next(iter(_LAYOUT_CACHE)), None)
+            _LAYOUT_CACHE[schema] = layout
     return layout
 
 

@@ -21,9 +21,9 @@ from ..ops.backup import backup_store
 from ..ops.migrate import migrate_session_to_file as _migrate
 from .errors import StoreError
 from .listing import find_problem_files, list_sessions
-from .options import FileSessionOptions
+from .options import FileSessionOptions, require_sdk_table_names
 from .pool import SessionPool
-from .readonly import reading
+from .readonly import check_sqlite_header, reading
 from .records import SessionInfo, StoreProblem
 from .schema import TablePair, discover_layout, pair_holding
 from .sdk_sessions import ConfiguredAdvancedSQLiteSession, ConfiguredSQLiteSession
@@ -90,6 +90,10 @@ class SessionFactory:
         """
         parsed = FileSessionOptions.parse(options)
         path = Path(db_path)
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a folder, not a store file", str(path))
+        if path.is_file() and path.stat().st_size:
+            check_sqlite_header(path)  # StoreError naming the file, before the SDK touches it
         _prepare_parent(path)
         try:
             return ConfiguredSQLiteSession(session_id, path, parsed)
@@ -107,6 +111,7 @@ class SessionFactory:
         if found is None:
             return None
         pair = found
+        require_sdk_table_names(path, pair.sessions_table, pair.messages_table)
         options = FileSessionOptions(
             sessions_table=pair.sessions_table, messages_table=pair.messages_table
         )

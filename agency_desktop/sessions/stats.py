@@ -20,13 +20,13 @@ from .schema import TablePair, discover_layout, pair_holding, quote_identifier
 # One JSON parse per row: json_extract with several paths returns them as an array.
 _FAST_GROUPS = (
     "SELECT json_extract(message_data, '$.type', '$.role', '$.name'), 1, count(*),"
-    " sum(length(message_data)), min(created_at), max(created_at) FROM {table}{where} GROUP BY 1"
+    " sum(length(CAST(message_data AS BLOB))), min(created_at), max(created_at) FROM {table}{where} GROUP BY 1"
 )
 # Fallback when some row is not JSON (json_extract raises): classify only valid rows.
 _SAFE_GROUPS = (
     "SELECT CASE WHEN json_valid(message_data)"
     " THEN json_extract(message_data, '$.type', '$.role', '$.name') END,"
-    " json_valid(message_data), count(*), sum(length(message_data)), min(created_at),"
+    " json_valid(message_data), count(*), sum(length(CAST(message_data AS BLOB))), min(created_at),"
     " max(created_at) FROM {table}{where} GROUP BY 1, 2"
 )
 

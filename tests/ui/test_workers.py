@@ -32,11 +32,11 @@ def test_exceptions_become_an_error_signal(qtbot: Any, pool: WorkerPool) -> None
 
     worker = Worker(boom)
     with (
-        qtbot.waitSignal(worker.signals.errored) as blocker,
         qtbot.assertNotEmitted(worker.signals.returned),
+        qtbot.waitSignal(worker.signals.finished),
+        qtbot.waitSignal(worker.signals.errored) as blocker,
     ):
         pool.start(worker)
-        qtbot.waitSignal(worker.signals.finished).wait()
     error = blocker.args[0]
     assert isinstance(error, ValueError) and "boom" in error.worker_traceback
 
@@ -61,9 +61,12 @@ def test_cancelled_operation_emits_cancelled_not_returned(qtbot: Any, pool: Work
         raise OperationCancelled
 
     worker = Worker(operation, controls=True)
-    with qtbot.waitSignal(worker.signals.cancelled), qtbot.assertNotEmitted(worker.signals.errored):
+    with (
+        qtbot.assertNotEmitted(worker.signals.errored),
+        qtbot.waitSignal(worker.signals.finished),
+        qtbot.waitSignal(worker.signals.cancelled),
+    ):
         pool.start(worker)
-        qtbot.waitSignal(worker.signals.finished).wait()
 
 
 def test_generators_stream_in_batches(qtbot: Any, pool: WorkerPool) -> None:
