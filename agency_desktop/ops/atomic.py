@@ -47,16 +47,36 @@ def quick_check(path: Path) -> None:
     conn = sqlite3.connect(path)
     try:
         result = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    except sqlite3.Error as exc:
+        raise OSError(errno.EIO, f"verification failed: {exc}", str(path)) from exc
     finally:
         conn.close()
     if result != ["ok"]:
         raise OSError(errno.EIO, f"verification failed: {'; '.join(result[:3])}", str(path))
 
 
+def _drop_stale_side_files(target: Path) -> None:
+    """Remove a replaced store's empty -wal/-shm; refuse if its WAL still holds data.
+
+    SQLite would replay an old WAL onto the new file. A WAL with content means an
+    agent may be using the store, and replacing it under the agent would lose data.
+    """
+    wal, shm, journal = side_files(target)
+    if (wal.exists() and wal.stat().st_size > 0) or journal.exists():
+        raise FileExistsError(
+            errno.EBUSY,
+            "the store it would replace is in use (it has a -wal or -journal)",
+            str(target),
+        )
+    for side in (wal, shm):
+        side.unlink(missing_ok=True)
+
+
 def publish(temporary: Path, target: Path, *, overwrite: bool) -> None:
     """Move a finished, verified file to its final name; never clobbers unless asked."""
     fsync_file(temporary)
     if overwrite:
+        _drop_stale_side_files(target)
         os.replace(temporary, target)
     else:
         try:

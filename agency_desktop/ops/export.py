@@ -89,6 +89,8 @@ def export_session(
                 destination.write(chunk)
             return count
         target = Path(destination)
+        if target.exists() and target.resolve() == Path(db_path).resolve():
+            raise ValueError(f"{target}: refusing to export a store onto itself")
         if target.exists() and not overwrite:
             raise FileExistsError(f"{target}: already exists (pass overwrite to replace it)")
         target.parent.mkdir(parents=True, exist_ok=True)

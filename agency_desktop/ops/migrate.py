@@ -49,7 +49,11 @@ def read_sdk_session(session: SQLiteSession) -> SessionData:
 
 def read_file_session(db_path: Path, session_id: str) -> SessionData:
     with reading(db_path) as conn:
-        return read_session_data(conn, _pair_holding(conn, db_path, session_id), session_id)
+        conn.execute("BEGIN")  # one snapshot: items and structure rows from the same moment
+        try:
+            return read_session_data(conn, _pair_holding(conn, db_path, session_id), session_id)
+        finally:
+            conn.execute("ROLLBACK")
 
 
 def migrate_session_to_file(

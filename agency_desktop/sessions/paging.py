@@ -8,6 +8,7 @@ only its first `PREVIEW_READ_BYTES` until `read_item` is asked for it.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -58,8 +59,12 @@ class MessageFilter:
             clauses.append(f" AND {kind_sql('message_data')} IN ({marks})")
             params += [str(kind) for kind in sorted(self.kinds)]
         if self.text:
-            clauses.append(" AND message_data LIKE ? ESCAPE '\\'")
-            params.append(like_pattern(self.text))
+            # The SDK stores JSON with non-ASCII escaped ("°" as "\\u00b0"): match either form.
+            escaped = json.dumps(self.text)[1:-1]
+            clauses.append(
+                " AND (message_data LIKE ? ESCAPE '\\' OR message_data LIKE ? ESCAPE '\\')"
+            )
+            params += [like_pattern(self.text), like_pattern(escaped)]
         return "".join(clauses), tuple(params)
 
 

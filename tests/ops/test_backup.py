@@ -48,3 +48,20 @@ def test_unreadable_source_is_a_store_error(broken_folder, tmp_path: Path) -> No
     with pytest.raises(StoreError, match=r"random\.db"):
         backup_store(files["random"], tmp_path / "x.db")
     assert not (tmp_path / "x.db").exists()
+
+
+def test_overwrite_refuses_a_target_whose_wal_holds_data(
+    store_folder: Path, tmp_path: Path
+) -> None:
+    target = backup_store(store_folder / "plain.db", tmp_path / "x.db").path
+    holder = sqlite3.connect(target)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("PRAGMA wal_autocheckpoint=0")
+    holder.execute("INSERT INTO agent_messages (session_id, message_data) VALUES ('plain-1', '{}')")
+    holder.commit()  # the row lives in x.db-wal while the holder stays open
+    try:
+        with pytest.raises(FileExistsError, match="in use"):
+            backup_store(store_folder / "shared.db", target, overwrite=True)
+        assert item_texts(target, "plain-1")[-1] == "{}"
+    finally:
+        holder.close()

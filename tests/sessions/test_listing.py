@@ -66,3 +66,11 @@ def test_missing_or_file_directory_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(NotADirectoryError):
         list_sessions(tmp_path / "f")
+
+
+def test_a_fifo_named_like_a_store_is_reported_not_opened(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.db")  # opening it to read would block forever
+    (problem,) = find_problem_files(tmp_path)
+    assert problem.kind is ProblemKind.UNREADABLE and "regular file" in problem.detail

@@ -130,3 +130,20 @@ def test_data_version_changes_when_another_connection_writes(long_store: Path) -
         writer.close()
         assert reader.data_version() != before
         assert reader.count() == 25
+
+
+def test_text_filter_finds_non_ascii_and_quoted_text(tmp_path: Path) -> None:
+    import asyncio
+
+    from agents import SQLiteSession
+
+    session = SQLiteSession("s", tmp_path / "u.db")
+    items = [
+        {"role": "user", "content": t} for t in ("Wetter in München", "21 °C", 'she said "hi"')
+    ]
+    asyncio.run(session.add_items(items))
+    session.close()
+    with SessionReader(tmp_path / "u.db", "s") as reader:
+        for text in ("München", "°C", 'said "hi"'):
+            reader.set_filter(MessageFilter(text=text))
+            assert reader.count() == 1, text
