@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .formatting import human_size
 from .ops.backup import backup_store
 from .ops.cleanup import CleanupPlan, CleanupReport, plan_cleanup, run_cleanup
 from .ops.export import ExportFormat, export_session, import_items
@@ -46,15 +47,6 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class UsageError(Exception):
     """Bad input from the user: reported with exit status 2."""
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
 
 
 def _when(value: datetime | None) -> str:
@@ -116,7 +108,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             s.session_id,
             str(s.db_path.relative_to(folder)),
             str(s.message_count),
-            _size(s.size_bytes),
+            human_size(s.size_bytes),
             _when(s.created_at),
             _when(s.updated_at),
             str(s.kind),
@@ -151,8 +143,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     rows = [
         ("items", stats.message_count),
         ("user turns", stats.user_turns),
-        ("store size", _size(stats.size_bytes)),
-        ("item data", _size(stats.data_bytes)),
+        ("store size", human_size(stats.size_bytes)),
+        ("item data", human_size(stats.data_bytes)),
         ("created", _when(stats.created_at)),
         ("last activity", _when(stats.updated_at)),
         ("unreadable rows", stats.invalid_json_rows),
@@ -233,7 +225,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     else:
         for r in results:
             out.print(
-                f"{r.source} -> {r.path} ({_size(r.size_bytes)}, {r.seconds:.2f} s, verified)"
+                f"{r.source} -> {r.path} ({human_size(r.size_bytes)}, {r.seconds:.2f} s, verified)"
             )
     return EXIT_FAILED if failures else EXIT_OK
 
@@ -243,7 +235,7 @@ def _describe_plan(plan: CleanupPlan) -> None:
     for removal in plan.files:
         ids = ", ".join(s.session_id for s in removal.sessions)
         out.print(
-            f"  move to trash  {removal.path}  ({_size(removal.size_bytes)}; sessions: {ids})"
+            f"  move to trash  {removal.path}  ({human_size(removal.size_bytes)}; sessions: {ids})"
         )
     for info in plan.sessions:
         out.print(
@@ -251,7 +243,7 @@ def _describe_plan(plan: CleanupPlan) -> None:
         )
     out.print(
         f"{plan.session_count} sessions, {plan.message_count} items, "
-        f"{len(plan.files)} files ({_size(plan.file_bytes)})"
+        f"{len(plan.files)} files ({human_size(plan.file_bytes)})"
     )
 
 

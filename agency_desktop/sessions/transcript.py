@@ -10,7 +10,7 @@ from typing import Any
 from .items import ItemKind, classify_item, content_text, item_text, parse_item
 
 
-def _fence(text: str, language: str = "") -> str:
+def fence(text: str, language: str = "") -> str:
     ticks = "```"
     while ticks in text:
         ticks += "`"
@@ -33,7 +33,9 @@ def _when(created: datetime | None) -> str:
 def render_item(row_id: int, created: datetime | None, raw: str) -> str:
     item, ok = parse_item(raw)
     if not ok:
-        return f"**Unreadable item #{row_id}**{_when(created)} (not valid JSON)\n\n{_fence(raw[:2000])}"
+        return (
+            f"**Unreadable item #{row_id}**{_when(created)} (not valid JSON)\n\n{fence(raw[:2000])}"
+        )
     kind, tool = classify_item(item)
     head = f"{kind.label.capitalize()}"
     if kind in (ItemKind.USER, ItemKind.ASSISTANT):
@@ -41,15 +43,15 @@ def render_item(row_id: int, created: datetime | None, raw: str) -> str:
     if kind is ItemKind.FUNCTION_CALL:
         call = f" `{item.get('call_id')}`" if item.get("call_id") else ""
         args = item.get("arguments", item.get("input", item.get("action")))
-        return f"**Tool call: {tool}**{call}{_when(created)}\n\n{_fence(_pretty_arguments(args), 'json')}"
+        return f"**Tool call: {tool}**{call}{_when(created)}\n\n{fence(_pretty_arguments(args), 'json')}"
     if kind is ItemKind.FUNCTION_CALL_OUTPUT:
         call = f" `{item.get('call_id')}`" if item.get("call_id") else ""
-        return f"**Tool result**{call}{_when(created)}\n\n{_fence(item_text(item))}"
+        return f"**Tool result**{call}{_when(created)}\n\n{fence(item_text(item))}"
     if kind is ItemKind.REASONING:
         text = item_text(item) or "(no summary)"
         return f"<details><summary>Reasoning{_when(created)}</summary>\n\n{text}\n\n</details>"
     label = item.get("type") or item.get("role") or "item"
-    return f"**{label}**{_when(created)}\n\n{_fence(json.dumps(item, indent=2, ensure_ascii=False), 'json')}"
+    return f"**{label}**{_when(created)}\n\n{fence(json.dumps(item, indent=2, ensure_ascii=False), 'json')}"
 
 
 def render_transcript(

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..sessions.items import ItemKind, classify_item, content_text, item_text, parse_item
 from ..sessions.paging import ContextItem
+from ..sessions.transcript import fence
 
 REASONING_SCHEME = "agency-reasoning"
 
@@ -24,13 +25,6 @@ class ChatTurn:
     items: list[ContextItem]
     selected_id: int
     extra_outputs: dict[str, ContextItem] = field(default_factory=dict)  # call_id -> result
-
-
-def _fence(text: str, language: str = "") -> str:
-    ticks = "```"
-    while ticks in text:
-        ticks += "`"
-    return f"{ticks}{language}\n{text}\n{ticks}"
 
 
 def _time(item: ContextItem) -> str:
@@ -54,7 +48,7 @@ def _arguments(item: dict[str, Any]) -> str:
 def _result_block(result: ContextItem, selected: int) -> str:
     item, ok = parse_item(result.text)
     text = item_text(item) if ok else result.text
-    return f"**↳ Result**{_time(result)}{_marker(result, selected)}\n\n{_fence(text)}"
+    return f"**↳ Result**{_time(result)}{_marker(result, selected)}\n\n{fence(text)}"
 
 
 def render_turn(turn: ChatTurn, expanded_reasoning: Iterable[int] = ()) -> str:
@@ -86,9 +80,9 @@ def _render_entry(
     mark, when = _marker(entry, selected), _time(entry)
     if entry.truncated:
         size = f"{entry.size_bytes / 1_048_576:.1f} MB"
-        return f"**Large item ({size})**{when}{mark}\n\nShowing the beginning only.\n\n{_fence(entry.text[:4000])}"
+        return f"**Large item ({size})**{when}{mark}\n\nShowing the beginning only.\n\n{fence(entry.text[:4000])}"
     if not ok:
-        return f"**Unreadable item (not valid JSON)**{when}{mark}\n\n{_fence(entry.text[:4000])}"
+        return f"**Unreadable item (not valid JSON)**{when}{mark}\n\n{fence(entry.text[:4000])}"
     kind, tool = classify_item(item)
     if kind is ItemKind.USER:
         return f"#### User{when}{mark}\n\n{content_text(item.get('content'))}"
@@ -96,7 +90,7 @@ def _render_entry(
         return f"#### Assistant{when}{mark}\n\n{content_text(item.get('content'))}"
     if kind is ItemKind.FUNCTION_CALL:
         call_id = item.get("call_id") if isinstance(item.get("call_id"), str) else None
-        block = f"#### Tool call: {tool}{when}{mark}\n\n{_fence(_arguments(item), 'json')}"
+        block = f"#### Tool call: {tool}{when}{mark}\n\n{fence(_arguments(item), 'json')}"
         result = outputs.get(call_id) if call_id else None
         if result is not None:
             shown.add(result.row_id)
@@ -110,4 +104,4 @@ def _render_entry(
             return f"**Reasoning**{when}{mark} [hide]({REASONING_SCHEME}:{entry.row_id})\n\n{text}"
         return f"**Reasoning**{when}{mark} [show]({REASONING_SCHEME}:{entry.row_id})"
     label = item.get("type") or item.get("role") or "item"
-    return f"#### {label}{when}{mark}\n\n{_fence(json.dumps(item, indent=2, ensure_ascii=False), 'json')}"
+    return f"#### {label}{when}{mark}\n\n{fence(json.dumps(item, indent=2, ensure_ascii=False), 'json')}"

@@ -13,15 +13,15 @@ import enum
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from ...formatting import local_time
 from ...sessions.items import ItemKind
 from ...sessions.paging import MessageFilter, MessageRow
-from ..formatting import local_time
+from .base import Index, ListTableModel
 from .page_loader import LoaderThread
 
-Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
 MAX_WINDOW = 10_000
 
@@ -52,7 +52,9 @@ KIND_COLOURS = {
 }
 
 
-class MessageTableModel(QAbstractTableModel):
+class MessageTableModel(ListTableModel):
+    headers = HEADERS
+
     requestOpen = Signal(int, str, str, object)
     requestLoad = Signal(int, str, object, int)
     requestClose = Signal()
@@ -124,21 +126,8 @@ class MessageTableModel(QAbstractTableModel):
 
     # --- Qt interface
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not self.valid(index):
             return None
         row, column = self._rows[index.row()], Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:

@@ -9,19 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
 
+from ...formatting import human_size, local_time
 from ...sessions.errors import ProblemKind
 from ...sessions.listing import StoreScan
 from ...sessions.records import SessionInfo, StoreProblem
-from ..formatting import human_size, local_time
-
-Index = QModelIndex | QPersistentModelIndex
+from .base import Index, ListTableModel
 
 
 class Column(enum.IntEnum):
@@ -65,7 +62,9 @@ def rows_of(scan: StoreScan) -> list[SessionRow]:
     return [SessionRow(scan.path, info=info) for info in scan.sessions]
 
 
-class SessionListModel(QAbstractTableModel):
+class SessionListModel(ListTableModel):
+    headers = HEADERS
+
     """Rows of one file stay together, so a rescan of a file replaces one block."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -75,21 +74,8 @@ class SessionListModel(QAbstractTableModel):
 
     # --- Qt interface
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not self.valid(index):
             return None
         row, column = self._rows[index.row()], Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...formatting import human_size, local_time
 from ...sessions.errors import StoreError
 from ...sessions.items import ItemKind
 from ...sessions.stats import SessionStats, get_session_stats, merge_stats
-from ..formatting import human_size, local_time
 from ..workers import Worker, WorkerPool
 
 MAX_BARS = 12

@@ -1,4 +1,4 @@
-"""How values are shown: sizes, times, counts."""
+"""How sizes and times are shown, by the CLI and the app alike."""
 
 from __future__ import annotations
 
