@@ -18,6 +18,8 @@ from .progress import Reporter
 from .session_data import SessionData, session_digest, table_columns
 
 WRITE_TIMEOUT_S = 10.0
+# Rows the target keeps when it already has them: its reservations and bumped generation.
+_CONFLICT = {"branch_reservations": "IGNORE", "session_clear_generations": "IGNORE"}
 _BATCH = 5000
 
 
@@ -76,8 +78,21 @@ def create_store(
 
 
 def delete_session_rows(conn: sqlite3.Connection, pair: TablePair, session_id: str) -> int:
-    """Delete a session from every table that refers to it; the caller owns the transaction."""
+    """Delete a session from every table that refers to it; the caller owns the transaction.
+
+    As the SDK's own clear_session does, AdvancedSQLiteSession's branch reservations stay
+    and its clear generation goes up, so a live session instance notices the clear
+    instead of writing into a branch that no longer exists.
+    """
     for table in pair.dependent_tables:
+        if table == "branch_reservations":
+            continue
+        if table == "session_clear_generations":
+            conn.execute(
+                f"UPDATE {quote_identifier(table)} SET generation = generation + 1 WHERE session_id = ?",
+                (session_id,),
+            )
+            continue
         conn.execute(f"DELETE FROM {quote_identifier(table)} WHERE session_id = ?", (session_id,))
     removed = conn.execute(
         f"DELETE FROM {pair.q_messages} WHERE session_id = ?", (session_id,)
@@ -242,5 +257,7 @@ def _insert_extras(
                     record[index] = new_ids.get(record[index], record[index])
             values.append(record)
         conn.executemany(
-            f"INSERT OR REPLACE INTO {quote_identifier(table)} ({names}) VALUES ({marks})", values
+            f"INSERT OR {_CONFLICT.get(table, 'REPLACE')} INTO {quote_identifier(table)}"
+            f" ({names}) VALUES ({marks})",
+            values,
         )

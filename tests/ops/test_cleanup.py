@@ -79,7 +79,15 @@ def test_one_session_of_a_shared_advanced_file_is_deleted_from_every_table(tmp_p
     assert [s.session_id for s in plan.sessions] == ["old-one"] and plan.files == ()
     report = run_cleanup(plan, backup_dir=tmp_path / "backups", trash=RecordingTrash())
     assert [s.session_id for s in report.deleted_sessions] == ["old-one"]
-    assert set(_tables_holding(path, "old-one").values()) == {0}
+    left = _tables_holding(path, "old-one")
+    data_tables = ("agent_messages", "agent_sessions", "message_structure", "turn_usage")
+    assert {left[t] for t in data_tables} == {0}
+    # as the SDK's clear_session does: reservations stay, the clear generation goes up
+    assert left["session_clear_generations"] == 1
+    conn = sqlite3.connect(path)
+    query = "SELECT generation FROM session_clear_generations WHERE session_id = 'old-one'"
+    assert conn.execute(query).fetchone() == (1,)
+    conn.close()
     assert _tables_holding(path, "kept")["agent_messages"] == 8
     (backup,) = report.backups
     assert {i.session_id for i in list_sessions(backup.parent)} == {"old-one", "kept"}
