@@ -155,6 +155,8 @@ def _write_into_existing(
     try:
         with translate_errors(target, os_errors=False):
             pair = _target_pair(target, conn, data)
+            if overwrite and _holds(conn, pair, new_id):
+                _backup_before_replacing(target)
         with translate_errors(target, os_errors=False), writing_to(target):
             replaced = _transaction(
                 target, conn, pair, data, new_id, replace=overwrite, report=report
@@ -170,6 +172,24 @@ def _write_into_existing(
         pair.sessions_table,
         pair.messages_table,
     )
+
+
+def _holds(conn: sqlite3.Connection, pair: TablePair, session_id: str) -> bool:
+    query = (
+        f"SELECT EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)"
+        f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)"
+    )
+    return bool(conn.execute(query, (session_id,)).fetchone()[0])
+
+
+def _backup_before_replacing(target: Path) -> Path:
+    """Replacing a session destroys it: keep a copy of the store in the app's backups first."""
+    from ..paths import backup_dir
+    from .backup import backup_store
+
+    folder = backup_dir() / target.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    return backup_store(target, folder).path
 
 
 def _transaction(

@@ -77,3 +77,22 @@ def test_refuses_to_write_into_a_file_that_is_not_a_store(
     with pytest.raises(StoreError, match="no Agents SDK session tables"):
         copy_session(store_folder / "plain.db", "plain-1", files["other_schema"])
     assert files["other_schema"].read_bytes() == before
+
+
+def test_replacing_a_session_backs_up_the_store_first(
+    store_folder: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("AGENCY_DESKTOP_DATA_DIR", str(tmp_path / "appdata"))
+    before = item_texts(store_folder / "plain.db", "plain-1")
+    copy_session(
+        store_folder / "shared.db",
+        "shared-a",
+        store_folder / "plain.db",
+        new_session_id="plain-1",
+        overwrite=True,
+    )
+    assert item_texts(store_folder / "plain.db", "plain-1") == item_texts(
+        store_folder / "shared.db", "shared-a"
+    )
+    (backup,) = (tmp_path / "appdata" / "backups" / "plain").iterdir()
+    assert item_texts(backup, "plain-1") == before
