@@ -14,7 +14,7 @@ from ..sessions.schema import TablePair, quote_identifier
 @dataclass(frozen=True)
 class MessageRecord:
     row_id: int
-    message_data: str
+    message_data: str | bytes
     created_at: str | None
 
 
@@ -36,11 +36,12 @@ class SessionData:
         return items_digest(m.message_data for m in self.messages)
 
 
-def items_digest(texts: Iterable[str]) -> str:
+def items_digest(texts: Iterable[str | bytes]) -> str:
     """Order-sensitive fingerprint of item texts, to verify a copy without holding both."""
     hasher = hashlib.sha256()
     for text in texts:
-        encoded = text.encode("utf-8", errors="surrogatepass")
+        # A row may hold a BLOB instead of text; it is copied and compared as the bytes it is.
+        encoded = text if isinstance(text, bytes) else text.encode("utf-8", errors="surrogatepass")
         hasher.update(len(encoded).to_bytes(8, "little"))
         hasher.update(encoded)
     return hasher.hexdigest()

@@ -96,3 +96,19 @@ def test_replacing_a_session_backs_up_the_store_first(
     )
     (backup,) = (tmp_path / "appdata" / "backups" / "plain").iterdir()
     assert item_texts(backup, "plain-1") == before
+
+
+def test_a_row_stored_as_a_blob_is_copied_as_is(store_folder: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    blob = b'{"role": "user", "content": "written as bytes by some tool"}'
+    with sqlite3.connect(
+        store_folder / "plain.db"
+    ) as conn:  # deliberately unusual, as found in the wild
+        conn.execute(
+            "INSERT INTO agent_messages (session_id, message_data) VALUES ('plain-1', ?)", (blob,)
+        )
+    conn.close()
+    result = copy_session(store_folder / "plain.db", "plain-1", tmp_path / "copy.db")
+    assert result.message_count == 9
+    assert item_texts(tmp_path / "copy.db", "plain-1")[-1] == blob
