@@ -186,6 +186,7 @@ def _checkpoint(path: Path) -> None:
     with contextlib.suppress(StoreError, sqlite3.Error):
         conn = open_for_writing(path)
         try:
+            conn.execute("PRAGMA busy_timeout = 250")  # a store in use is skipped, not waited for
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         finally:
             conn.close()
@@ -222,6 +223,11 @@ def _remove_file(removal: FileRemoval, backups: Path, trash: Trash, report: Clea
         report.skipped.append((removal.path, "", reason))
         return
     _checkpoint(removal.path)
+    wal = removal.path.with_name(removal.path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # A WAL that a TRUNCATE checkpoint could not empty has a reader or writer attached.
+        report.skipped.append((removal.path, "", "the store is in use by another program"))
+        return
     members = [str(p) for p in (removal.path, *side_files(removal.path)) if p.exists()]
     try:
         trash(members)

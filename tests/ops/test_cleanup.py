@@ -107,3 +107,24 @@ def test_a_session_that_changed_after_the_preview_is_skipped(
     ]
     assert (store_folder / "plain.db").exists()
     assert len(report.trashed_files) == 3
+
+
+def test_a_store_an_agent_holds_open_is_not_trashed(store_folder: Path, tmp_path: Path) -> None:
+    plan = plan_cleanup(store_folder, 30, now=LATER)
+    holder = sqlite3.connect(store_folder / "plain.db", isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("BEGIN")
+    holder.execute("SELECT count(*) FROM agent_messages").fetchone()  # an open read snapshot
+    other = sqlite3.connect(store_folder / "plain.db")
+    other.execute("UPDATE agent_sessions SET session_id = session_id")  # leaves a WAL frame
+    other.commit()
+    other.close()
+    try:
+        report = run_cleanup(plan, backup_dir=tmp_path / "backups", trash=RecordingTrash())
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert ("plain.db", "the store is in use by another program") in [
+        (p.name, why) for p, _, why in report.skipped
+    ]
+    assert (store_folder / "plain.db").exists()
