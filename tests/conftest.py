@@ -9,6 +9,8 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 _SANDBOX = tempfile.mkdtemp(prefix="agency-desktop-tests-")
 os.environ.setdefault("AGENCY_DESKTOP_DATA_DIR", os.path.join(_SANDBOX, "data"))
 os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
+# send2trash's freedesktop trash lives under XDG_DATA_HOME: never the user's real trash.
+os.environ["XDG_DATA_HOME"] = os.path.join(_SANDBOX, "xdg-data")
 
 from PySide6.QtCore import QSettings  # noqa: E402
 

@@ -138,7 +138,7 @@ def _size_with_side_files(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, *side_files(path)) if p.exists())
 
 
-def _trash(paths: list[str]) -> None:
+def send_to_trash(paths: list[str]) -> None:
     from send2trash import send2trash
 
     send2trash(paths)
@@ -148,11 +148,12 @@ def run_cleanup(
     plan: CleanupPlan,
     *,
     backup_dir: str | os.PathLike[str] | None = None,
-    trash: Trash = _trash,
+    trash: Trash | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> CleanupReport:
     report = CleanupReport(plan, dry_run=False)
+    trash = trash or send_to_trash  # looked up now, so tests can replace the system trash
     backups = Path(backup_dir) if backup_dir is not None else default_backup_dir()
     reporter = Reporter(progress, cancel)
     by_file: dict[Path, list[SessionInfo]] = defaultdict(list)

@@ -15,6 +15,7 @@ from agents import Agent, RunConfig, Runner, SQLiteSession
 from agents.extensions.memory import AdvancedSQLiteSession
 from agents.testing import ScriptedModel, assistant_message
 
+from agency_desktop.ops import cleanup
 from agency_desktop.sessions.session_factory import SessionFactory
 from tests.helpers.stores import item_texts, run_turns, write_plain
 
@@ -166,7 +167,9 @@ def test_list_sessions_and_problem_files(store_folder: Path) -> None:
     assert {p.path.name for p in SessionFactory.find_problem_files(store_folder)} == {"junk.db"}
 
 
-def test_cleanup_dry_run_and_real_run_agree(store_folder: Path) -> None:
+def test_cleanup_dry_run_and_real_run_agree(
+    store_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     preview = SessionFactory.cleanup_sessions(store_folder, older_than_days=0, dry_run=True)
     assert {f.path.name for f in preview.plan.files} == {
         "plain.db",
@@ -177,16 +180,16 @@ def test_cleanup_dry_run_and_real_run_agree(store_folder: Path) -> None:
     assert len(SessionFactory.list_sessions(store_folder)) == 5  # the dry run changed nothing
     trashed: list[list[str]] = []
 
-    from agency_desktop.ops import cleanup
+    def fake_trash(paths: list[str]) -> None:
+        trashed.append(paths)
+        for path in paths:
+            Path(path).unlink()
 
-    original = cleanup._trash
-    cleanup._trash = lambda paths: (trashed.append(paths), [Path(p).unlink() for p in paths])  # type: ignore[assignment]
-    try:
-        report = SessionFactory.cleanup_sessions(store_folder, older_than_days=0)
-    finally:
-        cleanup._trash = original
+    monkeypatch.setattr(cleanup, "send_to_trash", fake_trash)
+    report = SessionFactory.cleanup_sessions(store_folder, older_than_days=0)
     assert report.plan.files == preview.plan.files
     assert sorted(report.trashed_files) == sorted(f.path for f in preview.plan.files)
+    assert sorted(Path(p[0]) for p in trashed) == sorted(f.path for f in preview.plan.files)
     assert SessionFactory.list_sessions(store_folder) == []
 
 

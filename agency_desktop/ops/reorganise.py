@@ -1,0 +1,216 @@
+"""Reorganise sessions between stores: move, rename, merge several stores, split one.
+
+Every step builds on `copy_session` (verified, all-or-nothing). A source is only
+changed after its copy has been verified, inside one transaction that first
+checks the source still holds exactly what was copied, and after a backup.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..paths import backup_dir
+from ..sessions.errors import SessionNotFoundError, StoreError
+from ..sessions.listing import read_store_sessions
+from ..sessions.readonly import translate_errors
+from ..sessions.schema import discover_layout, pair_holding, quote_identifier
+from .atomic import rollback_quietly
+from .backup import backup_store
+from .migrate import copy_session, read_file_session
+from .progress import CancelToken, ProgressCallback, Reporter
+from .session_data import session_digest
+from .store_writer import WriteResult, delete_session_rows, open_for_writing
+
+
+class SourceChangedError(RuntimeError):
+    """The source gained or lost items between the copy and the removal: nothing was removed."""
+
+
+@dataclass
+class BatchReport:
+    """Outcome of an operation over many sessions: what was written, and what failed why."""
+
+    written: list[WriteResult] = field(default_factory=list)
+    failures: list[tuple[Path, str, str]] = field(default_factory=list)
+    backups: list[Path] = field(default_factory=list)
+
+    @property
+    def message_count(self) -> int:
+        return sum(result.message_count for result in self.written)
+
+
+def _backup(store: Path, folder: Path | None) -> Path:
+    destination = (folder or backup_dir()) / store.stem
+    destination.mkdir(parents=True, exist_ok=True)
+    return backup_store(store, destination).path
+
+
+def move_session(
+    source_db: str | os.PathLike[str],
+    session_id: str,
+    target_db: str | os.PathLike[str],
+    *,
+    new_session_id: str | None = None,
+    backups: Path | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[WriteResult, Path]:
+    """Copy a session into another store, then remove it from the source.
+
+    Returns the copy's result and the backup of the source taken before the removal.
+    """
+    source = Path(source_db)
+    data = read_file_session(source, session_id)
+    result = copy_session(
+        source,
+        session_id,
+        target_db,
+        new_session_id=new_session_id,
+        progress=progress,
+        cancel=cancel,
+    )
+    Reporter(progress, cancel).check()
+    saved = _backup(source, backups)
+    _remove_if_unchanged(source, session_id, (len(data.messages), data.digest()))
+    return result, saved
+
+
+def _remove_if_unchanged(source: Path, session_id: str, expected: tuple[int, str]) -> None:
+    conn = open_for_writing(source)
+    try:
+        with translate_errors(source, os_errors=False):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                pair = pair_holding(conn, discover_layout(conn), session_id)
+                if pair is None:
+                    raise SessionNotFoundError(source, session_id)
+                if session_digest(conn, pair, session_id) != expected:
+                    raise SourceChangedError(
+                        f"{source}: session {session_id!r} changed while it was being moved;"
+                        " the copy was kept and the source left as it is"
+                    )
+                delete_session_rows(conn, pair, session_id)
+                conn.execute("COMMIT")
+            except BaseException:
+                rollback_quietly(conn)
+                raise
+    finally:
+        conn.close()
+
+
+def rename_session(db_path: str | os.PathLike[str], session_id: str, new_session_id: str) -> int:
+    """Give a session a new id, in every table that refers to it, in one transaction."""
+    path = Path(db_path)
+    if not new_session_id or new_session_id == session_id:
+        raise ValueError("give a new, different session id")
+    conn = open_for_writing(path)
+    try:
+        with translate_errors(path, os_errors=False):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                changed = _rename_rows(conn, path, session_id, new_session_id)
+                conn.execute("COMMIT")
+            except BaseException:
+                rollback_quietly(conn)
+                raise
+    finally:
+        conn.close()
+    return changed
+
+
+def _rename_rows(conn: sqlite3.Connection, path: Path, old: str, new: str) -> int:
+    layout = discover_layout(conn)
+    pair = pair_holding(conn, layout, old)
+    if pair is None:
+        raise SessionNotFoundError(path, old)
+    if pair_holding(conn, layout, new) is not None:
+        raise ValueError(f"{path}: a session {new!r} exists already")
+    changed = 0
+    for table in (pair.sessions_table, pair.messages_table, *pair.dependent_tables):
+        cursor = conn.execute(
+            f"UPDATE {quote_identifier(table)} SET session_id = ? WHERE session_id = ?", (new, old)
+        )
+        changed += cursor.rowcount if table == pair.messages_table else 0
+    return changed
+
+
+def merge_stores(
+    sources: list[Path],
+    target: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> BatchReport:
+    """Copy every session of several stores into one (sources stay as they are).
+
+    A session id the target already holds is copied as `<id>@<source file stem>`,
+    so nothing is ever replaced.
+    """
+    report = BatchReport()
+    reporter = Reporter(progress, cancel)
+    jobs = _sessions_of(sources, report)
+    for done, (store, session_id) in enumerate(jobs):
+        reporter(done, len(jobs), f"{store.name}: {session_id}")
+        new_id = _free_id(target, session_id, store) if target.exists() else None
+        _copy_into(report, store, session_id, target, new_id)
+    reporter(len(jobs), len(jobs), "done")
+    return report
+
+
+def split_store(
+    source: Path,
+    folder: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> BatchReport:
+    """One new store per session of `source`, named `<stem>--<session id>.db` (source kept)."""
+    report = BatchReport()
+    reporter = Reporter(progress, cancel)
+    jobs = _sessions_of([source], report)
+    for done, (store, session_id) in enumerate(jobs):
+        reporter(done, len(jobs), session_id)
+        _copy_into(report, store, session_id, folder / split_name(store, session_id), None)
+    reporter(len(jobs), len(jobs), "done")
+    return report
+
+
+def split_name(store: Path, session_id: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._@+=-]+", "_", session_id).strip("._") or "session"
+    return f"{store.stem}--{safe[:120]}.db"
+
+
+def _sessions_of(stores: list[Path], report: BatchReport) -> list[tuple[Path, str]]:
+    jobs = []
+    for store in stores:
+        try:
+            jobs += [(store, info.session_id) for info in read_store_sessions(store)]
+        except StoreError as exc:
+            report.failures.append((store, "", str(exc)))
+    return jobs
+
+
+def _free_id(target: Path, session_id: str, source: Path) -> str | None:
+    try:
+        taken = {info.session_id for info in read_store_sessions(target)}
+    except StoreError:
+        return None  # the copy itself will report what is wrong with the target
+    if session_id not in taken:
+        return None
+    candidate, counter = f"{session_id}@{source.stem}", 2
+    while candidate in taken:
+        candidate, counter = f"{session_id}@{source.stem}-{counter}", counter + 1
+    return candidate
+
+
+def _copy_into(
+    report: BatchReport, store: Path, session_id: str, target: Path, new_id: str | None
+) -> None:
+    try:
+        report.written.append(copy_session(store, session_id, target, new_session_id=new_id))
+    except (StoreError, SessionNotFoundError, ValueError, OSError) as exc:
+        report.failures.append((store, session_id, str(exc)))
