@@ -134,6 +134,34 @@ def plan_cleanup(
     return CleanupPlan(root, cutoff, tuple(files), tuple(partial))
 
 
+def plan_for_sessions(sessions: list[SessionInfo]) -> CleanupPlan:
+    """A plan that removes exactly these sessions (a file whose sessions all go, as a file).
+
+    The cut-off sits just after the latest activity among them, so any session that
+    sees new activity before the run counts as changed and is skipped.
+    """
+    if not sessions:
+        raise ValueError("no sessions to remove")
+    times = [s.updated_at for s in sessions if s.updated_at is not None]
+    cutoff = (max(times) if times else datetime.now(UTC)) + timedelta(microseconds=1)
+    files: list[FileRemoval] = []
+    partial: list[SessionInfo] = []
+    by_file: dict[Path, list[SessionInfo]] = defaultdict(list)
+    for info in sessions:
+        by_file[info.db_path].append(info)
+    for path, chosen in by_file.items():
+        try:
+            everything = read_store_sessions(path)
+        except StoreError:
+            continue  # unreadable now: nothing can be removed from it safely
+        if len(everything) == len(chosen):
+            files.append(FileRemoval(path, _size_with_side_files(path), tuple(chosen)))
+        else:
+            partial.extend(chosen)
+    folder = Path(os.path.commonpath([str(p.parent) for p in by_file]))
+    return CleanupPlan(folder, cutoff, tuple(files), tuple(partial))
+
+
 def _size_with_side_files(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, *side_files(path)) if p.exists())
 

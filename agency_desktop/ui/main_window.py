@@ -40,7 +40,10 @@ from .models.message_table import Role as MessageRole
 from .models.session_list import Column as SessionColumn
 from .models.session_list import Role as SessionRole
 from .models.session_list import SessionFilterProxy, SessionListModel
+from .operation_runner import OperationRunner
+from .operations import OperationsController
 from .widgets.message_detail import MessageDetail
+from .widgets.progress_strip import ProgressStrip
 from .widgets.stats_panel import StatsPanel
 from .workers import Worker, WorkerPool
 
@@ -177,6 +180,9 @@ class MainWindow(QMainWindow):
         self.side_tabs.addTab(self.stats, "Stats")
         self.status_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
+        self.progress_strip = ProgressStrip()
+        self.statusBar().addPermanentWidget(self.progress_strip)
+        self.runner = OperationRunner(self.workers, self.progress_strip, self)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._lay_out()
 
@@ -273,6 +279,8 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About Agency Desktop", None, self._about))
         self._refresh_recent_menu()
+        self.operations = OperationsController(self)
+        self.menuBar().insertMenu(help_menu.menuAction(), self.operations.menu)
 
     def _connect(self) -> None:
         self.session_filter.textChanged.connect(self.session_proxy.setFilterFixedString)
@@ -295,6 +303,9 @@ class MainWindow(QMainWindow):
         self.message_model.jumpedToEnd.connect(self._on_jumped_to_end)
         self.message_model.rowsPrepended.connect(self._on_rows_prepended)
         self.message_model.loadFailed.connect(self.notice.show_message)
+        self.runner.succeeded.connect(self._on_operation_done)
+        self.runner.failed.connect(self.notice.show_message)
+        self.runner.cancelled.connect(self.notice.show_message)
 
     # --- opening things
 
@@ -515,6 +526,10 @@ class MainWindow(QMainWindow):
         if last.isValid():
             self.message_view.scrollTo(last)
             self.message_view.setCurrentIndex(last)
+
+    def _on_operation_done(self, summary: str, _result: object) -> None:
+        self.notice.show_message(summary)
+        self.scanner.rescan()
 
     def _show_detail(self, json: bool) -> None:
         self.side_tabs.setCurrentWidget(self.detail)

@@ -1,0 +1,87 @@
+"""Shows exactly what a cleanup will remove, before anything happens."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...formatting import human_size, local_time
+from ...ops.cleanup import CleanupPlan
+
+COLUMNS = ("What happens", "File", "Session", "Items", "Last activity", "Size")
+
+
+def plan_rows(plan: CleanupPlan) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for removal in plan.files:
+        for info in removal.sessions:
+            rows.append(
+                (
+                    "file to trash",
+                    str(removal.path),
+                    info.session_id,
+                    f"{info.message_count:,}",
+                    local_time(info.updated_at),
+                    human_size(removal.size_bytes),
+                )
+            )
+    for info in plan.sessions:
+        rows.append(
+            (
+                "session deleted (after a backup)",
+                str(info.db_path),
+                info.session_id,
+                f"{info.message_count:,}",
+                local_time(info.updated_at),
+                "",
+            )
+        )
+    return rows
+
+
+def plan_summary(plan: CleanupPlan) -> str:
+    return (
+        f"{plan.session_count} sessions ({plan.message_count:,} items) will be removed: "
+        f"{len(plan.files)} files ({human_size(plan.file_bytes)}) go to the trash, "
+        f"{len(plan.sessions)} sessions are deleted from files that keep other sessions, after "
+        "a backup of each such file. Anything that changes before you confirm is skipped."
+    )
+
+
+class CleanupPreview(QDialog):
+    """Accepting it is the user's confirmation; the caller then runs exactly this plan."""
+
+    def __init__(self, plan: CleanupPlan, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("cleanupPreview")
+        self.setWindowTitle("Clean up sessions")
+        self.plan = plan
+        self.resize(900, 420)
+        summary = QLabel(plan_summary(plan) if plan.session_count else "Nothing to remove.")
+        summary.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row in plan_rows(plan):
+            index = self.table.rowCount()
+            self.table.insertRow(index)
+            for column, text in enumerate(row):
+                self.table.setItem(index, column, QTableWidgetItem(text))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.confirm_button = buttons.addButton("Remove", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.confirm_button.setEnabled(plan.session_count > 0)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)

@@ -1,0 +1,382 @@
+"""The Operations menu: backup, cleanup, reorganising and export, run through OperationRunner.
+
+Each action is split in two: `ask_*` collects paths and answers with dialogs, and
+`do_*` starts the work with them. Tests call the `do_*` half directly, as dialogs
+that block are no place for a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QFile, QObject
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
+
+from ..formatting import human_size
+from ..ops import cleanup, maintenance, reorganise
+from ..ops.backup import backup_store
+from ..ops.export import ExportFormat, export_session, import_items
+from ..sessions.records import SessionInfo
+from .dialogs.cleanup_preview import CleanupPreview
+from .workers import Worker
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+EXPORT_FILTERS = {
+    "JSON (*.json)": ExportFormat.JSON,
+    "JSON Lines (*.jsonl)": ExportFormat.JSONL,
+    "Markdown transcript (*.md)": ExportFormat.MARKDOWN,
+}
+STORE_FILTER = "Session stores (*.db *.sqlite *.sqlite3 *.db3)"
+
+
+def qt_trash(paths: list[str]) -> None:
+    """The system trash through Qt (which knows each platform's own), for the GUI's cleanups.
+
+    Qt declines some places send2trash handles (a per-volume .Trash-UID it would have to
+    create), so that is tried next; only when both fail does cleanup back up and delete.
+    """
+    for path in paths:
+        moved: object = QFile.moveToTrash(path)  # a bool at run time, whatever the stubs say
+        if moved is not True:
+            cleanup.send_to_trash([path])
+
+
+class OperationsController(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.runner = window.runner
+        self.preview: CleanupPreview | None = None
+        self.menu = self._build_menu()
+        self.runner.started.connect(lambda _title: self._set_enabled(False))
+        self.runner.finished.connect(lambda: self._set_enabled(True))
+
+    # --- menu
+
+    def _build_menu(self) -> QMenu:
+        menu = self.window.menuBar().addMenu("&Operations")
+        self._actions: list[Any] = []
+
+        def add(text: str, slot: Callable[[], None], shortcut: str | None = None) -> None:
+            action = menu.addAction(text)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            self._actions.append(action)
+
+        add("&Back Up Selected Store…", self.ask_backup_selected, "Ctrl+B")
+        add("Back Up &Folder…", self.ask_backup_folder, "Ctrl+Shift+B")
+        menu.addSeparator()
+        add("&Clean Up Old Sessions…", self.ask_cleanup_old)
+        add("&Delete Selected Session…", self.ask_delete_selected, "Del")
+        add("&Vacuum Selected Store", self.do_vacuum_selected)
+        add("Remove &Empty Stores…", self.do_find_empty)
+        menu.addSeparator()
+        add("Co&py Session To…", lambda: self.ask_copy(move=False))
+        add("&Move Session To…", lambda: self.ask_copy(move=True))
+        add("&Rename Session…", self.ask_rename, "F2")
+        add("&Split Store into Files…", self.ask_split)
+        add("Mer&ge Stores…", self.ask_merge)
+        menu.addSeparator()
+        add("E&xport Session…", self.ask_export, "Ctrl+E")
+        add("&Import JSON/JSONL…", self.ask_import)
+        return menu
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for action in self._actions:
+            action.setEnabled(enabled)
+
+    # --- helpers
+
+    def _selected(self) -> SessionInfo | None:
+        info = self.window.current_session()
+        if info is None:
+            self.window.notice.show_message("Select a session first.")
+        return info
+
+    def _stores(self) -> list[Path]:
+        return self.window.scanner.store_paths
+
+    def _run(
+        self,
+        title: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        summary: Callable[[Any], str],
+        **kw: Any,
+    ) -> None:
+        if not self.runner.run(title, fn, *args, summary=summary, **kw):
+            self.window.notice.show_message("Another operation is still running.")
+
+    def _folder(self, title: str) -> Path | None:
+        chosen = QFileDialog.getExistingDirectory(self.window, title, str(Path.home()))
+        return Path(chosen) if chosen else None
+
+    def _save_path(
+        self, title: str, filters: str, overwrite_prompt: bool = True
+    ) -> tuple[Path, str] | None:
+        options = (
+            QFileDialog.Option(0) if overwrite_prompt else QFileDialog.Option.DontConfirmOverwrite
+        )
+        chosen, selected = QFileDialog.getSaveFileName(
+            self.window, title, str(Path.home()), filters, "", options
+        )
+        return (Path(chosen), selected) if chosen else None
+
+    # --- backup
+
+    def ask_backup_selected(self) -> None:
+        info = self._selected()
+        if info and (folder := self._folder("Back up into folder")):
+            self.do_backup([info.db_path], folder)
+
+    def ask_backup_folder(self) -> None:
+        if folder := self._folder("Back up every store into folder"):
+            self.do_backup(self._stores(), folder)
+
+    def do_backup(self, stores: list[Path], destination: Path) -> None:
+        self._run("Backing up", _backup_all, stores, destination, summary=_backup_summary)
+
+    # --- cleanup
+
+    def ask_cleanup_old(self) -> None:
+        days, ok = QInputDialog.getInt(
+            self.window, "Clean up", "Remove sessions with no activity for (days):", 30, 0, 36_500
+        )
+        folder = self.window.folder
+        if ok and folder is not None:
+            self.do_plan_cleanup(lambda: cleanup.plan_cleanup(folder, days))
+
+    def ask_delete_selected(self) -> None:
+        if info := self._selected():
+            self.do_plan_cleanup(lambda: cleanup.plan_for_sessions([info]))
+
+    def do_plan_cleanup(self, make_plan: Callable[[], cleanup.CleanupPlan]) -> None:
+        """Work out the plan in a worker, then show it; nothing is removed before the user agrees."""
+        worker = Worker(make_plan)
+        worker.signals.returned.connect(self._show_preview)
+        worker.signals.errored.connect(
+            lambda exc: self.window.notice.show_message(f"Cannot plan the cleanup: {exc}")
+        )
+        self.window.workers.start(worker)
+
+    def _show_preview(self, plan: cleanup.CleanupPlan) -> None:
+        self.preview = CleanupPreview(plan, self.window)
+        self.preview.accepted.connect(lambda: self.do_run_cleanup(plan))
+        self.preview.open()
+
+    def do_run_cleanup(self, plan: cleanup.CleanupPlan) -> None:
+        self._run(
+            "Cleaning up", cleanup.run_cleanup, plan, trash=qt_trash, summary=_cleanup_summary
+        )
+
+    def do_vacuum_selected(self) -> None:
+        if info := self._selected():
+            self._run(
+                "Vacuuming",
+                _vacuum,
+                info.db_path,
+                summary=lambda r: (
+                    f"{r.path.name}: {human_size(r.reclaimed)} reclaimed ({human_size(r.bytes_after)} now)"
+                ),
+            )
+
+    def do_find_empty(self) -> None:
+        worker = (
+            Worker(maintenance.find_empty_stores, self.window.folder)
+            if self.window.folder
+            else None
+        )
+        if worker is None:
+            return
+        worker.signals.returned.connect(self._confirm_empty)
+        self.window.workers.start(worker)
+
+    def _confirm_empty(self, stores: list[Path]) -> None:
+        if not stores:
+            self.window.notice.show_message("No empty stores in this folder.")
+            return
+        self._run(
+            "Removing empty stores",
+            maintenance.remove_empty_stores,
+            stores,
+            trash=qt_trash,
+            summary=lambda r: f"{len(r[0])} empty stores moved to the trash; {len(r[1])} skipped.",
+        )
+
+    # --- reorganise
+
+    def ask_copy(self, move: bool) -> None:
+        info = self._selected()
+        verb = "Move" if move else "Copy"
+        if info and (
+            chosen := self._save_path(
+                f"{verb} session into store", STORE_FILTER, overwrite_prompt=False
+            )
+        ):
+            self.do_copy(info, chosen[0], move=move)
+
+    def do_copy(self, info: SessionInfo, target: Path, move: bool = False) -> None:
+        if move:
+            self._run(
+                "Moving session",
+                reorganise.move_session,
+                info.db_path,
+                info.session_id,
+                target,
+                summary=lambda r: (
+                    f"Moved {r[0].message_count} items to {r[0].path}; backup: {r[1]}"
+                ),
+            )
+        else:
+            from ..ops.migrate import copy_session
+
+            self._run(
+                "Copying session",
+                copy_session,
+                info.db_path,
+                info.session_id,
+                target,
+                summary=lambda r: f"Copied {r.message_count} items to {r.path} (verified)",
+            )
+
+    def ask_rename(self) -> None:
+        info = self._selected()
+        if info is None:
+            return
+        new_id, ok = QInputDialog.getText(
+            self.window, "Rename session", "New session id:", text=info.session_id
+        )
+        if ok and new_id.strip():
+            self.do_rename(info, new_id.strip())
+
+    def do_rename(self, info: SessionInfo, new_id: str) -> None:
+        self._run(
+            "Renaming session",
+            _rename,
+            info.db_path,
+            info.session_id,
+            new_id,
+            summary=lambda n: f"Renamed {info.session_id!r} to {new_id!r} ({n} items)",
+        )
+
+    def ask_split(self) -> None:
+        info = self._selected()
+        if info and (folder := self._folder("Write one store per session into folder")):
+            self.do_split(info.db_path, folder)
+
+    def do_split(self, store: Path, folder: Path) -> None:
+        self._run("Splitting store", reorganise.split_store, store, folder, summary=_batch_summary)
+
+    def ask_merge(self) -> None:
+        sources, _ = QFileDialog.getOpenFileNames(
+            self.window, "Stores to merge", str(self.window.folder or ""), STORE_FILTER
+        )
+        if sources and (
+            chosen := self._save_path("Merge into store", STORE_FILTER, overwrite_prompt=False)
+        ):
+            self.do_merge([Path(s) for s in sources], chosen[0])
+
+    def do_merge(self, sources: list[Path], target: Path) -> None:
+        self._run(
+            "Merging stores", reorganise.merge_stores, sources, target, summary=_batch_summary
+        )
+
+    # --- export and import
+
+    def ask_export(self) -> None:
+        info = self._selected()
+        if info and (chosen := self._save_path("Export session", ";;".join(EXPORT_FILTERS))):
+            self.do_export(info, chosen[0], EXPORT_FILTERS.get(chosen[1], ExportFormat.JSONL))
+
+    def do_export(self, info: SessionInfo, target: Path, fmt: ExportFormat) -> None:
+        self._run(
+            "Exporting",
+            export_session,
+            info.db_path,
+            info.session_id,
+            fmt,
+            target,
+            overwrite=True,
+            summary=lambda n: f"Exported {n} items to {target}",
+        )
+
+    def ask_import(self) -> None:
+        source, _ = QFileDialog.getOpenFileName(
+            self.window, "Import items", str(Path.home()), "Exports (*.json *.jsonl)"
+        )
+        if not source:
+            return
+        target = self._save_path("Into store", STORE_FILTER, overwrite_prompt=False)
+        session_id, ok = QInputDialog.getText(
+            self.window, "Import", "Session id:", text=Path(source).stem
+        )
+        if target and ok and session_id.strip():
+            self.do_import(Path(source), target[0], session_id.strip())
+
+    def do_import(self, source: Path, target: Path, session_id: str) -> None:
+        self._run(
+            "Importing",
+            import_items,
+            source,
+            target,
+            session_id,
+            summary=lambda r: f"Imported {r.message_count} items into {r.path} as {r.session_id!r}",
+        )
+
+
+# Adapters with the (progress=, cancel=) shape the runner passes to every operation.
+
+
+def _backup_all(stores: list[Path], destination: Path, *, progress: Any, cancel: Any) -> list[Any]:
+    destination.mkdir(parents=True, exist_ok=True)
+    results = []
+    for done, store in enumerate(stores):
+        progress(done, len(stores), store.name)
+        cancel.raise_if_cancelled()
+        results.append(backup_store(store, destination))
+    progress(len(stores), len(stores), "done")
+    return results
+
+
+def _backup_summary(results: list[Any]) -> str:
+    size = human_size(sum(r.size_bytes for r in results))
+    where = results[0].path.parent if results else ""
+    return f"Backed up {len(results)} stores ({size}) into {where}, each verified."
+
+
+def _cleanup_summary(report: cleanup.CleanupReport) -> str:
+    parts = [
+        f"{len(report.trashed_files)} files moved to the trash",
+        f"{len(report.deleted_sessions)} sessions deleted",
+    ]
+    if report.deleted_files:
+        parts.append(f"{len(report.deleted_files)} files deleted (no trash there; backed up first)")
+    if report.backups:
+        parts.append(f"backups kept in {report.backups[0].parent.parent}")
+    if report.skipped:
+        parts.append(f"{len(report.skipped)} skipped ({report.skipped[0][2]})")
+    return "Cleanup: " + "; ".join(parts) + ". Restore files from the system trash."
+
+
+def _batch_summary(report: reorganise.BatchReport) -> str:
+    text = f"Wrote {len(report.written)} sessions ({report.message_count:,} items), each verified."
+    if report.failures:
+        path, session, why = report.failures[0]
+        text += f" {len(report.failures)} not written, e.g. {path.name} {session}: {why}"
+    return text
+
+
+def _vacuum(store: Path, *, progress: Any, cancel: Any) -> maintenance.VacuumResult:
+    cancel.raise_if_cancelled()
+    return maintenance.vacuum_store(store)
+
+
+def _rename(store: Path, old: str, new: str, *, progress: Any, cancel: Any) -> int:
+    cancel.raise_if_cancelled()
+    return reorganise.rename_session(store, old, new)

@@ -1,0 +1,139 @@
+"""Operations from the window: each runs in a worker, reports progress, can be cancelled."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from agency_desktop.ops import cleanup
+from agency_desktop.ops.export import ExportFormat
+from agency_desktop.sessions.listing import list_sessions
+from tests.helpers.stores import item_texts
+
+TIMEOUT = 10_000
+LATER = datetime.now(UTC) + timedelta(days=40)
+
+
+def _ready(qtbot: Any, main_window: Any, folder: Path) -> Any:
+    window = main_window(folder)
+    qtbot.waitUntil(
+        lambda: window.session_model.session_count() == 5 and not window.scanner.busy,
+        timeout=TIMEOUT,
+    )
+    return window
+
+
+def _info(window: Any, session_id: str) -> Any:
+    return next(i for i in list_sessions(window.folder) if i.session_id == session_id)
+
+
+def test_backup_of_the_folder(
+    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
+        window.operations.do_backup(window.scanner.store_paths, tmp_path / "backup")
+    assert "Backed up 4 stores" in done.args[0]
+    assert len(list_sessions(tmp_path / "backup")) == 5
+    assert window.notice.label.text() == done.args[0]
+
+
+def test_cleanup_previews_exactly_what_it_removes(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    controller = window.operations
+    controller.do_plan_cleanup(lambda: cleanup.plan_cleanup(store_folder, 30, now=LATER))
+    qtbot.waitUntil(
+        lambda: controller.preview is not None and controller.preview.isVisible(), timeout=TIMEOUT
+    )
+    preview = controller.preview
+    assert preview.table.rowCount() == 5
+    assert len(list_sessions(store_folder)) == 5  # nothing happens before the user agrees
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
+        preview.accept()
+    assert "4 files moved to the trash" in done.args[0]
+    assert list_sessions(store_folder) == []
+    qtbot.waitUntil(lambda: window.session_model.session_count() == 0, timeout=TIMEOUT)
+
+
+def test_rejecting_the_preview_changes_nothing(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    controller = window.operations
+    controller.do_plan_cleanup(lambda: cleanup.plan_for_sessions([_info(window, "shared-a")]))
+    qtbot.waitUntil(
+        lambda: controller.preview is not None and controller.preview.isVisible(), timeout=TIMEOUT
+    )
+    assert controller.preview.table.item(0, 0).text() == "session deleted (after a backup)"
+    controller.preview.reject()
+    assert len(list_sessions(store_folder)) == 5 and not window.runner.busy
+
+
+def test_cancel_button_stops_an_operation(qtbot: Any, main_window: Any, store_folder: Path) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    started = threading.Event()
+
+    def endless(*, progress: Any, cancel: Any) -> None:
+        step = 0
+        while step < 100_000:  # bounded: ends on its own if the test were ever broken
+            progress(step, 0, "working")
+            started.set()
+            cancel.raise_if_cancelled()
+            step += 1
+            threading.Event().wait(0.001)
+
+    window.runner.run("Endless", endless)
+    qtbot.waitUntil(started.is_set, timeout=TIMEOUT)
+    assert window.progress_strip.isVisibleTo(window)
+    with qtbot.waitSignal(window.runner.cancelled, timeout=TIMEOUT):
+        window.progress_strip.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=TIMEOUT)
+    assert not window.progress_strip.isVisibleTo(window)
+
+
+def test_errors_become_a_visible_message(qtbot: Any, main_window: Any, store_folder: Path) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    with qtbot.waitSignal(window.runner.failed, timeout=TIMEOUT) as failed:
+        window.operations.do_rename(_info(window, "shared-a"), "shared-b")
+    assert "exists already" in failed.args[0]
+    assert "exists already" in window.notice.label.text()
+
+
+def test_move_rename_split_merge(
+    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    ops = window.operations
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT):
+        ops.do_copy(_info(window, "shared-b"), tmp_path / "moved.db", move=True)
+    assert item_texts(store_folder / "shared.db", "shared-b") == []
+    assert len(item_texts(tmp_path / "moved.db", "shared-b")) == 12
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT):
+        ops.do_rename(_info(window, "plain-1"), "renamed")
+    assert len(item_texts(store_folder / "plain.db", "renamed")) == 8
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT):
+        ops.do_split(store_folder / "plain.db", tmp_path / "split")
+    assert [p.name for p in (tmp_path / "split").iterdir()] == ["plain--renamed.db"]
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as merged:
+        ops.do_merge([store_folder / "plain.db", tmp_path / "moved.db"], tmp_path / "merged.db")
+    assert "Wrote 2 sessions (20 items)" in merged.args[0]
+
+
+def test_export_and_import_round_trip(
+    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    ops = window.operations
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT):
+        ops.do_export(_info(window, "shared-b"), tmp_path / "e.json", ExportFormat.JSON)
+    assert len(json.loads((tmp_path / "e.json").read_text())) == 12
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT):
+        ops.do_import(tmp_path / "e.json", tmp_path / "i.db", "back")
+    assert item_texts(tmp_path / "i.db", "back") == item_texts(
+        store_folder / "shared.db", "shared-b"
+    )
