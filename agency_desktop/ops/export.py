@@ -98,6 +98,7 @@ def export_session(
             with temporary.open("w", encoding="utf-8", newline="\n") as handle:
                 for chunk in export_chunks(reader, fmt, report):
                     handle.write(chunk)
+            report.check()  # a cancel that came with the last chunk still leaves nothing behind
             publish(temporary, target, overwrite=overwrite)
         return count
 
