@@ -32,7 +32,7 @@ from ..sessions.readonly import translate_errors
 from ..sessions.records import SessionInfo
 from ..sessions.schema import discover_layout
 from .atomic import rollback_quietly
-from .backup import backup_store
+from .auto_backup import automatic_backup
 from .progress import CancelToken, ProgressCallback, Reporter
 from .store_writer import delete_session_rows, open_for_writing
 
@@ -269,7 +269,7 @@ def _remove_file(removal: FileRemoval, backups: Path, trash: Trash, report: Clea
             report.trashed_files.append(removal.path)
             return
         # No trash on this system or filesystem: keep a backup, then delete.
-        report.backups.append(_backup_into(backups, removal.path))
+        report.backups.append(automatic_backup(removal.path, backups))
         for member in members:
             Path(member).unlink(missing_ok=True)
         report.deleted_files.append(removal.path)
@@ -287,7 +287,7 @@ def _remove_sessions(
     if reason:
         report.skipped.extend((path, info.session_id, reason) for info in infos)
         return
-    report.backups.append(_backup_into(backups, path))
+    report.backups.append(automatic_backup(path, backups))
     conn = open_for_writing(path)
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -316,13 +316,6 @@ def _remove_sessions(
         report.skipped.extend((path, info.session_id, reason) for info in infos)
     else:
         report.deleted_sessions.extend(infos)
-
-
-def _backup_into(folder: Path, store: Path) -> Path:
-    """Back up a store into folder/<store name>/ under a timestamped name."""
-    destination = folder / store.stem
-    destination.mkdir(parents=True, exist_ok=True)
-    return backup_store(store, destination).path
 
 
 def cleanup_test_sessions(directory: str | os.PathLike[str]) -> list[Path]:

@@ -13,13 +13,12 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..paths import backup_dir
 from ..sessions.errors import SessionNotFoundError, StoreError
 from ..sessions.listing import read_store_sessions
 from ..sessions.readonly import translate_errors
 from ..sessions.schema import discover_layout, pair_holding, quote_identifier
 from .atomic import rollback_quietly
-from .backup import backup_store
+from .auto_backup import automatic_backup
 from .migrate import copy_session, read_file_session
 from .progress import CancelToken, ProgressCallback, Reporter
 from .session_data import session_digest
@@ -41,12 +40,6 @@ class BatchReport:
     @property
     def message_count(self) -> int:
         return sum(result.message_count for result in self.written)
-
-
-def _backup(store: Path, folder: Path | None) -> Path:
-    destination = (folder or backup_dir()) / store.stem
-    destination.mkdir(parents=True, exist_ok=True)
-    return backup_store(store, destination).path
 
 
 def move_session(
@@ -74,7 +67,7 @@ def move_session(
         cancel=cancel,
     )
     Reporter(progress, cancel).check()
-    saved = _backup(source, backups)
+    saved = automatic_backup(source, backups)
     _remove_if_unchanged(source, session_id, (len(data.messages), data.digest()))
     return result, saved
 

@@ -14,6 +14,7 @@ from ..sessions.options import require_sdk_table_names
 from ..sessions.readonly import check_sqlite_header, translate_errors
 from ..sessions.schema import TablePair, discover_layout, quote_identifier
 from .atomic import publish, quick_check, rollback_quietly, staged, writing_to
+from .auto_backup import automatic_backup
 from .progress import Reporter
 from .session_data import SessionData, session_digest, table_columns
 
@@ -156,7 +157,7 @@ def _write_into_existing(
         with translate_errors(target, os_errors=False):
             pair = _target_pair(target, conn, data)
             if overwrite and _holds(conn, pair, new_id):
-                _backup_before_replacing(target)
+                automatic_backup(target)  # replacing a session destroys it: keep a copy first
         with translate_errors(target, os_errors=False), writing_to(target):
             replaced = _transaction(
                 target, conn, pair, data, new_id, replace=overwrite, report=report
@@ -180,16 +181,6 @@ def _holds(conn: sqlite3.Connection, pair: TablePair, session_id: str) -> bool:
         f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)"
     )
     return bool(conn.execute(query, (session_id,)).fetchone()[0])
-
-
-def _backup_before_replacing(target: Path) -> Path:
-    """Replacing a session destroys it: keep a copy of the store in the app's backups first."""
-    from ..paths import backup_dir
-    from .backup import backup_store
-
-    folder = backup_dir() / target.stem
-    folder.mkdir(parents=True, exist_ok=True)
-    return backup_store(target, folder).path
 
 
 def _transaction(
