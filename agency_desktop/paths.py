@@ -29,3 +29,8 @@ def demo_dir() -> Path:
 def backup_dir() -> Path:
     """Automatic backups taken before destructive operations."""
     return data_dir() / "backups"
+
+
+def scratch_dir() -> Path:
+    """Read-only snapshots of the app's in-memory scratch sessions, for the viewers."""
+    return data_dir() / "scratch"

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def _session_connection(session: SQLiteSession) -> Iterator[sqlite3.Connection]:
+def session_connection(session: SQLiteSession) -> Iterator[sqlite3.Connection]:
     # The SDK exposes no way to read rows with their timestamps, so we borrow its
     # connection under its own lock (the same pair of calls its methods use).
     with session._lock:
@@ -40,7 +40,7 @@ def _pair_holding(conn: sqlite3.Connection, path: Path, session_id: str) -> Tabl
 
 def read_sdk_session(session: SQLiteSession) -> SessionData:
     """All rows of an SDK session (in memory or on disk), read through its own connection."""
-    with _session_connection(session) as conn:
+    with session_connection(session) as conn:
         layout = discover_layout(conn)
         names = (session.sessions_table, session.messages_table)
         pair = next(p for p in layout.pairs if (p.sessions_table, p.messages_table) == names)

@@ -183,6 +183,16 @@ def _holds(conn: sqlite3.Connection, pair: TablePair, session_id: str) -> bool:
     return bool(conn.execute(query, (session_id,)).fetchone()[0])
 
 
+def write_into_connection(
+    conn: sqlite3.Connection, data: SessionData, new_id: str, label: Path
+) -> None:
+    """Write a session into an open database (an in-memory SDK session's) in one transaction."""
+    layout = discover_layout(conn)
+    names = (data.sessions_table, data.messages_table)
+    pair = next(p for p in layout.pairs if (p.sessions_table, p.messages_table) == names)
+    _transaction(label, conn, pair, data, new_id, replace=False, report=Reporter())
+
+
 def _transaction(
     target: Path,
     conn: sqlite3.Connection,
