@@ -42,6 +42,7 @@ from .models.session_list import Role as SessionRole
 from .models.session_list import SessionFilterProxy, SessionListModel
 from .operation_runner import OperationRunner
 from .operations import OperationsController
+from .scratch import ScratchController
 from .widgets.message_detail import MessageDetail
 from .widgets.progress_strip import ProgressStrip
 from .widgets.stats_panel import StatsPanel
@@ -281,6 +282,8 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
         self.operations = OperationsController(self)
         self.menuBar().insertMenu(help_menu.menuAction(), self.operations.menu)
+        self.scratch = ScratchController(self)
+        self.menuBar().insertMenu(help_menu.menuAction(), self.scratch.menu)
 
     def _connect(self) -> None:
         self.session_filter.textChanged.connect(self.session_proxy.setFilterFixedString)
@@ -304,6 +307,7 @@ class MainWindow(QMainWindow):
         self.message_model.rowsPrepended.connect(self._on_rows_prepended)
         self.message_model.loadFailed.connect(self.notice.show_message)
         self.runner.succeeded.connect(self._on_operation_done)
+        self.runner.succeeded.connect(self.scratch.on_operation_done)
         self.runner.failed.connect(self.notice.show_message)
         self.runner.cancelled.connect(self.notice.show_message)
 
@@ -584,3 +588,4 @@ class MainWindow(QMainWindow):
         self.scanner.stop()
         self.message_model.shutdown()
         self.workers.shutdown()
+        self.scratch.shutdown()

@@ -46,9 +46,12 @@ class SessionRow:
     path: Path
     info: SessionInfo | None = None
     problem: StoreProblem | None = None
+    scratch: bool = False  # an in-memory scratch session, shown through its snapshot file
 
     @property
     def state(self) -> str:
+        if self.scratch:
+            return "in memory"
         if self.problem is None:
             return "ok"
         return {ProblemKind.LOCKED: "locked", ProblemKind.CORRUPT: "corrupt"}.get(
@@ -107,7 +110,7 @@ class SessionListModel(ListTableModel):
     def _display(self, row: SessionRow, column: Column) -> str:
         info = row.info
         if column is Column.FILE:
-            return self._file_label(row.path)
+            return "(scratch, in memory)" if row.scratch else self._file_label(row.path)
         if column is Column.STATE:
             return row.state
         if info is None:
@@ -141,10 +144,19 @@ class SessionListModel(ListTableModel):
     # --- updates from scans
 
     def reset(self, root: Path | None) -> None:
+        """Show another folder; scratch sessions belong to the app, so they stay."""
         self.beginResetModel()
-        self._rows = []
+        self._rows = [row for row in self._rows if row.scratch]
         self.root = root
         self.endResetModel()
+
+    def apply_scratch(self, scan: StoreScan) -> None:
+        self.remove_path(scan.path)
+        rows = [SessionRow(scan.path, info=info, scratch=True) for info in scan.sessions]
+        if rows:
+            self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
+            self._rows[0:0] = rows
+            self.endInsertRows()
 
     def paths(self) -> set[Path]:
         return {row.path for row in self._rows}
@@ -164,6 +176,8 @@ class SessionListModel(ListTableModel):
         """Show a file's current state: its sessions, or its problem."""
         new_rows = rows_of(scan)
         first, count = self._block(scan.path)
+        if any(row.scratch for row in self._rows[first : first + count]):
+            return  # a snapshot file is not part of the folder being scanned
         if count == len(new_rows) and count:
             self._rows[first : first + count] = new_rows
             self.dataChanged.emit(
