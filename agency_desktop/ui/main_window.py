@@ -420,8 +420,7 @@ class MainWindow(QMainWindow):
     # --- scanning
 
     def _on_scanned(self, scans: list[StoreScan]) -> None:
-        for scan in scans:
-            self.session_model.apply_scan(scan)
+        self.session_model.apply_scans(scans)
         self._update_status()
         if self._select_first_when_scanned and self.session_view.currentIndex().row() < 0:
             self._select_first_session()

@@ -92,7 +92,7 @@ def test_hostile_content_renders_inert(qtbot: Any) -> None:
 
     browser.loadResource = spy  # type: ignore[method-assign]
     text = json.dumps(hostile)
-    detail._on_loaded(Detail(1, text, text, ChatTurn(_items(hostile), 1)))
+    detail._on_loaded(Detail(1, text, text, ChatTurn(_items(hostile), 1), text))
     browser.grab()  # lay out and paint: this is when images would be fetched
     pool.shutdown()
     plain = browser.toPlainText()

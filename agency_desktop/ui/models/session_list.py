@@ -172,6 +172,23 @@ class SessionListModel(ListTableModel):
             count += 1
         return first, count
 
+    def apply_scans(self, scans: list[StoreScan]) -> None:
+        """Show a batch of scans: files new to the list arrive in one insertion.
+
+        One insertion per batch (not per file) keeps the sorting proxy from
+        re-sorting thousands of times while a big folder streams in.
+        """
+        present = {row.path for row in self._rows}
+        new_rows = [row for scan in scans if scan.path not in present for row in rows_of(scan)]
+        for scan in scans:
+            if scan.path in present:
+                self.apply_scan(scan)
+        if new_rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new_rows) - 1)
+            self._rows.extend(new_rows)
+            self.endInsertRows()
+
     def apply_scan(self, scan: StoreScan) -> None:
         """Show a file's current state: its sessions, or its problem."""
         new_rows = rows_of(scan)

@@ -37,9 +37,10 @@ class Detail:
     raw: str
     pretty: str
     turn: ChatTurn
+    json_html: str = ""
 
 
-def load_detail(db_path: Path, session_id: str, row_id: int) -> Detail:
+def load_detail(db_path: Path, session_id: str, row_id: int, dark: bool = False) -> Detail:
     """Runs in a worker: the item's full text and the turn around it."""
     with SessionReader(db_path, session_id) as reader:
         raw = reader.read_item(row_id) or ""
@@ -53,7 +54,9 @@ def load_detail(db_path: Path, session_id: str, row_id: int) -> Detail:
                 found = reader.find_call_output(call_id, entry.row_id)
                 if found is not None:
                     turn.extra_outputs[call_id] = found
-    return Detail(row_id, raw, _pretty(raw), turn)
+    pretty = _pretty(raw)
+    # Colouring (and importing pygments the first time) happens here, off the GUI thread.
+    return Detail(row_id, raw, pretty, turn, highlighted_json(pretty, dark))
 
 
 def _is_kind(text: str, kind: ItemKind) -> bool:
@@ -79,14 +82,14 @@ def _is_dark() -> bool:
     return palette.color(QPalette.ColorRole.Base).lightness() < 128
 
 
-def highlighted_json(text: str) -> str:
+def highlighted_json(text: str, dark: bool = False) -> str:
     if len(text) > HIGHLIGHT_LIMIT:
         return f"<pre>{html.escape(text)}</pre>"
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import JsonLexer
 
-    style = "monokai" if _is_dark() else "default"
+    style = "monokai" if dark else "default"
     return str(
         highlight(text, JsonLexer(), HtmlFormatter(noclasses=True, style=style, nobackground=True))
     )
@@ -154,7 +157,7 @@ class MessageDetail(QWidget):
         if self._worker is not None:
             self._worker.cancel()
         self.title.setText(f"Item {row.row_id} · {row.kind.label} · loading…")
-        worker = Worker(load_detail, db_path, session_id, row.row_id)
+        worker = Worker(load_detail, db_path, session_id, row.row_id, _is_dark())
         worker.signals.returned.connect(self._on_loaded)
         worker.signals.errored.connect(self._on_error)
         self._worker = self._workers.start(worker)
@@ -163,7 +166,7 @@ class MessageDetail(QWidget):
         self._detail = detail
         self._expanded.clear()
         self._render_transcript()
-        self.json_view.setHtml(highlighted_json(detail.pretty))
+        self.json_view.setHtml(detail.json_html)
         self.title.setText(f"Item {detail.row_id} · {len(detail.raw):,} characters")
         self.copy_button.setEnabled(True)
         self.detailShown.emit(detail.row_id)
