@@ -4,4 +4,6 @@ import sys
 
 from .ui.app import main
 
-sys.exit(main())
+# The guard matters: worker processes are spawned, and each one imports __main__.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,25 +1,34 @@
-"""Export a session as JSON, JSONL or Markdown, and import JSON/JSONL into a store.
+"""Export sessions as JSON, JSONL, Markdown or HTML, and import JSON/JSONL into a store.
 
 Items are written as the exact text the SDK stored, so an export imported
 again gives the same items byte for byte. A row whose text is not JSON cannot
 sit in a JSON file as is; it is wrapped as {INVALID_KEY: "<text>"} and
 unwrapped on import.
+
+`export_many` writes one file per session into a folder; one session that
+cannot be exported is recorded and does not stop the others.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from ..sessions.errors import SessionNotFoundError, StoreError
 from ..sessions.items import parse_item
+from ..sessions.listing import list_sessions
 from ..sessions.paging import SessionReader
 from ..sessions.transcript import render_transcript
 from .atomic import publish, staged
+from .html_transcript import render_html
 from .progress import CancelToken, ProgressCallback, Reporter
 from .session_data import MessageRecord, SessionData
 from .store_writer import WriteResult, write_session
@@ -31,6 +40,12 @@ class ExportFormat(enum.StrEnum):
     JSON = "json"
     JSONL = "jsonl"
     MARKDOWN = "markdown"
+    HTML = "html"
+
+    @property
+    def extension(self) -> str:
+        """The file name extension an export in this format gets, without the dot."""
+        return "md" if self is ExportFormat.MARKDOWN else self.value
 
 
 def _line(raw: str) -> str:
@@ -50,6 +65,8 @@ def export_chunks(reader: SessionReader, fmt: ExportFormat, report: Reporter) ->
     items = _counted(reader.iter_items(), total, report)
     if fmt is ExportFormat.MARKDOWN:
         yield from render_transcript(reader.session_id, str(reader.db_path), items)
+    elif fmt is ExportFormat.HTML:
+        yield from render_html(reader.session_id, str(reader.db_path), items)
     elif fmt is ExportFormat.JSONL:
         for _, _, raw in items:
             yield _line(raw) + "\n"
@@ -101,6 +118,138 @@ def export_session(
             report.check()  # a cancel that came with the last chunk still leaves nothing behind
             publish(temporary, target, overwrite=overwrite)
         return count
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    db_path: Path
+    session_id: str
+    target: Path
+    item_count: int
+
+
+@dataclass(frozen=True)
+class ExportFailure:
+    db_path: Path
+    session_id: str
+    message: str
+
+
+@dataclass
+class ExportSummary:
+    """Outcome of exporting many sessions: the files written, and what failed why."""
+
+    exported: list[ExportedFile] = field(default_factory=list)
+    failures: list[ExportFailure] = field(default_factory=list)
+
+    @property
+    def item_count(self) -> int:
+        return sum(done.item_count for done in self.exported)
+
+
+# Anything but letters, digits, "_", "." and "-" could be a separator or be
+# refused on some filesystem (Windows forbids <>:"/\|?* and control characters).
+_UNSAFE_NAME = re.compile(r"[^\w.-]+")
+_MAX_ID_CHARS = 120
+
+
+def export_file_name(db_path: Path, session_id: str, fmt: ExportFormat | str) -> str:
+    """`<store stem>--<session id>.<ext>`, the id made safe as a file name on any system.
+
+    An id that had to be shortened gets a hash of itself, so long ids that share
+    a beginning still give different names.
+    """
+    stem = db_path.stem.lstrip(".") or "store"
+    safe = _UNSAFE_NAME.sub("_", session_id).strip("._") or "session"
+    if len(safe) > _MAX_ID_CHARS:
+        safe = f"{safe[:_MAX_ID_CHARS]}-{_short_hash(session_id)}"
+    return f"{stem}--{safe}.{ExportFormat(fmt).extension}"
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _unique_names(
+    sessions: Iterable[tuple[Path, str]], fmt: ExportFormat
+) -> list[tuple[Path, str, str]]:
+    """A file name per session; a name already taken in this batch gets a hash of its source.
+
+    Names are compared ignoring case, as Windows and macOS filesystems do.
+    Sessions listed twice are exported once.
+    """
+    jobs, taken, seen = [], set(), set()
+    for db_path, session_id in sessions:
+        if (db_path, session_id) in seen:
+            continue
+        seen.add((db_path, session_id))
+        name = export_file_name(db_path, session_id, fmt)
+        if name.casefold() in taken:
+            stem, _, ext = name.rpartition(".")
+            name = f"{stem}-{_short_hash(str(db_path) + chr(0) + session_id)}.{ext}"
+        taken.add(name.casefold())
+        jobs.append((db_path, session_id, name))
+    return jobs
+
+
+def folder_sessions(
+    directory: str | os.PathLike[str], recursive: bool = False
+) -> list[tuple[Path, str]]:
+    """Every session of a folder of stores, as `export_many` takes them."""
+    return [(info.db_path, info.session_id) for info in list_sessions(directory, recursive)]
+
+
+def export_many(
+    sessions: list[tuple[Path, str]],
+    folder: Path,
+    fmt: ExportFormat | str,
+    *,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportSummary:
+    """Export each (store, session id) into `folder`, one file per session.
+
+    Each file is written atomically by `export_session`. A session that cannot be
+    exported (missing, unreadable, its file already there) is recorded and the
+    others still go ahead. A cancel stops before the next session, or inside the
+    current one leaving no file of it behind, and raises OperationCancelled; the
+    files already written stay, each complete.
+    """
+    fmt = ExportFormat(fmt)
+    reporter = Reporter(progress, cancel)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = ExportSummary()
+    jobs = _unique_names(((Path(p), s) for p, s in sessions), fmt)
+    for done, (db_path, session_id, name) in enumerate(jobs):
+        reporter(done, len(jobs), f"{db_path.name}: {session_id}")
+        outcome = _export_one(
+            db_path, session_id, fmt, folder / name, overwrite=overwrite, cancel=cancel
+        )
+        if isinstance(outcome, ExportFailure):
+            summary.failures.append(outcome)
+        else:
+            summary.exported.append(outcome)
+    reporter(len(jobs), len(jobs), "done")
+    return summary
+
+
+def _export_one(
+    db_path: Path,
+    session_id: str,
+    fmt: ExportFormat,
+    target: Path,
+    *,
+    overwrite: bool,
+    cancel: CancelToken | None,
+) -> ExportedFile | ExportFailure:
+    """Export one session; a failure is returned to be recorded, not raised."""
+    try:
+        count = export_session(db_path, session_id, fmt, target, overwrite=overwrite, cancel=cancel)
+    except (StoreError, SessionNotFoundError, ValueError, OSError) as exc:
+        return ExportFailure(db_path, session_id, str(exc))
+    return ExportedFile(db_path, session_id, target, count)
 
 
 def _unwrap(raw: str) -> str:

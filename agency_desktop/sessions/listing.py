@@ -211,14 +211,17 @@ def rescan_changes(
     `candidates` is usually `iter_candidate_files(folder)`; `known` is what the
     caller saw last time (an empty dict for a first, full scan).
     """
+    from .parallel import scan_stores  # imports this module: a late import avoids the cycle
+
     seen: set[Path] = set()
+    changed: dict[Path, Signature] = {}
     for path in candidates:
         seen.add(path)
         signature = file_signature(path)
-        if signature is None:
-            continue
-        if known.get(path) != signature:
-            yield scan_store(path), signature
+        if signature is not None and known.get(path) != signature:
+            changed[path] = signature
+    for scan in scan_stores(list(changed)):
+        yield scan, changed[scan.path]
     for path in known:
         if path not in seen:
             yield Removed(path)

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -51,6 +58,7 @@ from .workers import Worker, WorkerPool
 SETTINGS_ORG, SETTINGS_APP = "AgencyDesktop", "agency-desktop"
 MAX_RECENT = 8
 SEARCH_DELAY_MS = 300
+SCAN_SLICE = 48  # files shown per event-loop turn while a folder streams in
 MESSAGE_COLUMN_WIDTHS = {
     MessageColumn.POSITION: 56,
     MessageColumn.TIME: 140,
@@ -81,7 +89,11 @@ def _check_files(paths: list[Path]) -> list[StoreScan]:
 
 
 class Notice(QWidget):
-    """A dismissible message bar at the top of the window (not a modal box)."""
+    """A dismissible message bar over the top of the window (not a modal box).
+
+    It floats over the panes instead of taking a place in the layout: showing it
+    then repaints one bar, not every pane (charts included) below it.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,14 +109,30 @@ class Notice(QWidget):
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.label, 1)
         layout.addWidget(close)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
-            "#notice { background: palette(alternate-base); border-bottom: 1px solid palette(mid); }"
+            "#notice { background: palette(tool-tip-base); border-bottom: 1px solid palette(mid); }"
         )
         self.hide()
 
     def show_message(self, text: str) -> None:
         self.label.setText(text)
+        self.place()
         self.show()
+        self.raise_()
+
+    def place(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            width = parent.width()
+            self.setGeometry(
+                0,
+                0,
+                width,
+                self.heightForWidth(width)
+                if self.hasHeightForWidth()
+                else self.sizeHint().height(),
+            )
 
 
 class MainWindow(QMainWindow):
@@ -185,6 +213,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress_strip)
         self.runner = OperationRunner(self.workers, self.progress_strip, self)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._pending_scans: list[StoreScan] = []
+        self._drain_timer = QTimer(self, interval=0)
+        self._drain_timer.timeout.connect(self._drain_scans)
         self._lay_out()
 
     def _table(self, name: str, model: Any) -> QTableView:
@@ -227,8 +258,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.notice)
         layout.addWidget(self.splitter, 1)
+        self.notice.setParent(central)
+        self.notice.hide()
         self.setCentralWidget(central)
 
     def _action(
@@ -359,6 +391,7 @@ class MainWindow(QMainWindow):
 
     def _reset_views(self, root: Path | None) -> None:
         self._select_first_when_scanned = True
+        self._pending_scans = []
         self.session_model.reset(root)
         self.message_model.close_session()
         self.detail.clear()
@@ -420,7 +453,19 @@ class MainWindow(QMainWindow):
     # --- scanning
 
     def _on_scanned(self, scans: list[StoreScan]) -> None:
-        self.session_model.apply_scans(scans)
+        # Taken a slice per event-loop turn, so a burst of results never stalls painting.
+        self._pending_scans.extend(scans)
+        if not self._drain_timer.isActive():
+            self._drain_timer.start()
+
+    def _drain_scans(self) -> None:
+        batch, self._pending_scans = (
+            self._pending_scans[:SCAN_SLICE],
+            self._pending_scans[SCAN_SLICE:],
+        )
+        if not self._pending_scans:
+            self._drain_timer.stop()
+        self.session_model.apply_scans(batch)
         self._update_status()
         if self._select_first_when_scanned and self.session_view.currentIndex().row() < 0:
             self._select_first_session()
@@ -574,6 +619,10 @@ class MainWindow(QMainWindow):
         splitter = self.settings.value("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.notice.place()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("geometry", self.saveGeometry())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,23 @@ class SessionRow:
     problem: StoreProblem | None = None
     scratch: bool = False  # an in-memory scratch session, shown through its snapshot file
 
+    @cached_property
+    def sort_keys(self) -> tuple[Any, ...]:
+        """Typed sort values per column, worked out once per row (rows never change)."""
+        info = self.info
+        if info is None:
+            return tuple(-1 if c in (Column.ITEMS, Column.SIZE) else "" for c in Column)
+        return (
+            info.session_id.lower(),
+            str(self.path).lower(),
+            info.message_count,
+            info.size_bytes,
+            _timestamp(info.created_at),
+            _timestamp(info.updated_at),
+            str(info.kind),
+            self.state,
+        )
+
     @property
     def state(self) -> str:
         if self.scratch:
@@ -78,13 +96,18 @@ class SessionListModel(ListTableModel):
     # --- Qt interface
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Role.SORT:
+            # The sorting proxy asks this thousands of times as a folder streams in: keep it
+            # to a lookup in a per-row cache.
+            number = index.row()
+            if 0 <= number < len(self._rows):
+                return self._rows[number].sort_keys[index.column()]
+            return None
         if not self.valid(index):
             return None
         row, column = self._rows[index.row()], Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
-        if role == Role.SORT:
-            return self._sort_key(row, column)
         if role == Role.INFO:
             return row.info
         if role == Role.PATH:
@@ -124,22 +147,6 @@ class SessionListModel(ListTableModel):
             Column.KIND: str(info.kind),
         }
         return values[column]
-
-    def _sort_key(self, row: SessionRow, column: Column) -> Any:
-        info = row.info
-        if info is None:
-            return "" if column not in (Column.ITEMS, Column.SIZE) else -1
-        keys: dict[Column, Any] = {
-            Column.SESSION: info.session_id.lower(),
-            Column.FILE: str(row.path).lower(),
-            Column.ITEMS: info.message_count,
-            Column.SIZE: info.size_bytes,
-            Column.CREATED: _timestamp(info.created_at),
-            Column.LAST_ACTIVITY: _timestamp(info.updated_at),
-            Column.KIND: str(info.kind),
-            Column.STATE: row.state,
-        }
-        return keys[column]
 
     # --- updates from scans
 

@@ -1,0 +1,74 @@
+"""Read many stores in worker processes.
+
+Scanning is mostly Python work per file; done in a thread it holds the GIL that
+the GUI thread needs for every call into a Python model, and it can use only one
+core. Worker processes (spawned, so they never inherit Qt's threads) avoid both.
+Small batches are read in the calling thread: starting a process costs more.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from .listing import StoreScan, scan_store
+
+INLINE_LIMIT = 48  # fewer files than this are read without the pool
+CHUNK = 64
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _scan_chunk(paths: list[str]) -> list[StoreScan]:
+    return [scan_store(Path(path)) for path in paths]
+
+
+def worker_count() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool  # one pool per process, started on first use  # noqa: PLW0603
+    with _pool_lock:
+        if _pool is None:
+            context = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(max_workers=worker_count(), mp_context=context)
+            atexit.register(shutdown)
+        return _pool
+
+
+def shutdown() -> None:
+    global _pool  # noqa: PLW0603
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None
+
+
+def scan_stores(paths: list[Path]) -> Iterator[StoreScan]:
+    """Every path's scan, in the order they finish (not the order given)."""
+    if len(paths) < INLINE_LIMIT:
+        for path in paths:
+            yield scan_store(path)
+        return
+    chunks = [[str(p) for p in paths[i : i + CHUNK]] for i in range(0, len(paths), CHUNK)]
+    futures: list[Future[list[StoreScan]]] = [_executor().submit(_scan_chunk, c) for c in chunks]
+    try:
+        for future in as_completed(futures):
+            yield from future.result()
+    finally:
+        for future in futures:
+            future.cancel()  # the consumer stopped early (a cancelled scan)
+
+
+def warm_up() -> None:
+    """Start the worker processes ahead of the first big scan (they take a moment to spawn)."""
+    pool = _executor()
+    for future in [pool.submit(_scan_chunk, []) for _ in range(worker_count())]:
+        future.result()
