@@ -213,6 +213,39 @@ def memory_result(store: StoreFixture, repeat: int) -> Result:
     )
 
 
+def gui_stall_results(folder: Path, store: StoreFixture, repeat: int) -> list[Result]:
+    """Longest event-loop stall of the real window (worst of a few runs) while it scans F1
+    and while it backs up F2; the baseline is the same heartbeat on the idle window."""
+    runs = [_gui_latency_run(folder, store.path) for _ in range(max(1, min(repeat, 3)))]
+    idle = max(run["idle_ms"] for run in runs)
+    target = Target(50, "ms")
+    results = []
+    for key, name in (
+        ("scan_ms", "GUI stall, F1 folder scan"),
+        ("backup_ms", "GUI stall, F2 backup"),
+    ):
+        pair = Pair(max(run[key] for run in runs), idle)
+        results.append(Result(name, pair.ours, pair.baseline, "ms", target, target.met(pair)))
+    return results
+
+
+def _gui_latency_run(folder: Path, store: Path) -> dict[str, float]:
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.gui_latency", str(folder), str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
 def run_all(
     folder: Path,
     store: StoreFixture,
@@ -227,4 +260,7 @@ def run_all(
         on_result(results[-1])
     results.append(memory_result(store, repeat))
     on_result(results[-1])
+    for result in gui_stall_results(folder, store, repeat):
+        results.append(result)
+        on_result(result)
     return results

@@ -42,8 +42,11 @@ def measure(folder: Path, store: Path) -> dict[str, float]:
     from agency_desktop.ui.main_window import MainWindow
 
     app = QApplication([])
+    app.setApplicationName("gui-latency")
     scratch = Path(tempfile.mkdtemp(prefix="gui-latency-"))
-    window = MainWindow(settings=QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat), restore=False)
+    window = MainWindow(
+        settings=QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat), restore=False
+    )
     window.show()
     gaps: list[float] = []
     last = [time.perf_counter()]
