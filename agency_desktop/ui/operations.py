@@ -30,6 +30,7 @@ EXPORT_FILTERS = {
     "JSON (*.json)": ExportFormat.JSON,
     "JSON Lines (*.jsonl)": ExportFormat.JSONL,
     "Markdown transcript (*.md)": ExportFormat.MARKDOWN,
+    "HTML transcript (*.html)": ExportFormat.HTML,
 }
 STORE_FILTER = "Session stores (*.db *.sqlite *.sqlite3 *.db3)"
 
@@ -84,6 +85,7 @@ class OperationsController(QObject):
         add("Mer&ge Stores…", self.ask_merge)
         menu.addSeparator()
         add("E&xport Session…", self.ask_export, "Ctrl+E")
+        add("Export &All Sessions…", self.ask_export_all)
         add("&Import JSON/JSONL…", self.ask_import)
         return menu
 
@@ -306,6 +308,20 @@ class OperationsController(QObject):
             summary=lambda n: f"Exported {n} items to {target}",
         )
 
+    def ask_export_all(self) -> None:
+        names = list(EXPORT_FILTERS)
+        choice, ok = QInputDialog.getItem(
+            self.window, "Export all sessions", "Format:", names, 3, False
+        )
+        if ok and (folder := self._folder("Export every session of this folder into")):
+            self.do_export_all(folder, EXPORT_FILTERS[choice])
+
+    def do_export_all(self, destination: Path, fmt: ExportFormat) -> None:
+        stores = self._stores()
+        self._run(
+            "Exporting all sessions", _export_all, stores, destination, fmt, summary=_export_summary
+        )
+
     def ask_import(self) -> None:
         source, _ = QFileDialog.getOpenFileName(
             self.window, "Import items", str(Path.home()), "Exports (*.json *.jsonl)"
@@ -380,3 +396,27 @@ def _vacuum(store: Path, *, progress: Any, cancel: Any) -> maintenance.VacuumRes
 def _rename(store: Path, old: str, new: str, *, progress: Any, cancel: Any) -> int:
     cancel.raise_if_cancelled()
     return reorganise.rename_session(store, old, new)
+
+
+def _export_all(
+    stores: list[Path], destination: Path, fmt: ExportFormat, *, progress: Any, cancel: Any
+) -> Any:
+    from ..ops.export import export_many
+    from ..sessions.errors import StoreError
+    from ..sessions.listing import read_store_sessions
+
+    sessions = []
+    for store in stores:
+        try:
+            sessions += [(store, info.session_id) for info in read_store_sessions(store)]
+        except StoreError:
+            continue  # listed as a problem row already
+    return export_many(sessions, destination, fmt, overwrite=True, progress=progress, cancel=cancel)
+
+
+def _export_summary(summary: Any) -> str:
+    text = f"Exported {len(summary.exported)} sessions ({summary.item_count:,} items)."
+    if summary.failures:
+        failure = summary.failures[0]
+        text += f" {len(summary.failures)} failed, e.g. {failure.session_id}: {failure.message}"
+    return text

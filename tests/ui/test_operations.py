@@ -137,3 +137,13 @@ def test_export_and_import_round_trip(
     assert item_texts(tmp_path / "i.db", "back") == item_texts(
         store_folder / "shared.db", "shared-b"
     )
+
+
+def test_export_all_sessions_as_html(
+    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
+        window.operations.do_export_all(tmp_path / "html", ExportFormat.HTML)
+    assert done.args[0].startswith("Exported 5 sessions (36 items)")
+    assert len(list((tmp_path / "html").glob("*.html"))) == 5
