@@ -25,9 +25,11 @@ from . import __version__
 from .formatting import human_size
 from .ops.backup import backup_store
 from .ops.cleanup import CleanupPlan, CleanupReport, plan_cleanup, run_cleanup
-from .ops.export import ExportFormat, export_session, import_items
+from .ops.export import ExportFormat, export_many, export_session, folder_sessions, import_items
+from .ops.maintenance import find_empty_stores, remove_empty_stores, vacuum_store
 from .ops.migrate import copy_session
 from .ops.progress import ProgressCallback
+from .ops.reorganise import BatchReport, merge_stores, move_session, rename_session, split_store
 from .sessions.errors import SessionNotFoundError, StoreError
 from .sessions.health import check_directory
 from .sessions.items import parse_item
@@ -374,6 +376,105 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
+def _print_batch(args: argparse.Namespace, report: BatchReport) -> int:
+    if args.json:
+        _print_json(
+            {
+                "written": [
+                    {
+                        "target": str(r.path),
+                        "session_id": r.session_id,
+                        "message_count": r.message_count,
+                    }
+                    for r in report.written
+                ],
+                "failures": [
+                    {"path": str(p), "session_id": s, "reason": why}
+                    for p, s, why in report.failures
+                ],
+            }
+        )
+    else:
+        for r in report.written:
+            out.print(f"wrote {r.session_id!r} ({r.message_count} items) to {r.path} (verified)")
+        for path, session, why in report.failures:
+            err.print(f"not written: {path} {session}: {why}", markup=False)
+    return EXIT_FAILED if report.failures else EXIT_OK
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    with _progress("moving") as progress:
+        result, backup = move_session(
+            args.source, args.session, args.target, new_session_id=args.new_id, progress=progress
+        )
+    out.print(
+        f"moved {result.session_id!r} ({result.message_count} items) to {result.path}; "
+        f"the source was backed up to {backup} first"
+    )
+    return EXIT_OK
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    count = rename_session(args.db, args.session, args.to)
+    out.print(f"renamed {args.session!r} to {args.to!r} ({count} items)")
+    return EXIT_OK
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    with _progress("merging") as progress:
+        report = merge_stores([Path(s) for s in args.sources], Path(args.target), progress=progress)
+    return _print_batch(args, report)
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    with _progress("splitting") as progress:
+        report = split_store(Path(args.db), Path(args.folder), progress=progress)
+    return _print_batch(args, report)
+
+
+def cmd_vacuum(args: argparse.Namespace) -> int:
+    result = vacuum_store(args.db)
+    out.print(
+        f"{result.path}: {human_size(result.bytes_before)} -> {human_size(result.bytes_after)}"
+    )
+    return EXIT_OK
+
+
+def cmd_remove_empty(args: argparse.Namespace) -> int:
+    empty = find_empty_stores(args.directory, args.recursive)
+    for path in empty:
+        out.print(f"empty store: {path}")
+    if not empty or args.dry_run:
+        return EXIT_OK
+    if not args.yes and not _confirm("Move these to the trash?"):
+        return EXIT_FAILED
+    moved, skipped = remove_empty_stores(empty)
+    for path in moved:
+        out.print(f"moved to trash: {path}")
+    for path, why in skipped:
+        err.print(f"skipped {path}: {why}", markup=False)
+    return EXIT_FAILED if skipped else EXIT_OK
+
+
+def cmd_export_all(args: argparse.Namespace) -> int:
+    with _progress("exporting") as progress:
+        summary = export_many(
+            folder_sessions(args.directory, args.recursive),
+            Path(args.folder),
+            args.format,
+            overwrite=args.overwrite,
+            progress=progress,
+        )
+    out.print(
+        f"exported {len(summary.exported)} sessions ({summary.item_count} items) to {args.folder}"
+    )
+    for failure in summary.failures:
+        err.print(
+            f"not exported: {failure.db_path} {failure.session_id}: {failure.message}", markup=False
+        )
+    return EXIT_FAILED if summary.failures else EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import ensure_demo_folder
 
@@ -410,6 +511,16 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
+    _add_core_commands(add)
+    _add_reorganising_commands(add)
+    add("demo", cmd_demo, "write the demo folder if needed and print its path")
+    return parser
+
+
+AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+
+
+def _add_core_commands(add: AddCommand) -> None:
     p = add("list", cmd_list, "list the sessions in a folder of stores (the demo folder if none)")
     p.add_argument("directory", nargs="?")
     p.add_argument("-r", "--recursive", action="store_true")
@@ -442,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--overwrite", action="store_true", help="replace the session if the target has it"
     )
-    p = add("export", cmd_export, "export a session as JSON, JSONL or Markdown")
+    p = add("export", cmd_export, "export a session as JSON, JSONL, Markdown or HTML")
     p.add_argument("db")
     p.add_argument("--session", required=True)
     p.add_argument("--format", choices=[f.value for f in ExportFormat], default="jsonl")
@@ -451,8 +562,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("check", cmd_check, "check the integrity of every store in a folder")
     p.add_argument("directory")
     p.add_argument("-r", "--recursive", action="store_true")
-    add("demo", cmd_demo, "write the demo folder if needed and print its path")
-    return parser
+
+
+def _add_reorganising_commands(add: AddCommand) -> None:
+    p = add("export-all", cmd_export_all, "export every session of a folder, one file each")
+    p.add_argument("directory")
+    p.add_argument("folder", help="where to write the files")
+    p.add_argument("--format", choices=[f.value for f in ExportFormat], default="jsonl")
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("-r", "--recursive", action="store_true")
+    p = add("move", cmd_move, "move a session to another store (copied, verified, then removed)")
+    p.add_argument("source")
+    p.add_argument("target")
+    p.add_argument("--session", required=True)
+    p.add_argument("--new-id")
+    p = add("rename", cmd_rename, "give a session a new id")
+    p.add_argument("db")
+    p.add_argument("--session", required=True)
+    p.add_argument("--to", required=True, metavar="NEW_ID")
+    p = add("merge", cmd_merge, "copy every session of several stores into one")
+    p.add_argument("target")
+    p.add_argument("sources", nargs="+")
+    p = add("split", cmd_split, "one new store per session of a store")
+    p.add_argument("db")
+    p.add_argument("folder")
+    p = add("vacuum", cmd_vacuum, "reclaim the free space of a store")
+    p.add_argument("db")
+    p = add("remove-empty", cmd_remove_empty, "move stores that hold no session to the trash")
+    p.add_argument("directory")
+    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("-y", "--yes", action="store_true")
+    p.add_argument("-r", "--recursive", action="store_true")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
