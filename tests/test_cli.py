@@ -154,12 +154,18 @@ def test_entry_point_is_installed(store_folder: Path) -> None:
 
 
 def test_reorganising_commands(capsys, store_folder: Path, tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "move", store_folder / "shared.db", tmp_path / "m.db", "--session", "shared-a")
+    code, out, _ = run(
+        capsys, "move", store_folder / "shared.db", tmp_path / "m.db", "--session", "shared-a"
+    )
     assert code == 0 and "backed up" in out
     assert item_texts(store_folder / "shared.db", "shared-a") == []
-    code, _, _ = run(capsys, "rename", tmp_path / "m.db", "--session", "shared-a", "--to", "renamed")
+    code, _, _ = run(
+        capsys, "rename", tmp_path / "m.db", "--session", "shared-a", "--to", "renamed"
+    )
     assert code == 0 and len(item_texts(tmp_path / "m.db", "renamed")) == 4
-    code, out, _ = run(capsys, "merge", tmp_path / "all.db", store_folder / "plain.db", tmp_path / "m.db", "--json")
+    code, out, _ = run(
+        capsys, "merge", tmp_path / "all.db", store_folder / "plain.db", tmp_path / "m.db", "--json"
+    )
     assert code == 0 and len(json.loads(out)["written"]) == 2
     code, _, _ = run(capsys, "split", tmp_path / "all.db", tmp_path / "split")
     assert code == 0 and len(list((tmp_path / "split").iterdir())) == 2
