@@ -26,7 +26,7 @@ from ..paths import backup_dir as default_backup_dir
 from ..sessions.errors import StoreError
 from ..sessions.listing import iter_candidate_files, read_store_sessions, side_files
 from ..sessions.readonly import has_sqlite_header
-from ..sessions.records import latest
+from ..sessions.records import SessionInfo, latest
 from .archive import ZIP_READ_ERRORS, file_sha256, read_manifest, stream_sha256
 from .atomic import remove_quietly
 from .backup import backup_store
@@ -112,6 +112,7 @@ class _Backup:
     size_bytes: int
     sha256: str | None
     last_activity: datetime | None
+    sessions: frozenset[str] | None = None  # session ids, when known without reading the copy
 
 
 # --- planning ------------------------------------------------------------------------------
@@ -179,6 +180,7 @@ def _archive_backups(archive_path: Path) -> tuple[list[_Backup], list[tuple[str,
                     entry.size_bytes,
                     entry.sha256,
                     entry.last_activity,
+                    frozenset(entry.sessions),
                 )
             )
     return backups, problems
@@ -201,7 +203,7 @@ def _decide(backup: _Backup, folder: Path) -> RestoreItem:
     if not os.path.lexists(target):
         return _item(backup, target, RestoreAction.NEW)
     current, note = _current_activity(target)
-    if not in_use(target) and _same_content(backup, target):
+    if not in_use(target) and (_same_content(backup, target) or _same_sessions(backup, target)):
         return _item(backup, target, RestoreAction.IDENTICAL, current, note)
     if current is not None and (backup.last_activity is None or current >= backup.last_activity):
         return _item(backup, target, RestoreAction.OLDER_IN_BACKUP, current, note)
@@ -245,6 +247,25 @@ def _same_content(backup: _Backup, target: Path) -> bool:
         return file_sha256(target) == expected
     except OSError:
         return False
+
+
+def _same_sessions(backup: _Backup, target: Path) -> bool:
+    """Same sessions with the same items: a backup is rarely byte-identical to its source
+    (a WAL folded in, another journal mode), yet restoring it would change nothing."""
+    try:
+        now = read_store_sessions(target)
+        if backup.member is not None:  # an archive: compare what its manifest recorded
+            return backup.sessions == frozenset(
+                s.session_id for s in now
+            ) and backup.last_activity == latest(*(s.updated_at for s in now))
+        then = read_store_sessions(backup.source)
+    except StoreError:
+        return False
+
+    def fingerprint(infos: list[SessionInfo]) -> set[tuple[object, ...]]:
+        return {(s.session_id, s.message_count, s.last_message_id, s.updated_at) for s in infos}
+
+    return fingerprint(then) == fingerprint(now)
 
 
 def in_use(store: Path) -> bool:

@@ -17,10 +17,12 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
 
 from ..formatting import human_size
 from ..ops import cleanup, maintenance, reorganise
-from ..ops.backup import backup_store
+from ..ops.archive import BackupSummary, backup_archive, backup_many
 from ..ops.export import ExportFormat, export_session, import_items
+from ..ops.restore import RestorePlan, RestoreReport, plan_restore, run_restore
 from ..sessions.records import SessionInfo
 from .dialogs.cleanup_preview import CleanupPreview
+from .dialogs.restore_preview import RestorePreview
 from .workers import Worker
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ class OperationsController(QObject):
         self.window = window
         self.runner = window.runner
         self.preview: CleanupPreview | None = None
+        self.restore_preview: RestorePreview | None = None
         self.menu = self._build_menu()
         self.runner.started.connect(lambda _title: self._set_enabled(False))
         self.runner.finished.connect(lambda: self._set_enabled(True))
@@ -72,6 +75,8 @@ class OperationsController(QObject):
 
         add("&Back Up Selected Store…", self.ask_backup_selected, "Ctrl+B")
         add("Back Up &Folder…", self.ask_backup_folder, "Ctrl+Shift+B")
+        add("Back Up Folder to &Archive…", self.ask_archive)
+        add("Res&tore Backup…", self.ask_restore)
         menu.addSeparator()
         add("&Clean Up Old Sessions…", self.ask_cleanup_old)
         add("&Delete Selected Session…", self.ask_delete_selected, "Del")
@@ -142,7 +147,53 @@ class OperationsController(QObject):
             self.do_backup(self._stores(), folder)
 
     def do_backup(self, stores: list[Path], destination: Path) -> None:
-        self._run("Backing up", _backup_all, stores, destination, summary=_backup_summary)
+        self._run("Backing up", backup_many, stores, destination, summary=_backup_summary)
+
+    def ask_archive(self) -> None:
+        if chosen := self._save_path("Back up the folder into an archive", "Zip archives (*.zip)"):
+            path = chosen[0] if chosen[0].suffix == ".zip" else chosen[0].with_suffix(".zip")
+            self.do_archive(self._stores(), path)
+
+    def do_archive(self, stores: list[Path], archive: Path) -> None:
+        self._run(
+            "Archiving",
+            backup_archive,
+            stores,
+            archive,
+            root=self.window.folder,
+            summary=lambda r: (
+                f"Archived {len(r.entries)} stores into {r.path} "
+                f"({human_size(r.size_bytes)}, checksums verified)."
+            ),
+        )
+
+    def ask_restore(self) -> None:
+        source, _ = QFileDialog.getOpenFileName(
+            self.window,
+            "Restore from a backup archive or store",
+            str(Path.home()),
+            "Backups (*.zip *.db);;All files (*)",
+        )
+        if source and self.window.folder is not None:
+            self.do_plan_restore(Path(source), self.window.folder)
+
+    def do_plan_restore(self, source: Path, folder: Path) -> None:
+        worker = Worker(plan_restore, source, folder)
+        worker.signals.returned.connect(self._show_restore)
+        worker.signals.errored.connect(
+            lambda exc: self.window.notice.show_message(f"Cannot restore: {exc}")
+        )
+        self.window.workers.start(worker)
+
+    def _show_restore(self, plan: RestorePlan) -> None:
+        self.restore_preview = RestorePreview(plan, self.window)
+        self.restore_preview.accepted.connect(
+            lambda: self.do_run_restore(plan, self.restore_preview.conflict)
+        )
+        self.restore_preview.open()
+
+    def do_run_restore(self, plan: RestorePlan, conflict: str) -> None:
+        self._run("Restoring", run_restore, plan, conflict=conflict, summary=_restore_summary)
 
     # --- cleanup
 
@@ -349,21 +400,25 @@ class OperationsController(QObject):
 # Adapters with the (progress=, cancel=) shape the runner passes to every operation.
 
 
-def _backup_all(stores: list[Path], destination: Path, *, progress: Any, cancel: Any) -> list[Any]:
-    destination.mkdir(parents=True, exist_ok=True)
-    results = []
-    for done, store in enumerate(stores):
-        progress(done, len(stores), store.name)
-        cancel.raise_if_cancelled()
-        results.append(backup_store(store, destination))
-    progress(len(stores), len(stores), "done")
-    return results
+def _backup_summary(summary: BackupSummary) -> str:
+    text = (
+        f"Backed up {len(summary.results)} stores ({human_size(summary.total_bytes)}) into "
+        f"{summary.destination}, each verified."
+    )
+    if summary.failures:
+        text += f" {len(summary.failures)} not backed up, e.g. {summary.failures[0][1]}"
+    return text
 
 
-def _backup_summary(results: list[Any]) -> str:
-    size = human_size(sum(r.size_bytes for r in results))
-    where = results[0].path.parent if results else ""
-    return f"Backed up {len(results)} stores ({size}) into {where}, each verified."
+def _restore_summary(report: RestoreReport) -> str:
+    text = f"Restored {len(report.restored)} stores; {len(report.skipped)} skipped."
+    if report.backups:
+        text += f" The replaced stores were backed up to {report.backups[0].parent}."
+    if report.failed:
+        text += (
+            f" {len(report.failed)} failed, e.g. {report.failed[0][0].name}: {report.failed[0][1]}"
+        )
+    return text
 
 
 def _cleanup_summary(report: cleanup.CleanupReport) -> str:

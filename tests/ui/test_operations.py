@@ -147,3 +147,26 @@ def test_export_all_sessions_as_html(
         window.operations.do_export_all(tmp_path / "html", ExportFormat.HTML)
     assert done.args[0].startswith("Exported 5 sessions (36 items)")
     assert len(list((tmp_path / "html").glob("*.html"))) == 5
+
+
+def test_archive_then_restore_with_keep_both(
+    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    ops = window.operations
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
+        ops.do_archive(window.scanner.store_paths, tmp_path / "all.zip")
+    assert "Archived 4 stores" in done.args[0]
+    (store_folder / "custom.db").unlink()  # lost since the backup
+    ops.do_plan_restore(tmp_path / "all.zip", store_folder)
+    qtbot.waitUntil(
+        lambda: ops.restore_preview is not None and ops.restore_preview.isVisible(), timeout=TIMEOUT
+    )
+    preview = ops.restore_preview
+    assert preview.table.rowCount() == 4
+    preview.choose("keep_both")
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as restored:
+        preview.accept()
+    assert restored.args[0].startswith("Restored")
+    assert len(item_texts(store_folder / "custom.db", "custom-1", table="my_items")) == 4
+    assert len(list(store_folder.glob("*.db"))) == 4  # identical stores were left alone
