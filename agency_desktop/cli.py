@@ -23,6 +23,7 @@ from rich.table import Table
 
 from . import __version__
 from .formatting import human_size
+from .ops.archive import backup_archive
 from .ops.backup import backup_store
 from .ops.cleanup import CleanupPlan, CleanupReport, plan_cleanup, run_cleanup
 from .ops.export import ExportFormat, export_many, export_session, folder_sessions, import_items
@@ -30,6 +31,7 @@ from .ops.maintenance import find_empty_stores, remove_empty_stores, vacuum_stor
 from .ops.migrate import copy_session
 from .ops.progress import ProgressCallback
 from .ops.reorganise import BatchReport, merge_stores, move_session, rename_session, split_store
+from .ops.restore import plan_restore, run_restore
 from .sessions.errors import SessionNotFoundError, StoreError
 from .sessions.health import check_directory
 from .sessions.items import parse_item
@@ -475,6 +477,46 @@ def cmd_export_all(args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.failures else EXIT_OK
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    folder = Path(args.directory)
+    with _progress("archiving") as progress:
+        result = backup_archive(
+            list(iter_candidate_files(folder, args.recursive)),
+            Path(args.archive),
+            root=folder,
+            progress=progress,
+        )
+    out.print(
+        f"archived {len(result.entries)} stores into {result.path} ({human_size(result.size_bytes)}),"
+        " checksums verified"
+    )
+    for path, why in result.failures:
+        err.print(f"not archived: {path}: {why}", markup=False)
+    return EXIT_FAILED if result.failures else EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    plan = plan_restore(Path(args.source), Path(args.folder))
+    for item in plan.items:
+        out.print(f"{item.action:18} {item.name}")
+    for name, why in plan.problems:
+        err.print(f"cannot restore {name}: {why}", markup=False)
+    if args.dry_run:
+        return EXIT_OK
+    with _progress("restoring") as progress:
+        report = run_restore(plan, conflict=args.conflict, progress=progress)
+    for restored in report.restored:
+        out.print(
+            f"restored {restored.path}"
+            + (f" (previous copy kept: {restored.backup})" if restored.backup else "")
+        )
+    for item, why in report.skipped:
+        out.print(f"skipped {item.name}: {why}")
+    for item, why in report.failed:
+        err.print(f"failed {item.name}: {why}", markup=False)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import ensure_demo_folder
 
@@ -571,6 +613,20 @@ def _add_reorganising_commands(add: AddCommand) -> None:
     p.add_argument("--format", choices=[f.value for f in ExportFormat], default="jsonl")
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("-r", "--recursive", action="store_true")
+    p = add("archive", cmd_archive, "back up every store of a folder into one verified zip")
+    p.add_argument("directory")
+    p.add_argument("archive")
+    p.add_argument("-r", "--recursive", action="store_true")
+    p = add("restore", cmd_restore, "restore a backup folder, file or archive into a folder")
+    p.add_argument("source")
+    p.add_argument("folder")
+    p.add_argument(
+        "--conflict",
+        choices=["skip", "keep_both", "replace"],
+        default="skip",
+        help="for stores the folder already has with other content (default: skip)",
+    )
+    p.add_argument("--dry-run", action="store_true")
     p = add("move", cmd_move, "move a session to another store (copied, verified, then removed)")
     p.add_argument("source")
     p.add_argument("target")

@@ -175,3 +175,13 @@ def test_reorganising_commands(capsys, store_folder: Path, tmp_path: Path) -> No
     assert code == 0 and len(list((tmp_path / "html").iterdir())) == 4
     code, out, _ = run(capsys, "remove-empty", store_folder, "--dry-run")
     assert code == 0
+
+
+def test_archive_and_restore(capsys, store_folder: Path, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "archive", store_folder, tmp_path / "a.zip")
+    assert code == 0 and "archived 4 stores" in out
+    (store_folder / "plain.db").unlink()
+    code, out, _ = run(capsys, "restore", tmp_path / "a.zip", store_folder, "--dry-run")
+    assert code == 0 and "new" in out and not (store_folder / "plain.db").exists()
+    code, out, _ = run(capsys, "restore", tmp_path / "a.zip", store_folder)
+    assert code == 0 and len(item_texts(store_folder / "plain.db", "plain-1")) == 8
