@@ -39,6 +39,7 @@ def measure(folder: Path, store: Path) -> dict[str, float]:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from agency_desktop.ui.app import tune_garbage_collector
     from agency_desktop.ui.main_window import MainWindow
 
     app = QApplication([])
@@ -48,6 +49,7 @@ def measure(folder: Path, store: Path) -> dict[str, float]:
         settings=QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat), restore=False
     )
     window.show()
+    tune_garbage_collector()  # as the app does at start-up
     gaps: list[float] = []
     last = [time.perf_counter()]
 

@@ -29,6 +29,13 @@ def _scan_chunk(paths: list[str]) -> list[StoreScan]:
     return [scan_store(Path(path)) for path in paths]
 
 
+def _lower_priority() -> None:
+    """Workers yield the CPU to the app's GUI thread: on two cores, three busy processes
+    would otherwise leave the event loop waiting for a turn."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
 def worker_count() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -38,7 +45,9 @@ def _executor() -> ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             context = multiprocessing.get_context("spawn")
-            _pool = ProcessPoolExecutor(max_workers=worker_count(), mp_context=context)
+            _pool = ProcessPoolExecutor(
+                max_workers=worker_count(), mp_context=context, initializer=_lower_priority
+            )
             atexit.register(shutdown)
         return _pool
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,18 @@ class FileOpenFilter(QObject):
         return super().eventFilter(watched, event)
 
 
+def tune_garbage_collector() -> None:
+    """Keep Python's full collections from pausing the event loop.
+
+    A full collection walks every object (Qt wrappers included) while holding the GIL,
+    whichever thread triggers it: measured at 80-100 ms with a large folder open.
+    Objects made at start-up are moved out of its reach, and young collections run
+    less often.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def app_icon() -> QIcon:
     from importlib.resources import files
 
@@ -65,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     QApplication.setWindowIcon(app_icon())
     window = MainWindow(restore=not args.paths)
     app.installEventFilter(FileOpenFilter(window))
+    tune_garbage_collector()
     if args.paths:
         open_paths(window, args.paths)
     window.show()
