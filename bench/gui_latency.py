@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HEARTBEAT_MS = 5
 DEADLINE_S = 300.0
@@ -32,6 +33,18 @@ def _run_until(done: Callable[[], bool], gaps: list[float]) -> float:
     loop.exec()
     checker.stop()
     return max(gaps, default=0.0)
+
+
+def _settled(window: object) -> bool:
+    """The scan is over, every result is listed, and the first session is on screen."""
+    w: Any = window
+    return (
+        not w.scanner.busy
+        and not w._pending_scans
+        and w.session_model.rowCount() > 0
+        and w.stats.stats is not None
+        and w.detail.detail is not None
+    )
 
 
 def measure(folder: Path, store: Path) -> dict[str, float]:
@@ -64,7 +77,7 @@ def measure(folder: Path, store: Path) -> dict[str, float]:
     idle_until = time.monotonic() + 1.0
     idle = _run_until(lambda: time.monotonic() > idle_until, gaps)
     window.open_folder(folder)
-    scan = _run_until(lambda: not window.scanner.busy and window.session_model.rowCount() > 0, gaps)
+    scan = _run_until(lambda: _settled(window), gaps)
     window.operations.do_backup([store], scratch / "backup")
     backup = _run_until(lambda: not window.runner.busy and (scratch / "backup").exists(), gaps)
     heartbeat.stop()
