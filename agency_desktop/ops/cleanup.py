@@ -31,10 +31,9 @@ from ..sessions.listing import (
 from ..sessions.readonly import translate_errors
 from ..sessions.records import SessionInfo
 from ..sessions.schema import discover_layout
-from .atomic import rollback_quietly
 from .auto_backup import automatic_backup
 from .progress import CancelToken, ProgressCallback, Reporter
-from .store_writer import delete_session_rows, open_for_writing
+from .store_writer import delete_session_rows, open_for_writing, write_transaction
 
 Trash = Callable[[list[str]], None]
 
@@ -288,30 +287,15 @@ def _remove_sessions(
         report.skipped.extend((path, info.session_id, reason) for info in infos)
         return
     report.backups.append(automatic_backup(path, backups))
-    conn = open_for_writing(path)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Checked again under the write lock: an agent may have written since the backup.
-            pairs = {(p.sessions_table, p.messages_table): p for p in discover_layout(conn).pairs}
-            current = [
-                session_info(
-                    conn, path, pairs[(i.sessions_table, i.messages_table)], i.session_id, 0
-                )
-                for i in infos
-            ]
-            reason = _unchanged(infos, current, cutoff)
-            if reason is None:
-                for info in infos:
-                    delete_session_rows(
-                        conn, pairs[(info.sessions_table, info.messages_table)], info.session_id
-                    )
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback_quietly(conn)
-            raise
-    finally:
-        conn.close()
+    with write_transaction(path) as conn:
+        # Checked again under the write lock: an agent may have written since the backup.
+        pairs = {(p.sessions_table, p.messages_table): p for p in discover_layout(conn).pairs}
+        chosen = [(info, pairs[(info.sessions_table, info.messages_table)]) for info in infos]
+        current = [session_info(conn, path, pair, info.session_id, 0) for info, pair in chosen]
+        reason = _unchanged(infos, current, cutoff)
+        if reason is None:
+            for info, pair in chosen:
+                delete_session_rows(conn, pair, info.session_id)
     if reason:
         report.skipped.extend((path, info.session_id, reason) for info in infos)
     else:

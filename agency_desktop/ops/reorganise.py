@@ -15,14 +15,12 @@ from pathlib import Path
 
 from ..sessions.errors import SessionNotFoundError, StoreError
 from ..sessions.listing import read_store_sessions
-from ..sessions.readonly import translate_errors
 from ..sessions.schema import discover_layout, pair_holding, quote_identifier
-from .atomic import rollback_quietly
 from .auto_backup import automatic_backup
 from .migrate import copy_session, read_file_session
 from .progress import CancelToken, ProgressCallback, Reporter
 from .session_data import session_digest
-from .store_writer import WriteResult, delete_session_rows, open_for_writing
+from .store_writer import WriteResult, delete_session_rows, write_transaction
 
 
 class SourceChangedError(RuntimeError):
@@ -73,26 +71,16 @@ def move_session(
 
 
 def _remove_if_unchanged(source: Path, session_id: str, expected: tuple[int, str]) -> None:
-    conn = open_for_writing(source)
-    try:
-        with translate_errors(source, os_errors=False):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                pair = pair_holding(conn, discover_layout(conn), session_id)
-                if pair is None:
-                    raise SessionNotFoundError(source, session_id)
-                if session_digest(conn, pair, session_id) != expected:
-                    raise SourceChangedError(
-                        f"{source}: session {session_id!r} changed while it was being moved;"
-                        " the copy was kept and the source left as it is"
-                    )
-                delete_session_rows(conn, pair, session_id)
-                conn.execute("COMMIT")
-            except BaseException:
-                rollback_quietly(conn)
-                raise
-    finally:
-        conn.close()
+    with write_transaction(source) as conn:
+        pair = pair_holding(conn, discover_layout(conn), session_id)
+        if pair is None:
+            raise SessionNotFoundError(source, session_id)
+        if session_digest(conn, pair, session_id) != expected:
+            raise SourceChangedError(
+                f"{source}: session {session_id!r} changed while it was being moved;"
+                " the copy was kept and the source left as it is"
+            )
+        delete_session_rows(conn, pair, session_id)
 
 
 def rename_session(db_path: str | os.PathLike[str], session_id: str, new_session_id: str) -> int:
@@ -100,18 +88,8 @@ def rename_session(db_path: str | os.PathLike[str], session_id: str, new_session
     path = Path(db_path)
     if not new_session_id or new_session_id == session_id:
         raise ValueError("give a new, different session id")
-    conn = open_for_writing(path)
-    try:
-        with translate_errors(path, os_errors=False):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                changed = _rename_rows(conn, path, session_id, new_session_id)
-                conn.execute("COMMIT")
-            except BaseException:
-                rollback_quietly(conn)
-                raise
-    finally:
-        conn.close()
+    with write_transaction(path) as conn:
+        changed = _rename_rows(conn, path, session_id, new_session_id)
     return changed
 
 

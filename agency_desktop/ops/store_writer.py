@@ -3,8 +3,10 @@ one transaction. Both are all-or-nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -53,6 +55,24 @@ def open_for_writing(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, timeout=WRITE_TIMEOUT_S, isolation_level=None)
     conn.execute("PRAGMA trusted_schema = 0")
     return conn
+
+
+@contextlib.contextmanager
+def write_transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """One IMMEDIATE transaction on an existing store: committed if the block succeeds,
+    rolled back (and the connection closed) whatever happens otherwise."""
+    conn = open_for_writing(path)
+    try:
+        with translate_errors(path, os_errors=False):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                rollback_quietly(conn)
+                raise
+    finally:
+        conn.close()
 
 
 def create_store(
