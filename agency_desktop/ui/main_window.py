@@ -58,7 +58,7 @@ from .workers import Worker, WorkerPool
 SETTINGS_ORG, SETTINGS_APP = "AgencyDesktop", "agency-desktop"
 MAX_RECENT = 8
 SEARCH_DELAY_MS = 300
-SCAN_SLICE = 48  # files shown per event-loop turn while a folder streams in
+SCAN_SLICE = 24  # files shown per event-loop turn while a folder streams in
 MESSAGE_COLUMN_WIDTHS = {
     MessageColumn.POSITION: 56,
     MessageColumn.TIME: 140,

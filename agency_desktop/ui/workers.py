@@ -8,7 +8,11 @@ so a scan of ten thousand files does not flood the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import os
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -19,7 +23,20 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from ..ops.progress import CancelToken, OperationCancelled
 
 BATCH_INTERVAL_S = 0.05
+WORKER_NICENESS = 10
 BATCH_MAX = 512
+
+
+def yield_to_gui_thread() -> None:
+    """Lower this worker thread's scheduling priority (Linux: nice is per thread).
+
+    On a two-core machine a busy worker and the GUI thread compete for a core; the
+    event loop should win, so painting never waits behind a backup or a scan.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            if os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < WORKER_NICENESS:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
 
 
 class WorkerSignals(QObject):
@@ -61,6 +78,7 @@ class Worker(QRunnable):
         self.signals.progress.emit(done, total, message)
 
     def run(self) -> None:
+        yield_to_gui_thread()
         signals = self.signals
         signals.started.emit()
         try:

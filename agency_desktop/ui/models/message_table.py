@@ -52,6 +52,17 @@ KIND_COLOURS = {
 }
 
 
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ROLES = frozenset(
+    {_DISPLAY, _FOREGROUND, _TOOLTIP, Qt.ItemDataRole.TextAlignmentRole, Role.ROW, Role.ROW_ID}
+)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_INVALID = QColor("#c0392b")
+_COLOURS = {kind: QColor(colour) for kind, colour in KIND_COLOURS.items()}
+
+
 class MessageTableModel(ListTableModel):
     headers = HEADERS
 
@@ -127,31 +138,39 @@ class MessageTableModel(ListTableModel):
     # --- Qt interface
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self.valid(index):
+        # Asked for a dozen roles per visible cell on every repaint: unknown roles leave first.
+        if role not in _ROLES:
             return None
-        row, column = self._rows[index.row()], Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(index.row(), row, column)
+        number = index.row()
+        if not 0 <= number < len(self._rows):
+            return None
+        row, column = self._rows[number], index.column()
+        if role == _DISPLAY:
+            return self._display(number, row, column)
         if role == Role.ROW:
             return row
         if role == Role.ROW_ID:
             return row.row_id
-        if role == Qt.ItemDataRole.ForegroundRole and column is Column.KIND:
-            return QColor("#c0392b" if not row.valid_json else KIND_COLOURS[row.kind])
-        if role == Qt.ItemDataRole.ToolTipRole and not row.valid_json:
-            return "This row is not valid JSON; it is shown as stored."
-        if role == Qt.ItemDataRole.TextAlignmentRole and column is Column.POSITION:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        if role == _FOREGROUND:
+            return (
+                None
+                if column != Column.KIND
+                else _INVALID
+                if not row.valid_json
+                else _COLOURS[row.kind]
+            )
+        if role == _TOOLTIP:
+            return None if row.valid_json else "This row is not valid JSON; it is shown as stored."
+        return _RIGHT if column == Column.POSITION else None  # TextAlignmentRole
 
-    def _display(self, row_number: int, row: MessageRow, column: Column) -> str:
-        if column is Column.POSITION:
+    def _display(self, row_number: int, row: MessageRow, column: int) -> str:
+        if column == Column.POSITION:
             return f"{self._first_position + row_number + 1:,}"
-        if column is Column.TIME:
+        if column == Column.TIME:
             return local_time(row.created_at)
-        if column is Column.KIND:
+        if column == Column.KIND:
             return row.kind.label if row.valid_json else "invalid JSON"
-        if column is Column.TOOL:
+        if column == Column.TOOL:
             return row.tool_name or ""
         return row.preview
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ...sessions.errors import SessionNotFoundError, StoreError
 from ...sessions.paging import MessageFilter, SessionReader
+from ..workers import yield_to_gui_thread
 
 POLL_INTERVAL_MS = 1000
 
@@ -34,6 +35,7 @@ class PageLoader(QObject):
 
     @Slot(int, str, str, object)
     def open(self, generation: int, db_path: str, session_id: str, message_filter: Any) -> None:
+        yield_to_gui_thread()
         self.close()
         self._generation = generation
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,12 +15,19 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QColor
 
 from ...formatting import human_size, local_time
 from ...sessions.errors import ProblemKind
 from ...sessions.listing import StoreScan
 from ...sessions.records import SessionInfo, StoreProblem
 from .base import Index, ListTableModel
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_PROBLEM_COLOUR = QColor("#c0392b")
 
 
 class Column(enum.IntEnum):
@@ -42,6 +50,19 @@ class Role(enum.IntEnum):
     PATH = Qt.ItemDataRole.UserRole + 3
 
 
+_ROLES = frozenset(
+    {
+        _DISPLAY,
+        _TOOLTIP,
+        _ALIGNMENT,
+        Qt.ItemDataRole.ForegroundRole,
+        Role.SORT,
+        Role.INFO,
+        Role.PATH,
+    }
+)
+
+
 @dataclass(frozen=True)
 class SessionRow:
     path: Path
@@ -62,6 +83,24 @@ class SessionRow:
             info.size_bytes,
             _timestamp(info.created_at),
             _timestamp(info.updated_at),
+            str(info.kind),
+            self.state,
+        )
+
+    @cached_property
+    def cells(self) -> tuple[str, ...]:
+        """Display text per column (the file column is the model's: it depends on the folder)."""
+        info = self.info
+        if info is None:
+            explanation = self.problem.kind.explanation if self.problem else ""
+            return (explanation, "", "", "", "", "", "", self.state)
+        return (
+            info.session_id,
+            "",
+            f"{info.message_count:,}",
+            human_size(info.size_bytes),
+            local_time(info.created_at),
+            local_time(info.updated_at),
             str(info.kind),
             self.state,
         )
@@ -92,61 +131,45 @@ class SessionListModel(ListTableModel):
         super().__init__(parent)
         self._rows: list[SessionRow] = []
         self.root: Path | None = None
+        self._labels: dict[Path, str] = {}
 
     # --- Qt interface
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Qt asks a dozen roles per visible cell on every repaint, and the sorting proxy asks
+        # for sort keys thousands of times while a folder streams in: unknown roles leave at
+        # once, and the common ones are lookups in per-row caches.
+        if role not in _ROLES:
+            return None
+        number = index.row()
+        if not 0 <= number < len(self._rows):
+            return None
+        row, column = self._rows[number], index.column()
         if role == Role.SORT:
-            # The sorting proxy asks this thousands of times as a folder streams in: keep it
-            # to a lookup in a per-row cache.
-            number = index.row()
-            if 0 <= number < len(self._rows):
-                return self._rows[number].sort_keys[index.column()]
-            return None
-        if not self.valid(index):
-            return None
-        row, column = self._rows[index.row()], Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
+            return row.sort_keys[column]
+        if role == _DISPLAY:
+            return self._file_label(row) if column == Column.FILE else row.cells[column]
         if role == Role.INFO:
             return row.info
         if role == Role.PATH:
             return str(row.path)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return row.problem.message if row.problem else str(row.path)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.ITEMS, Column.SIZE):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and row.problem is not None:
-            from PySide6.QtGui import QColor
+        if role == _ALIGNMENT:
+            return _RIGHT if column in (Column.ITEMS, Column.SIZE) else None
+        return _PROBLEM_COLOUR if row.problem is not None else None  # ForegroundRole
 
-            return QColor("#c0392b")
-        return None
-
-    def _file_label(self, path: Path) -> str:
-        if self.root is not None:
-            try:
-                return str(path.relative_to(self.root))
-            except ValueError:
-                pass
-        return path.name
-
-    def _display(self, row: SessionRow, column: Column) -> str:
-        info = row.info
-        if column is Column.FILE:
-            return "(scratch, in memory)" if row.scratch else self._file_label(row.path)
-        if column is Column.STATE:
-            return row.state
-        if info is None:
-            return row.problem.kind.explanation if row.problem and column is Column.SESSION else ""
-        values = {
-            Column.SESSION: info.session_id,
-            Column.ITEMS: f"{info.message_count:,}",
-            Column.SIZE: human_size(info.size_bytes),
-            Column.CREATED: local_time(info.created_at),
-            Column.LAST_ACTIVITY: local_time(info.updated_at),
-            Column.KIND: str(info.kind),
-        }
-        return values[column]
+    def _file_label(self, row: SessionRow) -> str:
+        if row.scratch:
+            return "(scratch, in memory)"
+        label = self._labels.get(row.path)
+        if label is None:
+            label = row.path.name
+            if self.root is not None:
+                with contextlib.suppress(ValueError):
+                    label = str(row.path.relative_to(self.root))
+            self._labels[row.path] = label
+        return label
 
     # --- updates from scans
 
@@ -155,6 +178,7 @@ class SessionListModel(ListTableModel):
         self.beginResetModel()
         self._rows = [row for row in self._rows if row.scratch]
         self.root = root
+        self._labels = {}
         self.endResetModel()
 
     def apply_scratch(self, scan: StoreScan) -> None:
