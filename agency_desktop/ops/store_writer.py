@@ -197,10 +197,10 @@ def _write_into_existing(
 
 def _holds(conn: sqlite3.Connection, pair: TablePair, session_id: str) -> bool:
     query = (
-        f"SELECT EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)"
-        f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)"
+        f"SELECT EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = :id)"
+        f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = :id)"
     )
-    return bool(conn.execute(query, (session_id,)).fetchone()[0])
+    return bool(conn.execute(query, {"id": session_id}).fetchone()[0])
 
 
 def write_into_connection(
@@ -225,11 +225,7 @@ def _transaction(
 ) -> bool:
     conn.execute("BEGIN IMMEDIATE")
     try:
-        exists = conn.execute(
-            f"SELECT EXISTS(SELECT 1 FROM {pair.q_sessions} WHERE session_id = ?1)"
-            f" OR EXISTS(SELECT 1 FROM {pair.q_messages} WHERE session_id = ?1)",
-            (new_id,),
-        ).fetchone()[0]
+        exists = _holds(conn, pair, new_id)
         if exists and not replace:
             raise SessionExistsError(target, new_id)
         if exists:
