@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QStandardItem
 
 from ...formatting import local_time
 from ...sessions.items import ItemKind
 from ...sessions.paging import MessageFilter, MessageRow
-from .base import Index, ListTableModel
+from .base import OBJECT, Index, ItemTableModel, cell
 from .page_loader import LoaderThread
 
 PAGE_SIZE = 200
@@ -38,7 +38,7 @@ HEADERS = ("#", "Time", "Kind", "Tool", "Preview")
 
 
 class Role(enum.IntEnum):
-    ROW = Qt.ItemDataRole.UserRole + 1  # the MessageRow
+    ROW = int(OBJECT)  # the MessageRow
     ROW_ID = Qt.ItemDataRole.UserRole + 2
 
 
@@ -52,18 +52,16 @@ KIND_COLOURS = {
 }
 
 
-_DISPLAY = Qt.ItemDataRole.DisplayRole
 _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
-_ROLES = frozenset(
-    {_DISPLAY, _FOREGROUND, _TOOLTIP, Qt.ItemDataRole.TextAlignmentRole, Role.ROW, Role.ROW_ID}
-)
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _INVALID = QColor("#c0392b")
+_INVALID_TIP = "This row is not valid JSON; it is shown as stored."
 _COLOURS = {kind: QColor(colour) for kind, colour in KIND_COLOURS.items()}
 
 
-class MessageTableModel(ListTableModel):
+class MessageTableModel(ItemTableModel):
     headers = HEADERS
 
     requestOpen = Signal(int, str, str, object)
@@ -126,10 +124,9 @@ class MessageTableModel(ListTableModel):
         self.requestOpen.emit(self._generation, str(self.db_path), self.session_id, self.filter)
 
     def _clear(self) -> None:
-        self.beginResetModel()
-        self._rows, self._first_position, self._total, self._last_id = [], 0, 0, None
+        self.clear_rows()
+        self._first_position, self._total, self._last_id = 0, 0, None
         self._pending = self._opened = self._jump_wanted = self._jumping = False
-        self.endResetModel()
 
     def shutdown(self) -> None:
         self._generation += 1
@@ -137,42 +134,22 @@ class MessageTableModel(ListTableModel):
 
     # --- Qt interface
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Asked for a dozen roles per visible cell on every repaint: unknown roles leave first.
-        if role not in _ROLES:
-            return None
-        number = index.row()
-        if not 0 <= number < len(self._rows):
-            return None
-        row, column = self._rows[number], index.column()
-        if role == _DISPLAY:
-            return self._display(number, row, column)
-        if role == Role.ROW:
-            return row
-        if role == Role.ROW_ID:
-            return row.row_id
-        if role == _FOREGROUND:
-            return (
-                None
-                if column != Column.KIND
-                else _INVALID
-                if not row.valid_json
-                else _COLOURS[row.kind]
-            )
-        if role == _TOOLTIP:
-            return None if row.valid_json else "This row is not valid JSON; it is shown as stored."
-        return _RIGHT if column == Column.POSITION else None  # TextAlignmentRole
-
-    def _display(self, row_number: int, row: MessageRow, column: int) -> str:
-        if column == Column.POSITION:
-            return f"{self._first_position + row_number + 1:,}"
-        if column == Column.TIME:
-            return local_time(row.created_at)
-        if column == Column.KIND:
-            return row.kind.label if row.valid_json else "invalid JSON"
-        if column == Column.TOOL:
-            return row.tool_name or ""
-        return row.preview
+    def cells(self, row: MessageRow, number: int) -> list[QStandardItem]:
+        """Cells of a row at `number` in the window; its position in the session is fixed."""
+        shared: list[tuple[int, Any]] = [(Role.ROW_ID, row.row_id)]
+        kind_roles: list[tuple[int, Any]] = [
+            (_FOREGROUND, _COLOURS[row.kind] if row.valid_json else _INVALID)
+        ]
+        if not row.valid_json:
+            shared.append((_TOOLTIP, _INVALID_TIP))
+        position = f"{self._first_position + number + 1:,}"
+        return [
+            cell(position, row, [*shared, (_ALIGNMENT, _RIGHT)]),
+            cell(local_time(row.created_at), row, shared),
+            cell(row.kind.label if row.valid_json else "invalid JSON", row, shared + kind_roles),
+            cell(row.tool_name or "", row, shared),
+            cell(row.preview, row, shared),
+        ]
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
         if parent.isValid() or not self._opened or self._pending:
@@ -203,7 +180,8 @@ class MessageTableModel(ListTableModel):
         return self._rows[-1].row_id if self._rows else None
 
     def row(self, number: int) -> MessageRow:
-        return self._rows[number]
+        row: MessageRow = self.row_object(number)
+        return row
 
     def row_number_of(self, row_id: int) -> int | None:
         return next((i for i, r in enumerate(self._rows) if r.row_id == row_id), None)
@@ -222,9 +200,7 @@ class MessageTableModel(ListTableModel):
         if self._loaded_last_id() == self._last_id:
             self.jumpedToEnd.emit()
             return
-        self.beginResetModel()
-        self._rows = []
-        self.endResetModel()
+        self.clear_rows()
         self._pending = self._jumping = True
         self.requestLoad.emit(self._generation, "before", None, PAGE_SIZE)
 
@@ -257,27 +233,18 @@ class MessageTableModel(ListTableModel):
             self.jump_to_end()
 
     def _append(self, rows: list[MessageRow]) -> None:
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
+        self.insert_rows(len(self._rows), rows)
         excess = len(self._rows) - MAX_WINDOW
         if excess > 0:
-            self.beginRemoveRows(QModelIndex(), 0, excess - 1)
-            del self._rows[:excess]
+            self.remove_rows(0, excess)
             self._first_position += excess
-            self.endRemoveRows()
 
     def _prepend(self, rows: list[MessageRow]) -> None:
-        self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
-        self._rows[:0] = rows
         self._first_position = max(0, self._first_position - len(rows))
-        self.endInsertRows()
+        self.insert_rows(0, rows)
         excess = len(self._rows) - MAX_WINDOW
         if excess > 0:
-            self.beginRemoveRows(QModelIndex(), len(self._rows) - excess, len(self._rows) - 1)
-            del self._rows[-excess:]
-            self.endRemoveRows()
+            self.remove_rows(len(self._rows) - excess, excess)
         self.rowsPrepended.emit(len(rows))
 
     def _on_changed(self, generation: int, total: int, last_id: Any) -> None:

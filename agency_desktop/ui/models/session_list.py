@@ -6,25 +6,20 @@ import contextlib
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor, QStandardItem
 
 from ...formatting import human_size, local_time
 from ...sessions.errors import ProblemKind
 from ...sessions.listing import StoreScan
 from ...sessions.records import SessionInfo, StoreProblem
-from .base import Index, ListTableModel
+from .base import ItemTableModel, cell
 
-_DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _PROBLEM_COLOUR = QColor("#c0392b")
@@ -50,19 +45,6 @@ class Role(enum.IntEnum):
     PATH = Qt.ItemDataRole.UserRole + 3
 
 
-_ROLES = frozenset(
-    {
-        _DISPLAY,
-        _TOOLTIP,
-        _ALIGNMENT,
-        Qt.ItemDataRole.ForegroundRole,
-        Role.SORT,
-        Role.INFO,
-        Role.PATH,
-    }
-)
-
-
 @dataclass(frozen=True)
 class SessionRow:
     path: Path
@@ -70,9 +52,9 @@ class SessionRow:
     problem: StoreProblem | None = None
     scratch: bool = False  # an in-memory scratch session, shown through its snapshot file
 
-    @cached_property
+    @property
     def sort_keys(self) -> tuple[Any, ...]:
-        """Typed sort values per column, worked out once per row (rows never change)."""
+        """Typed sort values per column: the proxy sorts on these, not on display text."""
         info = self.info
         if info is None:
             return tuple(-1 if c in (Column.ITEMS, Column.SIZE) else "" for c in Column)
@@ -87,8 +69,8 @@ class SessionRow:
             self.state,
         )
 
-    @cached_property
-    def cells(self) -> tuple[str, ...]:
+    @property
+    def texts(self) -> tuple[str, ...]:
         """Display text per column (the file column is the model's: it depends on the folder)."""
         info = self.info
         if info is None:
@@ -122,78 +104,53 @@ def rows_of(scan: StoreScan) -> list[SessionRow]:
     return [SessionRow(scan.path, info=info) for info in scan.sessions]
 
 
-class SessionListModel(ListTableModel):
-    headers = HEADERS
-
+class SessionListModel(ItemTableModel):
     """Rows of one file stay together, so a rescan of a file replaces one block."""
+
+    headers = HEADERS
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[SessionRow] = []
         self.root: Path | None = None
-        self._labels: dict[Path, str] = {}
 
-    # --- Qt interface
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Qt asks a dozen roles per visible cell on every repaint, and the sorting proxy asks
-        # for sort keys thousands of times while a folder streams in: unknown roles leave at
-        # once, and the common ones are lookups in per-row caches.
-        if role not in _ROLES:
-            return None
-        number = index.row()
-        if not 0 <= number < len(self._rows):
-            return None
-        row, column = self._rows[number], index.column()
-        if role == Role.SORT:
-            return row.sort_keys[column]
-        if role == _DISPLAY:
-            return self._file_label(row) if column == Column.FILE else row.cells[column]
-        if role == Role.INFO:
-            return row.info
-        if role == Role.PATH:
-            return str(row.path)
-        if role == _TOOLTIP:
-            return row.problem.message if row.problem else str(row.path)
-        if role == _ALIGNMENT:
-            return _RIGHT if column in (Column.ITEMS, Column.SIZE) else None
-        return _PROBLEM_COLOUR if row.problem is not None else None  # ForegroundRole
+    def cells(self, row: SessionRow, number: int) -> list[QStandardItem]:
+        texts, keys = row.texts, row.sort_keys
+        shared: list[tuple[int, Any]] = [(Role.INFO, row.info), (Role.PATH, str(row.path))]
+        tooltip = (_TOOLTIP, row.problem.message if row.problem else str(row.path))
+        colour = [(_FOREGROUND, _PROBLEM_COLOUR)] if row.problem is not None else []
+        items = []
+        for column in Column:
+            text = self._file_label(row) if column == Column.FILE else texts[column]
+            roles = [*shared, (Role.SORT, keys[column]), tooltip, *colour]
+            if column in (Column.ITEMS, Column.SIZE):
+                roles.append((_ALIGNMENT, _RIGHT))
+            items.append(cell(text, row, roles))
+        return items
 
     def _file_label(self, row: SessionRow) -> str:
         if row.scratch:
             return "(scratch, in memory)"
-        label = self._labels.get(row.path)
-        if label is None:
-            label = row.path.name
-            if self.root is not None:
-                with contextlib.suppress(ValueError):
-                    label = str(row.path.relative_to(self.root))
-            self._labels[row.path] = label
-        return label
+        if self.root is not None:
+            with contextlib.suppress(ValueError):
+                return str(row.path.relative_to(self.root))
+        return row.path.name
 
     # --- updates from scans
 
     def reset(self, root: Path | None) -> None:
         """Show another folder; scratch sessions belong to the app, so they stay."""
-        self.beginResetModel()
-        self._rows = [row for row in self._rows if row.scratch]
+        scratch = [row for row in self._rows if row.scratch]
+        self.clear_rows()
         self.root = root
-        self._labels = {}
-        self.endResetModel()
+        self.insert_rows(0, scratch)
 
     def apply_scratch(self, scan: StoreScan) -> None:
         self.remove_path(scan.path)
-        rows = [SessionRow(scan.path, info=info, scratch=True) for info in scan.sessions]
-        if rows:
-            self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
-            self._rows[0:0] = rows
-            self.endInsertRows()
+        self.insert_rows(0, [SessionRow(scan.path, info=i, scratch=True) for i in scan.sessions])
 
     def paths(self) -> set[Path]:
         return {row.path for row in self._rows}
-
-    def row_at(self, row: int) -> SessionRow:
-        return self._rows[row]
 
     def _block(self, path: Path) -> tuple[int, int]:
         """First row and row count of a file's block (count 0: where it would go)."""
@@ -204,21 +161,13 @@ class SessionListModel(ListTableModel):
         return first, count
 
     def apply_scans(self, scans: list[StoreScan]) -> None:
-        """Show a batch of scans: files new to the list arrive in one insertion.
-
-        One insertion per batch (not per file) keeps the sorting proxy from
-        re-sorting thousands of times while a big folder streams in.
-        """
+        """Show a batch of scans: files new to the list go to the end, others are replaced."""
         present = {row.path for row in self._rows}
         new_rows = [row for scan in scans if scan.path not in present for row in rows_of(scan)]
         for scan in scans:
             if scan.path in present:
                 self.apply_scan(scan)
-        if new_rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new_rows) - 1)
-            self._rows.extend(new_rows)
-            self.endInsertRows()
+        self.insert_rows(len(self._rows), new_rows)
 
     def apply_scan(self, scan: StoreScan) -> None:
         """Show a file's current state: its sessions, or its problem."""
@@ -226,27 +175,16 @@ class SessionListModel(ListTableModel):
         first, count = self._block(scan.path)
         if any(row.scratch for row in self._rows[first : first + count]):
             return  # a snapshot file is not part of the folder being scanned
-        if count == len(new_rows) and count:
-            self._rows[first : first + count] = new_rows
-            self.dataChanged.emit(
-                self.index(first, 0), self.index(first + count - 1, len(Column) - 1)
-            )
+        if count == len(new_rows):
+            for offset, row in enumerate(new_rows):
+                if row != self._rows[first + offset]:
+                    self.replace_row(first + offset, row)
             return
-        if count:
-            self.beginRemoveRows(QModelIndex(), first, first + count - 1)
-            del self._rows[first : first + count]
-            self.endRemoveRows()
-        if new_rows:
-            self.beginInsertRows(QModelIndex(), first, first + len(new_rows) - 1)
-            self._rows[first:first] = new_rows
-            self.endInsertRows()
+        self.remove_rows(first, count)
+        self.insert_rows(first, new_rows)
 
     def remove_path(self, path: Path) -> None:
-        first, count = self._block(path)
-        if count:
-            self.beginRemoveRows(QModelIndex(), first, first + count - 1)
-            del self._rows[first : first + count]
-            self.endRemoveRows()
+        self.remove_rows(*self._block(path))
 
     def session_count(self) -> int:
         return sum(1 for row in self._rows if row.info is not None)
