@@ -258,13 +258,12 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     if args.dry_run or plan.session_count == 0:
         report = CleanupReport(plan, dry_run=True)
     else:
-        if not args.yes and not _confirm(
-            "Remove these now? Files go to the trash; a backup is kept first."
-        ):
+        backup = "no backup is taken" if args.no_backup else "a backup is kept first"
+        if not args.yes and not _confirm(f"Remove these now? Files go to the trash; {backup}."):
             err.print("nothing removed")
             return EXIT_FAILED
         with _progress("cleaning up") as progress:
-            report = run_cleanup(plan, progress=progress)
+            report = run_cleanup(plan, auto_backup=not args.no_backup, progress=progress)
     if args.json:
         _print_json(report.as_dict())
     else:
@@ -407,11 +406,16 @@ def _print_batch(args: argparse.Namespace, report: BatchReport) -> int:
 def cmd_move(args: argparse.Namespace) -> int:
     with _progress("moving") as progress:
         result, backup = move_session(
-            args.source, args.session, args.target, new_session_id=args.new_id, progress=progress
+            args.source,
+            args.session,
+            args.target,
+            new_session_id=args.new_id,
+            auto_backup=not args.no_backup,
+            progress=progress,
         )
+    saved = f"the source was backed up to {backup} first" if backup else "no backup was taken"
     out.print(
-        f"moved {result.session_id!r} ({result.message_count} items) to {result.path}; "
-        f"the source was backed up to {backup} first"
+        f"moved {result.session_id!r} ({result.message_count} items) to {result.path}; {saved}"
     )
     return EXIT_OK
 
@@ -585,6 +589,11 @@ def _add_core_commands(add: AddCommand) -> None:
     )
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("-r", "--recursive", action="store_true")
+    p.add_argument(
+        "--no-backup",
+        action="store_true",
+        help="skip the automatic backup taken before anything is removed",
+    )
     p = add(
         "migrate", cmd_migrate, "copy a session into another store, or import a JSON/JSONL export"
     )
@@ -632,6 +641,11 @@ def _add_reorganising_commands(add: AddCommand) -> None:
     p.add_argument("target")
     p.add_argument("--session", required=True)
     p.add_argument("--new-id")
+    p.add_argument(
+        "--no-backup",
+        action="store_true",
+        help="skip the automatic backup taken before anything is removed",
+    )
     p = add("rename", cmd_rename, "give a session a new id")
     p.add_argument("db")
     p.add_argument("--session", required=True)

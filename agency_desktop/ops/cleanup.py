@@ -175,13 +175,22 @@ def run_cleanup(
     plan: CleanupPlan,
     *,
     backup_dir: str | os.PathLike[str] | None = None,
+    auto_backup: bool = True,
     trash: Trash | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> CleanupReport:
+    """Remove exactly what the plan lists; a file or session that changed since is skipped.
+
+    With `auto_backup` (the default) a store is backed up into `backup_dir` before
+    sessions are deleted from it; without, they are deleted as they are, and a file
+    that cannot go to the system trash is left in place rather than deleted unsaved.
+    """
     report = CleanupReport(plan, dry_run=False)
     trash = trash or send_to_trash  # looked up now, so tests can replace the system trash
-    backups = Path(backup_dir) if backup_dir is not None else default_backup_dir()
+    backups = None
+    if auto_backup:
+        backups = Path(backup_dir) if backup_dir is not None else default_backup_dir()
     reporter = Reporter(progress, cancel)
     by_file: dict[Path, list[SessionInfo]] = defaultdict(list)
     for info in plan.sessions:
@@ -238,7 +247,9 @@ def _unchanged(
     return None
 
 
-def _remove_file(removal: FileRemoval, backups: Path, trash: Trash, report: CleanupReport) -> None:
+def _remove_file(
+    removal: FileRemoval, backups: Path | None, trash: Trash, report: CleanupReport
+) -> None:
     try:
         current = read_store_sessions(removal.path)
     except StoreError as exc:
@@ -268,6 +279,10 @@ def _remove_file(removal: FileRemoval, backups: Path, trash: Trash, report: Clea
             report.trashed_files.append(removal.path)
             return
         # No trash on this system or filesystem: keep a backup, then delete.
+        if backups is None:
+            reason = "it cannot go to the system trash here, and automatic backups are off"
+            report.skipped.append((removal.path, "", reason))
+            return
         report.backups.append(automatic_backup(removal.path, backups))
         for member in members:
             Path(member).unlink(missing_ok=True)
@@ -277,7 +292,11 @@ def _remove_file(removal: FileRemoval, backups: Path, trash: Trash, report: Clea
 
 
 def _remove_sessions(
-    path: Path, infos: list[SessionInfo], cutoff: datetime, backups: Path, report: CleanupReport
+    path: Path,
+    infos: list[SessionInfo],
+    cutoff: datetime,
+    backups: Path | None,
+    report: CleanupReport,
 ) -> None:
     try:
         reason = _unchanged(infos, read_store_sessions(path), cutoff)
@@ -286,7 +305,8 @@ def _remove_sessions(
     if reason:
         report.skipped.extend((path, info.session_id, reason) for info in infos)
         return
-    report.backups.append(automatic_backup(path, backups))
+    if backups is not None:
+        report.backups.append(automatic_backup(path, backups))
     with write_transaction(path) as conn:
         # Checked again under the write lock: an agent may have written since the backup.
         pairs = {(p.sessions_table, p.messages_table): p for p in discover_layout(conn).pairs}

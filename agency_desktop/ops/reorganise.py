@@ -47,12 +47,14 @@ def move_session(
     *,
     new_session_id: str | None = None,
     backups: Path | None = None,
+    auto_backup: bool = True,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-) -> tuple[WriteResult, Path]:
+) -> tuple[WriteResult, Path | None]:
     """Copy a session into another store, then remove it from the source.
 
-    Returns the copy's result and the backup of the source taken before the removal.
+    Returns the copy's result and the backup of the source taken before the removal
+    (None when `auto_backup` is off).
     """
     source = Path(source_db)
     data = read_file_session(source, session_id)
@@ -65,7 +67,7 @@ def move_session(
         cancel=cancel,
     )
     Reporter(progress, cancel).check()
-    saved = automatic_backup(source, backups)
+    saved = automatic_backup(source, backups) if auto_backup else None
     _remove_if_unchanged(source, session_id, (len(data.messages), data.digest()))
     return result, saved
 

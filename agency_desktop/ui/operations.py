@@ -35,6 +35,7 @@ EXPORT_FILTERS = {
     "HTML transcript (*.html)": ExportFormat.HTML,
 }
 STORE_FILTER = "Session stores (*.db *.sqlite *.sqlite3 *.db3)"
+AUTO_BACKUP_KEY = "operations/autoBackup"
 
 
 def qt_trash(paths: list[str]) -> None:
@@ -92,7 +93,20 @@ class OperationsController(QObject):
         add("E&xport Session…", self.ask_export, "Ctrl+E")
         add("Export &All Sessions…", self.ask_export_all)
         add("&Import JSON/JSONL…", self.ask_import)
+        menu.addSeparator()
+        self.auto_backup_action = menu.addAction("Back Up Automatically Before Changes")
+        self.auto_backup_action.setCheckable(True)
+        self.auto_backup_action.setChecked(self.auto_backup)
+        self.auto_backup_action.toggled.connect(self._set_auto_backup)
         return menu
+
+    @property
+    def auto_backup(self) -> bool:
+        """On unless the user turned it off: a copy of a store before sessions leave it."""
+        return bool(self.window.settings.value(AUTO_BACKUP_KEY, True, bool))
+
+    def _set_auto_backup(self, on: bool) -> None:
+        self.window.settings.setValue(AUTO_BACKUP_KEY, on)
 
     def _set_enabled(self, enabled: bool) -> None:
         for action in self._actions:
@@ -219,13 +233,18 @@ class OperationsController(QObject):
         self.window.workers.start(worker)
 
     def _show_preview(self, plan: cleanup.CleanupPlan) -> None:
-        self.preview = CleanupPreview(plan, self.window)
+        self.preview = CleanupPreview(plan, self.window, auto_backup=self.auto_backup)
         self.preview.accepted.connect(lambda: self.do_run_cleanup(plan))
         self.preview.open()
 
     def do_run_cleanup(self, plan: cleanup.CleanupPlan) -> None:
         self._run(
-            "Cleaning up", cleanup.run_cleanup, plan, trash=qt_trash, summary=_cleanup_summary
+            "Cleaning up",
+            cleanup.run_cleanup,
+            plan,
+            auto_backup=self.auto_backup,
+            trash=qt_trash,
+            summary=_cleanup_summary,
         )
 
     def do_vacuum_selected(self) -> None:
@@ -282,8 +301,10 @@ class OperationsController(QObject):
                 info.db_path,
                 info.session_id,
                 target,
+                auto_backup=self.auto_backup,
                 summary=lambda r: (
-                    f"Moved {r[0].message_count} items to {r[0].path}; backup: {r[1]}"
+                    f"Moved {r[0].message_count} items to {r[0].path}; "
+                    + (f"backup: {r[1]}" if r[1] else "no backup (automatic backups are off)")
                 ),
             )
         else:

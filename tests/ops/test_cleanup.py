@@ -128,3 +128,37 @@ def test_a_store_an_agent_holds_open_is_not_trashed(store_folder: Path, tmp_path
         (p.name, why) for p, _, why in report.skipped
     ]
     assert (store_folder / "plain.db").exists()
+
+
+def test_with_automatic_backups_off_sessions_go_without_a_copy(
+    store_folder: Path, tmp_path: Path
+) -> None:
+    from agency_desktop.ops.cleanup import plan_for_sessions
+
+    shared_a = next(i for i in list_sessions(store_folder) if i.session_id == "shared-a")
+    report = run_cleanup(
+        plan_for_sessions([shared_a]),
+        backup_dir=tmp_path / "backups",
+        auto_backup=False,
+        trash=RecordingTrash(),
+    )
+    assert [s.session_id for s in report.deleted_sessions] == ["shared-a"]
+    assert report.backups == [] and not (tmp_path / "backups").exists()
+    assert {i.session_id for i in list_sessions(store_folder)} == {
+        "plain-1",
+        "shared-b",
+        "adv-1",
+        "custom-1",
+    }
+
+
+def test_with_automatic_backups_off_an_untrashable_file_is_kept(
+    store_folder: Path, tmp_path: Path
+) -> None:
+    plan = plan_cleanup(store_folder, 30, now=LATER)
+    report = run_cleanup(
+        plan, backup_dir=tmp_path / "b", auto_backup=False, trash=RecordingTrash(fail=True)
+    )
+    assert report.deleted_files == [] and report.backups == []
+    assert len(report.skipped) == 4 and "automatic backups are off" in report.skipped[0][2]
+    assert len(list_sessions(store_folder)) == 5

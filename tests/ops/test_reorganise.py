@@ -24,7 +24,19 @@ def test_move_copies_then_removes_after_a_backup(store_folder: Path, tmp_path: P
     assert result.message_count == 12 and item_texts(tmp_path / "moved.db", "shared-b") == before
     assert item_texts(store_folder / "shared.db", "shared-b") == []
     assert item_texts(store_folder / "shared.db", "shared-a")  # the other session stays
-    assert item_texts(backup, "shared-b") == before
+    assert backup is not None and item_texts(backup, "shared-b") == before
+
+
+def test_move_without_automatic_backup(store_folder: Path, tmp_path: Path) -> None:
+    result, backup = move_session(
+        store_folder / "shared.db",
+        "shared-b",
+        tmp_path / "moved.db",
+        backups=tmp_path / "backups",
+        auto_backup=False,
+    )
+    assert backup is None and not (tmp_path / "backups").exists()
+    assert result.message_count == 12 and item_texts(store_folder / "shared.db", "shared-b") == []
 
 
 def test_rename_changes_every_table(store_folder: Path) -> None:

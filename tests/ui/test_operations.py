@@ -74,6 +74,33 @@ def test_rejecting_the_preview_changes_nothing(
     assert len(list_sessions(store_folder)) == 5 and not window.runner.busy
 
 
+def test_automatic_backups_can_be_turned_off_and_the_preview_says_so(
+    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("AGENCY_DESKTOP_DATA_DIR", str(tmp_path / "data"))
+    window = _ready(qtbot, main_window, store_folder)
+    controller = window.operations
+    assert controller.auto_backup and controller.auto_backup_action.isChecked()
+    controller.auto_backup_action.trigger()
+    assert not controller.auto_backup
+    assert window.settings.value("operations/autoBackup", True, bool) is False
+    controller.do_plan_cleanup(lambda: cleanup.plan_for_sessions([_info(window, "shared-a")]))
+    qtbot.waitUntil(
+        lambda: controller.preview is not None and controller.preview.isVisible(), timeout=TIMEOUT
+    )
+    assert controller.preview.table.item(0, 0).text() == "session deleted"
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
+        controller.preview.accept()
+    assert "1 sessions deleted" in done.args[0] and "backups kept" not in done.args[0]
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.db"))
+    assert {i.session_id for i in list_sessions(store_folder)} == {
+        "plain-1",
+        "shared-b",
+        "adv-1",
+        "custom-1",
+    }
+
+
 def test_cancel_button_stops_an_operation(qtbot: Any, main_window: Any, store_folder: Path) -> None:
     window = _ready(qtbot, main_window, store_folder)
     started = threading.Event()

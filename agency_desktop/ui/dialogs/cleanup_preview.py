@@ -19,7 +19,7 @@ from ...ops.cleanup import CleanupPlan
 COLUMNS = ("What happens", "File", "Session", "Items", "Last activity", "Size")
 
 
-def plan_rows(plan: CleanupPlan) -> list[tuple[str, ...]]:
+def plan_rows(plan: CleanupPlan, auto_backup: bool = True) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for removal in plan.files:
         for info in removal.sessions:
@@ -36,7 +36,7 @@ def plan_rows(plan: CleanupPlan) -> list[tuple[str, ...]]:
     for info in plan.sessions:
         rows.append(
             (
-                "session deleted (after a backup)",
+                "session deleted (after a backup)" if auto_backup else "session deleted",
                 str(info.db_path),
                 info.session_id,
                 f"{info.message_count:,}",
@@ -47,31 +47,40 @@ def plan_rows(plan: CleanupPlan) -> list[tuple[str, ...]]:
     return rows
 
 
-def plan_summary(plan: CleanupPlan) -> str:
+def plan_summary(plan: CleanupPlan, auto_backup: bool = True) -> str:
+    backup = (
+        "after a backup of each such file"
+        if auto_backup
+        else "with no backup (automatic backups are off in the Operations menu)"
+    )
     return (
         f"{plan.session_count} sessions ({plan.message_count:,} items) will be removed: "
         f"{len(plan.files)} files ({human_size(plan.file_bytes)}) go to the trash, "
-        f"{len(plan.sessions)} sessions are deleted from files that keep other sessions, after "
-        "a backup of each such file. Anything that changes before you confirm is skipped."
+        f"{len(plan.sessions)} sessions are deleted from files that keep other sessions, "
+        f"{backup}. Anything that changes before you confirm is skipped."
     )
 
 
 class CleanupPreview(QDialog):
     """Accepting it is the user's confirmation; the caller then runs exactly this plan."""
 
-    def __init__(self, plan: CleanupPlan, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, plan: CleanupPlan, parent: QWidget | None = None, auto_backup: bool = True
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("cleanupPreview")
         self.setWindowTitle("Clean up sessions")
         self.plan = plan
         self.resize(900, 420)
-        summary = QLabel(plan_summary(plan) if plan.session_count else "Nothing to remove.")
+        summary = QLabel(
+            plan_summary(plan, auto_backup) if plan.session_count else "Nothing to remove."
+        )
         summary.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row in plan_rows(plan):
+        for row in plan_rows(plan, auto_backup):
             index = self.table.rowCount()
             self.table.insertRow(index)
             for column, text in enumerate(row):
