@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...formatting import human_size, local_time
+from ...ops.progress import CancelToken, ProgressCallback
 from ...sessions.errors import StoreError
 from ...sessions.items import ItemKind
 from ...sessions.stats import SessionStats, get_session_stats, merge_stats
@@ -39,10 +40,18 @@ MAX_BARS = 12
 MAX_HOURLY_BUCKETS = 48
 
 
-def folder_stats(folder: Path, paths: list[Path]) -> SessionStats:
-    """Runs in a worker: every readable store of the folder, added up."""
+def folder_stats(
+    folder: Path, paths: list[Path], *, progress: ProgressCallback, cancel: CancelToken
+) -> SessionStats:
+    """Runs in a worker: every readable store of the folder, added up.
+
+    Checks `cancel` between stores, so closing the window or changing scope does not
+    wait for a big folder to be counted to the end.
+    """
     parts = []
-    for path in paths:
+    for done, path in enumerate(paths):
+        cancel.raise_if_cancelled()
+        progress(done, len(paths), path.name)
         try:
             parts.append(get_session_stats(path))
         except StoreError:
@@ -123,7 +132,7 @@ class StatsPanel(QWidget):
             worker = Worker(get_session_stats, *self._session)
             self.status.setText(f"Counting session {self._session[1]}…")
         elif self.folder_scope.isChecked() and self._folder:
-            worker = Worker(folder_stats, *self._folder)
+            worker = Worker(folder_stats, *self._folder, controls=True)
             self.status.setText(f"Counting {len(self._folder[1])} stores…")
         else:
             return
