@@ -24,6 +24,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("paths", nargs="*", help="folders or session store files to open")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open a store written by the SDK in the real window, check every step, and exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -56,7 +61,7 @@ def tune_garbage_collector() -> None:
 def app_icon() -> QIcon:
     from importlib.resources import files
 
-    return QIcon(str(files("agency_desktop.ui") / "assets" / "agency-desktop.svg"))
+    return QIcon(str(files("agency_desktop.resources") / "agency-desktop.svg"))
 
 
 def open_paths(window: MainWindow, paths: list[str]) -> None:
@@ -70,6 +75,10 @@ def open_paths(window: MainWindow, paths: list[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        from .self_test import run_self_test
+
+        return run_self_test()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     app.setApplicationName(APP_NAME)

@@ -1,0 +1,146 @@
+"""`agency-desktop --self-test`: the real window on a store the SDK writes, end to end.
+
+Made for the frozen build, where a missing module, plugin or resource only shows
+when the app runs: it writes a demo folder with `agents.Runner`, opens it in the
+main window, and waits for the first session's messages, its transcript and its
+charts; then it paints the window into an image. Exit 0 when all of that happened,
+1 with the step that did not. It never touches the user's settings or data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+STEP_TIMEOUT_S = 60.0
+RESOURCES = ("agency-desktop.svg", "agency-desktop.desktop", "agency-desktop-mime.xml")
+
+
+class SelfTestFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    done: Callable[[], bool]
+
+
+def check_resources() -> None:
+    """Every file the installers and the window need is inside the package."""
+    package = files("agency_desktop.resources")
+    missing = [name for name in RESOURCES if not package.joinpath(name).is_file()]
+    if missing:
+        raise SelfTestFailed(f"resources missing from the package: {', '.join(missing)}")
+
+
+def check_worker_processes(folder: Path, many: Path) -> None:
+    """Big folders are read in spawned processes, which a frozen build must be able to start."""
+    from ..sessions import parallel
+
+    store = next(iter(sorted(folder.glob("*.db"))))
+    many.mkdir()
+    copies = [many / f"copy-{n:03}.db" for n in range(parallel.INLINE_LIMIT + 2)]
+    for copy in copies:
+        shutil.copyfile(store, copy)
+    try:
+        scans = list(parallel.scan_stores(copies))
+    finally:
+        parallel.shutdown()
+    readable = [scan for scan in scans if scan.problem is None and scan.sessions]
+    if len(readable) != len(copies):
+        raise SelfTestFailed(f"worker processes read {len(readable)} of {len(copies)} stores")
+
+
+def _wait_for(step: Step, deadline_s: float = STEP_TIMEOUT_S) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    end = time.monotonic() + deadline_s
+    checker = QTimer(interval=20)
+    checker.timeout.connect(lambda: (step.done() or time.monotonic() > end) and loop.quit())
+    checker.start()
+    if not step.done():
+        loop.exec()
+    checker.stop()
+    if not step.done():
+        raise SelfTestFailed(f"timed out after {deadline_s:.0f} s waiting for: {step.name}")
+
+
+def _steps(window: object) -> list[Step]:
+    w: object = window
+
+    def attr(path: str) -> object:
+        value = w
+        for name in path.split("."):
+            value = getattr(value, name)
+        return value
+
+    return [
+        Step("the demo sessions to be listed", lambda: attr("session_model").session_count() > 0),
+        Step("a session to be selected", lambda: attr("current_session")() is not None),
+        Step("its first messages", lambda: attr("message_model").rowCount() > 0),
+        Step(
+            "the transcript of the first message",
+            lambda: not attr("detail.transcript").document().isEmpty(),
+        ),
+        Step("its charts", lambda: bool(attr("stats.charts"))),
+    ]
+
+
+def run_self_test() -> int:
+    """Returns the process exit code; prints one line per step."""
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if sys.platform.startswith("linux") and headless and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    try:
+        with tempfile.TemporaryDirectory(prefix="agency-self-test-") as scratch:
+            _run(Path(scratch))
+    except SelfTestFailed as exc:
+        print(f"self-test FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as exc:  # any failure is a result to report, not a traceback to die on
+        print(f"self-test FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        return 1
+    print("self-test passed", flush=True)
+    return 0
+
+
+def _run(scratch: Path) -> None:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from ..demo import write_demo_folder
+    from .main_window import MainWindow
+
+    check_resources()
+    print("resources: ok", flush=True)
+    folder = write_demo_folder(scratch / "stores")
+    print(f"stores written with the SDK: {len(list(folder.glob('*.db')))}", flush=True)
+    check_worker_processes(folder, scratch / "many")
+    print("stores read in worker processes: ok", flush=True)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
+    settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, restore=False)
+    try:
+        window.show()
+        window.open_folder(folder)
+        for step in _steps(window):
+            _wait_for(step)
+            print(f"{step.name}: ok", flush=True)
+        window.side_tabs.setCurrentWidget(window.stats)  # paint the charts, not only build them
+        image = window.grab().toImage()
+        if image.isNull() or image.width() == 0:
+            raise SelfTestFailed("the window could not be painted")
+        print(f"window painted: {image.width()}x{image.height()}", flush=True)
+    finally:
+        window.close()
+        app.processEvents()
