@@ -18,6 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 STEP_TIMEOUT_S = 60.0
 RESOURCES = ("agency-desktop.svg", "agency-desktop.desktop", "agency-desktop-mime.xml")
@@ -64,8 +68,13 @@ def _wait_for(step: Step, deadline_s: float = STEP_TIMEOUT_S) -> None:
 
     loop = QEventLoop()
     end = time.monotonic() + deadline_s
+
+    def check() -> None:
+        if step.done() or time.monotonic() > end:
+            loop.quit()
+
     checker = QTimer(interval=20)
-    checker.timeout.connect(lambda: (step.done() or time.monotonic() > end) and loop.quit())
+    checker.timeout.connect(check)
     checker.start()
     if not step.done():
         loop.exec()
@@ -74,24 +83,16 @@ def _wait_for(step: Step, deadline_s: float = STEP_TIMEOUT_S) -> None:
         raise SelfTestFailed(f"timed out after {deadline_s:.0f} s waiting for: {step.name}")
 
 
-def _steps(window: object) -> list[Step]:
-    w: object = window
-
-    def attr(path: str) -> object:
-        value = w
-        for name in path.split("."):
-            value = getattr(value, name)
-        return value
-
+def _steps(window: MainWindow) -> list[Step]:
     return [
-        Step("the demo sessions to be listed", lambda: attr("session_model").session_count() > 0),
-        Step("a session to be selected", lambda: attr("current_session")() is not None),
-        Step("its first messages", lambda: attr("message_model").rowCount() > 0),
+        Step("the demo sessions to be listed", lambda: window.session_model.session_count() > 0),
+        Step("a session to be selected", lambda: window.current_session() is not None),
+        Step("its first messages", lambda: window.message_model.rowCount() > 0),
         Step(
             "the transcript of the first message",
-            lambda: not attr("detail.transcript").document().isEmpty(),
+            lambda: not window.detail.transcript.document().isEmpty(),
         ),
-        Step("its charts", lambda: bool(attr("stats.charts"))),
+        Step("its charts", lambda: bool(window.stats.charts)),
     ]
 
 
