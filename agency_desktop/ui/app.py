@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.self_test:
         from .self_test import run_self_test
 
-        return run_self_test()
+        return run_self_test(args.paths)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     app.setApplicationName(APP_NAME)

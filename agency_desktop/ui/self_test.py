@@ -85,7 +85,7 @@ def _wait_for(step: Step, deadline_s: float = STEP_TIMEOUT_S) -> None:
 
 def _steps(window: MainWindow) -> list[Step]:
     return [
-        Step("the demo sessions to be listed", lambda: window.session_model.session_count() > 0),
+        Step("the sessions to be listed", lambda: window.session_model.session_count() > 0),
         Step("a session to be selected", lambda: window.current_session() is not None),
         Step("its first messages", lambda: window.message_model.rowCount() > 0),
         Step(
@@ -96,14 +96,18 @@ def _steps(window: MainWindow) -> list[Step]:
     ]
 
 
-def run_self_test() -> int:
-    """Returns the process exit code; prints one line per step."""
+def run_self_test(paths: list[str] | None = None) -> int:
+    """Returns the process exit code; prints one line per step.
+
+    With `paths` (stores or folders, as on the command line) the window opens those
+    instead of the demo folder the self-test writes.
+    """
     headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if sys.platform.startswith("linux") and headless and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     try:
         with tempfile.TemporaryDirectory(prefix="agency-self-test-") as scratch:
-            _run(Path(scratch))
+            _run(Path(scratch), paths or [])
     except SelfTestFailed as exc:
         print(f"self-test FAILED: {exc}", file=sys.stderr, flush=True)
         return 1
@@ -114,11 +118,12 @@ def run_self_test() -> int:
     return 0
 
 
-def _run(scratch: Path) -> None:
+def _run(scratch: Path, paths: list[str]) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from ..demo import write_demo_folder
+    from .app import open_paths
     from .main_window import MainWindow
 
     check_resources()
@@ -133,10 +138,16 @@ def _run(scratch: Path) -> None:
     window = MainWindow(settings=settings, restore=False)
     try:
         window.show()
-        window.open_folder(folder)
+        if paths:
+            open_paths(window, paths)
+        else:
+            window.open_folder(folder)
         for step in _steps(window):
             _wait_for(step)
             print(f"{step.name}: ok", flush=True)
+        shown = window.current_session()
+        if shown is not None:
+            print(f"session shown: {shown.session_id} from {shown.db_path.name}", flush=True)
         window.side_tabs.setCurrentWidget(window.stats)  # paint the charts, not only build them
         image = window.grab().toImage()
         if image.isNull() or image.width() == 0:
