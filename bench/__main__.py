@@ -15,6 +15,7 @@ import time
 from .cases import Result, run_all
 from .fixtures import DEFAULT_SIZES, QUICK_SIZES, Sizes, ensure_folder, ensure_long_session
 from .fixtures import scratch_dir as make_scratch_dir
+from .packaging import packaging_results
 from .report import markdown_report, text_table, write_markdown
 
 DEFAULT_REPEAT = 7
@@ -63,7 +64,12 @@ def run(sizes: Sizes, repeat: int) -> list[Result]:
     progress(f"fixtures ready in {time.monotonic() - started:.1f} s; running, median of {repeat}")
     scratch = make_scratch_dir()
     try:
-        return run_all(folder, store, scratch, repeat, on_result=show)
+        results = run_all(folder, store, scratch, repeat, on_result=show)
+        progress("packaging: Linux bundle (built first when older than the sources)")
+        for result in packaging_results(repeat):
+            show(result)
+            results.append(result)
+        return results
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         progress(f"done in {time.monotonic() - started:.1f} s")

@@ -87,6 +87,10 @@ BASELINES = """Baselines (each opens a fresh sqlite3 connection, as ours does):
 - F2 stats: `SELECT json_extract(message_data, '$.type'), count(*) ... GROUP BY 1`.
 - F2 backup: `shutil.copyfile` then `os.fsync` of the copy.
 - Peak RSS: a fresh interpreter reading the last page with raw sqlite3 (ru_maxrss).
+- GUI stalls: the same 5 ms heartbeat timer on the idle window.
+- Bundle size: PySide6 and shiboken6 as pip installs them; .deb: a tar.gz of the bundle.
+- Start-up: a bare PySide6 window with an empty QTableView, started the same way
+  (each process exits once its window is exposed and painted; Xvfb when available).
 """
 
 
