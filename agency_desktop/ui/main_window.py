@@ -470,6 +470,11 @@ class MainWindow(QMainWindow):
         if self._select_first_when_scanned and self.session_view.currentIndex().row() < 0:
             self._select_first_session()
 
+    @property
+    def has_pending_scans(self) -> bool:
+        """Scan results received but not listed yet."""
+        return bool(self._pending_scans)
+
     def _on_removed(self, paths: list[Path]) -> None:
         for path in paths:
             self.session_model.remove_path(path)

@@ -35,6 +35,7 @@ class SelfTestFailed(Exception):
 class Step:
     name: str
     done: Callable[[], bool]
+    failed: Callable[[], str | None] = lambda: None  # why it can no longer happen
 
 
 def check_resources() -> None:
@@ -70,7 +71,7 @@ def _wait_for(step: Step, deadline_s: float = STEP_TIMEOUT_S) -> None:
     end = time.monotonic() + deadline_s
 
     def check() -> None:
-        if step.done() or time.monotonic() > end:
+        if step.done() or step.failed() or time.monotonic() > end:
             loop.quit()
 
     checker = QTimer(interval=20)
@@ -79,13 +80,44 @@ def _wait_for(step: Step, deadline_s: float = STEP_TIMEOUT_S) -> None:
     if not step.done():
         loop.exec()
     checker.stop()
+    if not step.done() and (reason := step.failed()):
+        raise SelfTestFailed(f"{step.name}: {reason}")
     if not step.done():
         raise SelfTestFailed(f"timed out after {deadline_s:.0f} s waiting for: {step.name}")
 
 
+class ListingWatch:
+    """Tells when the window has given up on listing sessions, and why."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.scans_finished = 0
+        window.scanner.scanFinished.connect(self._on_scan_finished)
+
+    def _on_scan_finished(self) -> None:
+        self.scans_finished += 1
+
+    def why_nothing_listed(self) -> str | None:
+        window = self.window
+        notice = window.notice.label.text()
+        if notice.startswith("Not opened"):
+            return notice  # every file given was refused, with the reason per file
+        if not self.scans_finished or window.has_pending_scans:
+            return None
+        if window.scanner.busy or window.session_model.session_count():
+            return None
+        opened = window.folder or ", ".join(str(p) for p in window.files)
+        return f"no session found in {opened}"
+
+
 def _steps(window: MainWindow) -> list[Step]:
+    listing = ListingWatch(window)
     return [
-        Step("the sessions to be listed", lambda: window.session_model.session_count() > 0),
+        Step(
+            "the sessions to be listed",
+            lambda: window.session_model.session_count() > 0,
+            listing.why_nothing_listed,
+        ),
         Step("a session to be selected", lambda: window.current_session() is not None),
         Step("its first messages", lambda: window.message_model.rowCount() > 0),
         Step(
@@ -138,11 +170,12 @@ def _run(scratch: Path, paths: list[str]) -> None:
     window = MainWindow(settings=settings, restore=False)
     try:
         window.show()
+        steps = _steps(window)  # before opening, so no scan can finish unseen
         if paths:
             open_paths(window, paths)
         else:
             window.open_folder(folder)
-        for step in _steps(window):
+        for step in steps:
             _wait_for(step)
             print(f"{step.name}: ok", flush=True)
         shown = window.current_session()
