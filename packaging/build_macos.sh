@@ -38,19 +38,13 @@ echo "== bundle (PyInstaller)"
 
 echo "== signing"
 if [[ -n "$SIGN_IDENTITY" ]]; then
-    # PyInstaller has ad-hoc signed every binary; --force --deep replaces those signatures
-    # with the identity's, hardened runtime on (required for notarization). The entitlements
-    # keep Python working under it: libffi callbacks (ctypes, cffi) may need writable code
-    # pages, and library validation would refuse any bundled library signed by another team.
-    codesign --force --deep --options runtime --timestamp \
-        --entitlements packaging/macos/entitlements.plist --sign "$SIGN_IDENTITY" "$APP"
+    # PyInstaller signed every binary and the bundle with this identity (the spec reads
+    # MACOS_SIGN_IDENTITY); re-signing with `codesign --deep` is what Apple advises against.
     codesign --verify --deep --strict --verbose=2 "$APP"
 else
     echo "MACOS_SIGN_IDENTITY is not set: signing skipped (the app keeps PyInstaller's ad-hoc signature)"
 fi
 
-# After signing, so that the hardened runtime is what gets tested. The offscreen platform
-# needs no window server (CI runners); set QT_QPA_PLATFORM=cocoa to watch the window.
 echo "== smoke test"
 "$APP/Contents/MacOS/$NAME" --version
 QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$APP/Contents/MacOS/$NAME" --self-test
