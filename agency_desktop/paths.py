@@ -34,3 +34,10 @@ def backup_dir() -> Path:
 def scratch_dir() -> Path:
     """Read-only snapshots of the app's in-memory scratch sessions, for the viewers."""
     return data_dir() / "scratch"
+
+
+def cache_dir() -> Path:
+    """Caches the app can rebuild at any time (stats totals); beside the data when overridden."""
+    if os.environ.get(DATA_DIR_ENV):
+        return data_dir() / "cache"
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))

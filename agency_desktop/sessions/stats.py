@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ProblemKind, SessionNotFoundError, StoreError
-from .items import ItemKind, classify_fields
+from .items import ItemKind
 from .readonly import reading
 from .records import latest, parse_timestamp
+from .row_totals import RowTotals, row_totals
 from .schema import TablePair, discover_layout, pair_holding, quote_identifier
 
-# One JSON parse per row: json_extract with several paths returns them as an array.
-_FAST_GROUPS = (
-    "SELECT json_extract(message_data, '$.type', '$.role', '$.name'), 1, count(*),"
-    " sum(length(CAST(message_data AS BLOB))), min(created_at), max(created_at) FROM {table}{where} GROUP BY 1"
-)
-# Fallback when some row is not JSON (json_extract raises): classify only valid rows.
-_SAFE_GROUPS = (
-    "SELECT CASE WHEN json_valid(message_data)"
-    " THEN json_extract(message_data, '$.type', '$.role', '$.name') END,"
-    " json_valid(message_data), count(*), sum(length(CAST(message_data AS BLOB))), min(created_at),"
-    " max(created_at) FROM {table}{where} GROUP BY 1, 2"
-)
+if TYPE_CHECKING:
+    from .stats_cache import StatsCache
 
 
 @dataclass
@@ -92,9 +82,16 @@ class SessionStats:
 
 
 def get_session_stats(
-    db_path: str | os.PathLike[str], session_id: str | None = None
+    db_path: str | os.PathLike[str],
+    session_id: str | None = None,
+    *,
+    cache: StatsCache | None = None,
 ) -> SessionStats:
-    """Stats for one session, or for every session in the store when session_id is None."""
+    """Stats for one session, or for every session in the store when session_id is None.
+
+    With a `cache`, a session's message rows are read once: later calls read only the
+    rows appended since (the cache lives in the app's cache folder, never in the store).
+    """
     path = Path(db_path)
     with reading(path) as conn:
         layout = discover_layout(conn)
@@ -110,7 +107,8 @@ def get_session_stats(
         holder = pair_holding(conn, layout, session_id)
         if holder is None:
             raise SessionNotFoundError(path, session_id)
-        _add_pair(conn, holder, session_id, stats)
+        totals = cache.totals(conn, path, holder, session_id) if cache is not None else None
+        _add_pair(conn, holder, session_id, stats, totals)
         stats.session_count = 1
         return stats
 
@@ -134,64 +132,37 @@ def _where(session_id: str | None) -> tuple[str, tuple[str, ...]]:
 
 
 def _add_pair(
-    conn: sqlite3.Connection, pair: TablePair, session_id: str | None, stats: SessionStats
+    conn: sqlite3.Connection,
+    pair: TablePair,
+    session_id: str | None,
+    stats: SessionStats,
+    totals: RowTotals | None = None,
 ) -> None:
+    """Add one table pair's figures; `totals` are the message rows' when already known."""
     where, params = _where(session_id)
     sessions = conn.execute(
         f"SELECT count(*), min(created_at), max(updated_at) FROM {pair.q_sessions}{where}", params
     ).fetchone()
-    rows = _group_rows(conn, pair, where, params)
-    if not rows and not sessions[0]:
+    totals = totals if totals is not None else row_totals(conn, pair, session_id)
+    if not totals.message_count and not sessions[0]:
         return
-    first_times = [parse_timestamp(sessions[1])]
-    last_times = [stats.updated_at, parse_timestamp(sessions[2])]
-    for fields, valid, count, data_bytes, first, last in rows:
-        stats.message_count += count
-        stats.data_bytes += data_bytes or 0
-        first_times.append(parse_timestamp(first))
-        last_times.append(parse_timestamp(last))
-        if not valid:
-            stats.invalid_json_rows += count
-            continue
-        kind, tool = _classify_extracted(fields)
-        stats.by_kind[kind] += count
-        if tool:
-            stats.tool_calls[tool] += count
-    created = [t for t in [stats.created_at, *first_times] if t is not None]
+    stats.message_count += totals.message_count
+    stats.data_bytes += totals.data_bytes
+    stats.invalid_json_rows += totals.invalid_json_rows
+    stats.by_kind.update(totals.by_kind)
+    stats.tool_calls.update(totals.tool_calls)
+    stats.timeline.update(totals.timeline)
+    first_times = [stats.created_at, parse_timestamp(sessions[1])]
+    first_times.append(parse_timestamp(totals.first_created))
+    created = [t for t in first_times if t is not None]
     stats.created_at = min(created) if created else None
-    stats.updated_at = latest(*last_times)
-    timeline = conn.execute(
-        f"SELECT substr(created_at, 1, 13), count(*) FROM {pair.q_messages}{where} GROUP BY 1",
-        params,
+    stats.updated_at = latest(
+        stats.updated_at, parse_timestamp(sessions[2]), parse_timestamp(totals.last_created)
     )
-    stats.timeline.update({str(hour): count for hour, count in timeline if hour})
     if pair.has_usage:
         stats.token_usage = _token_usage(conn, session_id, stats.token_usage)
     if pair.is_advanced:
         stats.branches = _branches(conn, session_id)
-
-
-def _group_rows(
-    conn: sqlite3.Connection, pair: TablePair, where: str, params: tuple[str, ...]
-) -> list[Any]:
-    try:
-        return conn.execute(
-            _FAST_GROUPS.format(table=pair.q_messages, where=where), params
-        ).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "malformed JSON" not in str(exc):
-            raise
-        return conn.execute(
-            _SAFE_GROUPS.format(table=pair.q_messages, where=where), params
-        ).fetchall()
-
-
-def _classify_extracted(fields: str | None) -> tuple[ItemKind, str | None]:
-    try:
-        item_type, role, name = json.loads(fields) if fields else (None, None, None)
-    except (ValueError, TypeError):
-        return ItemKind.OTHER, None
-    return classify_fields(item_type, role, name)
 
 
 _USAGE_COLUMNS = (

@@ -34,6 +34,7 @@ from ...ops.progress import CancelToken, ProgressCallback
 from ...sessions.errors import StoreError
 from ...sessions.items import ItemKind
 from ...sessions.stats import SessionStats, get_session_stats, merge_stats
+from ...sessions.stats_cache import StatsCache
 from ..workers import Worker, WorkerPool
 
 MAX_BARS = 12
@@ -80,6 +81,7 @@ class StatsPanel(QWidget):
         self.setObjectName("statsPanel")
         self._workers = workers
         self._worker: Worker | None = None
+        self._cache = StatsCache()  # a session counted once is then read only past its end
         self._session: tuple[Path, str] | None = None
         self._folder: tuple[Path, list[Path]] | None = None
         self.stats: SessionStats | None = None
@@ -129,7 +131,7 @@ class StatsPanel(QWidget):
         if self._worker is not None:
             self._worker.cancel()
         if self.session_scope.isChecked() and self._session:
-            worker = Worker(get_session_stats, *self._session)
+            worker = Worker(get_session_stats, *self._session, cache=self._cache)
             self.status.setText(f"Counting session {self._session[1]}…")
         elif self.folder_scope.isChecked() and self._folder:
             worker = Worker(folder_stats, *self._folder, controls=True)

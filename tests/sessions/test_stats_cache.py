@@ -1,0 +1,106 @@
+"""The stats cache gives the same figures as counting afresh, reading only new rows."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from agents import SQLiteSession
+
+from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.sessions.stats_cache import StatsCache
+from tests.helpers.stores import run_turns, write_advanced, write_plain
+
+STORES = [
+    ("plain.db", "plain-1"),
+    ("shared.db", "shared-b"),
+    ("advanced.db", "adv-1"),
+    ("custom.db", "custom-1"),
+]
+
+
+def _same(path: Path, session_id: str, cache: StatsCache) -> None:
+    assert (
+        get_session_stats(path, session_id, cache=cache).as_dict()
+        == get_session_stats(path, session_id).as_dict()
+    )
+
+
+def _entries(cache: StatsCache) -> list[tuple[int, int]]:
+    conn = sqlite3.connect(cache.path)
+    try:
+        return conn.execute("SELECT last_id, row_count FROM row_totals ORDER BY key").fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("name", "session_id"), STORES)
+def test_cached_stats_equal_fresh_ones(
+    store_folder: Path, tmp_path: Path, name: str, session_id: str
+) -> None:
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    _same(store_folder / name, session_id, cache)  # first: counted and remembered
+    _same(store_folder / name, session_id, cache)  # again: from the cache
+    assert len(_entries(cache)) == 1
+
+
+def test_rows_appended_later_are_added(tmp_path: Path) -> None:
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    store = write_plain(tmp_path / "s.db", "grows", ("Paris",))
+    _same(store, "grows", cache)
+    ((first_last_id, first_count),) = _entries(cache)
+    write_plain(store, "grows", ("Oslo", "Lima"))  # the SDK appends two more turns
+    _same(store, "grows", cache)
+    ((last_id, count),) = _entries(cache)
+    assert count == first_count * 3 and last_id > first_last_id
+
+
+def test_removed_items_make_it_count_again(tmp_path: Path) -> None:
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    store = write_plain(tmp_path / "s.db", "popped", ("Paris", "Oslo"))
+    _same(store, "popped", cache)
+    session = SQLiteSession("popped", store)
+    asyncio.run(session.pop_item())
+    session.close()
+    _same(store, "popped", cache)
+    asyncio.run(run_turns(SQLiteSession("popped", store), ["Lima"]))  # and grows past the gap
+    _same(store, "popped", cache)
+
+
+def test_a_row_deleted_below_the_end_is_noticed_through_the_count(tmp_path: Path) -> None:
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    store = write_advanced(tmp_path / "a.db", "adv")
+    _same(store, "adv", cache)
+    conn = sqlite3.connect(store)
+    conn.execute("DELETE FROM agent_messages WHERE id = (SELECT min(id) FROM agent_messages)")
+    conn.commit()
+    conn.close()
+    _same(store, "adv", cache)
+
+
+def test_a_replaced_store_file_starts_afresh(tmp_path: Path) -> None:
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    store = write_plain(tmp_path / "s.db", "same-id", ("Paris", "Oslo", "Lima"))
+    _same(store, "same-id", cache)
+    other = write_plain(tmp_path / "other.db", "same-id", ("Rome",))
+    other.replace(store)  # as a restore does: a new file under the old name
+    _same(store, "same-id", cache)
+
+
+def test_a_broken_cache_is_only_a_miss(tmp_path: Path, store_folder: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    path.write_bytes(b"this is not a database")
+    _same(store_folder / "plain.db", "plain-1", StatsCache(path))
+
+
+def test_counting_with_the_cache_changes_nothing_beside_the_store(
+    store_folder: Path, tmp_path: Path
+) -> None:
+    before = {p.name: p.read_bytes() for p in store_folder.iterdir()}
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    for name, session_id in STORES:
+        get_session_stats(store_folder / name, session_id, cache=cache)
+        get_session_stats(store_folder / name, session_id, cache=cache)
+    assert {p.name: p.read_bytes() for p in store_folder.iterdir()} == before
