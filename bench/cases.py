@@ -21,8 +21,9 @@ from agency_desktop.ops.backup import backup_store
 from agency_desktop.sessions.listing import list_sessions, scan_directory
 from agency_desktop.sessions.paging import SessionReader
 from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.sessions.stats_cache import StatsCache
 
-from .fixtures import StoreFixture
+from .fixtures import StoreFixture, message_rows
 from .memory import peak_pair
 from .timing import Action, Pair, nothing, time_pair
 
@@ -178,6 +179,49 @@ def reading_cases(store: StoreFixture) -> list[TimedCase]:
     ]
 
 
+def _append_rows(path: Path, session_id: str, count: int, seed: list[int]) -> None:
+    """Rows an agent writes between two looks at the stats (seed varies, so items differ)."""
+    seed[0] += 1
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.executemany(
+                "INSERT INTO agent_messages (session_id, message_data, created_at)"
+                " VALUES (?, ?, ?)",
+                message_rows(session_id, count, seed[0]),
+            )
+    finally:
+        conn.close()
+
+
+def stats_cache_cases(store: StoreFixture, scratch: Path) -> list[TimedCase]:
+    """Stats of F2 again from the app's cache, and after an agent appended 1,000 items.
+
+    Run on a copy, so the cached fixture never grows; the cache is filled once first.
+    """
+    copy = scratch / "stats.db"
+    shutil.copyfile(store.path, copy)
+    grown = StoreFixture(copy, store.session_id)
+    cache = StatsCache(scratch / "stats-cache.sqlite3")
+    get_session_stats(copy, store.session_id, cache=cache)
+    seed = [1_000]
+    return [
+        TimedCase(
+            "F2 session stats again (cached)",
+            lambda: get_session_stats(copy, store.session_id, cache=cache),
+            lambda: _raw_stats(grown),
+            Target(50, "ms"),
+        ),
+        TimedCase(
+            "F2 stats after 1,000 new items",
+            lambda: get_session_stats(copy, store.session_id, cache=cache),
+            lambda: _raw_stats(grown),
+            Target(150, "ms"),
+            setup=lambda: _append_rows(copy, store.session_id, 1_000, seed),
+        ),
+    ]
+
+
 def _copy_and_sync(source: Path, dest: Path) -> None:
     """The floor for a durable copy: the bytes, then fsync, as `cp && sync` would."""
     shutil.copyfile(source, dest)
@@ -200,7 +244,12 @@ def backup_case(store: StoreFixture, scratch: Path) -> TimedCase:
 
 
 def all_timed_cases(folder: Path, store: StoreFixture, scratch: Path) -> list[TimedCase]:
-    return [*listing_cases(folder), *reading_cases(store), backup_case(store, scratch)]
+    return [
+        *listing_cases(folder),
+        *reading_cases(store),
+        *stats_cache_cases(store, scratch),
+        backup_case(store, scratch),
+    ]
 
 
 def memory_result(store: StoreFixture, repeat: int) -> Result:

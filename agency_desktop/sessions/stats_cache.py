@@ -7,9 +7,8 @@ exactly that many rows up to that id (nothing was deleted or rewritten below it)
 only rows after it are read and added. Nothing is ever written into the user's store.
 
 What it cannot see is a row rewritten in place below the last id it covers (the count
-stays the same): the SDK never does that (it appends, pops the newest item, or clears),
-and the stats panel's Refresh is not cached for folder totals. Deleting the cache file
-is always safe.
+stays the same): the SDK never does that (it appends, pops the newest item, or clears
+a session). Deleting the cache file is always safe.
 """
 
 from __future__ import annotations
