@@ -1,8 +1,5 @@
 """Agency Desktop: look after OpenAI Agents SDK SQLite session stores."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("agency-desktop")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# Written out rather than read with importlib.metadata, which costs 40 ms of start-up;
+# tests/test_version.py keeps it equal to pyproject.toml's.
+__version__ = "0.1.0"

@@ -15,7 +15,7 @@ import time
 from .cases import Result, run_all
 from .fixtures import DEFAULT_SIZES, QUICK_SIZES, Sizes, ensure_folder, ensure_long_session
 from .fixtures import scratch_dir as make_scratch_dir
-from .packaging import packaging_results
+from .packaging import cold_start_result, packaging_results
 from .report import markdown_report, text_table, write_markdown
 
 DEFAULT_REPEAT = 7
@@ -65,6 +65,8 @@ def run(sizes: Sizes, repeat: int) -> list[Result]:
     scratch = make_scratch_dir()
     try:
         results = run_all(folder, store, scratch, repeat, on_result=show)
+        results.append(cold_start_result(store.path, repeat))
+        show(results[-1])
         progress("packaging: Linux bundle (built first when older than the sources)")
         for result in packaging_results(repeat):
             show(result)

@@ -34,20 +34,26 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Target:
-    """A pass mark: either ours/baseline <= limit, or ours itself <= limit (in `unit`)."""
+    """A pass mark: ours/baseline <= limit, ours itself <= limit (in `unit`), or with
+    `over_baseline` ours - baseline <= limit."""
 
     limit: float
     unit: str  # "x" for a ratio, else the unit of an absolute limit
+    over_baseline: bool = False
 
     @property
     def is_ratio(self) -> bool:
         return self.unit == "x"
 
     def met(self, pair: Pair) -> bool:
+        if self.over_baseline:
+            return pair.ours - pair.baseline <= self.limit
         value = pair.ours / pair.baseline if self.is_ratio else pair.ours
         return value <= self.limit
 
     def __str__(self) -> str:
+        if self.over_baseline:
+            return f"baseline + {self.limit:g} {self.unit}"
         return f"ratio <= {self.limit:g}" if self.is_ratio else f"<= {self.limit:g} {self.unit}"
 
 
