@@ -268,6 +268,26 @@ def memory_result(store: StoreFixture, repeat: int) -> Result:
     )
 
 
+SCROLL_ROWS = 200_000
+
+
+def scroll_result(store: StoreFixture, repeat: int) -> Result:
+    """RSS growth while the message model is scrolled through 200,000 rows by fetchMore."""
+    from .scrolling import growth_pair
+
+    pair = growth_pair(store.path, store.session_id, SCROLL_ROWS, repeat)
+    in_mb = Pair(pair.ours / MB, pair.baseline / MB)
+    target = Target(100, "MB")
+    return Result(
+        f"F2 scroll {SCROLL_ROWS:,} rows, RSS growth",
+        in_mb.ours,
+        in_mb.baseline,
+        "MB",
+        target,
+        target.met(in_mb),
+    )
+
+
 def gui_stall_results(folder: Path, store: StoreFixture, repeat: int) -> list[Result]:
     """Longest event-loop stall of the real window (worst of a few runs) while it scans F1
     and while it backs up F2; the baseline is the same heartbeat on the idle window."""
@@ -314,6 +334,8 @@ def run_all(
         results.append(case.run(repeat))
         on_result(results[-1])
     results.append(memory_result(store, repeat))
+    on_result(results[-1])
+    results.append(scroll_result(store, repeat))
     on_result(results[-1])
     for result in gui_stall_results(folder, store, repeat):
         results.append(result)
