@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -48,12 +48,15 @@ from .models.session_list import Column as SessionColumn
 from .models.session_list import Role as SessionRole
 from .models.session_list import SessionFilterProxy, SessionListModel
 from .operation_runner import OperationRunner
-from .operations import OperationsController
+from .operations_menu import OperationsMenu
 from .scratch import ScratchController
 from .widgets.message_detail import MessageDetail
 from .widgets.progress_strip import ProgressStrip
 from .widgets.stats_panel import StatsPanel
 from .workers import Worker, WorkerPool
+
+if TYPE_CHECKING:
+    from .operations import OperationsController
 
 SETTINGS_ORG, SETTINGS_APP = "AgencyDesktop", "agency-desktop"
 MAX_RECENT = 8
@@ -166,6 +169,11 @@ class MainWindow(QMainWindow):
             self.open_folder(folder)
         elif restore:
             QTimer.singleShot(0, self._open_default)
+
+    @property
+    def operations(self) -> OperationsController:
+        """What the Operations menu runs; imported and made on first use."""
+        return self.operations_menu.controller
 
     # --- construction
 
@@ -312,8 +320,8 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About Agency Desktop", None, self._about))
         self._refresh_recent_menu()
-        self.operations = OperationsController(self)
-        self.menuBar().insertMenu(help_menu.menuAction(), self.operations.menu)
+        self.operations_menu = OperationsMenu(self)
+        self.menuBar().insertMenu(help_menu.menuAction(), self.operations_menu.menu)
         self.scratch = ScratchController(self)
         self.menuBar().insertMenu(help_menu.menuAction(), self.scratch.menu)
 

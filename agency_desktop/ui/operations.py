@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFile, QObject
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from ..formatting import human_size
 from ..ops import cleanup, maintenance, reorganise
@@ -23,6 +22,7 @@ from ..ops.restore import RestorePlan, RestoreReport, plan_restore, run_restore
 from ..sessions.records import SessionInfo
 from .dialogs.cleanup_preview import CleanupPreview
 from .dialogs.restore_preview import RestorePreview
+from .operations_menu import auto_backup_enabled
 from .workers import Worker
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ EXPORT_FILTERS = {
     "HTML transcript (*.html)": ExportFormat.HTML,
 }
 STORE_FILTER = "Session stores (*.db *.sqlite *.sqlite3 *.db3)"
-AUTO_BACKUP_KEY = "operations/autoBackup"
 
 
 def qt_trash(paths: list[str]) -> None:
@@ -57,60 +56,16 @@ class OperationsController(QObject):
         self.runner = window.runner
         self.preview: CleanupPreview | None = None
         self.restore_preview: RestorePreview | None = None
-        self.menu = self._build_menu()
-        self.runner.started.connect(lambda _title: self._set_enabled(False))
-        self.runner.finished.connect(lambda: self._set_enabled(True))
-
-    # --- menu
-
-    def _build_menu(self) -> QMenu:
-        menu = self.window.menuBar().addMenu("&Operations")
-        self._actions: list[Any] = []
-
-        def add(text: str, slot: Callable[[], None], shortcut: str | None = None) -> None:
-            action = menu.addAction(text)
-            if shortcut:
-                action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(slot)
-            self._actions.append(action)
-
-        add("&Back Up Selected Store…", self.ask_backup_selected, "Ctrl+B")
-        add("Back Up &Folder…", self.ask_backup_folder, "Ctrl+Shift+B")
-        add("Back Up Folder to &Archive…", self.ask_archive)
-        add("Res&tore Backup…", self.ask_restore)
-        menu.addSeparator()
-        add("&Clean Up Old Sessions…", self.ask_cleanup_old)
-        add("&Delete Selected Session…", self.ask_delete_selected, "Del")
-        add("&Vacuum Selected Store", self.do_vacuum_selected)
-        add("Remove &Empty Stores…", self.do_find_empty)
-        menu.addSeparator()
-        add("Co&py Session To…", lambda: self.ask_copy(move=False))
-        add("&Move Session To…", lambda: self.ask_copy(move=True))
-        add("&Rename Session…", self.ask_rename, "F2")
-        add("&Split Store into Files…", self.ask_split)
-        add("Mer&ge Stores…", self.ask_merge)
-        menu.addSeparator()
-        add("E&xport Session…", self.ask_export, "Ctrl+E")
-        add("Export &All Sessions…", self.ask_export_all)
-        add("&Import JSON/JSONL…", self.ask_import)
-        menu.addSeparator()
-        self.auto_backup_action = menu.addAction("Back Up Automatically Before Changes")
-        self.auto_backup_action.setCheckable(True)
-        self.auto_backup_action.setChecked(self.auto_backup)
-        self.auto_backup_action.toggled.connect(self._set_auto_backup)
-        return menu
 
     @property
     def auto_backup(self) -> bool:
-        """On unless the user turned it off: a copy of a store before sessions leave it."""
-        return bool(self.window.settings.value(AUTO_BACKUP_KEY, True, bool))
+        return auto_backup_enabled(self.window)
 
-    def _set_auto_backup(self, on: bool) -> None:
-        self.window.settings.setValue(AUTO_BACKUP_KEY, on)
+    def ask_copy_session(self) -> None:
+        self.ask_copy(move=False)
 
-    def _set_enabled(self, enabled: bool) -> None:
-        for action in self._actions:
-            action.setEnabled(enabled)
+    def ask_move_session(self) -> None:
+        self.ask_copy(move=True)
 
     # --- helpers
 

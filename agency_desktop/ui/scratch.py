@@ -10,11 +10,11 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from ..ops.scratch import ScratchSessions
 from ..sessions.listing import StoreScan, scan_store
 from ..sessions.records import SessionInfo
 
 if TYPE_CHECKING:
+    from ..ops.scratch import ScratchSessions
     from .main_window import MainWindow
 
 
@@ -29,9 +29,19 @@ class ScratchController(QObject):
     def __init__(self, window: MainWindow, sessions: ScratchSessions | None = None) -> None:
         super().__init__(window)
         self.window = window
-        self.sessions = sessions or ScratchSessions()
+        self._sessions = sessions
         self.snapshots: dict[Path, str] = {}  # snapshot file -> scratch session id
         self.menu = self._build_menu()
+
+    @property
+    def sessions(self) -> ScratchSessions:
+        """Made on first use: ops.scratch brings in export and migration, which start-up
+        does not need."""
+        if self._sessions is None:
+            from ..ops.scratch import ScratchSessions
+
+            self._sessions = ScratchSessions()
+        return self._sessions
 
     def _build_menu(self) -> QMenu:
         menu = QMenu("&Scratch", self.window)
@@ -133,4 +143,5 @@ class ScratchController(QObject):
         self.window.session_model.remove_path(info.db_path)
 
     def shutdown(self) -> None:
-        self.sessions.close_all()
+        if self._sessions is not None:
+            self._sessions.close_all()

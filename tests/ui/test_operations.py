@@ -80,8 +80,9 @@ def test_automatic_backups_can_be_turned_off_and_the_preview_says_so(
     monkeypatch.setenv("AGENCY_DESKTOP_DATA_DIR", str(tmp_path / "data"))
     window = _ready(qtbot, main_window, store_folder)
     controller = window.operations
-    assert controller.auto_backup and controller.auto_backup_action.isChecked()
-    controller.auto_backup_action.trigger()
+    menu = window.operations_menu
+    assert controller.auto_backup and menu.auto_backup_action.isChecked()
+    menu.auto_backup_action.trigger()
     assert not controller.auto_backup
     assert window.settings.value("operations/autoBackup", True, bool) is False
     controller.do_plan_cleanup(lambda: cleanup.plan_for_sessions([_info(window, "shared-a")]))
