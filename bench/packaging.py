@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "build" / "dist" / "agency-desktop"
 MB = 1024 * 1024
 BARE_WINDOW = """
+import os
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QTableView
@@ -38,7 +39,7 @@ def check():
     handle = view.windowHandle()
     if handle is not None and handle.isExposed():
         view.repaint()
-        app.quit()
+        os._exit(0)
 poll = QTimer(interval=5)
 poll.timeout.connect(check)
 poll.start()

@@ -70,15 +70,23 @@ class FolderScanner(QObject):
     def watch_folder(self, root: Path) -> None:
         self._start_watching(root, [], [str(root)])
 
-    def watch_files(self, files: list[Path]) -> None:
-        self._start_watching(None, files, sorted({str(f.parent) for f in files}))
+    def watch_files(self, files: list[Path], known: dict[Path, Signature] | None = None) -> None:
+        """Follow single stores; `known` are signatures of scans the caller has shown
+        already, so those files are read again only once they change."""
+        self._start_watching(None, files, sorted({str(f.parent) for f in files}), known or {})
 
-    def _start_watching(self, root: Path | None, files: list[Path], directories: list[str]) -> None:
+    def _start_watching(
+        self,
+        root: Path | None,
+        files: list[Path],
+        directories: list[str],
+        known: dict[Path, Signature] | None = None,
+    ) -> None:
         self.stop()
-        self._root, self._files, self._known = root, files, {}
+        self._root, self._files, self._known = root, files, dict(known or {})
         self._watcher.addPaths([d for d in directories if Path(d).is_dir()])
         self._poll.start()
-        self.rescan()
+        self.rescan()  # cheap for files in `known`: only their signatures are checked
 
     def stop(self) -> None:
         self._poll.stop()

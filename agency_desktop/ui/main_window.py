@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from ..paths import demo_dir
 from ..sessions.items import ItemKind
-from ..sessions.listing import StoreScan, scan_store
+from ..sessions.listing import Signature, StoreScan, file_signature, scan_store
 from ..sessions.paging import MessageFilter
 from ..sessions.records import SessionInfo
 from .folder_scanner import FolderScanner
@@ -86,9 +86,14 @@ def app_settings() -> QSettings:
     )
 
 
-def _check_files(paths: list[Path]) -> list[StoreScan]:
-    """Runs in a worker: which of the given files are readable session stores."""
-    return [scan_store(path) for path in paths]
+def _check_files(paths: list[Path]) -> list[tuple[StoreScan, Signature | None]]:
+    """Runs in a worker: each file's scan, and its signature taken before the scan (so a
+    change during the scan still shows as a change to the scanner)."""
+    checked = []
+    for path in paths:
+        signature = file_signature(path)
+        checked.append((scan_store(path), signature))
+    return checked
 
 
 class Notice(QWidget):
@@ -382,16 +387,20 @@ class MainWindow(QMainWindow):
         )
         self.workers.start(worker)
 
-    def _on_files_checked(self, scans: list[StoreScan]) -> None:
-        good = [scan.path for scan in scans if scan.problem is None]
-        bad = [scan.problem.message for scan in scans if scan.problem is not None]
+    def _on_files_checked(self, checked: list[tuple[StoreScan, Signature | None]]) -> None:
+        readable = [(scan, sig) for scan, sig in checked if scan.problem is None]
+        bad = [scan.problem.message for scan, _ in checked if scan.problem is not None]
         if bad:
             self.notice.show_message("Not opened: " + "; ".join(bad))
-        if not good:
+        if not readable:
             return
+        good = [scan.path for scan, _ in readable]
         self.folder, self.files = None, good
         self._reset_views(None)
-        self.scanner.watch_files(good)
+        # The check read them already: list those scans now instead of reading them again.
+        known = {scan.path: sig for scan, sig in readable if sig is not None}
+        self.scanner.watch_files(good, known)
+        self._on_scanned([scan for scan, _ in readable])
         title = good[0].name if len(good) == 1 else f"{len(good)} stores"
         self.setWindowTitle(f"{title} — Agency Desktop")
         self.stats.set_folder(good[0].parent, good)
