@@ -113,7 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("AgencyDesktop")
     QApplication.setWindowIcon(app_icon())
     window = MainWindow(restore=not args.paths)
-    app.installEventFilter(FileOpenFilter(window))
+    if sys.platform == "darwin":
+        # Only macOS delivers QFileOpenEvent. An application-wide filter sees every event
+        # of every widget, each one a call into Python that has to take the GIL.
+        app.installEventFilter(FileOpenFilter(window))
     tune_garbage_collector()
     if args.paths:
         open_paths(window, args.paths)
