@@ -655,6 +655,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every thread this window started; safe to call twice."""
+        self.operations_menu.shutdown()
         self.scanner.stop()
         self.message_model.shutdown()
         self.workers.shutdown()

@@ -7,17 +7,21 @@ an entry is chosen (or a caller asks for `controller`).
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
+
+from .workers import Worker
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
     from .operations import OperationsController
 
 AUTO_BACKUP_KEY = "operations/autoBackup"
+PRELOAD_AFTER_MS = 1000
 
 # (text, controller method, shortcut); None is a separator.
 ENTRIES: tuple[tuple[str, str, str | None] | None, ...] = (
@@ -69,6 +73,19 @@ class OperationsMenu(QObject):
         )
         window.runner.started.connect(lambda _title: self._set_enabled(False))
         window.runner.finished.connect(lambda: self._set_enabled(True))
+        # Import the operations in a worker once start-up is over, so the first one the
+        # user picks does not spend ~80 ms importing on the GUI thread.
+        self._preload_timer = QTimer(self, singleShot=True, interval=PRELOAD_AFTER_MS)
+        self._preload_timer.timeout.connect(self._preload)
+        self._preload_timer.start()
+
+    def _preload(self) -> None:
+        if self.window.isVisible():  # not for a window already closed (or never shown)
+            module = f"{__package__}.operations"
+            self.window.workers.start(Worker(importlib.import_module, module))
+
+    def shutdown(self) -> None:
+        self._preload_timer.stop()
 
     @property
     def controller(self) -> OperationsController:
