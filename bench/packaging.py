@@ -138,62 +138,53 @@ def _wall_time(command: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def _start_pair(app: list[str], env: dict[str, str], repeat: int) -> Pair:
+    """Median ms from process start to painted window: `app` against the bare window,
+    alternating, on one screen, after one unmeasured start of each."""
+    ours, bare = [], []
+    with display() as screen:
+        env = {**screen, **env}
+        baseline = [sys.executable, "-c", BARE_WINDOW]
+        _wall_time(app, env), _wall_time(baseline, env)
+        for _ in range(repeat):
+            ours.append(_wall_time(app, env))
+            bare.append(_wall_time(baseline, env))
+    return Pair(statistics.median(ours) * 1000, statistics.median(bare) * 1000)
+
+
+def _start_row(name: str, pair: Pair, target: Target) -> Result:
+    return Result(name, pair.ours, pair.baseline, "ms", target, target.met(pair))
+
+
 def start_result(bundle: Path, repeat: int, scratch: Path) -> Result:
     """Frozen app to its first painted window, against a bare PySide6 table window."""
     from agency_desktop.demo import write_demo_folder
 
     data = scratch / "data"
     write_demo_folder(data / "demo")  # as a first start would find it after writing it
-    ours, bare = [], []
-    with display() as screen:
-        env = {
-            **screen,
-            "AGENCY_DESKTOP_QUIT_WHEN_SHOWN": "1",
-            "AGENCY_DESKTOP_DATA_DIR": str(data),
-            "XDG_CONFIG_HOME": str(scratch / "config"),
-        }
-        app = [str(bundle / "agency-desktop")]
-        baseline = [sys.executable, "-c", BARE_WINDOW]
-        _wall_time(app, env), _wall_time(baseline, env)  # one unmeasured start each
-        for _ in range(repeat):
-            ours.append(_wall_time(app, env))
-            bare.append(_wall_time(baseline, env))
-    pair = Pair(statistics.median(ours) * 1000, statistics.median(bare) * 1000)
-    target = Target(1500, "ms")
-    return Result(
-        "Frozen app start to painted window (vs bare PySide6 window)",
-        pair.ours,
-        pair.baseline,
-        "ms",
-        target,
-        target.met(pair),
+    env = {
+        "AGENCY_DESKTOP_QUIT_WHEN_SHOWN": "1",
+        "AGENCY_DESKTOP_DATA_DIR": str(data),
+        "XDG_CONFIG_HOME": str(scratch / "config"),
+    }
+    pair = _start_pair([str(bundle / "agency-desktop")], env, repeat)
+    return _start_row(
+        "Frozen app start to painted window (vs bare PySide6 window)", pair, Target(1500, "ms")
     )
 
 
 def cold_start_result(store: Path, repeat: int) -> Result:
     """`agency-desktop STORE` until its first rows are painted, against a bare window.
 
-    Both run from this interpreter on the same screen; the app opens the store's session
-    and exits once the window shows its first page of messages.
+    Both run from this interpreter; the app opens the store's session and exits once
+    the window shows its first page of messages.
     """
-    ours, bare = [], []
-    with display() as screen:
-        env = {**screen, "AGENCY_DESKTOP_QUIT_WHEN_SHOWN": "rows"}
-        app = [sys.executable, "-m", "agency_desktop", str(store)]
-        baseline = [sys.executable, "-c", BARE_WINDOW]
-        _wall_time(app, env), _wall_time(baseline, env)  # one unmeasured start each
-        for _ in range(repeat):
-            ours.append(_wall_time(app, env))
-            bare.append(_wall_time(baseline, env))
-    pair = Pair(statistics.median(ours) * 1000, statistics.median(bare) * 1000)
-    target = Target(250, "ms", over_baseline=True)
-    return Result(
+    app = [sys.executable, "-m", "agency_desktop", str(store)]
+    pair = _start_pair(app, {"AGENCY_DESKTOP_QUIT_WHEN_SHOWN": "rows"}, repeat)
+    return _start_row(
         "F2 cold start to first rows painted (vs bare PySide6 window)",
-        pair.ours,
-        pair.baseline,
-        "ms",
-        target,
-        target.met(pair),
+        pair,
+        Target(250, "ms", over_baseline=True),
     )
 
 

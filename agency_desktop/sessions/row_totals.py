@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .items import ItemKind, classify_fields
 from .schema import TablePair
@@ -31,6 +31,26 @@ _SAFE_GROUPS = (
 )
 
 
+class Counts(Protocol):
+    """The figures that add up row by row, in RowTotals and in SessionStats alike."""
+
+    message_count: int
+    data_bytes: int
+    invalid_json_rows: int
+    by_kind: Counter[ItemKind]
+    tool_calls: Counter[str]
+    timeline: Counter[str]
+
+
+def add_counts(target: Counts, source: Counts) -> None:
+    target.message_count += source.message_count
+    target.data_bytes += source.data_bytes
+    target.invalid_json_rows += source.invalid_json_rows
+    target.by_kind.update(source.by_kind)
+    target.tool_calls.update(source.tool_calls)
+    target.timeline.update(source.timeline)
+
+
 @dataclass
 class RowTotals:
     message_count: int = 0
@@ -43,14 +63,9 @@ class RowTotals:
     timeline: Counter[str] = field(default_factory=Counter)  # "YYYY-MM-DD HH" -> items
 
     def add(self, other: RowTotals) -> RowTotals:
-        self.message_count += other.message_count
-        self.data_bytes += other.data_bytes
-        self.invalid_json_rows += other.invalid_json_rows
+        add_counts(self, other)
         self.first_created = _earliest(self.first_created, other.first_created)
         self.last_created = _latest(self.last_created, other.last_created)
-        self.by_kind.update(other.by_kind)
-        self.tool_calls.update(other.tool_calls)
-        self.timeline.update(other.timeline)
         return self
 
     def to_json(self) -> str:

@@ -14,7 +14,7 @@ from .errors import ProblemKind, SessionNotFoundError, StoreError
 from .items import ItemKind
 from .readonly import reading
 from .records import latest, parse_timestamp
-from .row_totals import RowTotals, row_totals
+from .row_totals import RowTotals, add_counts, row_totals
 from .schema import TablePair, discover_layout, pair_holding, quote_identifier
 
 if TYPE_CHECKING:
@@ -146,16 +146,13 @@ def _add_pair(
     totals = totals if totals is not None else row_totals(conn, pair, session_id)
     if not totals.message_count and not sessions[0]:
         return
-    stats.message_count += totals.message_count
-    stats.data_bytes += totals.data_bytes
-    stats.invalid_json_rows += totals.invalid_json_rows
-    stats.by_kind.update(totals.by_kind)
-    stats.tool_calls.update(totals.tool_calls)
-    stats.timeline.update(totals.timeline)
-    first_times = [stats.created_at, parse_timestamp(sessions[1])]
-    first_times.append(parse_timestamp(totals.first_created))
-    created = [t for t in first_times if t is not None]
-    stats.created_at = min(created) if created else None
+    add_counts(stats, totals)
+    first_times = (
+        stats.created_at,
+        parse_timestamp(sessions[1]),
+        parse_timestamp(totals.first_created),
+    )
+    stats.created_at = min((t for t in first_times if t is not None), default=None)
     stats.updated_at = latest(
         stats.updated_at, parse_timestamp(sessions[2]), parse_timestamp(totals.last_created)
     )
@@ -208,14 +205,9 @@ def merge_stats(parts: list[SessionStats], label: Path) -> SessionStats:
     """Add up the stats of several stores (the folder view of the stats panel)."""
     total = SessionStats(db_path=label, session_id=None)
     for part in parts:
-        total.message_count += part.message_count
+        add_counts(total, part)
         total.session_count += part.session_count
         total.size_bytes += part.size_bytes
-        total.data_bytes += part.data_bytes
-        total.invalid_json_rows += part.invalid_json_rows
-        total.by_kind.update(part.by_kind)
-        total.tool_calls.update(part.tool_calls)
-        total.timeline.update(part.timeline)
         total.created_at = min(filter(None, [total.created_at, part.created_at]), default=None)
         total.updated_at = latest(total.updated_at, part.updated_at)
         if part.token_usage is not None:

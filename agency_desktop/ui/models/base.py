@@ -14,7 +14,7 @@ model's own bulk lookups.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -38,15 +38,13 @@ def cell(text: str, row: object, roles: Iterable[tuple[int, Any]] = ()) -> QStan
 
 class ItemTableModel(QStandardItemModel):
     headers: Sequence[str] = ()
+    # Each model defines it: the cells of a row object that will sit at row `number`.
+    cells: Callable[[Any, int], list[QStandardItem]]
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(0, len(self.headers), parent)
         self.setHorizontalHeaderLabels(list(self.headers))
         self._rows: list[Any] = []
-
-    def cells(self, row: Any, number: int) -> list[QStandardItem]:
-        """The cells of `row`, which will sit at row `number`."""
-        raise NotImplementedError
 
     def insert_rows(self, at: int, rows: Sequence[Any]) -> None:
         # One insertion per row: QStandardItemModel cannot insert several filled rows at
