@@ -12,9 +12,10 @@ import atexit
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 from .listing import StoreScan, scan_store
 
@@ -67,13 +68,24 @@ def scan_stores(paths: list[Path]) -> Iterator[StoreScan]:
             yield scan_store(path)
         return
     chunks = [[str(p) for p in paths[i : i + CHUNK]] for i in range(0, len(paths), CHUNK)]
-    futures: list[Future[list[StoreScan]]] = [_executor().submit(_scan_chunk, c) for c in chunks]
+    futures = [submit(_scan_chunk, chunk) for chunk in chunks]
+    for scans in results_as_completed(futures):
+        yield from scans
+
+
+def submit[T](fn: Callable[..., T], *args: Any) -> Future[T]:
+    """Run a module-level function in a worker process."""
+    return _executor().submit(fn, *args)
+
+
+def results_as_completed[T](futures: list[Future[T]]) -> Iterator[T]:
+    """Each future's result as it finishes; the rest are cancelled if the consumer stops."""
     try:
         for future in as_completed(futures):
-            yield from future.result()
+            yield future.result()
     finally:
         for future in futures:
-            future.cancel()  # the consumer stopped early (a cancelled scan)
+            future.cancel()
 
 
 def warm_up() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -146,3 +147,12 @@ def item_texts(path: Path, session_id: str, table: str = "agent_messages") -> li
         return [row[0] for row in rows]
     finally:
         conn.close()
+
+
+def folder_snapshot(folder: Path) -> dict[str, str]:
+    """Every file in a folder with a digest of its bytes (side files show up as new names)."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.iterdir())
+        if path.is_file()
+    }

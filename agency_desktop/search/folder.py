@@ -1,0 +1,103 @@
+"""Search many stores at once, and keep the index up to date with them.
+
+`search_files` answers from the index for the files it holds as they are now and
+scans the others in worker processes, yielding results as each file finishes (the
+index's answers first, as they take milliseconds). `update_index` brings the index
+up to date with a list of files, in steps spread over the same worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from pathlib import Path
+
+from ..sessions import parallel
+from .index import STEP_ROWS, SearchIndex
+from .records import SearchFilter, SearchHit, UnsearchableFile
+from .scan import FileResult, scan_file
+from .text import Query
+
+MAX_HITS = 5_000
+INLINE_FILES = 4  # fewer stale files than this are scanned without the worker processes
+
+SearchResult = SearchHit | UnsearchableFile
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def search_files(
+    paths: list[Path],
+    query: Query,
+    search_filter: SearchFilter | None = None,
+    index: SearchIndex | None = None,
+    limit: int = MAX_HITS,
+) -> Iterator[SearchResult]:
+    """Every match in `paths` (at most `limit`), and every file that could not be searched."""
+    if query.empty:
+        return
+    search_filter = search_filter or SearchFilter()
+    stale = paths
+    if index is not None:
+        freshness = index.freshness(paths)
+        yield from freshness.problems
+        hits = index.search(query, search_filter, freshness.fresh.values(), limit)
+        yield from hits
+        limit -= len(hits)
+        stale = freshness.stale(paths)
+    for result in _scan_files(stale, query, search_filter):
+        if isinstance(result, UnsearchableFile):
+            yield result
+            continue
+        yield from result[: max(limit, 0)]
+        limit -= len(result)
+        if limit <= 0:
+            return
+
+
+def _scan_files(
+    paths: list[Path], query: Query, search_filter: SearchFilter
+) -> Iterator[FileResult]:
+    if len(paths) < INLINE_FILES:
+        for path in paths:
+            yield scan_file(path, query, search_filter)
+        return
+    futures = [parallel.submit(scan_file, path, query, search_filter) for path in paths]
+    yield from parallel.results_as_completed(futures)
+
+
+def _update_step(index_path: Path, path: Path, budget: int) -> tuple[Path, bool]:
+    return path, SearchIndex(index_path).update_step(path, budget)
+
+
+def update_index(
+    index: SearchIndex,
+    paths: list[Path],
+    progress: ProgressCallback | None = None,
+    is_cancelled: Callable[[], bool] = lambda: False,
+    budget: int = STEP_ROWS,
+) -> int:
+    """Bring the index up to date with `paths`; returns how many files were looked at.
+
+    Stops between steps when `is_cancelled()`; what was indexed so far is kept.
+    """
+    stale = index.freshness(paths).stale(paths)
+    total, done = len(stale), 0
+    if progress is not None:
+        progress(0, total, "")
+    waiting = list(reversed(stale))
+    running: set[Future[tuple[Path, bool]]] = set()
+    while (waiting or running) and not is_cancelled():
+        while waiting and len(running) < parallel.worker_count():
+            running.add(parallel.submit(_update_step, index.path, waiting.pop(), budget))
+        finished, running = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            path, complete = future.result()
+            if not complete:
+                waiting.append(path)  # its next step: lets other files (and a cancel) in
+                continue
+            done += 1
+            if progress is not None:
+                progress(done, total, path.name)
+    for future in running:
+        future.cancel()  # a step already under way finishes; its rows are kept
+    return done

@@ -1,0 +1,377 @@
+"""The app's own search index: SQLite FTS5 in its cache folder, updated file by file.
+
+Each indexed file is remembered with its signature (size and mtime of the store and
+of its WAL) and, per messages table, the last row id read and how many rows that
+was. A file whose signature is unchanged is searched here; a changed one is brought
+up to date by reading only rows after the last id, unless rows up to it were
+removed (the count differs: `pop_item`, `clear_session`), when that table is read
+again from the start. Work is done in steps of bounded size, so a million-item
+store can be indexed by several processes at once and stopped between steps.
+
+The index holds a copy of the conversations' text (FTS5 needs it to delete and
+to quote snippets), so it is created readable by its owner only, and deleting it
+(`SearchIndex.clear`) is always safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..paths import cache_dir
+from ..sessions.errors import ProblemKind, StoreError
+from ..sessions.listing import file_signature
+from ..sessions.readonly import reading
+from ..sessions.schema import TablePair, discover_layout
+from .records import SearchFilter, SearchHit, UnsearchableFile
+from .text import Query, as_text, item_facts
+
+INDEX_NAME = "search-index.sqlite3"
+STEP_ROWS = 20_000  # rows read per step at most
+STEP_BYTES = 32 * 1024 * 1024  # and stored bytes (one step's rows are held in memory)
+READ_BATCH = 500
+WRITE_TIMEOUT_S = 120.0
+SNIPPET_TOKENS = 16
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    signature TEXT,            -- set once the file is fully indexed; NULL while under way
+    problem TEXT               -- why the file could not be indexed, if it could not
+);
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL,
+    messages_table TEXT NOT NULL,
+    last_id INTEGER NOT NULL,
+    row_count INTEGER NOT NULL,
+    UNIQUE (file_id, messages_table)
+);
+CREATE TABLE IF NOT EXISTS items (
+    id INTEGER PRIMARY KEY,    -- the rowid of its text in item_text
+    source_id INTEGER NOT NULL,
+    session_id TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    created_at TEXT,
+    kind TEXT NOT NULL,
+    tool TEXT
+);
+CREATE INDEX IF NOT EXISTS items_by_source ON items (source_id, row_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS item_text USING fts5(
+    text, tokenize = 'unicode61 remove_diacritics 0'
+);
+"""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: int
+    last_id: int
+    row_count: int
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Which of some files the index can answer for now, and which it knows are unreadable."""
+
+    fresh: dict[Path, int]  # path -> file id
+    problems: list[UnsearchableFile]
+
+    def stale(self, paths: Iterable[Path]) -> list[Path]:
+        known = set(self.fresh) | {problem.path for problem in self.problems}
+        return [path for path in paths if path not in known]
+
+
+def _signature_text(path: Path) -> str | None:
+    signature = file_signature(path)
+    return None if signature is None else json.dumps(signature)
+
+
+class SearchIndex:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or cache_dir() / INDEX_NAME
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the index, created (owner-only) on first use."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        conn = sqlite3.connect(self.path, timeout=WRITE_TIMEOUT_S, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last step is fine
+            conn.executescript(_SCHEMA)
+            yield conn
+        finally:
+            conn.close()
+
+    def clear(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(f"{self.path}{suffix}")
+
+    # --- what it holds
+
+    def freshness(self, paths: Iterable[Path]) -> Freshness:
+        with self.connect() as conn:
+            known = {
+                Path(row[0]): (row[1], row[2], row[3])
+                for row in conn.execute("SELECT path, id, signature, problem FROM files")
+            }
+        fresh: dict[Path, int] = {}
+        problems: list[UnsearchableFile] = []
+        for path in paths:
+            entry = known.get(path)
+            if entry is None or entry[1] is None or entry[1] != _signature_text(path):
+                continue
+            if entry[2] is not None:
+                problems.append(UnsearchableFile(path, entry[2]))
+            else:
+                fresh[path] = entry[0]
+        return Freshness(fresh, problems)
+
+    def indexed_files(self) -> int:
+        with self.connect() as conn:
+            return int(
+                conn.execute("SELECT count(*) FROM files WHERE signature IS NOT NULL").fetchone()[0]
+            )
+
+    def tools(self) -> list[str]:
+        """Tool names seen in indexed items, for a filter's choices."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT tool FROM items WHERE tool IS NOT NULL ORDER BY tool"
+            )
+            return [row[0] for row in rows]
+
+    # --- searching
+
+    def search(
+        self,
+        query: Query,
+        search_filter: SearchFilter,
+        file_ids: Iterable[int],
+        limit: int,
+    ) -> list[SearchHit]:
+        """Matches among the given (fresh) files, the most recently indexed first."""
+        ids = list(file_ids)
+        if query.empty or not ids or limit <= 0:
+            return []
+        sql, params = _search_sql(query, search_filter, ids, limit)
+        with self.connect() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [SearchHit.from_row(Path(row[0]), row[1], row[2:]) for row in rows]
+
+    # --- updating
+
+    def update_step(self, path: Path, budget_rows: int = STEP_ROWS) -> bool:
+        """Index up to `budget_rows` more rows of one file; True once it is fully indexed."""
+        signature = _signature_text(path)
+        with self.connect() as conn:
+            if signature is None:
+                _forget_file(conn, str(path))
+                return True
+            row = conn.execute(
+                "SELECT id, signature FROM files WHERE path = ?", (str(path),)
+            ).fetchone()
+            if row is not None and row[1] == signature:
+                return True
+            file_id = row[0] if row is not None else _add_file(conn, str(path))
+            try:
+                done = _index_rows(conn, path, file_id, budget_rows)
+            except StoreError as exc:
+                _write(conn, _drop_sources, file_id, None)
+                _write(conn, _mark_file, file_id, signature, str(exc))
+                return True
+            if done:
+                _write(conn, _mark_file, file_id, signature, None)
+            return done
+
+    def forget_missing(self) -> int:
+        """Drop files that no longer exist; how many went."""
+        with self.connect() as conn:
+            gone = [
+                path
+                for (path,) in conn.execute("SELECT path FROM files")
+                if not os.path.exists(path)
+            ]
+            for path in gone:
+                _forget_file(conn, path)
+        return len(gone)
+
+
+def _search_sql(
+    query: Query, search_filter: SearchFilter, file_ids: list[int], limit: int
+) -> tuple[str, list[Any]]:
+    sql = (
+        "SELECT f.path, s.messages_table, i.session_id, i.row_id, i.created_at, i.kind, i.tool,"
+        f" snippet(item_text, 0, '', '', '…', {SNIPPET_TOKENS})"
+        " FROM item_text JOIN items i ON i.id = item_text.rowid"
+        " JOIN sources s ON s.id = i.source_id JOIN files f ON f.id = s.file_id"
+        " WHERE item_text MATCH ? AND f.id IN (SELECT value FROM json_each(?))"
+    )
+    params: list[Any] = [query.fts(), json.dumps(file_ids)]
+    if search_filter.kinds is not None:
+        sql += f" AND i.kind IN ({', '.join('?' for _ in search_filter.kinds) or 'NULL'})"
+        params += sorted(str(kind) for kind in search_filter.kinds)
+    if search_filter.tool is not None:
+        sql += " AND i.tool = ?"
+        params.append(search_filter.tool)
+    if search_filter.session_id is not None:
+        sql += " AND i.session_id = ?"
+        params.append(search_filter.session_id)
+    time_where, time_params = search_filter.time_sql("i.created_at")
+    sql += time_where + " ORDER BY item_text.rowid DESC LIMIT ?"
+    return sql, [*params, *time_params, limit]
+
+
+def _write(conn: sqlite3.Connection, change: Any, *args: Any) -> None:
+    """Run `change(conn, *args)` in one write transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        change(conn, *args)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _add_file(conn: sqlite3.Connection, path: str) -> int:
+    conn.execute("INSERT OR IGNORE INTO files (path) VALUES (?)", (path,))
+    return int(conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()[0])
+
+
+def _mark_file(
+    conn: sqlite3.Connection, file_id: int, signature: str | None, problem: str | None
+) -> None:
+    conn.execute(
+        "UPDATE files SET signature = ?, problem = ? WHERE id = ?", (signature, problem, file_id)
+    )
+
+
+def _drop_source(conn: sqlite3.Connection, source_id: int) -> None:
+    conn.execute(
+        "DELETE FROM item_text WHERE rowid IN (SELECT id FROM items WHERE source_id = ?)",
+        (source_id,),
+    )
+    conn.execute("DELETE FROM items WHERE source_id = ?", (source_id,))
+    conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+
+def _drop_sources(conn: sqlite3.Connection, file_id: int, keep: set[str] | None) -> None:
+    """Drop the file's tables that are not in `keep` (all of them when it is None)."""
+    for source_id, table in conn.execute(
+        "SELECT id, messages_table FROM sources WHERE file_id = ?", (file_id,)
+    ).fetchall():
+        if keep is None or table not in keep:
+            _drop_source(conn, source_id)
+
+
+def _forget_file(conn: sqlite3.Connection, path: str) -> None:
+    row = conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+    if row is not None:
+
+        def forget(c: sqlite3.Connection) -> None:
+            _drop_sources(c, row[0], None)
+            c.execute("DELETE FROM files WHERE id = ?", (row[0],))
+
+        _write(conn, forget)
+
+
+def _source(conn: sqlite3.Connection, file_id: int, table: str) -> Source | None:
+    row = conn.execute(
+        "SELECT id, last_id, row_count FROM sources WHERE file_id = ? AND messages_table = ?",
+        (file_id, table),
+    ).fetchone()
+    return None if row is None else Source(*row)
+
+
+def _index_rows(conn: sqlite3.Connection, path: Path, file_id: int, budget_rows: int) -> bool:
+    """Read and index up to `budget_rows` new rows of the file; True when none are left."""
+    with reading(path) as store:
+        layout = discover_layout(store)
+        if not layout.is_store:
+            raise StoreError(path, ProblemKind.NOT_A_STORE)
+        _write(conn, _drop_sources, file_id, {pair.messages_table for pair in layout.pairs})
+        budget = budget_rows
+        for pair in layout.pairs:
+            source = _source(conn, file_id, pair.messages_table)
+            if source is not None and _count_upto(store, pair, source.last_id) != source.row_count:
+                _write(conn, _drop_source, source.id)  # rows were removed: read the table again
+                source = None
+            rows = _read_after(store, pair, source.last_id if source else -1, budget)
+            if rows:
+                _write(conn, _store_rows, file_id, pair.messages_table, source, rows)
+            budget -= len(rows)
+            if budget <= 0:
+                return False
+    return True
+
+
+def _count_upto(store: sqlite3.Connection, pair: TablePair, last_id: int) -> int:
+    query = f"SELECT count(*) FROM {pair.q_messages} WHERE id <= ?"
+    return int(store.execute(query, (last_id,)).fetchone()[0])
+
+
+def _read_after(
+    store: sqlite3.Connection, pair: TablePair, after_id: int, budget: int
+) -> list[tuple[Any, ...]]:
+    """Up to `budget` rows (and about STEP_BYTES) after `after_id`, made ready to store."""
+    query = (
+        f"SELECT id, session_id, created_at, message_data FROM {pair.q_messages}"
+        " WHERE id > ? ORDER BY id LIMIT ?"
+    )
+    rows: list[tuple[Any, ...]] = []
+    size = 0
+    while len(rows) < budget and size < STEP_BYTES:
+        batch = store.execute(query, (after_id, min(READ_BATCH, budget - len(rows)))).fetchall()
+        for row_id, session_id, created, raw in batch:
+            text = as_text(raw)
+            size += len(text)
+            facts = item_facts(text)
+            rows.append(
+                (row_id, as_text(session_id), created, str(facts.kind), facts.tool, facts.text)
+            )
+        if len(batch) < READ_BATCH:
+            break
+        after_id = batch[-1][0]
+    return rows
+
+
+def _store_rows(
+    conn: sqlite3.Connection,
+    file_id: int,
+    table: str,
+    source: Source | None,
+    rows: list[tuple[Any, ...]],
+) -> None:
+    if source is None:
+        conn.execute(
+            "INSERT INTO sources (file_id, messages_table, last_id, row_count) VALUES (?, ?, -1, 0)",
+            (file_id, table),
+        )
+        source = _source(conn, file_id, table)
+        assert source is not None
+    first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0])
+    conn.executemany(
+        "INSERT INTO items (id, source_id, row_id, session_id, created_at, kind, tool)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(first + n, source.id, *row[:5]) for n, row in enumerate(rows)],
+    )
+    conn.executemany(
+        "INSERT INTO item_text (rowid, text) VALUES (?, ?)",
+        [(first + n, row[5]) for n, row in enumerate(rows)],
+    )
+    conn.execute(
+        "UPDATE sources SET last_id = ?, row_count = ? WHERE id = ?",
+        (rows[-1][0], source.row_count + len(rows), source.id),
+    )
