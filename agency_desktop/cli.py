@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from .ops.reorganise import BatchReport, merge_stores, move_session, rename_sess
 from .ops.restore import plan_restore, run_restore
 from .sessions.errors import SessionNotFoundError, StoreError
 from .sessions.health import check_directory
-from .sessions.items import parse_item
+from .sessions.items import ItemKind, parse_item
 from .sessions.listing import iter_candidate_files, scan_directory
 from .sessions.paging import SessionReader
 from .sessions.stats import get_session_stats
@@ -124,6 +124,81 @@ def cmd_list(args: argparse.Namespace) -> int:
         for problem in problems:
             err.print(f"  {problem.message}")
     return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .search.folder import search_files, update_index
+    from .search.index import SearchIndex
+    from .search.records import SearchFilter, SearchHit
+    from .search.text import Query
+
+    query = Query.parse(" ".join(args.query))
+    if query.empty:
+        raise UsageError("the query has no words to look for")
+    folder = Path(args.directory)
+    paths = sorted(iter_candidate_files(folder, args.recursive))
+    index = None if args.no_index else SearchIndex()
+    if index is not None and args.update_index:
+        with _progress("Indexing") as progress:
+            update_index(index, paths, progress=progress)
+    search_filter = SearchFilter(
+        kinds=frozenset({ItemKind(args.kind)}) if args.kind else None,
+        tool=args.tool,
+        since=args.since,
+        until=args.until + timedelta(days=1) if args.until else None,
+        session_id=args.session,
+    )
+    results = list(search_files(paths, query, search_filter, index, args.limit))
+    hits = [r for r in results if isinstance(r, SearchHit)]
+    skipped = [r for r in results if not isinstance(r, SearchHit)]
+    if args.json:
+        _print_json(
+            {
+                "hits": [_hit_dict(hit) for hit in hits],
+                "unsearchable": [{"path": str(s.path), "message": s.message} for s in skipped],
+            }
+        )
+    else:
+        _print_hits(folder, hits)
+    for problem in skipped:
+        err.print(f"  skipped {problem.message}", markup=False)
+    return EXIT_OK
+
+
+def _hit_dict(hit: Any) -> dict[str, Any]:
+    return {
+        "db_path": str(hit.path),
+        "messages_table": hit.messages_table,
+        "session_id": hit.session_id,
+        "row_id": hit.row_id,
+        "created_at": hit.created_at.isoformat() if hit.created_at else None,
+        "kind": str(hit.kind),
+        "tool": hit.tool,
+        "snippet": hit.snippet,
+    }
+
+
+def _print_hits(folder: Path, hits: list[Any]) -> None:
+    table = Table(title=f"Matches in {folder}", title_justify="left")
+    for name in ("session", "file", "item", "time", "kind", "match"):
+        table.add_column(name, justify="right" if name == "item" else "left")
+    for hit in sorted(hits, key=lambda h: (str(h.path), h.session_id, h.row_id)):
+        file_name = (
+            str(hit.path.relative_to(folder)) if hit.path.is_relative_to(folder) else str(hit.path)
+        )
+        table.add_row(
+            hit.session_id, file_name, str(hit.row_id), _when(hit.created_at),
+            hit.kind.label, hit.snippet,
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{len(hits)} matches")
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").astimezone()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _folder_or_demo(directory: str | None) -> Path:
@@ -610,6 +685,22 @@ def _add_core_commands(add: AddCommand) -> None:
     p.add_argument("--format", choices=[f.value for f in ExportFormat], default="jsonl")
     p.add_argument("-o", "--output", help="file to write (standard output if omitted)")
     p.add_argument("--overwrite", action="store_true")
+    p = add("search", cmd_search, "find items containing every word of a query, in a folder")
+    p.add_argument("directory")
+    p.add_argument("query", nargs="+", help="words; each must begin a word of the item")
+    p.add_argument("-r", "--recursive", action="store_true")
+    p.add_argument("--kind", choices=[str(kind) for kind in ItemKind])
+    p.add_argument("--tool", help="only calls of this tool")
+    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="from this day on")
+    p.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="up to this day, included")
+    p.add_argument("--session", help="only this session")
+    p.add_argument("--limit", type=int, default=1000, help="most matches shown (default 1000)")
+    p.add_argument(
+        "--update-index",
+        action="store_true",
+        help="bring the app's search index up to date with the folder first",
+    )
+    p.add_argument("--no-index", action="store_true", help="read every file; ignore the index")
     p = add("check", cmd_check, "check the integrity of every store in a folder")
     p.add_argument("directory")
     p.add_argument("-r", "--recursive", action="store_true")

@@ -30,6 +30,15 @@ _VOCABULARY = (
     "summary invoice balance overdue payment reminder schedule meeting agenda notes"
 )
 _WORDS = _VOCABULARY.split()
+_SYLLABLES = ("ka", "lo", "mi", "ne", "ra", "su", "to", "vi", "ze", "do", "fa", "gu", "ba", "ri")
+# Customer surnames, so a search can look for something that only a few items hold.
+SURNAMES = tuple(
+    "".join(
+        _SYLLABLES[(n // len(_SYLLABLES) ** k) % len(_SYLLABLES)] for k in range(3)
+    ).capitalize()
+    + "wski"[: n % 4]
+    for n in range(2_000)
+)
 _CITIES = ("Paris", "Oslo", "Lima", "Rome", "Tokyo", "Nairobi")
 _TOOLS = ("get_weather", "search_orders", "lookup_invoice")
 
@@ -43,14 +52,20 @@ class Sizes:
     f1_files: int
     f1_items: int
     f2_items: int
+    f3_stores: int
 
     @property
     def label(self) -> str:
-        return f"F1 {self.f1_files:,} stores x {self.f1_items} items, F2 {self.f2_items:,} items"
+        return (
+            f"F1 {self.f1_files:,} stores x {self.f1_items} items, F2 {self.f2_items:,} items,"
+            f" F3 {self.f3_stores} stores x {F3_SESSIONS_PER_STORE * F3_ITEMS_PER_SESSION:,} items"
+        )
 
 
-DEFAULT_SIZES = Sizes(f1_files=2_000, f1_items=20, f2_items=200_000)
-QUICK_SIZES = Sizes(f1_files=200, f1_items=20, f2_items=20_000)
+DEFAULT_SIZES = Sizes(f1_files=10_000, f1_items=20, f2_items=1_000_000, f3_stores=200)
+QUICK_SIZES = Sizes(f1_files=200, f1_items=20, f2_items=20_000, f3_stores=20)
+F3_SESSIONS_PER_STORE = 4
+F3_ITEMS_PER_SESSION = 4_500  # about 5 MB a store: 200 stores make the issue's 1 GB
 
 
 @dataclass(frozen=True)
@@ -66,7 +81,10 @@ def _sentence(rng: random.Random, low: int, high: int) -> str:
 
 
 def _user_item(rng: random.Random, turn: int) -> dict[str, object]:
-    return {"content": _sentence(rng, 4, 30), "role": "user"}
+    text = _sentence(rng, 4, 30)
+    if rng.random() < 0.3:
+        text = f"This is {rng.choice(SURNAMES)} again. {text}"
+    return {"content": text, "role": "user"}
 
 
 def _call_item(rng: random.Random, turn: int) -> dict[str, object]:
@@ -128,23 +146,29 @@ def message_rows(session_id: str, count: int, seed: int) -> Iterator[Row]:
         yield session_id, json.dumps(item), _timestamp(seed * 3_600 + index * 3)
 
 
-def write_store(path: Path, session_id: str, items: int, seed: int) -> None:
-    """Create the schema with the real SDK, then bulk-insert the session and its items."""
+def write_store(path: Path, session_id: str, items: int, seed: int, sessions: int = 1) -> None:
+    """Create the schema with the real SDK, then bulk-insert the sessions and their items.
+
+    With several sessions, they are named `<session_id>-<n>` and each holds `items`.
+    """
     from agents import SQLiteSession  # imported here: costs ~1.5 s, only when building
 
     SQLiteSession(session_id, path).close()
+    names = [session_id] if sessions == 1 else [f"{session_id}-{n}" for n in range(sessions)]
     conn = sqlite3.connect(path)
     try:
         with conn:
-            created, updated = _timestamp(seed * 3_600), _timestamp(seed * 3_600 + items * 3)
-            conn.execute(
-                "INSERT INTO agent_sessions (session_id, created_at, updated_at) VALUES (?, ?, ?)",
-                (session_id, created, updated),
-            )
-            conn.executemany(
-                "INSERT INTO agent_messages (session_id, message_data, created_at) VALUES (?, ?, ?)",
-                message_rows(session_id, items, seed),
-            )
+            for n, name in enumerate(names):
+                start = seed * 3_600 + n * 600
+                conn.execute(
+                    "INSERT INTO agent_sessions (session_id, created_at, updated_at) VALUES (?, ?, ?)",
+                    (name, _timestamp(start), _timestamp(start + items * 3)),
+                )
+                conn.executemany(
+                    "INSERT INTO agent_messages (session_id, message_data, created_at)"
+                    " VALUES (?, ?, ?)",
+                    message_rows(name, items, seed * 100 + n),
+                )
     finally:
         conn.close()
 
@@ -189,6 +213,23 @@ def ensure_long_session(sizes: Sizes) -> StoreFixture:
         lambda target: write_store(target / STORE_NAME, session_id, sizes.f2_items, seed=7),
     )
     return StoreFixture(folder / STORE_NAME, session_id)
+
+
+def _build_search_folder(root: Path, stores: int) -> None:
+    folder = root / STORES_SUBDIR
+    folder.mkdir()
+    for index in range(stores):
+        path = folder / f"team-{index:03d}.db"
+        write_store(path, f"agent-{index:03d}", F3_ITEMS_PER_SESSION, index, F3_SESSIONS_PER_STORE)
+
+
+def ensure_search_folder(sizes: Sizes) -> Path:
+    """F3: a folder of stores with several long sessions each, for search."""
+    root = _cached(
+        f"f3-{sizes.f3_stores}x{F3_SESSIONS_PER_STORE}x{F3_ITEMS_PER_SESSION}",
+        lambda root: _build_search_folder(root, sizes.f3_stores),
+    )
+    return root / STORES_SUBDIR
 
 
 def scratch_dir() -> Path:

@@ -185,3 +185,33 @@ def test_archive_and_restore(capsys, store_folder: Path, tmp_path: Path) -> None
     assert code == 0 and "new" in out and not (store_folder / "plain.db").exists()
     code, out, _ = run(capsys, "restore", tmp_path / "a.zip", store_folder)
     assert code == 0 and len(item_texts(store_folder / "plain.db", "plain-1")) == 8
+
+
+def test_search_finds_items_by_words_and_filters(capsys, store_folder: Path) -> None:
+    (store_folder / "junk.db").write_bytes(b"junk")
+    code, out, err = run(capsys, "search", store_folder, "paris", "--json", "--no-index")
+    data = json.loads(out)
+    assert code == 0
+    assert len(data["hits"]) == 12
+    assert [u["path"] for u in data["unsearchable"]] == [str(store_folder / "junk.db")]
+    code, out, _ = run(
+        capsys,
+        "search",
+        store_folder,
+        "rome",
+        "--kind",
+        "function_call",
+        "--json",
+        "--update-index",
+    )
+    assert {(h["session_id"], h["tool"]) for h in json.loads(out)["hits"]} == {
+        ("shared-b", "get_weather"),
+        ("custom-1", "get_weather"),
+    }
+    code, out, _ = run(capsys, "search", store_folder, "oslo", "--session", "shared-b")
+    assert code == 0 and "4 matches" in out
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%d")
+    code, out, _ = run(capsys, "search", store_folder, "oslo", "--since", tomorrow)
+    assert "0 matches" in out
+    code, _, err = run(capsys, "search", store_folder, "--", "***")
+    assert code == 2 and "no words" in err

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import agency_desktop.ops
+import agency_desktop.search
 import agency_desktop.sessions
 
 # Modules whose job is to create SDK sessions; everything else in the core is plain SQL.
@@ -15,7 +16,7 @@ SDK_MODULES = {"agency_desktop.sessions.session_factory", "agency_desktop.sessio
 
 def _core_modules() -> list[str]:
     names = []
-    for package in (agency_desktop.sessions, agency_desktop.ops):
+    for package in (agency_desktop.sessions, agency_desktop.ops, agency_desktop.search):
         names += [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
     return sorted(names)
 

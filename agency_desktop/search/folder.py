@@ -8,10 +8,11 @@ up to date with a list of files, in steps spread over the same worker processes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 
+from ..ops.progress import CancelToken, ProgressCallback
 from ..sessions import parallel
 from .index import STEP_ROWS, SearchIndex
 from .records import SearchFilter, SearchHit, UnsearchableFile
@@ -19,10 +20,11 @@ from .scan import FileResult, scan_file
 from .text import Query
 
 MAX_HITS = 5_000
-INLINE_FILES = 4  # fewer stale files than this are scanned without the worker processes
+# Stale files adding up to less than this are scanned in the calling thread: handing
+# them to worker processes (and starting those) would cost more than reading them.
+INLINE_BYTES = 16 * 1024 * 1024
 
 SearchResult = SearchHit | UnsearchableFile
-ProgressCallback = Callable[[int, int, str], None]
 
 
 def search_files(
@@ -57,7 +59,7 @@ def search_files(
 def _scan_files(
     paths: list[Path], query: Query, search_filter: SearchFilter
 ) -> Iterator[FileResult]:
-    if len(paths) < INLINE_FILES:
+    if sum(_size(path) for path in paths) < INLINE_BYTES:
         for path in paths:
             yield scan_file(path, query, search_filter)
         return
@@ -73,12 +75,12 @@ def update_index(
     index: SearchIndex,
     paths: list[Path],
     progress: ProgressCallback | None = None,
-    is_cancelled: Callable[[], bool] = lambda: False,
+    cancel: CancelToken | None = None,
     budget: int = STEP_ROWS,
 ) -> int:
-    """Bring the index up to date with `paths`; returns how many files were looked at.
+    """Bring the index up to date with `paths`; returns how many files were brought up to date.
 
-    Stops between steps when `is_cancelled()`; what was indexed so far is kept.
+    Stops between steps when cancelled (without raising): what was indexed is kept.
     """
     stale = index.freshness(paths).stale(paths)
     total, done = len(stale), 0
@@ -86,9 +88,10 @@ def update_index(
         progress(0, total, "")
     waiting = list(reversed(stale))
     running: set[Future[tuple[Path, bool]]] = set()
-    while (waiting or running) and not is_cancelled():
+    while (waiting or running) and not (cancel is not None and cancel.cancelled):
         while waiting and len(running) < parallel.worker_count():
-            running.add(parallel.submit(_update_step, index.path, waiting.pop(), budget))
+            step = (_update_step, index.path, waiting.pop(), budget)
+            running.add(parallel.submit(*step, pool=parallel.BACKGROUND_POOL))
         finished, running = wait(running, return_when=FIRST_COMPLETED)
         for future in finished:
             path, complete = future.result()
@@ -99,5 +102,13 @@ def update_index(
             if progress is not None:
                 progress(done, total, path.name)
     for future in running:
-        future.cancel()  # a step already under way finishes; its rows are kept
+        future.cancel()
+    wait(running)  # steps already under way finish (their rows are kept) before we return
     return done
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -194,6 +194,7 @@ class SearchIndex:
                 return True
             if done:
                 _write(conn, _mark_file, file_id, signature, None)
+                _accept_own_checkpoint(conn, path, file_id, signature)
             return done
 
     def forget_missing(self) -> int:
@@ -315,6 +316,33 @@ def _index_rows(conn: sqlite3.Connection, path: Path, file_id: int, budget_rows:
             if budget <= 0:
                 return False
     return True
+
+
+def _accept_own_checkpoint(
+    conn: sqlite3.Connection, path: Path, file_id: int, signature: str | None
+) -> None:
+    """Record the file's new signature if only our reading changed it.
+
+    Closing the last connection to a store with WAL frames checkpoints them into the
+    main file, which changes its size and mtime but not its rows. If every table still
+    ends at the row indexed last and holds as many rows, the new signature is recorded
+    (taken before this check, so a write after it still shows as a change).
+    """
+    after = _signature_text(path)
+    if after is None or after == signature:
+        return
+    try:
+        with reading(path) as store:
+            for pair in discover_layout(store).pairs:
+                source = _source(conn, file_id, pair.messages_table)
+                query = f"SELECT max(id), count(*) FROM {pair.q_messages}"
+                last_id, count = store.execute(query).fetchone()
+                indexed = (source.last_id, source.row_count) if source else (None, 0)
+                if (last_id, count) != indexed:
+                    return
+    except StoreError:
+        return
+    _write(conn, _mark_file, file_id, after, None)
 
 
 def _count_upto(store: sqlite3.Connection, pair: TablePair, last_id: int) -> int:

@@ -22,7 +22,11 @@ from .listing import StoreScan, scan_store
 INLINE_LIMIT = 48  # fewer files than this are read without the pool
 CHUNK = 64
 
-_pool: ProcessPoolExecutor | None = None
+# Reading for the user (listing, searching) and building the search index in the
+# background get pools of their own, so a search never queues behind index steps.
+READ_POOL = "read"
+BACKGROUND_POOL = "background"
+_pools: dict[str, ProcessPoolExecutor] = {}
 _pool_lock = threading.Lock()
 
 
@@ -41,24 +45,27 @@ def worker_count() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _executor() -> ProcessPoolExecutor:
-    global _pool  # one pool per process, started on first use  # noqa: PLW0603
+def _executor(name: str = READ_POOL) -> ProcessPoolExecutor:
+    """The named pool of this process, started on first use."""
     with _pool_lock:
-        if _pool is None:
+        pool = _pools.get(name)
+        if pool is None:
             context = multiprocessing.get_context("spawn")
-            _pool = ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 max_workers=worker_count(), mp_context=context, initializer=_lower_priority
             )
-            atexit.register(shutdown)
-        return _pool
+            if not _pools:
+                atexit.register(shutdown)
+            _pools[name] = pool
+        return pool
 
 
 def shutdown() -> None:
-    global _pool  # noqa: PLW0603
     with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=True, cancel_futures=True)
-            _pool = None
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def scan_stores(paths: list[Path]) -> Iterator[StoreScan]:
@@ -73,9 +80,9 @@ def scan_stores(paths: list[Path]) -> Iterator[StoreScan]:
         yield from scans
 
 
-def submit[T](fn: Callable[..., T], *args: Any) -> Future[T]:
-    """Run a module-level function in a worker process."""
-    return _executor().submit(fn, *args)
+def submit[T](fn: Callable[..., T], *args: Any, pool: str = READ_POOL) -> Future[T]:
+    """Run a module-level function in a worker process of the named pool."""
+    return _executor(pool).submit(fn, *args)
 
 
 def results_as_completed[T](futures: list[Future[T]]) -> Iterator[T]:

@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..paths import demo_dir
+from ..search.index import SearchIndex
+from ..search.records import SearchHit
 from ..sessions.items import ItemKind
 from ..sessions.listing import Signature, StoreScan, file_signature, scan_store
 from ..sessions.paging import MessageFilter
@@ -50,6 +52,8 @@ from .models.session_list import SessionFilterProxy, SessionListModel
 from .operation_runner import OperationRunner
 from .operations_menu import OperationsMenu
 from .scratch import ScratchController
+from .search_indexer import SearchIndexer
+from .search_panel import SearchPanel
 from .widgets.message_detail import MessageDetail
 from .widgets.progress_strip import ProgressStrip
 from .widgets.stats_panel import StatsPanel
@@ -62,6 +66,9 @@ SETTINGS_ORG, SETTINGS_APP = "AgencyDesktop", "agency-desktop"
 MAX_RECENT = 8
 SEARCH_DELAY_MS = 300
 SCAN_SLICE = 24  # files shown per event-loop turn while a folder streams in
+# The index is brought up to date this long after a scan that found changes: start-up
+# and bursts of agent writes settle first, and one update covers them all.
+INDEX_DELAY_MS = 3000
 MESSAGE_COLUMN_WIDTHS = {
     MessageColumn.POSITION: 56,
     MessageColumn.TIME: 140,
@@ -229,6 +236,13 @@ class MainWindow(QMainWindow):
         self._pending_scans: list[StoreScan] = []
         self._drain_timer = QTimer(self, interval=0)
         self._drain_timer.timeout.connect(self._drain_scans)
+        self.indexer = SearchIndexer(self.workers, SearchIndex(), self)
+        self.indexer.enabled = bool(self.settings.value("search/keepIndex", True, bool))
+        self.search_panel = SearchPanel(
+            self.workers, self.indexer, lambda: self.scanner.store_paths
+        )
+        self._index_timer = QTimer(self, singleShot=True, interval=INDEX_DELAY_MS)
+        self._index_dirty = False
         self._lay_out()
 
     def _table(self, name: str, model: Any) -> QTableView:
@@ -252,6 +266,10 @@ class MainWindow(QMainWindow):
         left.setContentsMargins(4, 4, 0, 4)
         left.addWidget(self.session_filter)
         left.addWidget(self.session_view)
+        self.left_tabs = QTabWidget()
+        self.left_tabs.setObjectName("leftPanel")
+        self.left_tabs.addTab(sessions, "Sessions")
+        self.left_tabs.addTab(self.search_panel, "Search")
         messages = QWidget()
         middle = QVBoxLayout(messages)
         middle.setContentsMargins(0, 4, 0, 4)
@@ -263,7 +281,7 @@ class MainWindow(QMainWindow):
         middle.addWidget(self.message_view)
         middle.addWidget(self.message_info)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(sessions)
+        self.splitter.addWidget(self.left_tabs)
         self.splitter.addWidget(messages)
         self.splitter.addWidget(self.side_tabs)
         self.splitter.setSizes([470, 520, 450])
@@ -314,6 +332,15 @@ class MainWindow(QMainWindow):
         view.addAction(
             self._action("Search in Session", "Ctrl+Shift+F", self.message_search.setFocus)
         )
+        view.addAction(self._action("Search &All Sessions", "Ctrl+Shift+S", self.show_search))
+        self.keep_index_action = self._action("&Keep a Search Index", None, self._set_keep_index)
+        self.keep_index_action.setCheckable(True)
+        self.keep_index_action.setChecked(self.indexer.enabled)
+        self.keep_index_action.setToolTip(
+            "Index the folder's text in the app's cache folder, so searches answer at once"
+            " (turning it off deletes the index)"
+        )
+        view.addAction(self.keep_index_action)
         view.addAction(self._action("&Last Item", "Ctrl+End", self.jump_to_end))
         view.addAction(self._action("&Transcript", "Ctrl+T", lambda: self._show_detail(json=False)))
         view.addAction(self._action("&JSON", "Ctrl+J", lambda: self._show_detail(json=True)))
@@ -341,6 +368,11 @@ class MainWindow(QMainWindow):
         self.end_button.clicked.connect(self.jump_to_end)
         self.scanner.scanned.connect(self._on_scanned)
         self.scanner.removed.connect(self._on_removed)
+        self.scanner.scanned.connect(self._mark_index_dirty)
+        self.scanner.removed.connect(self._mark_index_dirty)
+        self._index_timer.timeout.connect(self._update_index)
+        self.search_panel.hitChosen.connect(self.open_hit)
+        self.message_model.rowFocused.connect(self._on_row_focused)
         self.scanner.scanStarted.connect(self._update_status)
         self.scanner.scanFinished.connect(self._on_scan_finished)
         self.scanner.failed.connect(
@@ -407,6 +439,7 @@ class MainWindow(QMainWindow):
         self.filesOpened.emit([str(p) for p in good])
 
     def _reset_views(self, root: Path | None) -> None:
+        self.search_panel.set_folder(root)
         self._select_first_when_scanned = True
         self._pending_scans = []
         self.session_model.reset(root)
@@ -502,7 +535,24 @@ class MainWindow(QMainWindow):
             self.notice.show_message(f"{gone} was removed from disk.")
         self._update_status()
 
+    def _mark_index_dirty(self, changes: list[Any]) -> None:
+        if changes:
+            self._index_dirty = True
+
+    def _update_index(self) -> None:
+        if self._index_dirty:
+            self._index_dirty = False
+            self.indexer.update(self.scanner.store_paths)
+
+    def _set_keep_index(self, keep: bool) -> None:
+        self.settings.setValue("search/keepIndex", keep)
+        self.indexer.set_enabled(keep)
+        if keep:
+            self.indexer.update(self.scanner.store_paths)
+
     def _on_scan_finished(self) -> None:
+        if self._index_dirty:
+            self._index_timer.start()
         self._update_status()
         self.stats.set_folder(
             self.folder or (self.files[0].parent if self.files else None), self.scanner.store_paths
@@ -553,10 +603,11 @@ class MainWindow(QMainWindow):
         self.detail.clear()
         self.message_model.open_session(info.db_path, info.session_id, self._message_filter())
         self.stats.set_session(info.db_path, info.session_id)
+        self.search_panel.set_session(info.db_path, info.session_id)
 
     def _message_filter(self) -> MessageFilter:
-        kind = self.kind_filter.currentData()
-        kinds = frozenset({kind}) if isinstance(kind, ItemKind) else None
+        kind = self.kind_filter.currentData()  # Qt hands a StrEnum back as a plain str
+        kinds = frozenset({ItemKind(kind)}) if kind else None
         return MessageFilter(kinds=kinds, text=self.message_search.text().strip())
 
     def _apply_message_filter(self) -> None:
@@ -583,6 +634,52 @@ class MainWindow(QMainWindow):
     def _on_rows_prepended(self, count: int) -> None:
         bar = self.message_view.verticalScrollBar()
         bar.setValue(bar.value() + count)
+
+    def show_search(self) -> None:
+        self.left_tabs.setCurrentWidget(self.search_panel)
+        self.search_panel.query.setFocus()
+        self.search_panel.query.selectAll()
+
+    def open_hit(self, hit: SearchHit) -> None:
+        """Open a search result's session with its item loaded, selected and in view."""
+        model = self.message_model
+        if (model.db_path, model.session_id) == (
+            hit.path,
+            hit.session_id,
+        ) and not model.filter.active:
+            model.focus_row(hit.row_id)
+            return
+        for widget in (self.kind_filter, self.message_search):
+            widget.blockSignals(True)
+        self.kind_filter.setCurrentIndex(0)
+        self.message_search.clear()
+        for widget in (self.kind_filter, self.message_search):
+            widget.blockSignals(False)
+        self.detail.clear()
+        model.open_session(hit.path, hit.session_id, MessageFilter(), at_row_id=hit.row_id)
+        self.stats.set_session(hit.path, hit.session_id)
+        self.search_panel.set_session(hit.path, hit.session_id)
+        self._select_listed_session(hit.path, hit.session_id)
+
+    def _select_listed_session(self, path: Path, session_id: str) -> None:
+        """Show which session is open in the list too (it is already open: nothing reloads)."""
+        for row in range(self.session_proxy.rowCount()):
+            index = self.session_proxy.index(row, 0)
+            info = index.data(SessionRole.INFO)
+            if info is not None and (info.db_path, info.session_id) == (path, session_id):
+                self._select_first_when_scanned = False
+                self.session_view.selectionModel().setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                return
+
+    def _on_row_focused(self, number: int) -> None:
+        index = self.message_model.index(number, 0)
+        self.message_view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.message_view.setCurrentIndex(index)
+        self.side_tabs.setCurrentWidget(self.detail)
 
     def jump_to_end(self) -> None:
         self.message_model.jump_to_end()
@@ -656,6 +753,9 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop every thread this window started; safe to call twice."""
         self.operations_menu.shutdown()
+        self._index_timer.stop()
+        self.indexer.stop()
+        self.search_panel.shutdown()
         self.scanner.stop()
         self.message_model.shutdown()
         self.workers.shutdown()

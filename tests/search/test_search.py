@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from agents import SQLiteSession
 
+from agency_desktop.ops.progress import CancelToken
 from agency_desktop.search.folder import search_files, update_index
 from agency_desktop.search.index import SearchIndex
 from agency_desktop.search.records import SearchFilter, SearchHit, UnsearchableFile
@@ -55,7 +56,9 @@ QUERIES = ["paris", "PAR", "sunny paris", "get_weather", "oslo snow", "rome", "a
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_scan_and_index_find_the_same_items(store_folder: Path, index: SearchIndex, text: str) -> None:
+def test_scan_and_index_find_the_same_items(
+    store_folder: Path, index: SearchIndex, text: str
+) -> None:
     scanned = _keys(_search(store_folder, text))
     _indexed(store_folder, index)
     assert _keys(_search(store_folder, text, index)) == scanned
@@ -101,7 +104,9 @@ def test_filters_by_kind_tool_session_and_time(
     assert _keys(_search(store_folder, "paris", searched, tool="get_weather")) == _keys(calls)
     assert _keys(_search(store_folder, "paris", searched, tool="other_tool")) == set()
     one_store = [store_folder / "shared.db"]
-    scoped = search_files(one_store, Query.parse("oslo"), SearchFilter(session_id="shared-b"), searched)
+    scoped = search_files(
+        one_store, Query.parse("oslo"), SearchFilter(session_id="shared-b"), searched
+    )
     assert {hit.session_id for hit in scoped if isinstance(hit, SearchHit)} == {"shared-b"}
     now = datetime.now(UTC)
     assert len(_keys(_search(store_folder, "paris", searched, since=now - timedelta(days=1)))) == 12
@@ -138,7 +143,9 @@ def test_appended_items_are_found_before_and_after_the_index_catches_up(
     assert len(scanned) == 4  # found by scanning the changed file
     update_index(index, _stores(store_folder))
     assert index.freshness(_stores(store_folder)).stale(_stores(store_folder)) == []
-    assert {k for k in _keys(index_only(store_folder, index, "lima")) if k[2] == "plain-1"} == scanned
+    assert {
+        k for k in _keys(index_only(store_folder, index, "lima")) if k[2] == "plain-1"
+    } == scanned
 
 
 def test_removed_items_leave_the_index(store_folder: Path, index: SearchIndex) -> None:
@@ -172,15 +179,16 @@ def test_indexing_in_small_steps_gives_the_same_index(store_folder: Path, tmp_pa
         )
 
 
-def test_a_cancelled_update_keeps_its_work_and_resumes(store_folder: Path, index: SearchIndex) -> None:
-    progress: list[int] = []
-    update_index(
-        index,
-        _stores(store_folder),
-        progress=lambda done, _total, _name: progress.append(done),
-        is_cancelled=lambda: len(progress) > 1,
-        budget=2,
-    )
+def test_a_cancelled_update_keeps_its_work_and_resumes(
+    store_folder: Path, index: SearchIndex
+) -> None:
+    cancel = CancelToken()
+
+    def progress(done: int, _total: int, _name: str) -> None:
+        if done >= 1:
+            cancel.cancel()
+
+    update_index(index, _stores(store_folder), progress=progress, cancel=cancel, budget=2)
     stores = _stores(store_folder)
     assert 0 < len(index.freshness(stores).fresh) < len(stores)
     update_index(index, stores)
@@ -201,7 +209,7 @@ def test_search_and_indexing_write_nothing_into_the_stores(
 def test_unreadable_files_are_named_not_fatal(
     broken_folder: tuple[Path, dict[str, Path]], index: SearchIndex
 ) -> None:
-    folder, files = broken_folder
+    _folder, files = broken_folder
     paths = sorted(files.values())
     for searched in (None, index):
         if searched is not None:
@@ -224,7 +232,10 @@ def test_results_stop_at_the_limit(store_folder: Path, index: SearchIndex) -> No
     hits = list(search_files(_stores(store_folder), Query.parse("paris"), limit=5))
     assert len(hits) == 5
     _indexed(store_folder, index)
-    assert len(list(search_files(_stores(store_folder), Query.parse("paris"), index=index, limit=5))) == 5
+    assert (
+        len(list(search_files(_stores(store_folder), Query.parse("paris"), index=index, limit=5)))
+        == 5
+    )
 
 
 def test_the_index_knows_the_tools_it_has_seen(store_folder: Path, index: SearchIndex) -> None:

@@ -29,7 +29,9 @@ def test_non_ascii_terms_are_looked_for_in_escaped_json_too() -> None:
 
 
 def test_item_facts_of_a_tool_call_name_the_tool() -> None:
-    facts = item_facts('{"type": "function_call", "name": "lookup", "arguments": "{}", "call_id": "c"}')
+    facts = item_facts(
+        '{"type": "function_call", "name": "lookup", "arguments": "{}", "call_id": "c"}'
+    )
     assert (facts.kind, facts.tool) == (ItemKind.FUNCTION_CALL, "lookup")
     assert "lookup" in facts.text
     assert item_facts("{not json").text == "{not json"

@@ -247,3 +247,17 @@ def test_without_a_remembered_folder_the_demo_opens(
     qtbot.waitUntil(lambda: window.session_model.session_count() == 5, timeout=30_000)
     assert window.folder == (tmp_path / "appdata" / "demo").resolve()
     assert "research-trip" in _sessions(window)
+
+
+def test_kind_filter_lists_only_items_of_that_kind(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    from agency_desktop.sessions.items import ItemKind
+
+    window = main_window(store_folder)
+    _wait_for_sessions(qtbot, window, 5)
+    _select_session(qtbot, window, "plain-1")
+    window.kind_filter.setCurrentIndex(window.kind_filter.findData(ItemKind.FUNCTION_CALL))
+    model = window.message_model
+    qtbot.waitUntil(lambda: model.filter.active and model.rowCount() == 2, timeout=TIMEOUT)
+    assert {model.row(n).kind for n in range(2)} == {ItemKind.FUNCTION_CALL}

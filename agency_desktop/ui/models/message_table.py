@@ -72,6 +72,7 @@ class MessageTableModel(ItemTableModel):
     loadFailed = Signal(str)
     pageLoaded = Signal()
     jumpedToEnd = Signal()  # the last page is loaded after jump_to_end
+    rowFocused = Signal(int)  # the row number of the item asked for by open_session(at_row_id=)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -93,6 +94,7 @@ class MessageTableModel(ItemTableModel):
         self._opened = False
         self._jump_wanted = False
         self._jumping = False
+        self._focus_row_id: int | None = None
         self.db_path: Path | None = None
         self.session_id: str | None = None
         self.filter = MessageFilter()
@@ -100,11 +102,25 @@ class MessageTableModel(ItemTableModel):
     # --- opening
 
     def open_session(
-        self, db_path: Path, session_id: str, message_filter: MessageFilter | None = None
+        self,
+        db_path: Path,
+        session_id: str,
+        message_filter: MessageFilter | None = None,
+        at_row_id: int | None = None,
     ) -> None:
+        """Open a session at its start, or with the item `at_row_id` loaded and focused."""
         self.db_path, self.session_id = db_path, session_id
         self.filter = message_filter or MessageFilter()
         self._restart()
+        self._focus_row_id = at_row_id
+
+    def focus_row(self, row_id: int) -> None:
+        """Show the item `row_id` of the open session: at once if loaded, else load around it."""
+        number = self.row_number_of(row_id)
+        if number is not None:
+            self.rowFocused.emit(number)
+        elif self.db_path is not None and self.session_id is not None:
+            self.open_session(self.db_path, self.session_id, self.filter, row_id)
 
     def set_filter(self, message_filter: MessageFilter) -> None:
         self.filter = message_filter
@@ -127,6 +143,7 @@ class MessageTableModel(ItemTableModel):
         self.clear_rows()
         self._first_position, self._total, self._last_id = 0, 0, None
         self._pending = self._opened = self._jump_wanted = self._jumping = False
+        self._focus_row_id = None
 
     def shutdown(self) -> None:
         self._generation += 1
@@ -209,16 +226,23 @@ class MessageTableModel(ItemTableModel):
             return
         self._opened, self._total, self._last_id = True, total, last_id
         self.sessionOpened.emit(total)
-        if self._jump_wanted:
+        if self._focus_row_id is not None:
+            self._pending = True
+            self.requestLoad.emit(self._generation, "around", self._focus_row_id, PAGE_SIZE)
+        elif self._jump_wanted:
             self.jump_to_end()
         else:
             self.fetchMore()
 
-    def _on_loaded(self, generation: int, direction: str, rows: list[MessageRow]) -> None:
+    def _on_loaded(
+        self, generation: int, direction: str, rows: list[MessageRow], position: int
+    ) -> None:
         if generation != self._generation:
             return
         self._pending = False
-        if rows and direction == "after":
+        if direction == "around":
+            self._on_loaded_around(rows, position)
+        elif rows and direction == "after":
             self._append(rows)
         elif rows and not self._rows:
             self._first_position = max(0, self._total - len(rows))
@@ -231,6 +255,15 @@ class MessageTableModel(ItemTableModel):
             self.jumpedToEnd.emit()
         if self._jump_wanted:
             self.jump_to_end()
+
+    def _on_loaded_around(self, rows: list[MessageRow], position: int) -> None:
+        self._first_position = position
+        self._append(rows)
+        wanted, self._focus_row_id = self._focus_row_id, None
+        # The item may have gone since it was found: then the nearest later one is shown.
+        number = next((i for i, r in enumerate(rows) if wanted is None or r.row_id >= wanted), 0)
+        if rows:
+            self.rowFocused.emit(number)
 
     def _append(self, rows: list[MessageRow]) -> None:
         self.insert_rows(len(self._rows), rows)

@@ -22,7 +22,9 @@ POLL_INTERVAL_MS = 1000
 
 class PageLoader(QObject):
     opened = Signal(int, int, object)  # generation, total matching rows, last row id (or None)
-    loaded = Signal(int, str, list)  # generation, "after" | "before", rows (oldest first)
+    # generation, "after" | "before" | "around", rows (oldest first), the first row's
+    # position among the matching rows ("around" only; -1 otherwise)
+    loaded = Signal(int, str, list, int)
     changed = Signal(int, int, object)  # generation, new total, new last row id
     failed = Signal(int, str)
 
@@ -63,15 +65,20 @@ class PageLoader(QObject):
         reader = self._reader
         if reader is None or generation != self._generation:
             return
+        position = -1
         try:
             if direction == "after":
                 rows = reader.page_after(anchor, limit)
-            else:
+            elif direction == "before":
                 rows = reader.page_before(anchor, limit)
+            else:  # a page with the row `anchor` in its middle
+                rows = reader.page_before(anchor + 1, limit // 2)
+                rows += reader.page_after(rows[-1].row_id if rows else anchor, limit - len(rows))
+                position = reader.count_before(rows[0].row_id) if rows else 0
         except StoreError as exc:
             self.failed.emit(generation, str(exc))
             return
-        self.loaded.emit(generation, direction, rows)
+        self.loaded.emit(generation, direction, rows, position)
 
     @Slot()
     def _poll(self) -> None:
