@@ -42,9 +42,9 @@ def search_files(
     if index is not None:
         freshness = index.freshness(paths)
         yield from freshness.problems
-        hits = index.search(query, search_filter, freshness.fresh.values(), limit)
-        yield from hits
-        limit -= len(hits)
+        for hits in index.search(query, search_filter, freshness.fresh.values(), limit):
+            yield from hits
+            limit -= len(hits)
         stale = freshness.stale(paths)
     for result in _scan_files(stale, query, search_filter):
         if isinstance(result, UnsearchableFile):

@@ -19,7 +19,8 @@ MAX_QUERY_WORDS = 16
 
 
 def words(text: str) -> list[str]:
-    return [word.casefold() for word in _WORD.findall(text)]
+    # lower(), not casefold(): FTS5 folds "ß" to itself, casefold() to "ss"
+    return _WORD.findall(text.lower())
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,6 @@ class Query:
     @property
     def empty(self) -> bool:
         return not self.terms
-
-    def fts(self) -> str:
-        """An FTS5 MATCH expression: every term as a quoted prefix (no operators reach FTS)."""
-        return " AND ".join('"' + term.replace('"', '""') + '"*' for term in self.terms)
 
     def matches(self, text: str) -> bool:
         found = set(words(text))
@@ -98,7 +95,7 @@ def snippet(text: str, query: Query, width: int = 160) -> str:
     flat = " ".join(text.split())
     start = 0
     for match in _WORD.finditer(flat):
-        if any(match.group().casefold().startswith(term) for term in query.terms):
+        if any(match.group().lower().startswith(term) for term in query.terms):
             start = max(0, match.start() - width // 4)
             break
     excerpt = flat[start : start + width]

@@ -67,7 +67,8 @@ def test_scan_and_index_find_the_same_items(
 
 def index_only(folder: Path, index: SearchIndex, text: str) -> list[SearchHit]:
     fresh = index.freshness(_stores(folder)).fresh
-    return index.search(Query.parse(text), SearchFilter(), fresh.values(), 1000)
+    pages = index.search(Query.parse(text), SearchFilter(), fresh.values(), 1000, page=5)
+    return [hit for page in pages for hit in page]
 
 
 def test_a_city_is_found_in_every_item_of_its_turns(store_folder: Path) -> None:

@@ -18,10 +18,6 @@ def test_each_term_must_begin_a_word() -> None:
     assert not Query.parse("aris").matches("Paris")
 
 
-def test_fts_expression_quotes_every_term() -> None:
-    assert Query.parse('NOT "x" OR').fts() == '"not"* AND "x"* AND "or"*'
-
-
 def test_non_ascii_terms_are_looked_for_in_escaped_json_too() -> None:
     (patterns,) = Query.parse("zürich").like_patterns()
     assert "%z\\\\u00fcrich%" in patterns or "%z\\u00fcrich%" in patterns
