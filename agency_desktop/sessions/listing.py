@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProblemKind, StoreError
-from .readonly import has_sqlite_header, reading
+from .readonly import has_sqlite_header, read_briefly
 from .records import SessionInfo, StoreProblem, latest, parse_timestamp
 from .schema import TablePair, discover_layout
 
@@ -139,7 +139,8 @@ def session_info(
 def read_store_sessions(path: str | os.PathLike[str]) -> list[SessionInfo]:
     """Every session in one store; raises StoreError when the file is not a readable store."""
     path = Path(path)
-    with reading(path) as conn:
+
+    def read(conn: sqlite3.Connection) -> list[SessionInfo]:
         layout = discover_layout(conn)
         if not layout.is_store:
             raise StoreError(path, ProblemKind.NOT_A_STORE)
@@ -149,6 +150,8 @@ def read_store_sessions(path: str | os.PathLike[str]) -> list[SessionInfo]:
             for pair in layout.pairs
             for info in pair_sessions(conn, path, pair, size, layout.pairs)
         ]
+
+    return read_briefly(path, read)
 
 
 def scan_store(path: Path) -> StoreScan:
@@ -205,23 +208,24 @@ class Removed:
 
 def rescan_changes(
     candidates: Iterable[Path], known: dict[Path, Signature]
-) -> Iterator[tuple[StoreScan, Signature] | Removed]:
+) -> Iterator[tuple[StoreScan, Signature | None] | Removed]:
     """Scan only files that are new or changed since `known`; report the ones that went away.
 
     `candidates` is usually `iter_candidate_files(folder)`; `known` is what the
-    caller saw last time (an empty dict for a first, full scan).
+    caller saw last time (an empty dict for a first, full scan, where every file is
+    new and is handed to the scanners as soon as it is listed).
     """
     from .parallel import scan_stores  # imports this module: a late import avoids the cycle
 
     seen: set[Path] = set()
-    changed: dict[Path, Signature] = {}
-    for path in candidates:
-        seen.add(path)
-        signature = file_signature(path)
-        if signature is not None and known.get(path) != signature:
-            changed[path] = signature
-    for scan in scan_stores(list(changed)):
-        yield scan, changed[scan.path]
+
+    def changed() -> Iterator[Path]:
+        for path in candidates:
+            seen.add(path)
+            if not known or known.get(path) != file_signature(path):
+                yield path
+
+    yield from scan_stores(changed())
     for path in known:
         if path not in seen:
             yield Removed(path)

@@ -9,18 +9,21 @@ Small batches are read in the calling thread: starting a process costs more.
 from __future__ import annotations
 
 import atexit
+import itertools
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from .listing import StoreScan, scan_store
+from .listing import Signature, StoreScan, file_signature, scan_store
 
 INLINE_LIMIT = 48  # fewer files than this are read without the pool
-CHUNK = 64
+# Files per task: small at first, so the first results show at once, then larger,
+# so a big folder does not pay a round trip per handful of files.
+CHUNKS = (4, 8, 16, 32, 64)
 
 # Reading for the user (listing, searching) and building the search index in the
 # background get pools of their own, so a search never queues behind index steps.
@@ -30,8 +33,15 @@ _pools: dict[str, ProcessPoolExecutor] = {}
 _pool_lock = threading.Lock()
 
 
-def _scan_chunk(paths: list[str]) -> list[StoreScan]:
-    return [scan_store(Path(path)) for path in paths]
+def _scan_chunk(paths: list[str]) -> list[tuple[StoreScan, Signature | None]]:
+    """Each file's scan with its signature, taken just before it is read (so a change
+    during the read still shows as a change next time)."""
+    scanned = []
+    for name in paths:
+        path = Path(name)
+        signature = file_signature(path)
+        scanned.append((scan_store(path), signature))
+    return scanned
 
 
 def _lower_priority() -> None:
@@ -68,16 +78,35 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def scan_stores(paths: list[Path]) -> Iterator[StoreScan]:
-    """Every path's scan, in the order they finish (not the order given)."""
-    if len(paths) < INLINE_LIMIT:
-        for path in paths:
-            yield scan_store(path)
+def scan_stores(paths: Iterable[Path]) -> Iterator[tuple[StoreScan, Signature | None]]:
+    """Every path's scan and signature, in the order they finish (not the order given).
+
+    Paths are handed to the worker processes as they come, so the first results
+    arrive while a big folder is still being listed.
+    """
+    source = iter(paths)
+    head = list(itertools.islice(source, INLINE_LIMIT))
+    if len(head) < INLINE_LIMIT:
+        yield from _scan_chunk([str(path) for path in head])
         return
-    chunks = [[str(p) for p in paths[i : i + CHUNK]] for i in range(0, len(paths), CHUNK)]
-    futures = [submit(_scan_chunk, chunk) for chunk in chunks]
-    for scans in results_as_completed(futures):
-        yield from scans
+    futures: list[Future[list[tuple[StoreScan, Signature | None]]]] = []
+    try:
+        for chunk in _chunks(itertools.chain(head, source)):
+            futures.append(submit(_scan_chunk, chunk))
+            for future in [f for f in futures if f.done()]:
+                futures.remove(future)
+                yield from future.result()
+        for scanned in results_as_completed(futures):
+            yield from scanned
+    finally:
+        for future in futures:
+            future.cancel()  # the consumer stopped early (a cancelled scan)
+
+
+def _chunks(paths: Iterator[Path]) -> Iterator[list[str]]:
+    sizes = itertools.chain(CHUNKS, itertools.repeat(CHUNKS[-1]))
+    while chunk := [str(path) for path in itertools.islice(paths, next(sizes))]:
+        yield chunk
 
 
 def submit[T](fn: Callable[..., T], *args: Any, pool: str = READ_POOL) -> Future[T]:

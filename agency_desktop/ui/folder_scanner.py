@@ -124,6 +124,8 @@ class FolderScanner(QObject):
                 gone.append(entry.path)
             else:
                 scan, signature = entry
+                if signature is None:
+                    continue  # it went between being listed and being read
                 self._known[scan.path] = signature
                 scans.append(scan)
         if scans:

@@ -56,7 +56,7 @@ def check_worker_processes(folder: Path, many: Path) -> None:
     for copy in copies:
         shutil.copyfile(store, copy)
     try:
-        scans = list(parallel.scan_stores(copies))
+        scans = [scan for scan, _signature in parallel.scan_stores(copies)]
     finally:
         parallel.shutdown()
     readable = [scan for scan in scans if scan.problem is None and scan.sessions]
