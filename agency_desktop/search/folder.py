@@ -82,6 +82,7 @@ def update_index(
 
     Stops between steps when cancelled (without raising): what was indexed is kept.
     """
+    index.create()
     stale = index.freshness(paths).stale(paths)
     total, done = len(stale), 0
     if progress is not None:

@@ -108,7 +108,34 @@ class SearchIndex:
         if not self.path.exists():
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        conn = sqlite3.connect(self.path, timeout=WRITE_TIMEOUT_S, isolation_level=None)
+        with self._opened(sqlite3.connect(self.path, timeout=WRITE_TIMEOUT_S)) as conn:
+            yield conn
+
+    def create(self) -> None:
+        """Made once before worker processes write to it: two of them switching a new file
+        to WAL at once would make one fail with "database is locked" (no busy wait there)."""
+        with self.connect():
+            pass
+
+    @contextlib.contextmanager
+    def _existing(self) -> Iterator[sqlite3.Connection | None]:
+        """The index if it is there, else None: a read never creates it, so an index the
+        user turned off (and so deleted) stays deleted whatever was still reading it."""
+        uri = self.path.absolute().as_uri() + "?mode=rw"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=WRITE_TIMEOUT_S)
+        except sqlite3.OperationalError:
+            if self.path.exists():
+                raise
+            yield None
+            return
+        with self._opened(conn) as opened:
+            yield opened
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _opened(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        conn.isolation_level = None
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last step is fine
@@ -125,11 +152,13 @@ class SearchIndex:
     # --- what it holds
 
     def freshness(self, paths: Iterable[Path]) -> Freshness:
-        with self.connect() as conn:
-            known = {
-                Path(row[0]): (row[1], row[2], row[3])
-                for row in conn.execute("SELECT path, id, signature, problem FROM files")
-            }
+        with self._existing() as conn:
+            rows = (
+                []
+                if conn is None
+                else conn.execute("SELECT path, id, signature, problem FROM files")
+            )
+            known = {Path(row[0]): (row[1], row[2], row[3]) for row in rows}
         fresh: dict[Path, int] = {}
         problems: list[UnsearchableFile] = []
         for path in paths:
@@ -143,14 +172,18 @@ class SearchIndex:
         return Freshness(fresh, problems)
 
     def indexed_files(self) -> int:
-        with self.connect() as conn:
+        with self._existing() as conn:
+            if conn is None:
+                return 0
             return int(
                 conn.execute("SELECT count(*) FROM files WHERE signature IS NOT NULL").fetchone()[0]
             )
 
     def tools(self) -> list[str]:
         """Tool names seen in indexed items, for a filter's choices."""
-        with self.connect() as conn:
+        with self._existing() as conn:
+            if conn is None:
+                return []
             rows = conn.execute(
                 "SELECT DISTINCT tool FROM items WHERE tool IS NOT NULL ORDER BY tool"
             )
@@ -174,7 +207,9 @@ class SearchIndex:
         ids = list(file_ids)
         if query.empty or not ids or limit <= 0:
             return
-        with self.connect() as conn:
+        with self._existing() as conn:
+            if conn is None:
+                return
             sql, params = _search_sql(_match_expression(conn, query), search_filter, ids)
             cursor = conn.execute(sql, [*params, limit])
             while rows := cursor.fetchmany(page):
@@ -208,7 +243,9 @@ class SearchIndex:
 
     def forget_missing(self) -> int:
         """Drop files that no longer exist; how many went."""
-        with self.connect() as conn:
+        with self._existing() as conn:
+            if conn is None:
+                return 0
             gone = [
                 path
                 for (path,) in conn.execute("SELECT path FROM files")

@@ -229,6 +229,20 @@ def test_the_index_is_private_and_can_be_cleared(store_folder: Path, index: Sear
     assert index.freshness(_stores(store_folder)).fresh == {}
 
 
+def test_reading_a_deleted_index_does_not_bring_it_back(
+    store_folder: Path, index: SearchIndex
+) -> None:
+    """A reader still running when the user turns the index off must not re-create it."""
+    _indexed(store_folder, index)
+    index.clear()
+    assert index.tools() == []
+    assert index.indexed_files() == 0
+    assert index.forget_missing() == 0
+    assert _keys(_search(store_folder, "paris", index)) == _keys(_search(store_folder, "paris"))
+    assert not index.path.exists()
+    assert not index.path.parent.exists() or list(index.path.parent.iterdir()) == []
+
+
 def test_results_stop_at_the_limit(store_folder: Path, index: SearchIndex) -> None:
     hits = list(search_files(_stores(store_folder), Query.parse("paris"), limit=5))
     assert len(hits) == 5
