@@ -51,6 +51,10 @@ class StoreError(Exception):
             text += f" ({detail})"
         super().__init__(text)
 
+    def __reduce__(self) -> tuple[type[StoreError], tuple[Path, ProblemKind, str]]:
+        """Rebuilt from its parts when it comes back from a worker process."""
+        return (type(self), (self.path, self.kind, self.detail))
+
 
 class SessionNotFoundError(LookupError):
     """A store that exists but does not hold the requested session."""

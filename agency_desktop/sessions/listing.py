@@ -187,17 +187,24 @@ def find_problem_files(
 Signature = tuple[int, int, int, int]
 
 
+NO_WAL = (-1, -1)
+
+
 def file_signature(path: Path) -> Signature | None:
-    """Size and mtime of a store and its WAL: a change means the sessions may have changed."""
+    """Size and mtime of a store and its WAL: a change means the sessions may have changed.
+
+    An empty WAL holds nothing, so it counts as none: every reader of an idle WAL store
+    (ours too) creates one on opening and removes it on closing.
+    """
     try:
         main = path.stat()
     except OSError:
         return None
     try:
         wal = path.with_name(path.name + "-wal").stat()
-        wal_part = (wal.st_size, wal.st_mtime_ns)
+        wal_part = (wal.st_size, wal.st_mtime_ns) if wal.st_size else NO_WAL
     except OSError:
-        wal_part = (-1, -1)
+        wal_part = NO_WAL
     return (main.st_size, main.st_mtime_ns, *wal_part)
 
 

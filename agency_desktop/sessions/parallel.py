@@ -51,6 +51,11 @@ def _lower_priority() -> None:
         os.nice(10)
 
 
+def may_start_workers() -> bool:
+    """False inside a worker process: a pool of its own there would multiply the processes."""
+    return multiprocessing.parent_process() is None
+
+
 def worker_count() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 

@@ -7,28 +7,41 @@ only the rows an agent appended since last time.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
+from . import parallel
 from .items import ItemKind, classify_fields
+from .readonly import reading
 from .schema import TablePair
 
-# One JSON parse per row: json_extract with several paths returns them as an array.
-_FAST_GROUPS = (
-    "SELECT json_extract(message_data, '$.type', '$.role', '$.name'), 1, count(*),"
-    " sum(length(CAST(message_data AS BLOB))), min(created_at), max(created_at)"
-    " FROM {table}{where} GROUP BY 1"
+# One pass, one JSON parse per row (json_extract with several paths returns them as an
+# array), grouped by the hour too so the timeline needs no second pass. Each row's
+# figures come from a subquery that LIMIT -1 keeps from being flattened into the
+# GROUP BY: flattened, SQLite parses the JSON twice per row (for the sort key and
+# again for the output) and carries the whole item through the sort.
+_GROUPS = (
+    "SELECT fields, valid, hour, count(*), sum(bytes), min(created), max(created) FROM"
+    " (SELECT {fields} AS fields, {valid} AS valid, substr(created_at, 1, 13) AS hour,"
+    " length(CAST(message_data AS BLOB)) AS bytes, created_at AS created"
+    " FROM {table}{where} LIMIT -1) GROUP BY fields, valid, hour"
 )
+_FIELDS = "json_extract(message_data, '$.type', '$.role', '$.name')"
+_FAST_GROUPS = _GROUPS.replace("{fields}", _FIELDS).replace("{valid}", "1")
 # Fallback when some row is not JSON (json_extract raises): classify only valid rows.
-_SAFE_GROUPS = (
-    "SELECT CASE WHEN json_valid(message_data)"
-    " THEN json_extract(message_data, '$.type', '$.role', '$.name') END,"
-    " json_valid(message_data), count(*), sum(length(CAST(message_data AS BLOB))),"
-    " min(created_at), max(created_at) FROM {table}{where} GROUP BY 1, 2"
-)
+_SAFE_GROUPS = _GROUPS.replace(
+    "{fields}", f"CASE WHEN json_valid(message_data) THEN {_FIELDS} END"
+).replace("{valid}", "json_valid(message_data)")
+# Sessions this long are counted in parts by row id, one part here and the others in the
+# reading worker processes at the same time. Not threads: SQLite's memory allocator
+# takes one process-wide lock, and JSON parsing allocates for every row, so two
+# threads counting at once take longer than one.
+SPLIT_MIN_ROWS = 50_000
 
 
 class Counts(Protocol):
@@ -129,13 +142,81 @@ def row_totals(
     after_id: int | None = None,
     upto_id: int | None = None,
 ) -> RowTotals:
+    """Totals of the rows in (after_id, upto_id]; a long range is counted in parallel parts."""
+    store = _main_file(conn)
+    parts = _parts(conn, pair, session_id, after_id, upto_id) if store is not None else []
+    if len(parts) < 2 or store is None:
+        return _range_totals(conn, pair, session_id, after_id, upto_id)
+    others = [
+        parallel.submit(_range_totals_apart, store, pair, session_id, low, high)
+        for low, high in parts[1:]
+    ]
+    try:
+        totals = _range_totals(conn, pair, session_id, *parts[0])
+        for other in others:
+            totals.add(other.result())
+    finally:
+        for other in others:
+            other.cancel()
+    return totals
+
+
+def _parts(
+    conn: sqlite3.Connection,
+    pair: TablePair,
+    session_id: str | None,
+    after_id: int | None,
+    upto_id: int | None,
+) -> list[tuple[int | None, int | None]]:
+    """(after, upto] id ranges of about equal width; one unless the range is long.
+
+    The width comes from the first and last id (two index seeks): the row count would
+    cost a scan of the index, and ids of one session are spread evenly enough.
+    """
+    where, params = row_filter(session_id, after_id, upto_id)
+    low, high = conn.execute(
+        f"SELECT min(id), max(id) FROM {pair.q_messages}{where}", params
+    ).fetchone()
+    if low is None or high - low < SPLIT_MIN_ROWS or not parallel.may_start_workers():
+        return [(after_id, upto_id)]
+    count = max(1, min(parallel.worker_count(), (high - low) // SPLIT_MIN_ROWS))
+    bounds = [low - 1 + (high - low + 1) * n // count for n in range(count + 1)]
+    return list(itertools.pairwise(bounds))
+
+
+def _main_file(conn: sqlite3.Connection) -> Path | None:
+    """The file behind a connection (None in memory), for more connections to it."""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return Path(file) if file else None
+    return None
+
+
+def _range_totals_apart(
+    store: Path, pair: TablePair, session_id: str | None, after: int | None, upto: int | None
+) -> RowTotals:
+    with reading(store) as conn:
+        return _range_totals(conn, pair, session_id, after, upto)
+
+
+def _range_totals(
+    conn: sqlite3.Connection,
+    pair: TablePair,
+    session_id: str | None,
+    after_id: int | None,
+    upto_id: int | None,
+) -> RowTotals:
     where, params = row_filter(session_id, after_id, upto_id)
     totals = RowTotals()
-    for fields, valid, count, data_bytes, first, last in _group_rows(conn, pair, where, params):
+    for fields, valid, hour, count, data_bytes, first, last in _group_rows(
+        conn, pair, where, params
+    ):
         totals.message_count += count
         totals.data_bytes += data_bytes or 0
         totals.first_created = _earliest(totals.first_created, first)
         totals.last_created = _latest(totals.last_created, last)
+        if hour:
+            totals.timeline[str(hour)] += count
         if not valid:
             totals.invalid_json_rows += count
             continue
@@ -143,11 +224,6 @@ def row_totals(
         totals.by_kind[kind] += count
         if tool:
             totals.tool_calls[tool] += count
-    timeline = conn.execute(
-        f"SELECT substr(created_at, 1, 13), count(*) FROM {pair.q_messages}{where} GROUP BY 1",
-        params,
-    )
-    totals.timeline.update({str(hour): count for hour, count in timeline if hour})
     return totals
 
 

@@ -7,8 +7,15 @@ exactly that many rows up to that id (nothing was deleted or rewritten below it)
 only rows after it are read and added. Nothing is ever written into the user's store.
 
 What it cannot see is a row rewritten in place below the last id it covers (the count
-stays the same): the SDK never does that (it appends, pops the newest item, or clears
-a session). Deleting the cache file is always safe.
+stays the same): the SDK never does that (it appends, pops the newest item, prunes the
+oldest, or clears a session). Deleting the cache file is always safe.
+
+Checking that count reads the session's whole index (about 40 ms a million rows), so
+an entry also keeps the signature of the store (size and mtime of the file and its
+WAL) taken before it was counted: while that is unchanged, nothing is read at all.
+A signature is only kept once the files have been still for a while, as git does for
+its index: a write in the same clock tick as the one before it could leave the mtime
+as it was.
 """
 
 from __future__ import annotations
@@ -18,22 +25,35 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import cache_dir
+from .listing import file_signature
 from .row_totals import RowTotals, row_filter, row_totals
 from .schema import TablePair
 
 MAX_ENTRIES = 5_000
+SETTLED_S = 2.0  # files unchanged for this long have an mtime that the next write moves
+_VERSION = 2  # of the table below; an older cache is dropped (it only saves time)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS row_totals (
     key TEXT PRIMARY KEY,
     last_id INTEGER NOT NULL,
     row_count INTEGER NOT NULL,
     totals TEXT NOT NULL,
-    used REAL NOT NULL
+    used REAL NOT NULL,
+    signature TEXT              -- of the store when it was counted; NULL if it was changing
 )
 """
+
+
+@dataclass(frozen=True)
+class _Entry:
+    last_id: int
+    row_count: int
+    totals: RowTotals
+    signature: str | None
 
 
 class StatsCache:
@@ -46,6 +66,9 @@ class StatsCache:
         conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
+            if conn.execute("PRAGMA user_version").fetchone()[0] != _VERSION:
+                conn.execute("DROP TABLE IF EXISTS row_totals")
+                conn.execute(f"PRAGMA user_version = {_VERSION}")
             conn.execute(_SCHEMA)
             yield conn
         finally:
@@ -56,48 +79,72 @@ class StatsCache:
     ) -> RowTotals:
         """The session's row totals now, reading only rows the cache has not seen."""
         key = entry_key(path, pair, session_id)
-        last_id = _last_id(store, pair, session_id)
+        signature = _settled_signature(path)  # before reading: a later write changes it
         cached = self._load(key)
-        if cached is not None and last_id is not None:
-            cached_last, cached_count, totals = cached
-            if cached_last <= last_id and _count(store, pair, session_id, cached_last) == (
-                cached_count
-            ):
-                if cached_last < last_id:
-                    totals.add(row_totals(store, pair, session_id, cached_last, last_id))
-                    self._save(key, last_id, totals)
-                return totals
-        totals = row_totals(store, pair, session_id, upto_id=last_id)
+        if cached is not None and signature is not None and cached.signature == signature:
+            return cached.totals
+        last_id = _last_id(store, pair, session_id)
+        if (
+            cached is not None
+            and last_id is not None
+            and self._still_valid(store, pair, session_id, cached, last_id)
+        ):
+            totals = cached.totals
+            if cached.last_id < last_id:
+                totals.add(row_totals(store, pair, session_id, cached.last_id, last_id))
+        else:
+            totals = row_totals(store, pair, session_id, upto_id=last_id)
         if last_id is not None:
-            self._save(key, last_id, totals)
+            self._save(key, last_id, totals, signature)
         return totals
 
-    def _load(self, key: str) -> tuple[int, int, RowTotals] | None:
+    @staticmethod
+    def _still_valid(
+        store: sqlite3.Connection, pair: TablePair, session_id: str, cached: _Entry, last_id: int
+    ) -> bool:
+        """Nothing was removed up to the entry's last id (it would count fewer rows)."""
+        return cached.last_id <= last_id and (
+            _count(store, pair, session_id, cached.last_id) == cached.row_count
+        )
+
+    def _load(self, key: str) -> _Entry | None:
         try:
             with self._connect() as conn:
                 row = conn.execute(
-                    "SELECT last_id, row_count, totals FROM row_totals WHERE key = ?", (key,)
+                    "SELECT last_id, row_count, totals, signature FROM row_totals WHERE key = ?",
+                    (key,),
                 ).fetchone()
         except (sqlite3.Error, OSError):
             return None  # a cache that cannot be read is a cache miss, never an error
         if row is None:
             return None
         try:
-            return int(row[0]), int(row[1]), RowTotals.from_json(row[2])
+            return _Entry(int(row[0]), int(row[1]), RowTotals.from_json(row[2]), row[3])
         except (ValueError, KeyError, TypeError):
             return None
 
-    def _save(self, key: str, last_id: int, totals: RowTotals) -> None:
+    def _save(self, key: str, last_id: int, totals: RowTotals, signature: str | None) -> None:
         with contextlib.suppress(sqlite3.Error, OSError), self._connect() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO row_totals VALUES (?, ?, ?, ?, ?)",
-                (key, last_id, totals.message_count, totals.to_json(), time.time()),
+                "INSERT OR REPLACE INTO row_totals VALUES (?, ?, ?, ?, ?, ?)",
+                (key, last_id, totals.message_count, totals.to_json(), time.time(), signature),
             )
             conn.execute(
                 "DELETE FROM row_totals WHERE key NOT IN"
                 " (SELECT key FROM row_totals ORDER BY used DESC LIMIT ?)",
                 (MAX_ENTRIES,),
             )
+
+
+def _settled_signature(path: Path) -> str | None:
+    """The store's signature, if its files have not changed for SETTLED_S (else None)."""
+    signature = file_signature(path)
+    if signature is None:
+        return None
+    newest_ns = max(signature[1], signature[3])
+    if time.time_ns() - newest_ns < SETTLED_S * 1e9:
+        return None
+    return ",".join(map(str, signature))
 
 
 def entry_key(path: Path, pair: TablePair, session_id: str) -> str:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from agency_desktop.sessions import parallel, row_totals
 from agency_desktop.sessions.errors import ProblemKind, SessionNotFoundError, StoreError
 from agency_desktop.sessions.items import ItemKind
 from agency_desktop.sessions.stats import get_session_stats
@@ -70,3 +71,24 @@ def test_timeline_counts_items_per_hour(store_folder: Path) -> None:
     stats = get_session_stats(store_folder / "shared.db", "shared-b")
     assert sum(stats.timeline.values()) == 12
     assert all(len(hour) == 13 for hour in stats.timeline)
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_a_long_session_counted_in_parts_adds_up_to_the_same_stats(
+    store_folder: Path, monkeypatch: pytest.MonkeyPatch, broken: bool
+) -> None:
+    """Parts are counted in the worker processes; the totals must not depend on the split."""
+    store = store_folder / "shared.db"
+    if broken:
+        corrupt_row(store)
+    whole = get_session_stats(store).as_dict()
+    monkeypatch.setattr(row_totals, "SPLIT_MIN_ROWS", 2)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    calls: list[tuple[object, ...]] = []
+    submit = parallel.submit
+    monkeypatch.setattr(
+        parallel, "submit", lambda *args, **kw: calls.append(args) or submit(*args, **kw)
+    )
+    assert get_session_stats(store).as_dict() == whole
+    assert calls  # it was split
+    assert whole["invalid_json_rows"] == int(broken)

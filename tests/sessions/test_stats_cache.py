@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 from agents import SQLiteSession
 
+from agency_desktop.sessions import stats_cache
 from agency_desktop.sessions.stats import get_session_stats
 from agency_desktop.sessions.stats_cache import StatsCache
 from tests.helpers.stores import run_turns, write_advanced, write_plain
@@ -104,3 +106,63 @@ def test_counting_with_the_cache_changes_nothing_beside_the_store(
         get_session_stats(store_folder / name, session_id, cache=cache)
         get_session_stats(store_folder / name, session_id, cache=cache)
     assert {p.name: p.read_bytes() for p in store_folder.iterdir()} == before
+
+
+def _age(path: Path, seconds: float) -> None:
+    """As if the store had last been written `seconds` ago (and its WAL, if any)."""
+    for file in (path, path.with_name(path.name + "-wal")):
+        if file.exists():
+            stat = file.stat()
+            os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns - int(seconds * 1e9)))
+
+
+def _counting_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    for name in ("_count", "row_totals", "_last_id"):
+        real = getattr(stats_cache, name)
+        monkeypatch.setattr(
+            stats_cache, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a)
+        )
+    return calls
+
+
+def test_a_store_unchanged_since_it_was_counted_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    store = write_plain(tmp_path / "s.db", "still", ("Paris", "Oslo"))
+    _age(store, 60)
+    _same(store, "still", cache)
+    calls = _counting_calls(monkeypatch)
+    _same(store, "still", cache)
+    assert calls == []  # the signature alone said nothing changed
+    write_plain(store, "still", ("Lima",))  # an agent appends: the signature moves on
+    _same(store, "still", cache)
+    assert "row_totals" in calls
+
+
+def test_a_store_written_a_moment_ago_is_checked_by_counting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its mtime might not move on the next write (same clock tick), so it is not trusted."""
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    store = write_plain(tmp_path / "s.db", "busy", ("Paris",))
+    _same(store, "busy", cache)
+    calls = _counting_calls(monkeypatch)
+    _same(store, "busy", cache)
+    assert "_count" in calls
+
+
+def test_pruning_the_oldest_items_of_a_settled_store_is_noticed(
+    tmp_path: Path,
+) -> None:
+    """Compaction deletes a prefix of the session: a settled signature still changes."""
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    store = write_plain(tmp_path / "s.db", "pruned", ("Paris", "Oslo", "Lima"))
+    _age(store, 60)
+    _same(store, "pruned", cache)
+    conn = sqlite3.connect(store)
+    conn.execute("DELETE FROM agent_messages WHERE id <= (SELECT min(id) + 2 FROM agent_messages)")
+    conn.commit()
+    conn.close()
+    _same(store, "pruned", cache)
