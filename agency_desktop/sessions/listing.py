@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ProblemKind, StoreError
 from .readonly import has_sqlite_header, read_briefly
 from .records import SessionInfo, StoreProblem, latest, parse_timestamp
 from .schema import TablePair, discover_layout
+
+if TYPE_CHECKING:
+    from .scan_cache import ScanCache
 
 STORE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3", ".db3"})
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -47,10 +51,18 @@ def require_directory(directory: str | os.PathLike[str]) -> Path:
 
 
 def iter_candidate_files(
-    directory: str | os.PathLike[str], recursive: bool = False
+    directory: str | os.PathLike[str], recursive: bool = False, *, ordered: bool = True
 ) -> Iterator[Path]:
-    """Files that are, or claim by their name to be, SQLite stores; sorted, no side files."""
+    """Files that are, or claim by their name to be, SQLite stores; no side files.
+
+    Sorted by name unless `ordered` is False: then a folder's files come in the order
+    the directory lists them, each as soon as it is listed, so reading can begin
+    before a folder of ten thousand is listed to the end.
+    """
     root = require_directory(directory)
+    if not ordered and not recursive:
+        yield from _listed_as_they_come(root)
+        return
     walker = (
         os.walk(root, followlinks=False)
         if recursive
@@ -63,6 +75,22 @@ def iter_candidate_files(
                 continue
             path = Path(folder, name)
             if path.suffix.lower() in STORE_SUFFIXES or has_sqlite_header(path):
+                yield path
+
+
+def _listed_as_they_come(root: Path) -> Iterator[Path]:
+    with os.scandir(root) as entries:
+        for entry in entries:
+            name = entry.name
+            if is_side_or_temp_file(name):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+            except OSError:
+                continue
+            path = Path(entry.path)
+            if os.path.splitext(name)[1].lower() in STORE_SUFFIXES or has_sqlite_header(path):
                 yield path
 
 
@@ -184,10 +212,13 @@ def find_problem_files(
     return [scan.problem for scan in scan_directory(directory, recursive) if scan.problem]
 
 
-Signature = tuple[int, int, int, int]
+# Size and mtime (ns) of the store, of its WAL, and the store's inode: a file put in
+# place of another (a restore, a copy that kept the mtime) is a change too.
+Signature = tuple[int, int, int, int, int]
 
 
 NO_WAL = (-1, -1)
+SETTLED_S = 2.0  # files unchanged for this long have an mtime that the next write moves on
 
 
 def file_signature(path: Path) -> Signature | None:
@@ -205,7 +236,19 @@ def file_signature(path: Path) -> Signature | None:
         wal_part = (wal.st_size, wal.st_mtime_ns) if wal.st_size else NO_WAL
     except OSError:
         wal_part = NO_WAL
-    return (main.st_size, main.st_mtime_ns, *wal_part)
+    return (main.st_size, main.st_mtime_ns, *wal_part, main.st_ino)
+
+
+def is_settled(signature: Signature, now_ns: int | None = None) -> bool:
+    """Whether the next write to the files is sure to change this signature.
+
+    A write within the same clock tick as the one before it can leave the mtime as it
+    was (filesystems keep it to a few ms, some to 1 or 2 s), so a signature taken
+    while the files are changing may not show the next change. Once they have been
+    still for SETTLED_S, it will: git trusts its index on the same condition.
+    """
+    now = time.time_ns() if now_ns is None else now_ns
+    return now - max(signature[1], signature[3]) >= SETTLED_S * 1e9
 
 
 @dataclass(frozen=True)
@@ -214,25 +257,40 @@ class Removed:
 
 
 def rescan_changes(
-    candidates: Iterable[Path], known: dict[Path, Signature]
+    candidates: Iterable[Path], known: dict[Path, Signature], cache: ScanCache | None = None
 ) -> Iterator[tuple[StoreScan, Signature | None] | Removed]:
     """Scan only files that are new or changed since `known`; report the ones that went away.
 
     `candidates` is usually `iter_candidate_files(folder)`; `known` is what the
     caller saw last time (an empty dict for a first, full scan, where every file is
-    new and is handed to the scanners as soon as it is listed).
+    new and is handed to the scanners as soon as it is listed). With a `cache`, a
+    file it holds unchanged is answered from it at once, and new scans are kept there.
     """
-    from .parallel import scan_stores  # imports this module: a late import avoids the cycle
+    from .parallel import ScanQueue  # imports this module: a late import avoids the cycle
 
     seen: set[Path] = set()
+    queue = ScanQueue()
+    with contextlib.ExitStack() as stack:
+        remembered = stack.enter_context(cache.opened()) if cache is not None else None
+        stack.callback(queue.cancel)  # the consumer stopped early: drop the queued work
 
-    def changed() -> Iterator[Path]:
+        def scanned(results: Iterator[tuple[StoreScan, Signature | None]]) -> Iterator[Any]:
+            for scan, signature in results:
+                if remembered is not None:
+                    remembered.remember(scan, signature)
+                yield scan, signature
+
         for path in candidates:
             seen.add(path)
-            if not known or known.get(path) != file_signature(path):
-                yield path
-
-    yield from scan_stores(changed())
+            signature = file_signature(path) if known or remembered is not None else None
+            if known and known.get(path) == signature:
+                continue
+            hit = remembered.lookup(path, signature) if remembered is not None else None
+            if hit is not None:
+                yield hit, signature
+                continue
+            yield from scanned(queue.add(path))
+        yield from scanned(queue.finish())
     for path in known:
         if path not in seen:
             yield Removed(path)

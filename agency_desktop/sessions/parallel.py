@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,8 @@ from .listing import Signature, StoreScan, file_signature, scan_store
 INLINE_LIMIT = 48  # fewer files than this are read without the pool
 # Files per task: small at first, so the first results show at once, then larger,
 # so a big folder does not pay a round trip per handful of files.
-CHUNKS = (4, 8, 16, 32, 64)
+CHUNKS = (8, 8, 16, 16, 32, 32, 64)
+IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: enough that none waits for the next
 
 # Reading for the user (listing, searching) and building the search index in the
 # background get pools of their own, so a search never queues behind index steps.
@@ -83,35 +84,84 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def scan_stores(paths: Iterable[Path]) -> Iterator[tuple[StoreScan, Signature | None]]:
+Scanned = tuple[StoreScan, Signature | None]
+
+
+def scan_stores(paths: Iterable[Path]) -> Iterator[Scanned]:
     """Every path's scan and signature, in the order they finish (not the order given).
 
     Paths are handed to the worker processes as they come, so the first results
     arrive while a big folder is still being listed.
     """
-    source = iter(paths)
-    head = list(itertools.islice(source, INLINE_LIMIT))
-    if len(head) < INLINE_LIMIT:
-        yield from _scan_chunk([str(path) for path in head])
-        return
-    futures: list[Future[list[tuple[StoreScan, Signature | None]]]] = []
+    queue = ScanQueue()
     try:
-        for chunk in _chunks(itertools.chain(head, source)):
-            futures.append(submit(_scan_chunk, chunk))
-            for future in [f for f in futures if f.done()]:
-                futures.remove(future)
-                yield from future.result()
-        for scanned in results_as_completed(futures):
-            yield from scanned
+        for path in paths:
+            yield from queue.add(path)
+        yield from queue.finish()
     finally:
-        for future in futures:
-            future.cancel()  # the consumer stopped early (a cancelled scan)
+        queue.cancel()  # the consumer stopped early (a cancelled scan)
 
 
-def _chunks(paths: Iterator[Path]) -> Iterator[list[str]]:
-    sizes = itertools.chain(CHUNKS, itertools.repeat(CHUNKS[-1]))
-    while chunk := [str(path) for path in itertools.islice(paths, next(sizes))]:
-        yield chunk
+class ScanQueue:
+    """Paths in, scans out: chunks go to the worker processes, a few per worker at a time.
+
+    Few enough in flight that a consumer who stops early leaves little work behind,
+    enough that no worker waits for its next chunk. Until INLINE_LIMIT paths have come
+    they are only held: so few are read in this process, with no worker to start.
+    """
+
+    def __init__(self) -> None:
+        self._head: list[Path] | None = []
+        self._chunk: list[str] = []
+        self._sizes = itertools.chain(CHUNKS, itertools.repeat(CHUNKS[-1]))
+        self._size = next(self._sizes)
+        self._running: set[Future[list[Scanned]]] = set()
+        self._in_flight = IN_FLIGHT_PER_WORKER * worker_count()
+
+    def add(self, path: Path) -> Iterator[Scanned]:
+        """Queue one path; yields whatever scans have finished meanwhile."""
+        if self._head is None:
+            yield from self._queue(path)
+            return
+        self._head.append(path)
+        if len(self._head) >= INLINE_LIMIT:
+            head, self._head = self._head, None
+            for held in head:
+                yield from self._queue(held)
+
+    def finish(self) -> Iterator[Scanned]:
+        """Every scan still to come."""
+        if self._head is not None:
+            head, self._head = self._head, []
+            yield from _scan_chunk([str(path) for path in head])
+            return
+        if self._chunk:
+            self._running.add(submit(_scan_chunk, self._chunk))
+            self._chunk = []
+        while self._running:
+            yield from self._collect(block=True)
+
+    def cancel(self) -> None:
+        for future in self._running:
+            future.cancel()
+        self._running.clear()
+
+    def _queue(self, path: Path) -> Iterator[Scanned]:
+        self._chunk.append(str(path))
+        if len(self._chunk) < self._size:
+            return
+        self._running.add(submit(_scan_chunk, self._chunk))
+        self._chunk, self._size = [], next(self._sizes)
+        yield from self._collect(block=len(self._running) >= self._in_flight)
+
+    def _collect(self, *, block: bool) -> Iterator[Scanned]:
+        if block:
+            finished, self._running = wait(self._running, return_when=FIRST_COMPLETED)
+        else:
+            finished = {future for future in self._running if future.done()}
+            self._running -= finished
+        for future in finished:
+            yield from future.result()
 
 
 def submit[T](fn: Callable[..., T], *args: Any, pool: str = READ_POOL) -> Future[T]:

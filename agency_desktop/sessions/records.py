@@ -56,6 +56,22 @@ class SessionInfo:
             "last_message_id": self.last_message_id,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SessionInfo:
+        """The inverse of as_dict (the listing cache keeps sessions this way)."""
+        return cls(
+            session_id=data["session_id"],
+            db_path=Path(data["db_path"]),
+            message_count=int(data["message_count"]),
+            created_at=_from_iso(data["created_at"]),
+            updated_at=_from_iso(data["updated_at"]),
+            size_bytes=int(data["size_bytes"]),
+            kind=StoreKind(data["kind"]),
+            sessions_table=data["sessions_table"],
+            messages_table=data["messages_table"],
+            last_message_id=data["last_message_id"],
+        )
+
 
 @dataclass(frozen=True)
 class StoreProblem:
@@ -76,6 +92,14 @@ class StoreProblem:
     def as_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "problem": str(self.kind), "detail": self.detail}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoreProblem:
+        return cls(Path(data["path"]), ProblemKind(data["problem"]), data["detail"])
+
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -13,9 +13,7 @@ oldest, or clears a session). Deleting the cache file is always safe.
 Checking that count reads the session's whole index (about 40 ms a million rows), so
 an entry also keeps the signature of the store (size and mtime of the file and its
 WAL) taken before it was counted: while that is unchanged, nothing is read at all.
-A signature is only kept once the files have been still for a while, as git does for
-its index: a write in the same clock tick as the one before it could leave the mtime
-as it was.
+A signature is only kept once the files have been still for a while (is_settled).
 """
 
 from __future__ import annotations
@@ -29,12 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import cache_dir
-from .listing import file_signature
+from .listing import file_signature, is_settled
 from .row_totals import RowTotals, row_filter, row_totals
 from .schema import TablePair
 
 MAX_ENTRIES = 5_000
-SETTLED_S = 2.0  # files unchanged for this long have an mtime that the next write moves
 _VERSION = 2  # of the table below; an older cache is dropped (it only saves time)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS row_totals (
@@ -137,12 +134,9 @@ class StatsCache:
 
 
 def _settled_signature(path: Path) -> str | None:
-    """The store's signature, if its files have not changed for SETTLED_S (else None)."""
+    """The store's signature, if its files are settled (see listing.is_settled), else None."""
     signature = file_signature(path)
-    if signature is None:
-        return None
-    newest_ns = max(signature[1], signature[3])
-    if time.time_ns() - newest_ns < SETTLED_S * 1e9:
+    if signature is None or not is_settled(signature):
         return None
     return ",".join(map(str, signature))
 

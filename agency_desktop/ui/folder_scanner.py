@@ -4,7 +4,8 @@ Scans run in a worker and stream results in batches; afterwards only files
 whose size or mtime changed (or whose WAL did) are read again. A
 QFileSystemWatcher catches files appearing and disappearing at once; a slow
 timer catches agents appending to stores already listed, which changes no
-directory entry.
+directory entry. With a scan cache, files unchanged since the app last read them
+(in an earlier run too) are shown from it without being read.
 """
 
 from __future__ import annotations
@@ -22,15 +23,20 @@ from ..sessions.listing import (
     iter_candidate_files,
     rescan_changes,
 )
+from ..sessions.scan_cache import ScanCache
 from .workers import Worker, WorkerPool
 
 POLL_INTERVAL_MS = 3000
 DEBOUNCE_MS = 250
 
 
-def _changes(root: Path | None, files: list[Path], known: dict[Path, Signature]) -> Iterator[Any]:
-    candidates = iter_candidate_files(root) if root is not None else iter(files)
-    yield from rescan_changes(candidates, known)
+def _changes(
+    root: Path | None, files: list[Path], known: dict[Path, Signature], cache: ScanCache | None
+) -> Iterator[Any]:
+    # Listed as the directory gives them, not sorted: the view sorts, and reading
+    # starts with the first name instead of after the last.
+    candidates = iter_candidate_files(root, ordered=False) if root is not None else iter(files)
+    yield from rescan_changes(candidates, known, cache)
 
 
 class FolderScanner(QObject):
@@ -40,9 +46,12 @@ class FolderScanner(QObject):
     scanFinished = Signal()
     failed = Signal(str)
 
-    def __init__(self, workers: WorkerPool, parent: QObject | None = None) -> None:
+    def __init__(
+        self, workers: WorkerPool, parent: QObject | None = None, cache: ScanCache | None = None
+    ) -> None:
         super().__init__(parent)
         self._workers = workers
+        self._cache = cache
         self._root: Path | None = None
         self._files: list[Path] = []
         self._known: dict[Path, Signature] = {}
@@ -105,7 +114,7 @@ class FolderScanner(QObject):
             return
         if self._root is None and not self._files:
             return
-        worker = Worker(_changes, self._root, list(self._files), dict(self._known))
+        worker = Worker(_changes, self._root, list(self._files), dict(self._known), self._cache)
         worker.signals.yielded.connect(lambda batch, w=worker: self._on_batch(w, batch))
         worker.signals.errored.connect(lambda exc, w=worker: self._on_error(w, exc))
         worker.signals.finished.connect(lambda w=worker: self._on_finished(w))

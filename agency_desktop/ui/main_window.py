@@ -42,6 +42,7 @@ from ..sessions.items import ItemKind
 from ..sessions.listing import Signature, StoreScan, file_signature, scan_store
 from ..sessions.paging import MessageFilter
 from ..sessions.records import SessionInfo
+from ..sessions.scan_cache import ScanCache
 from .folder_scanner import FolderScanner
 from .models.message_table import Column as MessageColumn
 from .models.message_table import MessageTableModel
@@ -168,7 +169,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.settings = settings or app_settings()
         self.workers = WorkerPool(self)
-        self.scanner = FolderScanner(self.workers, self)
+        self.scanner = FolderScanner(self.workers, self, cache=ScanCache())
         self.folder: Path | None = None
         self.files: list[Path] = []
         self._select_first_when_scanned = True

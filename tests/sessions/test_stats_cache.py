@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from agents import SQLiteSession
 from agency_desktop.sessions import stats_cache
 from agency_desktop.sessions.stats import get_session_stats
 from agency_desktop.sessions.stats_cache import StatsCache
-from tests.helpers.stores import run_turns, write_advanced, write_plain
+from tests.helpers.stores import age_store, run_turns, write_advanced, write_plain
 
 STORES = [
     ("plain.db", "plain-1"),
@@ -108,14 +107,6 @@ def test_counting_with_the_cache_changes_nothing_beside_the_store(
     assert {p.name: p.read_bytes() for p in store_folder.iterdir()} == before
 
 
-def _age(path: Path, seconds: float) -> None:
-    """As if the store had last been written `seconds` ago (and its WAL, if any)."""
-    for file in (path, path.with_name(path.name + "-wal")):
-        if file.exists():
-            stat = file.stat()
-            os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns - int(seconds * 1e9)))
-
-
 def _counting_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     for name in ("_count", "row_totals", "_last_id"):
@@ -131,7 +122,7 @@ def test_a_store_unchanged_since_it_was_counted_is_not_read_again(
 ) -> None:
     cache = StatsCache(tmp_path / "cache.sqlite3")
     store = write_plain(tmp_path / "s.db", "still", ("Paris", "Oslo"))
-    _age(store, 60)
+    age_store(store, 60)
     _same(store, "still", cache)
     calls = _counting_calls(monkeypatch)
     _same(store, "still", cache)
@@ -159,7 +150,7 @@ def test_pruning_the_oldest_items_of_a_settled_store_is_noticed(
     """Compaction deletes a prefix of the session: a settled signature still changes."""
     cache = StatsCache(tmp_path / "cache.sqlite3")
     store = write_plain(tmp_path / "s.db", "pruned", ("Paris", "Oslo", "Lima"))
-    _age(store, 60)
+    age_store(store, 60)
     _same(store, "pruned", cache)
     conn = sqlite3.connect(store)
     conn.execute("DELETE FROM agent_messages WHERE id <= (SELECT min(id) + 2 FROM agent_messages)")

@@ -1,0 +1,152 @@
+"""What each store held when it was last read, kept in the app's cache folder.
+
+A folder opened again shows its sessions at once from here, and only files that
+changed since are read. An entry is used only while the file's signature (size and
+mtime of the store and of its WAL) is the one taken just before it was read, and
+is kept only if the files were settled then (`listing.is_settled`), so the next
+write is sure to change the signature. A file that was locked or could not be
+opened is never kept: that can change without the file changing. Nothing is ever
+written beside the stores; deleting the cache file is always safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..paths import cache_dir
+from .errors import ProblemKind
+from .listing import Signature, StoreScan, is_settled
+from .records import SessionInfo, StoreProblem
+
+CACHE_NAME = "scan-cache.sqlite3"
+MAX_ENTRIES = 200_000
+SAVE_BATCH = 256
+# Problems that only a change of the file can undo (a lock or a permission can go away).
+_LASTING_PROBLEMS = frozenset(
+    {ProblemKind.EMPTY, ProblemKind.NOT_SQLITE, ProblemKind.CORRUPT, ProblemKind.NOT_A_STORE}
+)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scans (
+    path TEXT PRIMARY KEY,
+    signature TEXT NOT NULL,
+    scan TEXT NOT NULL,
+    saved REAL NOT NULL
+)
+"""
+
+
+class ScanCache:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or cache_dir() / CACHE_NAME
+
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[OpenScanCache | None]:
+        """The cache for one scan, or None when it cannot be used (never an error)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=2, isolation_level=None)
+        except (OSError, sqlite3.Error):
+            yield None
+            return
+        try:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")  # a cache: a lost save is a miss
+                conn.execute(_SCHEMA)
+            except sqlite3.Error:
+                yield None
+                return
+            cache = OpenScanCache(conn)
+            try:
+                yield cache
+            finally:
+                cache.flush()
+                cache.trim()
+        finally:
+            conn.close()
+
+
+class OpenScanCache:
+    """One connection's worth of lookups and saves, on the thread that made it."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._pending: list[tuple[str, str, str, float]] = []
+
+    def lookup(self, path: Path, signature: Signature | None) -> StoreScan | None:
+        if signature is None:
+            return None
+        try:
+            row = self._conn.execute(
+                "SELECT signature, scan FROM scans WHERE path = ?", (str(path),)
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None or row[0] != _signature_text(signature):
+            return None
+        try:
+            return _scan_from_json(path, row[1])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def remember(self, scan: StoreScan, signature: Signature | None) -> None:
+        """Keep a scan taken at `signature`, if it is sure to be noticed when it goes stale."""
+        if signature is None or not is_settled(signature):
+            return
+        if scan.problem is not None and scan.problem.kind not in _LASTING_PROBLEMS:
+            return
+        self._pending.append(
+            (str(scan.path), _signature_text(signature), _scan_to_json(scan), time.time())
+        )
+        if len(self._pending) >= SAVE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany("INSERT OR REPLACE INTO scans VALUES (?, ?, ?, ?)", pending)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error:
+                self._conn.execute("ROLLBACK")
+
+    def trim(self) -> None:
+        """The oldest entries go once there are more than MAX_ENTRIES (files long gone)."""
+        with contextlib.suppress(sqlite3.Error):
+            count = self._conn.execute("SELECT count(*) FROM scans").fetchone()[0]
+            if count > MAX_ENTRIES:
+                self._conn.execute(
+                    "DELETE FROM scans WHERE path IN"
+                    " (SELECT path FROM scans ORDER BY saved LIMIT ?)",
+                    (count - MAX_ENTRIES,),
+                )
+
+
+def _signature_text(signature: Signature) -> str:
+    return ",".join(map(str, signature))
+
+
+def _scan_to_json(scan: StoreScan) -> str:
+    data: dict[str, Any] = {"sessions": [info.as_dict() for info in scan.sessions]}
+    if scan.problem is not None:
+        data["problem"] = scan.problem.as_dict()
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _scan_from_json(path: Path, text: str) -> StoreScan:
+    data = json.loads(text)
+    problem = data.get("problem")
+    return StoreScan(
+        path,
+        tuple(SessionInfo.from_dict(info) for info in data["sessions"]),
+        StoreProblem.from_dict(problem) if problem is not None else None,
+    )
