@@ -257,14 +257,19 @@ class Removed:
 
 
 def rescan_changes(
-    candidates: Iterable[Path], known: dict[Path, Signature], cache: ScanCache | None = None
+    candidates: Iterable[Path],
+    known: dict[Path, Signature],
+    cache: ScanCache | None = None,
+    folder: Path | None = None,
 ) -> Iterator[tuple[StoreScan, Signature | None] | Removed]:
     """Scan only files that are new or changed since `known`; report the ones that went away.
 
     `candidates` is usually `iter_candidate_files(folder)`; `known` is what the
     caller saw last time (an empty dict for a first, full scan, where every file is
     new and is handed to the scanners as soon as it is listed). With a `cache`, a
-    file it holds unchanged is answered from it at once, and new scans are kept there.
+    file it holds unchanged is answered from it at once, and new scans are kept there;
+    given the `folder` the candidates are in, a first scan answers with everything the
+    cache knows there before the folder is even listed.
     """
     from .parallel import ScanQueue  # imports this module: a late import avoids the cycle
 
@@ -280,8 +285,15 @@ def rescan_changes(
                     remembered.remember(scan, signature)
                 yield scan, signature
 
+        answered: set[Path] = set()
+        if remembered is not None and folder is not None and not known:
+            for scan, still in remembered.still_valid_in(folder):
+                answered.add(scan.path)
+                yield scan, still
         for path in candidates:
             seen.add(path)
+            if path in answered:
+                continue
             signature = file_signature(path) if known or remembered is not None else None
             if known and known.get(path) == signature:
                 continue

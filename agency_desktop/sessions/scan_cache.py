@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import Any
 
 from ..paths import cache_dir
 from .errors import ProblemKind
-from .listing import Signature, StoreScan, is_settled
+from .listing import Signature, StoreScan, file_signature, is_settled
 from .records import SessionInfo, StoreProblem
 
 CACHE_NAME = "scan-cache.sqlite3"
@@ -94,6 +95,33 @@ class OpenScanCache:
             return _scan_from_json(path, row[1])
         except (ValueError, KeyError, TypeError):
             return None
+
+    def still_valid_in(self, folder: Path) -> Iterator[tuple[StoreScan, Signature]]:
+        """Entries for the files directly in `folder` that are unchanged, in name order.
+
+        One range query over the folder's part of the table, read a few rows at a time:
+        the first are out before the rest are even read.
+        """
+        prefix = os.path.join(str(folder), "")
+        try:
+            rows = self._conn.execute(
+                "SELECT path, signature, scan FROM scans WHERE path > ? AND path < ? ORDER BY path",
+                (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+            )
+            while batch := rows.fetchmany(64):
+                for name, signature_text, scan in batch:
+                    path = Path(name)
+                    if os.path.dirname(name) != prefix[:-1]:
+                        continue  # a subfolder's
+                    signature = file_signature(path)
+                    if signature is None or _signature_text(signature) != signature_text:
+                        continue
+                    try:
+                        yield _scan_from_json(path, scan), signature
+                    except (ValueError, KeyError, TypeError):
+                        continue
+        except sqlite3.Error:
+            return
 
     def remember(self, scan: StoreScan, signature: Signature | None) -> None:
         """Keep a scan taken at `signature`, if it is sure to be noticed when it goes stale."""

@@ -36,7 +36,7 @@ def _changes(
     # Listed as the directory gives them, not sorted: the view sorts, and reading
     # starts with the first name instead of after the last.
     candidates = iter_candidate_files(root, ordered=False) if root is not None else iter(files)
-    yield from rescan_changes(candidates, known, cache)
+    yield from rescan_changes(candidates, known, cache, root)
 
 
 class FolderScanner(QObject):
@@ -51,7 +51,7 @@ class FolderScanner(QObject):
     ) -> None:
         super().__init__(parent)
         self._workers = workers
-        self._cache = cache
+        self.cache = cache  # may be swapped between scans
         self._root: Path | None = None
         self._files: list[Path] = []
         self._known: dict[Path, Signature] = {}
@@ -91,16 +91,19 @@ class FolderScanner(QObject):
         directories: list[str],
         known: dict[Path, Signature] | None = None,
     ) -> None:
-        self.stop()
+        watched = set(self._watcher.directories())
+        self.stop(keep_watching=watched == set(directories))
         self._root, self._files, self._known = root, files, dict(known or {})
-        self._watcher.addPaths([d for d in directories if Path(d).is_dir()])
-        self._poll.start()
         self.rescan()  # cheap for files in `known`: only their signatures are checked
+        missing = [d for d in directories if d not in self._watcher.directories()]
+        if missing:  # a few ms for a big folder: after the scan has started
+            self._watcher.addPaths([d for d in missing if Path(d).is_dir()])
+        self._poll.start()
 
-    def stop(self) -> None:
+    def stop(self, *, keep_watching: bool = False) -> None:
         self._poll.stop()
         self._debounce.stop()
-        if self._watcher.directories():
+        if self._watcher.directories() and not keep_watching:
             self._watcher.removePaths(self._watcher.directories())
         if self._worker is not None:
             self._worker.cancel()
@@ -114,7 +117,7 @@ class FolderScanner(QObject):
             return
         if self._root is None and not self._files:
             return
-        worker = Worker(_changes, self._root, list(self._files), dict(self._known), self._cache)
+        worker = Worker(_changes, self._root, list(self._files), dict(self._known), self.cache)
         worker.signals.yielded.connect(lambda batch, w=worker: self._on_batch(w, batch))
         worker.signals.errored.connect(lambda exc, w=worker: self._on_error(w, exc))
         worker.signals.finished.connect(lambda w=worker: self._on_finished(w))

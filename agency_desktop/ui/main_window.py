@@ -66,7 +66,9 @@ if TYPE_CHECKING:
 SETTINGS_ORG, SETTINGS_APP = "AgencyDesktop", "agency-desktop"
 MAX_RECENT = 8
 SEARCH_DELAY_MS = 300
+WORKER_THREADS = 8
 SCAN_SLICE = 24  # files shown per event-loop turn while a folder streams in
+FIRST_SCAN_SLICE = 100
 # The index is brought up to date this long after a scan that found changes: start-up
 # and bursts of agent writes settle first, and one update covers them all.
 INDEX_DELAY_MS = 3000
@@ -168,7 +170,9 @@ class MainWindow(QMainWindow):
         self.resize(1440, 880)
         self.setAcceptDrops(True)
         self.settings = settings or app_settings()
-        self.workers = WorkerPool(self)
+        # More threads than cores: most workers wait on SQLite or on worker processes, and
+        # a long one (a backup, the index) must not hold up a scan or a page of messages.
+        self.workers = WorkerPool(self, max_threads=WORKER_THREADS)
         self.scanner = FolderScanner(self.workers, self, cache=ScanCache())
         self.folder: Path | None = None
         self.files: list[Path] = []
@@ -397,8 +401,9 @@ class MainWindow(QMainWindow):
             self.notice.show_message(f"Not opened: {folder} is not a folder.")
             return
         self.folder, self.files = folder.resolve(), []
-        self._reset_views(self.folder)
+        # Reading starts first; its results are delivered once the views are reset.
         self.scanner.watch_folder(self.folder)
+        self._reset_views(self.folder)
         self.setWindowTitle(f"{self.folder.name} — Agency Desktop")
         self._remember_folder(self.folder)
         self.stats.set_folder(self.folder, [])
@@ -506,14 +511,15 @@ class MainWindow(QMainWindow):
     def _on_scanned(self, scans: list[StoreScan]) -> None:
         # Taken a slice per event-loop turn, so a burst of results never stalls painting.
         self._pending_scans.extend(scans)
-        if not self._drain_timer.isActive():
+        if self.session_model.rowCount() == 0:
+            self._drain_scans()  # the first rows of a folder: no turn of the loop to wait for
+        if self._pending_scans and not self._drain_timer.isActive():
             self._drain_timer.start()
 
     def _drain_scans(self) -> None:
-        batch, self._pending_scans = (
-            self._pending_scans[:SCAN_SLICE],
-            self._pending_scans[SCAN_SLICE:],
-        )
+        # The first screenful goes in one turn (a few ms): what shows first is what counts.
+        size = FIRST_SCAN_SLICE if self.session_model.rowCount() < FIRST_SCAN_SLICE else SCAN_SLICE
+        batch, self._pending_scans = self._pending_scans[:size], self._pending_scans[size:]
         if not self._pending_scans:
             self._drain_timer.stop()
         self.session_model.apply_scans(batch)
@@ -585,10 +591,12 @@ class MainWindow(QMainWindow):
 
     def current_session(self) -> SessionInfo | None:
         index = self.session_view.currentIndex()
-        return index.data(SessionRole.INFO) if index.isValid() else None
+        return index.siblingAtColumn(0).data(SessionRole.INFO) if index.isValid() else None
 
     def _on_session_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        info: SessionInfo | None = current.data(SessionRole.INFO) if current.isValid() else None
+        info: SessionInfo | None = (
+            current.siblingAtColumn(0).data(SessionRole.INFO) if current.isValid() else None
+        )
         if info is None:
             if current.isValid():
                 self.notice.show_message(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,27 @@ def test_the_cache_holds_no_more_than_its_limit(
         assert conn.execute("SELECT count(*) FROM scans").fetchone()[0] == 2
     finally:
         conn.close()
+
+
+def test_a_folder_seen_before_is_answered_before_it_is_listed(
+    store_folder: Path, cache: ScanCache, read_files: list[str]
+) -> None:
+    _settled(store_folder)
+    (store_folder / "sub").mkdir()
+    age_store(write_plain(store_folder / "sub" / "nested.db", "nested-1", ("Rome",)), 60)
+    first = _scans(store_folder, cache)
+    _scans(store_folder / "sub", cache)  # the cache now knows a subfolder's file too
+    write_plain(store_folder / "plain.db", "plain-1", ("Rome",))  # changed since
+    events: list[str] = []
+
+    def listing() -> Iterator[Path]:
+        events.append("listing")
+        yield from iter_candidate_files(store_folder, ordered=False)
+
+    read_files.clear()
+    for entry in rescan_changes(listing(), {}, cache, store_folder):
+        assert not isinstance(entry, Removed)
+        events.append(entry[0].path.name)
+    assert set(events[: events.index("listing")]) == set(first) - {"plain.db"}
+    assert events[events.index("listing") + 1 :] == ["plain.db"]  # each file once
+    assert read_files == ["plain.db"]

@@ -10,19 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QStandardItem
+from PySide6.QtGui import QBrush, QColor, QStandardItem
 
 from ...formatting import human_size, local_time
 from ...sessions.errors import ProblemKind
 from ...sessions.listing import StoreScan
 from ...sessions.records import SessionInfo, StoreProblem
-from .base import ItemTableModel, cell
+from .base import OBJECT, READ_ONLY, ItemTableModel
 
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
-_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_PROBLEM_COLOUR = QColor("#c0392b")
+_RIGHT_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_PROBLEM_BRUSH = QBrush(QColor("#c0392b"))
 
 
 class Column(enum.IntEnum):
@@ -40,9 +37,18 @@ HEADERS = ("Session", "File", "Items", "Size", "Created", "Last activity", "Kind
 
 
 class Role(enum.IntEnum):
+    """INFO and PATH (and the row object) are on each row's SESSION cell."""
+
     SORT = Qt.ItemDataRole.UserRole + 1
     INFO = Qt.ItemDataRole.UserRole + 2  # the SessionInfo, or None for a problem row
     PATH = Qt.ItemDataRole.UserRole + 3
+
+
+# Plain ints: comparing and indexing with IntEnum members costs a Python call each.
+_COLUMNS = tuple(int(column) for column in Column)
+_SESSION, _FILE = int(Column.SESSION), int(Column.FILE)
+_RIGHT_ALIGNED = frozenset({int(Column.ITEMS), int(Column.SIZE)})
+_SORT, _INFO, _PATH = int(Role.SORT), int(Role.INFO), int(Role.PATH)
 
 
 @dataclass(frozen=True)
@@ -116,17 +122,27 @@ class SessionListModel(ItemTableModel):
         self._root_prefix = ""
 
     def cells(self, row: SessionRow, number: int) -> list[QStandardItem]:
+        # Written out call by call: a big folder makes thousands of rows on the GUI thread,
+        # and building role lists per cell cost as much as the calls into Qt.
         texts, keys = row.texts, row.sort_keys
-        shared: list[tuple[int, Any]] = [(Role.INFO, row.info), (Role.PATH, str(row.path))]
-        tooltip = (_TOOLTIP, row.problem.message if row.problem else str(row.path))
-        colour = [(_FOREGROUND, _PROBLEM_COLOUR)] if row.problem is not None else []
+        path = str(row.path)
+        tooltip = row.problem.message if row.problem is not None else path
+        problem = row.problem is not None
         items = []
-        for column in Column:
-            text = self._file_label(row) if column == Column.FILE else texts[column]
-            roles = [*shared, (Role.SORT, keys[column]), tooltip, *colour]
-            if column in (Column.ITEMS, Column.SIZE):
-                roles.append((_ALIGNMENT, _RIGHT))
-            items.append(cell(text, row, roles))
+        for column in _COLUMNS:
+            item = QStandardItem(self._file_label(row) if column == _FILE else texts[column])
+            item.setFlags(READ_ONLY)
+            if column == _SESSION:  # the row's own data lives on its first cell only
+                item.setData(row, OBJECT)
+                item.setData(row.info, _INFO)
+                item.setData(path, _PATH)
+            item.setData(keys[column], _SORT)
+            item.setToolTip(tooltip)
+            if column in _RIGHT_ALIGNED:
+                item.setTextAlignment(_RIGHT_ALIGNMENT)
+            if problem:
+                item.setForeground(_PROBLEM_BRUSH)
+            items.append(item)
         return items
 
     def _file_label(self, row: SessionRow) -> str:
