@@ -8,17 +8,17 @@ or size limit the baseline is there to show how much of it is unavoidable.
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from agency_desktop.ops.atomic import remove_quietly
 from agency_desktop.ops.backup import backup_store
-from agency_desktop.sessions.listing import list_sessions, scan_directory
+from agency_desktop.sessions import parallel
+from agency_desktop.sessions.listing import iter_candidate_files, rescan_changes
 from agency_desktop.sessions.paging import SessionReader
 from agency_desktop.sessions.stats import get_session_stats
 from agency_desktop.sessions.stats_cache import StatsCache
@@ -35,17 +35,20 @@ MB = 1024 * 1024
 @dataclass(frozen=True)
 class Target:
     """A pass mark: ours/baseline <= limit, ours itself <= limit (in `unit`), or with
-    `over_baseline` ours - baseline <= limit."""
+    `over_baseline` ours - baseline <= limit. `and_ratio` adds ours/baseline <= it."""
 
     limit: float
     unit: str  # "x" for a ratio, else the unit of an absolute limit
     over_baseline: bool = False
+    and_ratio: float | None = None
 
     @property
     def is_ratio(self) -> bool:
         return self.unit == "x"
 
     def met(self, pair: Pair) -> bool:
+        if self.and_ratio is not None and pair.ours > self.and_ratio * pair.baseline:
+            return False
         if self.over_baseline:
             return pair.ours - pair.baseline <= self.limit
         value = pair.ours / pair.baseline if self.is_ratio else pair.ours
@@ -53,8 +56,10 @@ class Target:
 
     def __str__(self) -> str:
         if self.over_baseline:
-            return f"baseline + {self.limit:g} {self.unit}"
-        return f"ratio <= {self.limit:g}" if self.is_ratio else f"<= {self.limit:g} {self.unit}"
+            text = f"baseline + {self.limit:g} {self.unit}"
+        else:
+            text = f"ratio <= {self.limit:g}" if self.is_ratio else f"<= {self.limit:g} {self.unit}"
+        return text + (f", ratio <= {self.and_ratio:g}" if self.and_ratio is not None else "")
 
 
 @dataclass(frozen=True)
@@ -104,14 +109,36 @@ def _store_files(folder: Path) -> list[Path]:
 
 
 def _raw_listing(folder: Path) -> int:
-    """What a one-off script would do: one GROUP BY per file, one file after another."""
-    sql = "SELECT count(*), max(created_at) FROM agent_messages GROUP BY session_id"
-    return sum(len(_raw_query(path, sql)) for path in _store_files(folder))
+    """What a one-off script would do: open each file in turn, COUNT and MAX, close."""
+    listed = 0
+    for path in _store_files(folder):
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("SELECT count(*) FROM agent_messages").fetchall()
+            conn.execute("SELECT max(created_at) FROM agent_messages").fetchall()
+            listed += 1
+        finally:
+            conn.close()
+    return listed
 
 
-def _first_scans(folder: Path) -> int:
-    """Stop after the first results, as a viewer showing rows as they stream in would."""
-    return sum(1 for _ in itertools.islice(scan_directory(folder), FIRST_SESSIONS))
+def _app_scan(folder: Path) -> Iterator[object]:
+    """The app's first scan of a folder: listed, and read by the worker processes."""
+    return rescan_changes(iter_candidate_files(folder), {})
+
+
+def _first_sessions(folder: Path) -> int:
+    """Until the first 100 sessions are known, as the session list shows them."""
+    scans = _app_scan(folder)
+    sessions = 0
+    try:
+        for scan, _signature in scans:  # type: ignore[misc]
+            sessions += len(scan.sessions)
+            if sessions >= FIRST_SESSIONS:
+                break
+    finally:
+        scans.close()  # type: ignore[attr-defined]
+    return sessions
 
 
 def _scandir(folder: Path) -> int:
@@ -120,18 +147,19 @@ def _scandir(folder: Path) -> int:
 
 
 def listing_cases(folder: Path) -> list[TimedCase]:
+    parallel.warm_up()  # a running app has its reading processes started already
     return [
         TimedCase(
-            "F1 list all sessions",
-            lambda: list_sessions(folder),
-            lambda: _raw_listing(folder),
-            Target(1.5, "x"),
+            f"F1 first {FIRST_SESSIONS} sessions",
+            lambda: _first_sessions(folder),
+            lambda: _scandir(folder),
+            Target(200, "ms", and_ratio=2.0),
         ),
         TimedCase(
-            f"F1 first {FIRST_SESSIONS} sessions",
-            lambda: _first_scans(folder),
-            lambda: _scandir(folder),
-            Target(200, "ms"),
+            "F1 whole folder scanned",
+            lambda: sum(1 for _ in _app_scan(folder)),
+            lambda: _raw_listing(folder),
+            Target(1.0, "x"),
         ),
     ]
 
@@ -171,16 +199,16 @@ def reading_cases(store: StoreFixture) -> list[TimedCase]:
             Target(50, "ms"),
         ),
         TimedCase(
-            f"F2 last page ({PAGE})",
+            f"F2 jump to the last row (page of {PAGE})",
             lambda: _last_page(store),
             lambda: _raw_page(store, "DESC"),
             Target(50, "ms"),
         ),
         TimedCase(
-            "F2 session stats",
+            "F2 session stats, first time",
             lambda: get_session_stats(store.path, store.session_id),
             lambda: _raw_stats(store),
-            Target(1.5, "x"),
+            Target(1.0, "x"),
         ),
     ]
 
@@ -244,7 +272,7 @@ def backup_case(store: StoreFixture, scratch: Path) -> TimedCase:
         "F2 backup",
         lambda: backup_store(store.path, dest),
         lambda: _copy_and_sync(store.path, dest),
-        Target(1.5, "x"),
+        Target(1.2, "x"),
         setup=lambda: remove_quietly(dest),
     )
 

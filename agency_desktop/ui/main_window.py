@@ -44,6 +44,7 @@ from ..sessions.paging import MessageFilter
 from ..sessions.records import SessionInfo
 from ..sessions.scan_cache import ScanCache
 from .folder_scanner import FolderScanner
+from .models.base import discard_in_slices
 from .models.message_table import Column as MessageColumn
 from .models.message_table import MessageTableModel
 from .models.message_table import Role as MessageRole
@@ -448,7 +449,7 @@ class MainWindow(QMainWindow):
         self.search_panel.set_folder(root)
         self._select_first_when_scanned = True
         self._pending_scans = []
-        self.session_model.reset(root)
+        self._renew_session_model(root)
         self.message_model.close_session()
         self.detail.clear()
         self.stats.set_session(None, None)
@@ -576,6 +577,12 @@ class MainWindow(QMainWindow):
                     | QItemSelectionModel.SelectionFlag.Rows,
                 )
                 return
+
+    def _renew_session_model(self, root: Path | None) -> None:
+        old = self.session_model
+        self.session_model = old.renewed(root)
+        self.session_proxy.setSourceModel(self.session_model)
+        discard_in_slices(old)
 
     def _update_status(self) -> None:
         model = self.session_model

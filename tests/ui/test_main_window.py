@@ -261,3 +261,19 @@ def test_kind_filter_lists_only_items_of_that_kind(
     model = window.message_model
     qtbot.waitUntil(lambda: model.filter.active and model.rowCount() == 2, timeout=TIMEOUT)
     assert {model.row(n).kind for n in range(2)} == {ItemKind.FUNCTION_CALL}
+
+
+def test_another_folder_replaces_the_list_and_the_old_rows_go_in_the_background(
+    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path
+) -> None:
+    window = main_window(store_folder)
+    qtbot.waitUntil(lambda: window.session_model.session_count() == 5, timeout=10_000)
+    old = window.session_model
+    other = tmp_path / "other"
+    other.mkdir()
+    write_plain(other / "one.db", "only-one", ("Rome",))
+    with qtbot.waitSignal(old.destroyed, timeout=10_000):
+        window.open_folder(other)
+        assert window.session_proxy.rowCount() == 0  # nothing of the old folder is shown
+    qtbot.waitUntil(lambda: window.session_model.session_count() == 1, timeout=10_000)
+    assert window.session_proxy.index(0, 0).data() == "only-one"

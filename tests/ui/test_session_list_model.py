@@ -69,3 +69,26 @@ def test_proxy_filters_text_and_sorts_by_value(store_folder: Path) -> None:
     assert counts == sorted(counts, reverse=True) and counts[0] == 12
     proxy.setFilterFixedString("SHARED")
     assert proxy.rowCount() == 2
+
+
+def test_a_discarded_model_is_emptied_a_slice_at_a_time_then_deleted(
+    qtbot: Any, store_folder: Path, monkeypatch: Any
+) -> None:
+    from agency_desktop.ui.models import base
+
+    monkeypatch.setattr(base, "DISCARD_SLICE", 2)
+    model = _filled(store_folder)
+    counts: list[int] = []
+    model.rowsRemoved.connect(lambda *_: counts.append(model.rowCount()))
+    with qtbot.waitSignal(model.destroyed, timeout=5000):
+        base.discard_in_slices(model)
+    assert counts == [3, 1, 0]  # five rows, two per turn of the event loop
+
+
+def test_a_renewed_model_keeps_only_the_scratch_sessions(store_folder: Path) -> None:
+    model = _filled(store_folder)
+    scratch = scan_store(store_folder / "plain.db")
+    model.apply_scratch(scratch)
+    renewed = model.renewed(None)
+    assert renewed.rowCount() == 1 and renewed.row_object(0).scratch
+    assert model.rowCount() == 5  # the old one is left as it was, for discard_in_slices

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,10 @@ from ...sessions.records import SessionInfo, StoreProblem
 from .base import OBJECT, READ_ONLY, ItemTableModel
 
 _RIGHT_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _PROBLEM_BRUSH = QBrush(QColor("#c0392b"))
 
 
@@ -120,30 +125,70 @@ class SessionListModel(ItemTableModel):
         self._rows: list[SessionRow] = []
         self.root: Path | None = None
         self._root_prefix = ""
+        prototype = QStandardItem()
+        prototype.setFlags(READ_ONLY)
+        self.setItemPrototype(prototype)  # the model owns it from here
 
     def cells(self, row: SessionRow, number: int) -> list[QStandardItem]:
-        # Written out call by call: a big folder makes thousands of rows on the GUI thread,
-        # and building role lists per cell cost as much as the calls into Qt.
-        texts, keys = row.texts, row.sort_keys
-        path = str(row.path)
-        tooltip = row.problem.message if row.problem is not None else path
-        problem = row.problem is not None
+        """The row as free-standing items (ItemTableModel's way; this model fills in place)."""
         items = []
-        for column in _COLUMNS:
-            item = QStandardItem(self._file_label(row) if column == _FILE else texts[column])
+        for roles in self._cell_roles(row):
+            item = QStandardItem()
             item.setFlags(READ_ONLY)
-            if column == _SESSION:  # the row's own data lives on its first cell only
-                item.setData(row, OBJECT)
-                item.setData(row.info, _INFO)
-                item.setData(path, _PATH)
-            item.setData(keys[column], _SORT)
-            item.setToolTip(tooltip)
-            if column in _RIGHT_ALIGNED:
-                item.setTextAlignment(_RIGHT_ALIGNMENT)
-            if problem:
-                item.setForeground(_PROBLEM_BRUSH)
+            for role, value in roles.items():
+                item.setData(value, role)
             items.append(item)
         return items
+
+    def _cell_roles(self, row: SessionRow) -> list[dict[int, Any]]:
+        texts, keys = row.texts, row.sort_keys
+        path = str(row.path)
+        problem = row.problem
+        shared: dict[int, Any] = {_TOOLTIP: problem.message if problem is not None else path}
+        shared[_FOREGROUND] = _PROBLEM_BRUSH if problem is not None else None
+        cells = []
+        for column in _COLUMNS:
+            roles = {
+                **shared,
+                _DISPLAY: self._file_label(row) if column == _FILE else texts[column],
+                _SORT: keys[column],
+            }
+            if column == _SESSION:  # the row's own data lives on its first cell only
+                roles.update({OBJECT: row, _INFO: row.info, _PATH: path})
+            if column in _RIGHT_ALIGNED:
+                roles[_ALIGNMENT] = _RIGHT_ALIGNMENT
+            cells.append(roles)
+        return cells
+
+    # Rows are filled through the model, not as QStandardItems made in Python: the model
+    # then makes each cell in C++ (a clone of its item prototype), with no Python wrapper.
+    # Wrappers of items the model holds live as long as the model (or the item) does,
+    # and destroying them made clearing a list of 10,000 sessions hold the GUI thread
+    # for 50 to 150 ms; making them cost as much as everything else about a row.
+
+    def insert_rows(self, at: int, rows: Sequence[SessionRow]) -> None:
+        if not rows:
+            return
+        self._rows[at:at] = rows
+        self.insertRows(at, len(rows))
+        self._fill(at, rows)
+
+    def replace_row(self, number: int, row: SessionRow) -> None:
+        self._rows[number] = row
+        self._fill(number, [row])
+
+    def _fill(self, first: int, rows: Sequence[SessionRow]) -> None:
+        """Set every cell of rows from `first` on, then say so once: a dataChanged per
+        cell would have the sorting proxy and the view handle each one on its own."""
+        blocked = self.blockSignals(True)
+        try:
+            for offset, row in enumerate(rows):
+                for column, roles in enumerate(self._cell_roles(row)):
+                    self.setItemData(self.index(first + offset, column), roles)
+        finally:
+            self.blockSignals(blocked)
+        last = first + len(rows) - 1
+        self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.headers) - 1), [])
 
     def _file_label(self, row: SessionRow) -> str:
         if row.scratch:
@@ -164,6 +209,14 @@ class SessionListModel(ItemTableModel):
         self.root = root
         self._root_prefix = os.path.join(str(root), "") if root is not None else ""
         self.insert_rows(0, scratch)
+
+    def renewed(self, root: Path | None) -> SessionListModel:
+        """A new model for another folder, holding this one's scratch sessions: swapping it
+        in costs nothing, where clearing a big folder's rows takes tens of ms."""
+        model = SessionListModel(self.parent())
+        model.reset(root)
+        model.insert_rows(0, [row for row in self._rows if row.scratch])
+        return model
 
     def apply_scratch(self, scan: StoreScan) -> None:
         self.remove_path(scan.path)
