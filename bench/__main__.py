@@ -13,7 +13,14 @@ import sys
 import time
 
 from .cases import Result, run_all
-from .fixtures import DEFAULT_SIZES, QUICK_SIZES, Sizes, ensure_folder, ensure_long_session
+from .fixtures import (
+    DEFAULT_SIZES,
+    QUICK_SIZES,
+    Sizes,
+    ensure_folder,
+    ensure_long_session,
+    ensure_search_folder,
+)
 from .fixtures import scratch_dir as make_scratch_dir
 from .packaging import cold_start_result, packaging_results
 from .report import markdown_report, text_table, write_markdown
@@ -61,10 +68,11 @@ def run(sizes: Sizes, repeat: int) -> list[Result]:
     started = time.monotonic()
     progress(f"fixtures: {sizes.label} (built on first use, then cached)")
     folder, store = ensure_folder(sizes), ensure_long_session(sizes)
+    search_folder = ensure_search_folder(sizes)
     progress(f"fixtures ready in {time.monotonic() - started:.1f} s; running, median of {repeat}")
     scratch = make_scratch_dir()
     try:
-        results = run_all(folder, store, scratch, repeat, on_result=show)
+        results = run_all(folder, store, search_folder, scratch, repeat, on_result=show)
         results.append(cold_start_result(store.path, repeat))
         show(results[-1])
         progress("packaging: Linux bundle (built first when older than the sources)")

@@ -1,87 +1,90 @@
-"""Peak memory of opening the long session and reading its last page, in a fresh process.
+"""Peak memory of the app with F2 open at its last item, in a process of its own.
 
-ru_maxrss is a high-water mark for the whole process, so each measurement needs
-a process of its own: `python -m bench.memory ours|baseline PATH SESSION_ID`
-does the read and prints its own peak in bytes. On Linux a child also inherits
-the peak of the process that forked it (the benchmark runner, which holds the
-SDK and built the fixtures, ~100 MB), so the probe is started through a small
-relay process (`--relay`) whose own peak is just the bare interpreter's. This
-module imports nothing beyond the standard library at the top, so the baseline
-probe's number is the interpreter plus sqlite3 and nothing of ours.
+`agency-desktop STORE` is started with AGENCY_DESKTOP_QUIT_WHEN_SHOWN=end: it opens
+the store's session, paints its first rows, jumps to the last item, paints again,
+prints its peak resident set (ru_maxrss) and exits. The baseline is a bare PySide6
+window with an empty QTableView, painted once, measured the same way. ru_maxrss is a
+high-water mark that a Linux child inherits from the process that forked it (the
+benchmark runner holds the fixtures' SDK, ~100 MB), so each probe is started through
+a small relay process (`python -m bench.memory --relay ...`) whose own peak is just the
+bare interpreter's. The app's worker processes (reading, counting) are processes of
+their own and are not in the figure; the window's process is the one DB Browser for
+SQLite's figure compares with.
 """
 
 from __future__ import annotations
 
-import resource
-import sqlite3
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from .timing import Pair
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PAGE = 100
-MODES = ("ours", "baseline")
 RELAY = "--relay"
+BARE_WINDOW = """
+import resource, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QTableView
+app = QApplication(sys.argv)
+view = QTableView()
+view.resize(1440, 880)
+view.show()
+def check():
+    handle = view.windowHandle()
+    if handle is not None and handle.isExposed():
+        view.repaint()
+        print(f"peak_rss_bytes={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}")
+        sys.stdout.flush()
+        import os; os._exit(0)
+poll = QTimer(interval=5)
+poll.timeout.connect(check)
+poll.start()
+app.exec()
+"""
 
 
-def peak_rss_bytes() -> int:
-    """This process's peak resident set size; Linux reports KiB, macOS bytes."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024
+def _peak_of(output: str) -> int:
+    for line in output.splitlines():
+        if line.startswith("peak_rss_bytes="):
+            return int(line.split("=", 1)[1])
+    raise RuntimeError(f"no peak reported: {output!r}")
 
 
-def read_last_page_ours(path: Path, session_id: str) -> int:
-    from agency_desktop.sessions.paging import SessionReader
-
-    with SessionReader(path, session_id) as reader:
-        return len(reader.page_before(None, PAGE))
-
-
-def read_last_page_raw(path: Path, session_id: str) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        query = (
-            "SELECT id, message_data FROM agent_messages WHERE session_id = ?"
-            " ORDER BY id DESC LIMIT ?"
-        )
-        return len(conn.execute(query, (session_id, PAGE)).fetchall())
-    finally:
-        conn.close()
+def _through_relay(command: list[str], env: dict[str, str]) -> int:
+    relay = [sys.executable, "-m", "bench.memory", RELAY, *command]
+    done = subprocess.run(
+        relay, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    return _peak_of(done.stdout)
 
 
-def _run_probe(args: list[str]) -> str:
-    command = [sys.executable, "-m", "bench.memory", *args]
-    return subprocess.run(
-        command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
-    ).stdout
-
-
-def child_peak(mode: str, path: Path, session_id: str) -> int:
-    """Run one read in a new interpreter (via the relay) and return its peak RSS in bytes."""
-    return int(_run_probe([RELAY, mode, str(path), session_id]).split()[-1])
-
-
-def peak_pair(path: Path, session_id: str, repeat: int) -> Pair:
-    """Median peak RSS in bytes of our reader's process and of the raw sqlite3 one."""
-    runs = {mode: [child_peak(mode, path, session_id) for _ in range(repeat)] for mode in MODES}
-    return Pair(statistics.median(runs["ours"]), statistics.median(runs["baseline"]))
+def peak_pair(store: Path, repeat: int) -> Pair:
+    """Median peak RSS in bytes of the app at F2's last item, and of the bare window."""
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch:
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "AGENCY_DESKTOP_DATA_DIR": scratch,
+            "AGENCY_DESKTOP_QUIT_WHEN_SHOWN": "end",
+        }
+        app = [sys.executable, "-m", "agency_desktop", str(store)]
+        bare = [sys.executable, "-c", BARE_WINDOW]
+        ours = [_through_relay(app, env) for _ in range(repeat)]
+        baseline = [_through_relay(bare, env) for _ in range(repeat)]
+    return Pair(statistics.median(ours), statistics.median(baseline))
 
 
 def main(argv: list[str]) -> int:
-    if argv[0] == RELAY:
-        print(_run_probe(argv[1:]), end="")
-        return 0
-    mode, path, session_id = argv
-    reader = read_last_page_ours if mode == "ours" else read_last_page_raw
-    rows = reader(Path(path), session_id)
-    if rows != PAGE:
-        print(f"expected {PAGE} rows, read {rows}", file=sys.stderr)
-        return 1
-    print(peak_rss_bytes())
-    return 0
+    if argv[0] != RELAY:
+        print(f"usage: python -m bench.memory {RELAY} COMMAND...", file=sys.stderr)
+        return 2
+    done = subprocess.run(argv[1:], capture_output=True, text=True, check=False, timeout=120)
+    sys.stdout.write(done.stdout)
+    return done.returncode
 
 
 if __name__ == "__main__":

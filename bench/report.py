@@ -79,14 +79,28 @@ def machine_info() -> dict[str, str]:
     }
 
 
-BASELINES = """Baselines (each opens a fresh sqlite3 connection, as ours does):
+BASELINES = """Baselines, run in the same process run, on the same fixtures:
 
-- F1 list: one `SELECT count(*), max(created_at) ... GROUP BY session_id` per file, in turn.
-- F1 first 100: a full `os.scandir` of the folder (the floor for finding the files).
-- F2 pages: `SELECT id, message_data ... ORDER BY id [DESC] LIMIT 100`.
-- F2 stats: `SELECT json_extract(message_data, '$.type'), count(*) ... GROUP BY 1`.
-- F2 backup: `shutil.copyfile` then `os.fsync` of the copy.
-- Peak RSS: a fresh interpreter reading the last page with raw sqlite3 (ru_maxrss).
+- F1 first 100 sessions: a full `os.scandir` of the folder. Ours is the real window
+  (offscreen), from `open_folder` until its session list holds 100 filled rows: with
+  the folder seen before (the app's scan cache answers for unchanged files) and with
+  an empty scan cache (every file read by the worker processes).
+- F1 whole folder: one loop opening each file with `sqlite3.connect`, `count(*)` and
+  `max(created_at)`, in turn; ours lists and reads every file (counts, first and last
+  activity per session) in the worker processes, with no cache.
+- F2 pages: `SELECT id, message_data ... ORDER BY id [DESC] LIMIT 100` on a fresh
+  connection; ours opens the session read-only and reads the same page.
+- F2 stats: `SELECT json_extract(message_data, '$.type'), count(*) ... GROUP BY 1`;
+  ours counts kinds, tools, sizes and the timeline, in parts over both cores.
+- F2 stats again / after 1,000 new items: the same raw query (ours reads the app's
+  stats cache and only the new rows).
+- F2 backup: `shutil.copyfile` then `os.fsync` of the copy; ours is a verified copy
+  under a temporary name, renamed into place.
+- F3 search: one `instr(message_data, ?)` scan of every file in turn; ours scans
+  decoded text in the worker processes, or answers from the app's FTS5 index.
+- Peak RSS: the app (`agency-desktop STORE`) after its first rows and a jump to the
+  last, against a bare PySide6 window with an empty QTableView (ru_maxrss).
+- Scroll: raw keyset paging through the same rows, keeping nothing.
 - GUI stalls: the same 5 ms heartbeat timer on the idle window.
 - Bundle size: PySide6 and shiboken6 as pip installs them; .deb: a tar.gz of the bundle.
 - Start-up: a bare PySide6 window with an empty QTableView, started the same way

@@ -77,27 +77,44 @@ def open_paths(window: MainWindow, paths: list[str]) -> None:
 QUIT_WHEN_SHOWN_ENV = "AGENCY_DESKTOP_QUIT_WHEN_SHOWN"
 
 
-def quit_when_shown(app: QApplication, window: MainWindow, rows: bool = False) -> None:
-    """Start-up timing: exit as soon as the window (with `rows`: its first messages) is
-    on screen and painted once.
+def quit_when_shown(app: QApplication, window: MainWindow, mode: str = "1") -> None:
+    """Start-up timing: exit as soon as the window is on screen and painted once.
 
+    Mode "rows": once its first messages are; "end": once it has then jumped to the
+    last item, printing the process's peak resident set (`peak_rss_bytes=N`) first.
     The benchmark starts the app with this set and takes the wall time of the whole
     process, so nothing has to be trusted to measure itself. The process ends at once
     (no teardown), as the bare window it is compared with does: start-up is measured,
     not shutdown.
     """
     poll = QTimer(window, interval=5)
+    jumped: list[bool] = []
+    window.message_model.jumpedToEnd.connect(lambda: jumped.append(True))
 
     def check() -> None:
         handle = window.windowHandle()
-        ready = not rows or window.message_model.rowCount() > 0
-        if handle is not None and handle.isExposed() and ready:
-            poll.stop()
-            window.repaint()
-            os._exit(0)
+        has_rows = window.message_model.rowCount() > 0
+        if handle is None or not handle.isExposed() or (mode != "1" and not has_rows):
+            return
+        if mode == "end" and not jumped:
+            if not window.message_model.loading:
+                window.jump_to_end()
+            return
+        poll.stop()
+        window.repaint()
+        if mode == "end":
+            print(f"peak_rss_bytes={peak_rss_bytes()}", flush=True)
+        os._exit(0)
 
     poll.timeout.connect(check)
     poll.start()
+
+
+def peak_rss_bytes() -> int:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # Linux: KiB
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         open_paths(window, args.paths)
     window.show()
     if probe := os.environ.get(QUIT_WHEN_SHOWN_ENV):
-        quit_when_shown(app, window, rows=probe == "rows")
+        quit_when_shown(app, window, probe)
     return int(app.exec())
 
 
