@@ -9,7 +9,9 @@ arrives; painting, sorting and filtering then read them without the GIL.
 
 The Python row objects are kept twice: on each cell under `OBJECT` (what signal
 handlers and views read, always in step with Qt), and in a mirror list for the
-model's own bulk lookups.
+model's own bulk lookups. (The session list, which holds ten thousand rows, fills its
+cells through the model instead and keeps the row object on its first cell only:
+see SessionListModel.)
 """
 
 from __future__ import annotations

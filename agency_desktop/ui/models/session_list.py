@@ -129,17 +129,6 @@ class SessionListModel(ItemTableModel):
         prototype.setFlags(READ_ONLY)
         self.setItemPrototype(prototype)  # the model owns it from here
 
-    def cells(self, row: SessionRow, number: int) -> list[QStandardItem]:
-        """The row as free-standing items (ItemTableModel's way; this model fills in place)."""
-        items = []
-        for roles in self._cell_roles(row):
-            item = QStandardItem()
-            item.setFlags(READ_ONLY)
-            for role, value in roles.items():
-                item.setData(value, role)
-            items.append(item)
-        return items
-
     def _cell_roles(self, row: SessionRow) -> list[dict[int, Any]]:
         texts, keys = row.texts, row.sort_keys
         path = str(row.path)
