@@ -133,10 +133,25 @@ def _to_info(path: Path, pair: TablePair, size: int, row: tuple[Any, ...]) -> Se
     )
 
 
+def _distinct_session_ids(pair: TablePair) -> str:
+    """The messages table's distinct session ids. With an index that starts with
+    session_id, one seek per session (a skip scan): DISTINCT would read every row's index
+    entry, 40 ms for a session of a million items, every time the store is listed."""
+    m = pair.q_messages
+    if not pair.session_indexed:
+        return f"SELECT DISTINCT session_id FROM {m}"
+    return (
+        f"SELECT s AS session_id FROM (WITH RECURSIVE ids(s) AS ("
+        f" SELECT min(session_id) FROM {m}"
+        f" UNION ALL SELECT (SELECT min(session_id) FROM {m} WHERE session_id > ids.s)"
+        f" FROM ids WHERE ids.s IS NOT NULL) SELECT s FROM ids WHERE s IS NOT NULL)"
+    )
+
+
 def _session_ids_sql(pair: TablePair, pairs: tuple[TablePair, ...]) -> str:
     """Ids of a pair's sessions: those with items here, and those with only a sessions-table
     row. When pairs share a sessions table, such a row is listed once, under the first pair."""
-    ids = f"SELECT DISTINCT session_id FROM {pair.q_messages}"
+    ids = _distinct_session_ids(pair)
     sharing = [p for p in pairs if p.sessions_table == pair.sessions_table]
     if sharing[0] is not pair:
         return ids

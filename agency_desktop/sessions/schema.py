@@ -45,6 +45,9 @@ class TablePair:
     sessions_table: str
     messages_table: str
     dependent_tables: tuple[str, ...] = ()
+    # An index on the messages table that starts with session_id (the SDK makes one):
+    # the distinct sessions can then be found by a seek each instead of a scan of all rows.
+    session_indexed: bool = False
 
     @property
     def is_advanced(self) -> bool:
@@ -153,9 +156,18 @@ def _discover_layout(conn: sqlite3.Connection) -> StoreLayout:
         if sessions is None:
             continue
         dependents = _dependents(tables, columns, targets, {sessions.lower(), messages.lower()})
-        pairs.append(TablePair(sessions, messages, dependents))
+        pairs.append(TablePair(sessions, messages, dependents, _session_indexed(conn, messages)))
     pairs.sort(key=lambda pair: (not pair.is_default_names, pair.messages_table))
     return StoreLayout(tuple(pairs))
+
+
+def _session_indexed(conn: sqlite3.Connection, table: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM pragma_index_list(?) i, pragma_index_info(i.name) c"
+        " WHERE c.seqno = 0 AND lower(c.name) = 'session_id' LIMIT 1",
+        (table,),
+    ).fetchone()
+    return row is not None
 
 
 def _sessions_table_for(

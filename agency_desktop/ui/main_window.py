@@ -617,7 +617,12 @@ class MainWindow(QMainWindow):
             return
         self._select_first_when_scanned = False
         self.detail.clear()
-        self.message_model.open_session(info.db_path, info.session_id, self._message_filter())
+        self.message_model.open_session(
+            info.db_path,
+            info.session_id,
+            self._message_filter(),
+            known=(info.message_count, info.last_message_id),
+        )
         self.stats.set_session(info.db_path, info.session_id)
         self.search_panel.set_session(info.db_path, info.session_id)
 

@@ -74,3 +74,22 @@ def test_a_fifo_named_like_a_store_is_reported_not_opened(tmp_path: Path) -> Non
     os.mkfifo(tmp_path / "pipe.db")  # opening it to read would block forever
     (problem,) = find_problem_files(tmp_path)
     assert problem.kind is ProblemKind.UNREADABLE and "regular file" in problem.detail
+
+
+def test_sessions_are_found_by_seeks_or_by_a_scan_with_the_same_result(tmp_path: Path) -> None:
+    """The SDK indexes session_id, and listing skips along that index; a store without
+    the index is read the plain way, with the same sessions."""
+    import sqlite3
+
+    from agency_desktop.sessions.listing import read_store_sessions
+
+    store = tmp_path / "many.db"
+    for n in range(5):
+        write_plain(store, f"s-{n}", ("Paris",) * (n + 1))
+    indexed = sorted((i.session_id, i.message_count) for i in read_store_sessions(store))
+    conn = sqlite3.connect(store)
+    conn.execute("DROP INDEX idx_agent_messages_session_id")
+    conn.commit()
+    conn.close()
+    plain = sorted((i.session_id, i.message_count) for i in read_store_sessions(store))
+    assert indexed == plain == [(f"s-{n}", 4 * (n + 1)) for n in range(5)]

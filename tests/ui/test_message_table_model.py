@@ -141,3 +141,54 @@ def test_unknown_session_reports_failure(qtbot: Any, model, long_store) -> None:
     with qtbot.waitSignal(model.loadFailed) as failure:
         model.open_session(long_store, "missing")
     assert "missing" in failure.args[0]
+
+
+def _last_id(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT max(id) FROM agent_messages").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_session_opened_with_its_listed_size_shows_it_without_counting_first(
+    qtbot: Any, model, long_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agency_desktop.sessions.paging import SessionReader
+
+    calls: list[str] = []  # in the loader's thread, in the order it made them
+    real_count, real_page = SessionReader.count, SessionReader.page_after
+    monkeypatch.setattr(
+        SessionReader, "count", lambda self: calls.append("count") or real_count(self)
+    )
+    monkeypatch.setattr(
+        SessionReader,
+        "page_after",
+        lambda self, *a: calls.append("page") or real_page(self, *a),
+    )
+    _open(qtbot, model, long_store, "long", known=(240, _last_id(long_store)))
+    assert model.rowCount() == 50 and model.total == 240
+    qtbot.waitUntil(lambda: "count" in calls, timeout=5000)
+    assert calls[:2] == ["page", "count"]  # the page first; the count only checks it
+    assert model.total == 240 and _positions(model)[0] == 1
+
+
+@pytest.mark.parametrize("jump", [False, True])
+def test_a_session_listed_before_an_agent_wrote_is_opened_again_from_a_count(
+    qtbot: Any, model, long_store, jump: bool
+) -> None:
+    stale = (236, _last_id(long_store) - 4)  # as listed before the last turn was written
+    with qtbot.waitSignal(model.sessionOpened, timeout=5000):
+        model.open_session(long_store, "long", known=stale)
+        if jump:
+            model.jump_to_end()
+    qtbot.waitUntil(lambda: model.total == 240, timeout=5000)
+    qtbot.waitUntil(lambda: not model.loading and model.rowCount() > 0, timeout=5000)
+    ids = [model.index(r, 0).data(Role.ROW_ID) for r in range(model.rowCount())]
+    conn = sqlite3.connect(long_store)
+    try:
+        order = [row[0] for row in conn.execute("SELECT id FROM agent_messages ORDER BY id")]
+    finally:
+        conn.close()
+    assert _positions(model) == [order.index(i) + 1 for i in ids]  # every position true
+    assert (_positions(model)[0] > 1) is jump

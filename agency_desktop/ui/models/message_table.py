@@ -64,7 +64,7 @@ _COLOURS = {kind: QColor(colour) for kind, colour in KIND_COLOURS.items()}
 class MessageTableModel(ItemTableModel):
     headers = HEADERS
 
-    requestOpen = Signal(int, str, str, object)
+    requestOpen = Signal(int, str, str, object, object)
     requestLoad = Signal(int, str, object, int)
     requestClose = Signal()
     sessionOpened = Signal(int)  # total rows matching the filter
@@ -84,6 +84,7 @@ class MessageTableModel(ItemTableModel):
         loader.opened.connect(self._on_opened)
         loader.loaded.connect(self._on_loaded)
         loader.changed.connect(self._on_changed)
+        loader.misinformed.connect(self._on_misinformed)
         loader.failed.connect(self._on_failed)
         self._generation = 0
         self._rows: list[MessageRow] = []
@@ -107,11 +108,16 @@ class MessageTableModel(ItemTableModel):
         session_id: str,
         message_filter: MessageFilter | None = None,
         at_row_id: int | None = None,
+        known: tuple[int, int | None] | None = None,
     ) -> None:
-        """Open a session at its start, or with the item `at_row_id` loaded and focused."""
+        """Open a session at its start, or with the item `at_row_id` loaded and focused.
+
+        `known`: its item count and last row id as the session list has them; the first
+        page then comes without waiting for a count, which is checked afterwards.
+        """
         self.db_path, self.session_id = db_path, session_id
         self.filter = message_filter or MessageFilter()
-        self._restart()
+        self._restart(known)
         self._focus_row_id = at_row_id
 
     def focus_row(self, row_id: int) -> None:
@@ -133,11 +139,13 @@ class MessageTableModel(ItemTableModel):
         self._clear()
         self.requestClose.emit()
 
-    def _restart(self) -> None:
+    def _restart(self, known: tuple[int, int | None] | None = None) -> None:
         self._generation += 1
         self._clear()
         assert self.db_path is not None and self.session_id is not None
-        self.requestOpen.emit(self._generation, str(self.db_path), self.session_id, self.filter)
+        self.requestOpen.emit(
+            self._generation, str(self.db_path), self.session_id, self.filter, known
+        )
 
     def _clear(self) -> None:
         self.clear_rows()
@@ -292,6 +300,16 @@ class MessageTableModel(ItemTableModel):
         self._total, self._last_id = total, last_id
         if following:
             self.fetchMore()
+
+    def _on_misinformed(self, generation: int) -> None:
+        """The session was not the size it was listed with (an agent wrote in between):
+        open it again from a count, keeping the item in focus."""
+        if generation != self._generation or self.db_path is None or self.session_id is None:
+            return
+        focus = self._focus_row_id
+        if focus is None and self._rows and self._first_position > 0:
+            focus = self._rows[0].row_id  # a window further in (after a jump) stays in view
+        self.open_session(self.db_path, self.session_id, self.filter, focus)
 
     def _on_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:

@@ -26,6 +26,7 @@ class PageLoader(QObject):
     # position among the matching rows ("around" only; -1 otherwise)
     loaded = Signal(int, str, list, int)
     changed = Signal(int, int, object)  # generation, new total, new last row id
+    misinformed = Signal(int)  # generation: the size it was opened with was not the store's
     failed = Signal(int, str)
 
     def __init__(self) -> None:
@@ -34,9 +35,17 @@ class PageLoader(QObject):
         self._generation = 0
         self._version = -1
         self._timer: QTimer | None = None
+        self._known: tuple[int, int | None] | None = None  # to check once a page is out
 
-    @Slot(int, str, str, object)
-    def open(self, generation: int, db_path: str, session_id: str, message_filter: Any) -> None:
+    @Slot(int, str, str, object, object)
+    def open(
+        self, generation: int, db_path: str, session_id: str, message_filter: Any, known: Any
+    ) -> None:
+        """`known`: (rows, last row id) of the unfiltered session as just listed, or None.
+
+        Given, the first page is read at once and the count (a scan of the session's
+        index: 40 ms a million rows) is only checked after it.
+        """
         yield_to_gui_thread()
         self.close()
         self._generation = generation
@@ -45,7 +54,12 @@ class PageLoader(QObject):
                 Path(db_path), session_id, message_filter or MessageFilter()
             )
             self._version = self._reader.data_version()
-            self.opened.emit(generation, self._reader.count(), self._last_id())
+            if known is not None and not (message_filter and message_filter.active):
+                self._known = tuple(known)
+                self.opened.emit(generation, *self._known)
+            else:
+                self._known = None
+                self.opened.emit(generation, self._reader.count(), self._last_id())
         except (StoreError, SessionNotFoundError) as exc:
             self._reader = None
             self.failed.emit(generation, str(exc))
@@ -79,6 +93,13 @@ class PageLoader(QObject):
             self.failed.emit(generation, str(exc))
             return
         self.loaded.emit(generation, direction, rows, position)
+        if self._known is not None:
+            known, self._known = self._known, None
+            try:
+                if (reader.count(), self._last_id()) != known:
+                    self.misinformed.emit(generation)
+            except StoreError as exc:
+                self.failed.emit(generation, str(exc))
 
     @Slot()
     def _poll(self) -> None:
