@@ -15,11 +15,10 @@ from pathlib import Path
 from ..ops.progress import CancelToken, ProgressCallback
 from ..sessions import parallel
 from .index import STEP_ROWS, SearchIndex
-from .records import SearchFilter, SearchHit, UnsearchableFile
+from .records import MAX_HITS, SearchFilter, SearchHit, UnsearchableFile
 from .scan import FileResult, scan_file
 from .text import Query
 
-MAX_HITS = 5_000
 # Stale files adding up to less than this are scanned in the calling thread: handing
 # them to worker processes (and starting those) would cost more than reading them.
 INLINE_BYTES = 16 * 1024 * 1024

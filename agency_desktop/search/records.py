@@ -11,6 +11,7 @@ from ..sessions.items import ItemKind
 from ..sessions.records import parse_timestamp
 
 _SQL_TIME = "%Y-%m-%d %H:%M:%S"
+MAX_HITS = 5_000  # results of one search at most
 
 
 @dataclass(frozen=True)

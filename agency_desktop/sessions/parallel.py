@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, Future, as_completed, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .listing import Signature, StoreScan, file_signature, scan_store
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+# multiprocessing and concurrent.futures.process are imported when the first pool starts:
+# together they cost ~20 ms, and the app's start-up and small folders need neither.
 
 INLINE_LIMIT = 48  # fewer files than this are read without the pool
 # Files per task: small at first, so the first results show at once, then larger,
@@ -54,7 +60,8 @@ def _lower_priority() -> None:
 
 def may_start_workers() -> bool:
     """False inside a worker process: a pool of its own there would multiply the processes."""
-    return multiprocessing.parent_process() is None
+    mp = sys.modules.get("multiprocessing")
+    return mp is None or mp.parent_process() is None  # a worker has imported it
 
 
 def worker_count() -> int:
@@ -66,6 +73,9 @@ def _executor(name: str = READ_POOL) -> ProcessPoolExecutor:
     with _pool_lock:
         pool = _pools.get(name)
         if pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             context = multiprocessing.get_context("spawn")
             pool = ProcessPoolExecutor(
                 max_workers=worker_count(), mp_context=context, initializer=_lower_priority

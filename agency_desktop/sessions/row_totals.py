@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import parallel
 from .items import ItemKind, classify_fields
 from .readonly import reading
 from .schema import TablePair
@@ -143,6 +142,8 @@ def row_totals(
     upto_id: int | None = None,
 ) -> RowTotals:
     """Totals of the rows in (after_id, upto_id]; a long range is counted in parallel parts."""
+    from . import parallel  # multiprocessing costs start-up time; only long sessions need it
+
     store = _main_file(conn)
     parts = _parts(conn, pair, session_id, after_id, upto_id) if store is not None else []
     if len(parts) < 2 or store is None:
@@ -173,6 +174,8 @@ def _parts(
     The width comes from the first and last id (two index seeks): the row count would
     cost a scan of the index, and ids of one session are spread evenly enough.
     """
+    from . import parallel
+
     where, params = row_filter(session_id, after_id, upto_id)
     low, high = conn.execute(
         f"SELECT min(id), max(id) FROM {pair.q_messages}{where}", params

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,13 +98,22 @@ def app_settings() -> QSettings:
     )
 
 
-def _check_files(paths: list[Path]) -> list[tuple[StoreScan, Signature | None]]:
+def _check_files(
+    paths: list[Path], cache: ScanCache | None
+) -> list[tuple[StoreScan, Signature | None]]:
     """Runs in a worker: each file's scan, and its signature taken before the scan (so a
-    change during the scan still shows as a change to the scanner)."""
+    change during the scan still shows as a change to the scanner). A file the scan
+    cache holds unchanged is not read: a store opened before opens at once."""
     checked = []
-    for path in paths:
-        signature = file_signature(path)
-        checked.append((scan_store(path), signature))
+    with cache.opened() if cache is not None else contextlib.nullcontext() as remembered:
+        for path in paths:
+            signature = file_signature(path)
+            scan = remembered.lookup(path, signature) if remembered is not None else None
+            if scan is None:
+                scan = scan_store(path)
+                if remembered is not None:
+                    remembered.remember(scan, signature)
+            checked.append((scan, signature))
     return checked
 
 
@@ -419,7 +429,7 @@ class MainWindow(QMainWindow):
             files = [f for f in files if not f.is_dir()]
             if not files:
                 return
-        worker = Worker(_check_files, files)
+        worker = Worker(_check_files, files, self.scanner.cache)
         worker.signals.returned.connect(self._on_files_checked)
         worker.signals.errored.connect(
             lambda exc: self.notice.show_message(f"Could not open: {exc}")

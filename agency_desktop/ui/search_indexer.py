@@ -11,7 +11,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ..search.folder import update_index
 from ..search.index import SearchIndex
 from .workers import Worker, WorkerPool
 
@@ -75,6 +74,8 @@ class SearchIndexer(QObject):
     def _run(self, paths: list[Path], rebuild: bool, *, progress, cancel) -> int:  # type: ignore[no-untyped-def]
         if rebuild:
             self.index.clear()
+        from ..search.folder import update_index  # multiprocessing: not needed at start-up
+
         return update_index(self.index, paths, progress=progress, cancel=cancel)
 
     def _on_finished(self) -> None:

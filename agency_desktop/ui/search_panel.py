@@ -8,7 +8,7 @@ Choosing a result opens its session at that item.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..search.folder import MAX_HITS, search_files
-from ..search.records import SearchFilter, SearchHit, UnsearchableFile
+from ..search.records import MAX_HITS, SearchFilter, SearchHit, UnsearchableFile
 from ..search.text import Query
 from ..sessions.items import ItemKind
 from .models.search_results import Column, SearchResultsModel, SearchResultsProxy
@@ -48,6 +47,14 @@ COLUMN_WIDTHS = {
     Column.TIME: 140,
     Column.TOOL: 90,
 }
+
+
+def _search(*args: Any) -> Iterator[Any]:
+    """search_files, imported when first used: it brings in the worker processes'
+    machinery (multiprocessing), which start-up can do without."""
+    from ..search.folder import search_files
+
+    yield from search_files(*args)
 
 
 class SearchPanel(QWidget):
@@ -216,7 +223,7 @@ class SearchPanel(QWidget):
             self.status.setText("Open a session to search in it.")
             return
         self._started = time.monotonic()
-        worker = Worker(search_files, files, query, self.search_filter(), self.indexer.usable_index)
+        worker = Worker(_search, files, query, self.search_filter(), self.indexer.usable_index)
         worker.signals.yielded.connect(lambda batch, w=worker: self._on_results(w, batch))
         worker.signals.returned.connect(lambda _result, w=worker: self._on_done(w))
         worker.signals.errored.connect(lambda exc, w=worker: self._on_failed(w, exc))

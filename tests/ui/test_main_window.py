@@ -277,3 +277,26 @@ def test_another_folder_replaces_the_list_and_the_old_rows_go_in_the_background(
         assert window.session_proxy.rowCount() == 0  # nothing of the old folder is shown
     qtbot.waitUntil(lambda: window.session_model.session_count() == 1, timeout=10_000)
     assert window.session_proxy.index(0, 0).data() == "only-one"
+
+
+def test_a_store_opened_before_is_not_read_again_when_unchanged(
+    store_folder: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from agency_desktop.sessions.scan_cache import ScanCache
+    from agency_desktop.ui import main_window
+    from tests.helpers.stores import age_store
+
+    store = store_folder / "plain.db"
+    age_store(store, 60)
+    cache = ScanCache(tmp_path / "scans.sqlite3")
+    read: list[Path] = []
+    real = main_window.scan_store
+    monkeypatch.setattr(main_window, "scan_store", lambda p: read.append(p) or real(p))
+    first = main_window._check_files([store], cache)
+    again = main_window._check_files([store], cache)
+    assert read == [store]
+    assert again == first and first[0][0].sessions[0].session_id == "plain-1"
+    write_plain(store, "plain-1", ("Rome",))
+    changed = main_window._check_files([store], cache)
+    assert read == [store, store]
+    assert changed[0][0].sessions[0].message_count == first[0][0].sessions[0].message_count + 4

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis,
-    QBarSeries,
-    QBarSet,
-    QChart,
-    QChartView,
-    QHorizontalBarSeries,
-    QStackedBarSeries,
-    QValueAxis,
-)
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPainter, QPalette
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -37,7 +27,11 @@ from ...sessions.stats import SessionStats, get_session_stats, merge_stats
 from ...sessions.stats_cache import StatsCache
 from ..workers import Worker, WorkerPool
 
+if TYPE_CHECKING:
+    from PySide6.QtCharts import QChartView
+
 MAX_BARS = 12
+REFRESH_DELAY_MS = 250
 MAX_HOURLY_BUCKETS = 48
 
 
@@ -86,6 +80,8 @@ class StatsPanel(QWidget):
         self._folder: tuple[Path, list[Path]] | None = None
         self.stats: SessionStats | None = None
         self.charts: dict[str, QChartView] = {}
+        self._delay = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._delay.timeout.connect(self.refresh)
 
         self.session_scope = QRadioButton("This session")
         self.folder_scope = QRadioButton("Whole folder")
@@ -118,16 +114,26 @@ class StatsPanel(QWidget):
         layout.addWidget(scroll)
 
     def set_session(self, db_path: Path | None, session_id: str | None) -> None:
+        """Counted a moment later: the session's first page goes first (a million items
+        keep both cores busy for a second), and walking the list with the arrow keys
+        starts no count for the sessions passed on the way."""
         self._session = (db_path, session_id) if db_path and session_id else None
         if self.session_scope.isChecked():
-            self.refresh()
+            self._refresh_soon()
 
     def set_folder(self, folder: Path | None, stores: list[Path]) -> None:
         self._folder = (folder, stores) if folder else None
         if self.folder_scope.isChecked():
-            self.refresh()
+            self._refresh_soon()
+
+    def _refresh_soon(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+        self._delay.start()
 
     def refresh(self) -> None:
+        self._delay.stop()
         if self._worker is not None:
             self._worker.cancel()
         if self.session_scope.isChecked() and self._session:
@@ -196,77 +202,17 @@ class StatsPanel(QWidget):
     def _add_chart(
         self, key: str, title: str, values: list[tuple[str, int]], horizontal: bool = False
     ) -> None:
-        bars = QBarSet(title)
-        for _, value in values:
-            bars.append(value)
-        series = QHorizontalBarSeries() if horizontal else QBarSeries()
-        series.append(bars)
-        series.setLabelsVisible(True)
-        self._place(key, title, series, [label for label, _ in values], horizontal)
+        from . import bar_charts  # QtCharts costs start-up time: loaded for the first chart
+
+        self._place(key, bar_charts.bar_chart(title, values, horizontal=horizontal))
 
     def _add_usage_chart(self, stats: SessionStats) -> None:
-        assert stats.token_usage is not None
-        turns = stats.token_usage.turns[-40:]
-        inputs, outputs = QBarSet("input tokens"), QBarSet("output tokens")
-        for turn in turns:
-            inputs.append(turn["input_tokens"] or 0)
-            outputs.append(turn["output_tokens"] or 0)
-        series = QStackedBarSeries()
-        series.append(inputs)
-        series.append(outputs)
-        labels = [
-            f"{t['branch_id']}:{t['user_turn_number']}"
-            if t["branch_id"] != "main"
-            else str(t["user_turn_number"])
-            for t in turns
-        ]
-        self._place("usage", "Tokens per turn", series, labels, horizontal=False, legend=True)
+        from . import bar_charts
 
-    def _place(
-        self,
-        key: str,
-        title: str,
-        series: QBarSeries | QHorizontalBarSeries | QStackedBarSeries,
-        categories: list[str],
-        horizontal: bool,
-        legend: bool = False,
-    ) -> None:
-        chart = QChart()
-        chart.setTitle(title)
-        chart.addSeries(series)
-        chart.legend().setVisible(legend)
-        if _is_dark():
-            chart.setTheme(QChart.ChartTheme.ChartThemeDark)
-        category_axis = QBarCategoryAxis()
-        category_axis.append(categories or [""])
-        value_axis = QValueAxis()
-        value_axis.setLabelFormat("%d")
-        value_axis.setRange(0, max(1.0, _largest(series) * 1.15))
-        value_axis.applyNiceNumbers()  # whole-number ticks, so "%d" never repeats a label
-        chart.addAxis(
-            category_axis,
-            Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom,
-        )
-        chart.addAxis(
-            value_axis, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft
-        )
-        series.attachAxis(category_axis)
-        series.attachAxis(value_axis)
-        view = QChartView(chart)
-        view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        view.setMinimumHeight(220)
+        assert stats.token_usage is not None
+        self._place("usage", bar_charts.usage_chart(stats.token_usage.turns[-40:]))
+
+    def _place(self, key: str, view: QChartView) -> None:
         view.setObjectName(f"chart_{key}")
         self.grid.addWidget(view, len(self.charts), 0)
         self.charts[key] = view
-
-
-def _largest(series: QBarSeries | QHorizontalBarSeries | QStackedBarSeries) -> float:
-    sets = series.barSets()
-    if isinstance(series, QStackedBarSeries):
-        columns = max((s.count() for s in sets), default=0)
-        return max((sum(s.at(i) for s in sets) for i in range(columns)), default=0.0)
-    return max((s.at(i) for s in sets for i in range(s.count())), default=0.0)
-
-
-def _is_dark() -> bool:
-    return QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
