@@ -242,12 +242,13 @@ def file_signature(path: Path) -> Signature | None:
     An empty WAL holds nothing, so it counts as none: every reader of an idle WAL store
     (ours too) creates one on opening and removes it on closing.
     """
+    name = os.fspath(path)  # os.stat on the string: pathlib's own costs twice as much
     try:
-        main = path.stat()
+        main = os.stat(name)
     except OSError:
         return None
     try:
-        wal = path.with_name(path.name + "-wal").stat()
+        wal = os.stat(name + "-wal")
         wal_part = (wal.st_size, wal.st_mtime_ns) if wal.st_size else NO_WAL
     except OSError:
         wal_part = NO_WAL

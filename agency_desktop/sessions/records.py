@@ -57,11 +57,12 @@ class SessionInfo:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SessionInfo:
-        """The inverse of as_dict (the listing cache keeps sessions this way)."""
+    def from_dict(cls, data: dict[str, Any], db_path: Path | None = None) -> SessionInfo:
+        """The inverse of as_dict (the scan cache keeps sessions this way); `db_path`, when
+        the caller has it as a Path already, saves making it again."""
         return cls(
             session_id=data["session_id"],
-            db_path=Path(data["db_path"]),
+            db_path=db_path if db_path is not None else Path(data["db_path"]),
             message_count=int(data["message_count"]),
             created_at=_from_iso(data["created_at"]),
             updated_at=_from_iso(data["updated_at"]),

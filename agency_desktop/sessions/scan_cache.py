@@ -175,6 +175,6 @@ def _scan_from_json(path: Path, text: str) -> StoreScan:
     problem = data.get("problem")
     return StoreScan(
         path,
-        tuple(SessionInfo.from_dict(info) for info in data["sessions"]),
+        tuple(SessionInfo.from_dict(info, path) for info in data["sessions"]),
         StoreProblem.from_dict(problem) if problem is not None else None,
     )
