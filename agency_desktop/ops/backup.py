@@ -8,8 +8,12 @@ file alone, holding WAL read-lock 0, which a checkpoint must take exclusively
 before it writes any page back: new commits stay in the WAL. In rollback mode our
 SHARED lock keeps every writer from committing. The file's bytes are then a
 consistent snapshot, copied at the speed of `cp`. When the WAL holds frames (the
-latest commits live there) or anything else is unclear, SQLite's online backup
-copies the snapshot page by page instead.
+latest commits live there), the connection is immutable (it was opened without
+locks, where the folder cannot be written) or anything else is unclear, SQLite's
+online backup copies the snapshot page by page instead. The file's size, mtime and
+inode are compared before and after the byte copy too: should this process have
+dropped its lock after all (closing any other descriptor of the file drops every
+POSIX lock it holds on it), a write during the copy sends it the online backup's way.
 
 On POSIX a `cp` child process copies the bytes. Closing any descriptor of a file
 drops every POSIX lock this process holds on it, those of its other SQLite
@@ -37,7 +41,7 @@ from typing import Any, Literal
 from ..sessions.listing import side_files
 from ..sessions.readonly import open_readonly, translate_errors
 from ..sessions.schema import quote_identifier
-from .atomic import publish, quick_check, rollback_quietly, staged, writing_to
+from .atomic import publish, quick_check, remove_quietly, rollback_quietly, staged, writing_to
 from .progress import CancelToken, ProgressCallback, Reporter
 
 PAGES_PER_STEP = 4096
@@ -175,13 +179,27 @@ def _copy(
         expected = _describe(src)
     try:
         real = source.resolve()
-        if _file_copy_is_consistent(real, expected.size):
+        before = _file_state(real)
+        if not getattr(src, "immutable", True) and _file_copy_is_consistent(real, expected.size):
             _copy_file(real, temporary, target, expected, report)
-            return "file_copy", expected
+            if _file_state(real) == before:  # new WAL frames or a journal do not matter
+                return "file_copy", expected
+            # The file moved under the copy after all: this process let go of its lock
+            # (it closed another descriptor of the file), or an agent ignored it.
+            remove_quietly(temporary)
         _online_backup(src, source, temporary, target, report)
         return "online_backup", expected
     finally:
         rollback_quietly(src)
+
+
+def _file_state(path: Path) -> tuple[int, int, int] | None:
+    """Size, mtime and inode: what any write to the main file or its replacement changes."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_size, found.st_mtime_ns, found.st_ino)
 
 
 def _file_copy_is_consistent(source: Path, size: int) -> bool:

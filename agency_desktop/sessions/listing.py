@@ -277,6 +277,8 @@ def rescan_changes(
     known: dict[Path, Signature],
     cache: ScanCache | None = None,
     folder: Path | None = None,
+    *,
+    reuse_cache: bool = True,
 ) -> Iterator[tuple[StoreScan, Signature | None] | Removed]:
     """Scan only files that are new or changed since `known`; report the ones that went away.
 
@@ -285,7 +287,8 @@ def rescan_changes(
     new and is handed to the scanners as soon as it is listed). With a `cache`, a
     file it holds unchanged is answered from it at once, and new scans are kept there;
     given the `folder` the candidates are in, a first scan answers with everything the
-    cache knows there before the folder is even listed.
+    cache knows there before the folder is even listed. With `reuse_cache` False every
+    file is read, and what is read is kept in the cache.
     """
     from .parallel import ScanQueue  # imports this module: a late import avoids the cycle
 
@@ -295,15 +298,16 @@ def rescan_changes(
         remembered = stack.enter_context(cache.opened()) if cache is not None else None
         stack.callback(queue.cancel)  # the consumer stopped early: drop the queued work
 
-        def scanned(results: Iterator[tuple[StoreScan, Signature | None]]) -> Iterator[Any]:
-            for scan, signature in results:
+        def scanned(results: Iterator[tuple[StoreScan, Signature | None, bool]]) -> Iterator[Any]:
+            for scan, signature, settled in results:
                 if remembered is not None:
-                    remembered.remember(scan, signature)
+                    remembered.remember(scan, signature, settled)
                 yield scan, signature
 
         answered: set[Path] = set()
-        if remembered is not None and folder is not None and not known:
-            for scan, still in remembered.still_valid_in(folder):
+        answering = remembered if reuse_cache else None
+        if answering is not None and folder is not None and not known:
+            for scan, still in answering.still_valid_in(folder):
                 answered.add(scan.path)
                 yield scan, still
         for path in candidates:
@@ -313,7 +317,7 @@ def rescan_changes(
             signature = file_signature(path) if known or remembered is not None else None
             if known and known.get(path) == signature:
                 continue
-            hit = remembered.lookup(path, signature) if remembered is not None else None
+            hit = answering.lookup(path, signature) if answering is not None else None
             if hit is not None:
                 yield hit, signature
                 continue

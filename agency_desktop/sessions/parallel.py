@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, as_completed, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .listing import Signature, StoreScan, file_signature, scan_store
+from .listing import Signature, StoreScan, file_signature, is_settled, scan_store
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -39,15 +39,19 @@ BACKGROUND_POOL = "background"
 _pools: dict[str, ProcessPoolExecutor] = {}
 _pool_lock = threading.Lock()
 
+Scanned = tuple[StoreScan, Signature | None, bool]  # the scan, its signature, settled then
 
-def _scan_chunk(paths: list[str]) -> list[tuple[StoreScan, Signature | None]]:
+
+def _scan_chunk(paths: list[str]) -> list[Scanned]:
     """Each file's scan with its signature, taken just before it is read (so a change
-    during the read still shows as a change next time)."""
+    during the read still shows as a change next time), and whether the files had been
+    still long enough then for a cache to trust that signature (listing.is_settled)."""
     scanned = []
     for name in paths:
         path = Path(name)
         signature = file_signature(path)
-        scanned.append((scan_store(path), signature))
+        settled = signature is not None and is_settled(signature)
+        scanned.append((scan_store(path), signature, settled))
     return scanned
 
 
@@ -94,10 +98,7 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-Scanned = tuple[StoreScan, Signature | None]
-
-
-def scan_stores(paths: Iterable[Path]) -> Iterator[Scanned]:
+def scan_stores(paths: Iterable[Path]) -> Iterator[tuple[StoreScan, Signature | None]]:
     """Every path's scan and signature, in the order they finish (not the order given).
 
     Paths are handed to the worker processes as they come, so the first results
@@ -106,8 +107,10 @@ def scan_stores(paths: Iterable[Path]) -> Iterator[Scanned]:
     queue = ScanQueue()
     try:
         for path in paths:
-            yield from queue.add(path)
-        yield from queue.finish()
+            for scan, signature, _settled in queue.add(path):
+                yield scan, signature
+        for scan, signature, _settled in queue.finish():
+            yield scan, signature
     finally:
         queue.cancel()  # the consumer stopped early (a cancelled scan)
 

@@ -86,10 +86,22 @@ def _uri(path: Path, mode: str) -> str:
     return "file:" + quote(os.path.abspath(path), safe="/:\\") + "?" + mode
 
 
+class ReadOnlyConnection(sqlite3.Connection):
+    """A viewing connection that knows how it was opened."""
+
+    immutable = False  # opened with immutable=1: no locks at all, so no snapshot either
+
+
 def _connect(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(
-        _uri(path, mode), uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+        _uri(path, mode),
+        uri=True,
+        timeout=timeout,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=ReadOnlyConnection,
     )
+    conn.immutable = mode == _IMMUTABLE
     # Invalid UTF-8 in a row must show up as replacement characters, not abort the read.
     conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
     try:

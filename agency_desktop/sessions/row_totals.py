@@ -182,6 +182,14 @@ def _parts(
     ).fetchone()
     if low is None or high - low < SPLIT_MIN_ROWS or not parallel.may_start_workers():
         return [(after_id, upto_id)]
+    # A short session among many can span a wide range of ids: worth the worker
+    # processes only when it really holds that many rows (a walk of that many entries).
+    enough = conn.execute(
+        f"SELECT id FROM {pair.q_messages}{where} ORDER BY id LIMIT 1 OFFSET ?",
+        (*params, SPLIT_MIN_ROWS),
+    ).fetchone()
+    if enough is None:
+        return [(after_id, upto_id)]
     count = max(1, min(parallel.worker_count(), (high - low) // SPLIT_MIN_ROWS))
     bounds = [low - 1 + (high - low + 1) * n // count for n in range(count + 1)]
     return list(itertools.pairwise(bounds))

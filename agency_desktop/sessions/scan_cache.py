@@ -22,7 +22,13 @@ from typing import Any
 
 from ..paths import cache_dir
 from .errors import ProblemKind
-from .listing import Signature, StoreScan, file_signature, is_settled
+from .listing import (
+    STORE_SUFFIXES,
+    Signature,
+    StoreScan,
+    file_signature,
+    is_side_or_temp_file,
+)
 from .records import SessionInfo, StoreProblem
 
 CACHE_NAME = "scan-cache.sqlite3"
@@ -32,6 +38,8 @@ SAVE_BATCH = 256
 _LASTING_PROBLEMS = frozenset(
     {ProblemKind.EMPTY, ProblemKind.NOT_SQLITE, ProblemKind.CORRUPT, ProblemKind.NOT_A_STORE}
 )
+# A file named like no store is listed only with an SQLite header; these have none.
+_NO_SQLITE_HEADER = frozenset({ProblemKind.EMPTY, ProblemKind.NOT_SQLITE})
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS scans (
     path TEXT PRIMARY KEY,
@@ -117,15 +125,19 @@ class OpenScanCache:
                     if signature is None or _signature_text(signature) != signature_text:
                         continue
                     try:
-                        yield _scan_from_json(path, scan), signature
+                        found = _scan_from_json(path, scan)
                     except (ValueError, KeyError, TypeError):
                         continue
+                    if _listed_in_folders(found):
+                        yield found, signature
         except sqlite3.Error:
             return
 
-    def remember(self, scan: StoreScan, signature: Signature | None) -> None:
-        """Keep a scan taken at `signature`, if it is sure to be noticed when it goes stale."""
-        if signature is None or not is_settled(signature):
+    def remember(self, scan: StoreScan, signature: Signature | None, settled: bool) -> None:
+        """Keep a scan taken at `signature`, if it is sure to be noticed when it goes stale:
+        `settled` says whether the files had been still (is_settled) when it was taken,
+        not now; a write since, in the same clock tick, would otherwise go unseen."""
+        if signature is None or not settled:
             return
         if scan.problem is not None and scan.problem.kind not in _LASTING_PROBLEMS:
             return
@@ -157,6 +169,17 @@ class OpenScanCache:
                     " (SELECT path FROM scans ORDER BY saved LIMIT ?)",
                     (count - MAX_ENTRIES,),
                 )
+
+
+def _listed_in_folders(scan: StoreScan) -> bool:
+    """Whether listing the folder would have taken the file (iter_candidate_files): a
+    file the user opened on its own (a dropped notes.txt) is kept, but not listed."""
+    name = scan.path.name
+    if is_side_or_temp_file(name):
+        return False
+    if os.path.splitext(name)[1].lower() in STORE_SUFFIXES:
+        return True
+    return scan.problem is None or scan.problem.kind not in _NO_SQLITE_HEADER
 
 
 def _signature_text(signature: Signature) -> str:

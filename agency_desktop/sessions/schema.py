@@ -162,12 +162,17 @@ def _discover_layout(conn: sqlite3.Connection) -> StoreLayout:
 
 
 def _session_indexed(conn: sqlite3.Connection, table: str) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM pragma_index_list(?) i, pragma_index_info(i.name) c"
-        " WHERE c.seqno = 0 AND lower(c.name) = 'session_id' LIMIT 1",
-        (table,),
-    ).fetchone()
-    return row is not None
+    """Whether SQLite finds the next session id with an index seek (a skip scan step).
+
+    Asked of SQLite's own planner: an index may start with session_id and still not
+    serve (a partial index, another collation), and then each step would scan the table.
+    """
+    plan = conn.execute(
+        f"EXPLAIN QUERY PLAN SELECT min(session_id) FROM {quote_identifier(table)}"
+        " WHERE session_id > ?",
+        ("",),
+    ).fetchall()
+    return any("INDEX" in row[-1] and "session_id>" in row[-1] for row in plan)
 
 
 def _sessions_table_for(

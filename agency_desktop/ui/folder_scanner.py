@@ -31,12 +31,16 @@ DEBOUNCE_MS = 250
 
 
 def _changes(
-    root: Path | None, files: list[Path], known: dict[Path, Signature], cache: ScanCache | None
+    root: Path | None,
+    files: list[Path],
+    known: dict[Path, Signature],
+    cache: ScanCache | None,
+    reuse_cache: bool,
 ) -> Iterator[Any]:
     # Listed as the directory gives them, not sorted: the view sorts, and reading
     # starts with the first name instead of after the last.
     candidates = iter_candidate_files(root, ordered=False) if root is not None else iter(files)
-    yield from rescan_changes(candidates, known, cache, root)
+    yield from rescan_changes(candidates, known, cache, root, reuse_cache=reuse_cache)
 
 
 class FolderScanner(QObject):
@@ -57,6 +61,7 @@ class FolderScanner(QObject):
         self._known: dict[Path, Signature] = {}
         self._worker: Worker | None = None
         self._again = False
+        self._full = False  # the next pass reads every file, trusting no cache
         self._watcher = QFileSystemWatcher(self)
         self._watcher.directoryChanged.connect(self._on_directory_changed)
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
@@ -110,14 +115,20 @@ class FolderScanner(QObject):
             self._worker = None
 
     def rescan(self, full: bool = False) -> None:
+        """Read what changed; `full` (the user's Refresh) reads every file again, the scan
+        cache included, and keeps what it reads there."""
         if full:
             self._known = {}
+            self._full = True
         if self._worker is not None:
             self._again = True  # one more pass when the current one ends
             return
         if self._root is None and not self._files:
             return
-        worker = Worker(_changes, self._root, list(self._files), dict(self._known), self.cache)
+        reuse, self._full = not self._full, False
+        worker = Worker(
+            _changes, self._root, list(self._files), dict(self._known), self.cache, reuse
+        )
         worker.signals.yielded.connect(lambda batch, w=worker: self._on_batch(w, batch))
         worker.signals.errored.connect(lambda exc, w=worker: self._on_error(w, exc))
         worker.signals.finished.connect(lambda w=worker: self._on_finished(w))

@@ -40,7 +40,7 @@ from ..paths import demo_dir
 from ..search.index import SearchIndex
 from ..search.records import SearchHit
 from ..sessions.items import ItemKind
-from ..sessions.listing import Signature, StoreScan, file_signature, scan_store
+from ..sessions.listing import Signature, StoreScan, file_signature, is_settled, scan_store
 from ..sessions.paging import MessageFilter
 from ..sessions.records import SessionInfo
 from ..sessions.scan_cache import ScanCache
@@ -108,11 +108,12 @@ def _check_files(
     with cache.opened() if cache is not None else contextlib.nullcontext() as remembered:
         for path in paths:
             signature = file_signature(path)
+            settled = signature is not None and is_settled(signature)
             scan = remembered.lookup(path, signature) if remembered is not None else None
             if scan is None:
                 scan = scan_store(path)
                 if remembered is not None:
-                    remembered.remember(scan, signature)
+                    remembered.remember(scan, signature, settled)
             checked.append((scan, signature))
     return checked
 

@@ -205,6 +205,8 @@ def test_backups_while_an_agent_appends_are_each_one_committed_state(
         stop.set()
         writer.join()
     assert errors == []
+    if mode == "rollback":  # no WAL: the bytes were copied while the agent kept writing
+        assert any(result.method == "file_copy" for result in results)
     final = item_texts(source, "live")
     for result in results:
         copied = item_texts(result.path, "live")
@@ -348,3 +350,36 @@ def test_quick_check_refuses_a_damaged_store_the_fast_check_copies_as_is(tmp_pat
     assert list((tmp_path / "out").iterdir()) == []
     result = backup_store(source, tmp_path / "out" / "fast.db")
     assert result.path.read_bytes() == source.read_bytes()  # what is there, nothing less
+
+
+def test_a_connection_without_locks_never_copies_bytes(
+    monkeypatch: pytest.MonkeyPatch, store_folder: Path, tmp_path: Path
+) -> None:
+    """An immutable connection (a folder we cannot write) holds no lock that would keep
+    a writer out, so the file's bytes are not a snapshot: SQLite copies the pages."""
+    from agency_desktop.sessions.readonly import open_readonly
+
+    opened: list[bool] = []
+
+    def immutable_open(path: Path) -> sqlite3.Connection:
+        conn = open_readonly(path, brief=True)  # an idle WAL store: opened immutable
+        opened.append(conn.immutable)  # type: ignore[attr-defined]
+        return conn
+
+    monkeypatch.setattr(backup, "open_readonly", immutable_open)
+    result = backup_store(store_folder / "plain.db", tmp_path / "out.db")
+    assert opened == [True] and result.method == "online_backup"
+    assert item_texts(result.path, "plain-1") == item_texts(store_folder / "plain.db", "plain-1")
+
+
+@POSIX
+def test_a_file_that_changes_during_the_byte_copy_is_copied_again_by_sqlite(
+    fake_cp: Path, store_folder: Path, tmp_path: Path
+) -> None:
+    """Should a write reach the file during the copy after all, its mtime gives it away."""
+    source = store_folder / "plain.db"
+    _write_script(fake_cp, 'cp -- "$2" "$3" && touch -d "+5 seconds" "$2"\n')
+    result = backup_store(source, tmp_path / "out.db")
+    assert result.method == "online_backup"
+    assert _integrity(result.path) == "ok"
+    assert item_texts(result.path, "plain-1") == item_texts(source, "plain-1")

@@ -82,10 +82,14 @@ def test_sessions_are_found_by_seeks_or_by_a_scan_with_the_same_result(tmp_path:
     import sqlite3
 
     from agency_desktop.sessions.listing import read_store_sessions
+    from agency_desktop.sessions.schema import discover_layout
 
     store = tmp_path / "many.db"
     for n in range(5):
         write_plain(store, f"s-{n}", ("Paris",) * (n + 1))
+    conn = sqlite3.connect(store)
+    assert discover_layout(conn).pairs[0].session_indexed  # the SDK's index is seen
+    conn.close()
     indexed = sorted((i.session_id, i.message_count) for i in read_store_sessions(store))
     conn = sqlite3.connect(store)
     conn.execute("DROP INDEX idx_agent_messages_session_id")
@@ -93,3 +97,29 @@ def test_sessions_are_found_by_seeks_or_by_a_scan_with_the_same_result(tmp_path:
     conn.close()
     plain = sorted((i.session_id, i.message_count) for i in read_store_sessions(store))
     assert indexed == plain == [(f"s-{n}", 4 * (n + 1)) for n in range(5)]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        "CREATE INDEX odd ON agent_messages (session_id) WHERE id > 2",
+        "CREATE INDEX odd ON agent_messages (session_id COLLATE NOCASE, id)",
+    ],
+)
+def test_an_index_the_planner_cannot_seek_with_is_not_taken_for_one(
+    tmp_path: Path, index: str
+) -> None:
+    """Each step of the skip scan would then read the whole table: DISTINCT is used."""
+    import sqlite3
+
+    from agency_desktop.sessions.listing import read_store_sessions
+    from agency_desktop.sessions.schema import discover_layout
+
+    store = write_plain(tmp_path / "odd.db", "odd-1", ("Paris",))
+    conn = sqlite3.connect(store)
+    conn.execute("DROP INDEX idx_agent_messages_session_id")
+    conn.execute(index)
+    conn.commit()
+    assert not discover_layout(conn).pairs[0].session_indexed
+    conn.close()
+    assert [i.session_id for i in read_store_sessions(store)] == ["odd-1"]

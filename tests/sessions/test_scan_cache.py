@@ -25,7 +25,7 @@ from tests.helpers.stores import age_store, folder_snapshot, write_plain
 
 
 def _scans(folder: Path, cache: ScanCache) -> dict[str, StoreScan]:
-    found = rescan_changes(iter_candidate_files(folder, ordered=False), {}, cache)
+    found = rescan_changes(iter_candidate_files(folder, ordered=False), {}, cache, folder)
     return {entry[0].path.name: entry[0] for entry in found if not isinstance(entry, Removed)}
 
 
@@ -142,7 +142,7 @@ def test_passing_problems_are_never_kept(
     signature = file_signature(path)
     with cache.opened() as remembered:
         assert remembered is not None
-        remembered.remember(StoreScan(path, problem=StoreProblem(path, kind)), signature)
+        remembered.remember(StoreScan(path, problem=StoreProblem(path, kind)), signature, True)
     with cache.opened() as remembered:
         assert remembered is not None
         assert remembered.lookup(path, signature) is None
@@ -196,3 +196,38 @@ def test_a_folder_seen_before_is_answered_before_it_is_listed(
     assert set(events[: events.index("listing")]) == set(first) - {"plain.db"}
     assert events[events.index("listing") + 1 :] == ["plain.db"]  # each file once
     assert read_files == ["plain.db"]
+
+
+def test_a_scan_taken_before_the_files_were_settled_is_not_kept_however_late_it_comes(
+    store_folder: Path, cache: ScanCache
+) -> None:
+    """What counts is whether the files were still when the signature was taken."""
+    path = _settled(store_folder) / "plain.db"
+    signature = file_signature(path)
+    scan = _scans(store_folder, ScanCache(cache.path.with_name("other.sqlite3")))["plain.db"]
+    with cache.opened() as remembered:
+        assert remembered is not None
+        remembered.remember(scan, signature, False)
+        remembered.remember(scan, None, True)
+    with cache.opened() as remembered:
+        assert remembered is not None
+        assert remembered.lookup(path, signature) is None
+
+
+def test_refresh_reads_every_file_and_keeps_what_it_read(
+    store_folder: Path, cache: ScanCache, read_files: list[str]
+) -> None:
+    _settled(store_folder)
+    first = _scans(store_folder, cache)
+    read_files.clear()
+    found = rescan_changes(
+        iter_candidate_files(store_folder, ordered=False),
+        {},
+        cache,
+        store_folder,
+        reuse_cache=False,
+    )
+    again = {e[0].path.name: e[0] for e in found if not isinstance(e, Removed)}
+    assert again == first and sorted(read_files) == sorted(first)
+    read_files.clear()
+    assert _scans(store_folder, cache) == first and read_files == []

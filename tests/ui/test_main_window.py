@@ -300,3 +300,35 @@ def test_a_store_opened_before_is_not_read_again_when_unchanged(
     changed = main_window._check_files([store], cache)
     assert read == [store, store]
     assert changed[0][0].sessions[0].message_count == first[0][0].sessions[0].message_count + 4
+
+
+def test_a_file_opened_on_its_own_is_not_listed_with_its_folder(
+    store_folder: Path, tmp_path: Path
+) -> None:
+    """A dropped notes.txt is kept as 'not SQLite', but a folder listing never takes it."""
+    from agency_desktop.sessions.errors import ProblemKind
+    from agency_desktop.sessions.listing import (
+        Removed,
+        file_signature,
+        iter_candidate_files,
+        rescan_changes,
+    )
+    from agency_desktop.sessions.scan_cache import ScanCache
+    from agency_desktop.ui.main_window import _check_files
+    from tests.helpers.stores import age_store
+
+    cache = ScanCache(tmp_path / "scans.sqlite3")
+    notes = store_folder / "notes.txt"
+    notes.write_text("shopping list")
+    for path in store_folder.iterdir():
+        age_store(path, 60)
+    ((checked, _),) = _check_files([notes], cache)
+    assert checked.problem is not None and checked.problem.kind is ProblemKind.NOT_SQLITE
+    with cache.opened() as remembered:
+        assert remembered is not None
+        assert remembered.lookup(notes, file_signature(notes)) is not None  # it was kept
+    listed = rescan_changes(
+        iter_candidate_files(store_folder, ordered=False), {}, cache, store_folder
+    )
+    names = {e[0].path.name for e in listed if not isinstance(e, Removed)}
+    assert "plain.db" in names and "notes.txt" not in names

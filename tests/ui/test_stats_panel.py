@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from agency_desktop.ops.progress import CancelToken, OperationCancelled
 from agency_desktop.sessions.listing import list_sessions
@@ -28,3 +31,33 @@ def test_folder_stats_stop_at_the_next_store_once_cancelled(store_folder: Path) 
     with pytest.raises(OperationCancelled):
         folder_stats(store_folder, stores, progress=progress, cancel=token)
     assert seen == [stores[0].name]
+
+
+def test_a_count_that_finishes_after_another_session_was_chosen_is_not_shown(
+    qtbot: Any, store_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agency_desktop.ui.widgets import stats_panel
+    from agency_desktop.ui.workers import WorkerPool
+
+    release = threading.Event()
+    real = stats_panel.get_session_stats
+
+    def slow_for_plain(path: Path, session_id: str, **kwargs: Any) -> Any:
+        if session_id == "plain-1":
+            release.wait(10)  # still counting when the user has moved on
+        return real(path, session_id, **kwargs)
+
+    monkeypatch.setattr(stats_panel, "get_session_stats", slow_for_plain)
+    workers = WorkerPool()
+    panel = stats_panel.StatsPanel(workers)
+    qtbot.addWidget(panel)
+    panel.set_session(store_folder / "plain.db", "plain-1")
+    panel.refresh()  # no waiting for the delay
+    panel.set_session(store_folder / "shared.db", "shared-b")
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.stats is not None, timeout=5000)
+    release.set()
+    qtbot.waitUntil(lambda: workers.active == 0, timeout=5000)
+    QApplication.processEvents()  # the late result, posted before its thread ended, arrives
+    assert panel.stats is not None and panel.stats.session_id == "shared-b"
+    assert workers.shutdown()

@@ -54,7 +54,10 @@ class PageLoader(QObject):
                 Path(db_path), session_id, message_filter or MessageFilter()
             )
             self._version = self._reader.data_version()
-            if known is not None and not (message_filter and message_filter.active):
+            # Trusted only with a last row id: an empty session has no first page whose
+            # loading would check the hint, so a wrong "empty" would stand.
+            unfiltered = not (message_filter and message_filter.active)
+            if known is not None and known[1] is not None and unfiltered:
                 self._known = tuple(known)
                 self.opened.emit(generation, *self._known)
             else:

@@ -144,9 +144,23 @@ class StatsPanel(QWidget):
             self.status.setText(f"Counting {len(self._folder[1])} stores…")
         else:
             return
-        worker.signals.returned.connect(self._on_stats)
-        worker.signals.errored.connect(lambda exc: self.status.setText(f"Could not count: {exc}"))
+        # Bound methods, not lambdas: Qt drops them with the panel when it is deleted.
+        worker.signals.returned.connect(self._on_result)
+        worker.signals.errored.connect(self._on_error)
         self._worker = self._workers.start(worker)
+
+    # A worker replaced meanwhile may still deliver what it had: only the newest is shown.
+
+    def _from_current_worker(self) -> bool:
+        return self._worker is not None and self.sender() is self._worker.signals
+
+    def _on_result(self, stats: SessionStats) -> None:
+        if self._from_current_worker():
+            self._on_stats(stats)
+
+    def _on_error(self, exc: BaseException) -> None:
+        if self._from_current_worker():
+            self.status.setText(f"Could not count: {exc}")
 
     def _on_stats(self, stats: SessionStats) -> None:
         self.stats = stats
