@@ -21,30 +21,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .bare_window import SCRIPT as BARE_WINDOW
 from .timing import Pair
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RELAY = "--relay"
-BARE_WINDOW = """
-import resource, sys
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QTableView
-app = QApplication(sys.argv)
-view = QTableView()
-view.resize(1440, 880)
-view.show()
-def check():
-    handle = view.windowHandle()
-    if handle is not None and handle.isExposed():
-        view.repaint()
-        print(f"peak_rss_bytes={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}")
-        sys.stdout.flush()
-        import os; os._exit(0)
-poll = QTimer(interval=5)
-poll.timeout.connect(check)
-poll.start()
-app.exec()
-"""
 
 
 def _peak_of(output: str) -> int:
@@ -72,7 +53,7 @@ def peak_pair(store: Path, repeat: int) -> Pair:
             "AGENCY_DESKTOP_QUIT_WHEN_SHOWN": "end",
         }
         app = [sys.executable, "-m", "agency_desktop", str(store)]
-        bare = [sys.executable, "-c", BARE_WINDOW]
+        bare = [sys.executable, "-c", BARE_WINDOW, "--peak"]
         ours = [_through_relay(app, env) for _ in range(repeat)]
         baseline = [_through_relay(bare, env) for _ in range(repeat)]
     return Pair(statistics.median(ours), statistics.median(baseline))

@@ -20,31 +20,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .bare_window import SCRIPT as BARE_WINDOW
 from .cases import Result, Target
 from .timing import Pair
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "build" / "dist" / "agency-desktop"
 MB = 1024 * 1024
-BARE_WINDOW = """
-import os
-import sys
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QTableView
-app = QApplication(sys.argv)
-view = QTableView()
-view.resize(1440, 880)
-view.show()
-def check():
-    handle = view.windowHandle()
-    if handle is not None and handle.isExposed():
-        view.repaint()
-        os._exit(0)
-poll = QTimer(interval=5)
-poll.timeout.connect(check)
-poll.start()
-app.exec()
-"""
 
 
 def _newest_source() -> float:

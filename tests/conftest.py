@@ -21,7 +21,9 @@ QSettings.setPath(
 
 from tests.helpers.fixtures import (  # noqa: E402, F401
     _template_folder,
+    big_store,
     broken_folder,
+    full_disk,
     main_window,
     settings,
     store_folder,

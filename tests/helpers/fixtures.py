@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from agents import SQLiteSession
 
 from .stores import copy_folder, write_broken_files, write_store_folder
 
@@ -57,3 +60,31 @@ def main_window(qtbot: Any, settings: Any) -> Iterator[Callable[..., Any]]:
         assert not window.message_model._loader.qthread.isRunning(), (
             "the loader thread was left running"
         )
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a 64 KB filesystem: writes into it fail with ENOSPC."""
+    mount_point = tmp_path / "full"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+@pytest.fixture
+def big_store(tmp_path: Path) -> Path:
+    """A store of 200 items of 2 KB each (about 500 KB), written by the SDK."""
+    path = tmp_path / "big.db"
+    session = SQLiteSession("big", path)
+    asyncio.run(session.add_items([{"role": "user", "content": "z" * 2000}] * 200))
+    session.close()
+    return path

@@ -8,7 +8,6 @@ import errno
 import os
 import sqlite3
 import stat
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -286,35 +285,13 @@ def test_a_failed_copy_is_an_os_error_naming_the_target(
     assert list((tmp_path / "out").iterdir()) == []
 
 
-@pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A folder on a 64 KB filesystem: writes into it fail with ENOSPC."""
-    mount_point = tmp_path / "full"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
-
-
 @pytest.mark.parametrize("way", ["child", "in_process"])
 def test_a_full_disk_is_enospc_and_leaves_nothing(
-    monkeypatch: pytest.MonkeyPatch, full_disk: Path, tmp_path: Path, way: str
+    monkeypatch: pytest.MonkeyPatch, full_disk: Path, big_store: Path, way: str
 ) -> None:
     monkeypatch.setattr(backup, "COPY_IN_CHILD", way == "child")
-    source = tmp_path / "big.db"
-    session = SQLiteSession("big", source)
-    asyncio.run(session.add_items([{"role": "user", "content": "z" * 2000}] * 200))
-    session.close()
     with pytest.raises(OSError) as caught:
-        backup_store(source, full_disk / "copy.db")
+        backup_store(big_store, full_disk / "copy.db")
     assert caught.value.errno == errno.ENOSPC
     assert caught.value.filename == str(full_disk / "copy.db")
     assert list(full_disk.iterdir()) == []

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,33 +20,6 @@ from agency_desktop.ops.migrate import copy_session
 from agency_desktop.ops.progress import CancelToken, OperationCancelled
 from agency_desktop.sessions.errors import StoreError
 from tests.helpers.stores import item_texts, write_plain
-
-
-@pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A folder on a 64 KB filesystem: writes into it fail with ENOSPC."""
-    mount_point = tmp_path / "full"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
-
-
-@pytest.fixture
-def big_store(tmp_path: Path) -> Path:
-    path = tmp_path / "big.db"
-    session = SQLiteSession("big", path)
-    asyncio.run(session.add_items([{"role": "user", "content": "z" * 2000}] * 200))
-    session.close()
-    return path
 
 
 def _no_leftovers(folder: Path) -> None:
