@@ -92,3 +92,25 @@ def test_a_renewed_model_keeps_only_the_scratch_sessions(store_folder: Path) -> 
     renewed = model.renewed(None)
     assert renewed.rowCount() == 1 and renewed.row_object(0).scratch
     assert model.rowCount() == 5  # the old one is left as it was, for discard_in_slices
+
+
+def test_session_and_problem_totals_follow_every_change(store_folder: Path) -> None:
+    from agency_desktop.sessions.errors import ProblemKind
+    from agency_desktop.sessions.listing import StoreScan
+    from agency_desktop.sessions.records import StoreProblem
+
+    def counted(model: SessionListModel) -> tuple[int, int]:
+        rows = [model.row_object(r) for r in range(model.rowCount())]
+        return sum(r.info is not None for r in rows), sum(r.problem is not None for r in rows)
+
+    model = _filled(store_folder)
+    assert (model.session_count(), model.problem_count()) == counted(model) == (5, 0)
+    shared = store_folder / "shared.db"
+    broken = StoreScan(shared, problem=StoreProblem(shared, ProblemKind.CORRUPT))
+    model.apply_scan(broken)  # two sessions become one problem row
+    assert (model.session_count(), model.problem_count()) == counted(model) == (3, 1)
+    model.apply_scan(scan_store(shared))
+    model.remove_path(store_folder / "plain.db")
+    assert (model.session_count(), model.problem_count()) == counted(model) == (4, 0)
+    model.clear_rows()
+    assert (model.session_count(), model.problem_count()) == (0, 0)
