@@ -21,6 +21,7 @@ class ProblemKind(enum.StrEnum):
     NOT_SQLITE = "not SQLite"
     CORRUPT = "corrupt"
     LOCKED = "locked"
+    NEEDS_RECOVERY = "needs recovery"
     NOT_A_STORE = "not a session store"
 
     @property
@@ -35,6 +36,10 @@ _EXPLANATIONS = {
     ProblemKind.NOT_SQLITE: "the file is not an SQLite database (or it is encrypted)",
     ProblemKind.CORRUPT: "the SQLite database is damaged",
     ProblemKind.LOCKED: "another program holds a lock on the database",
+    ProblemKind.NEEDS_RECOVERY: (
+        "a program stopped in the middle of writing it; SQLite repairs it from its journal"
+        " the next time a program that writes to it opens it (viewing never writes)"
+    ),
     ProblemKind.NOT_A_STORE: "the SQLite database holds no Agents SDK session tables",
 }
 
@@ -69,6 +74,8 @@ def classify_sqlite_error(error: sqlite3.Error) -> ProblemKind:
     """Map an sqlite3 exception to the user-facing reason."""
     name = getattr(error, "sqlite_errorname", "") or ""
     text = str(error).lower()
+    if name == "SQLITE_READONLY_ROLLBACK":  # a hot journal that a read-only open cannot undo
+        return ProblemKind.NEEDS_RECOVERY
     if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
         return ProblemKind.LOCKED
     if name.startswith("SQLITE_NOTADB") or "not a database" in text:

@@ -59,6 +59,7 @@ def check_sqlite_header(path: Path) -> bytes:
 
 
 _WAL_VERSION = b"\x02\x02"  # header bytes 18-19: read and write version 2 is WAL mode
+_ROLLBACK_VERSION = b"\x01\x01"  # and 1 is a rollback journal
 
 
 def is_idle_wal_store(path: Path, header: bytes) -> bool:
@@ -92,7 +93,7 @@ class ReadOnlyConnection(sqlite3.Connection):
     immutable = False  # opened with immutable=1: no locks at all, so no snapshot either
 
 
-def _connect(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
+def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> sqlite3.Connection:
     conn = sqlite3.connect(
         _uri(path, mode),
         uri=True,
@@ -102,6 +103,10 @@ def _connect(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
         factory=ReadOnlyConnection,
     )
     conn.immutable = mode == _IMMUTABLE
+    if keep_wal:
+        # The WAL holds frames nobody checkpointed (its writer stopped): the last
+        # connection to close would copy them into the main file. Not ours.
+        conn.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
     # Invalid UTF-8 in a row must show up as replacement characters, not abort the read.
     conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
     try:
@@ -117,14 +122,24 @@ def _connect(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
     return conn
 
 
-def _open_modes(path: Path) -> tuple[str, ...]:
-    """immutable=1 ignores a WAL: only safe when there is no WAL with content to miss."""
-    wal = path.with_name(path.name + "-wal")
+def _has_wal_frames(path: Path) -> bool:
     try:
-        has_wal = wal.stat().st_size > 0
+        return path.with_name(path.name + "-wal").stat().st_size > 0
     except OSError:
-        has_wal = False
-    return _OPEN_MODES[:2] if has_wal else _OPEN_MODES
+        return False
+
+
+def _open_modes(path: Path, header: bytes) -> tuple[str, ...]:
+    """How to try opening a store, in order.
+
+    A store in rollback-journal mode is opened `mode=ro` only: it makes no side files,
+    and a read-write open would roll back a hot journal (a writer that died mid-commit)
+    into the user's file. immutable=1 ignores a WAL: only safe when there is no WAL
+    with content to miss.
+    """
+    if header[18:20] == _ROLLBACK_VERSION:
+        return ("mode=ro",)
+    return _OPEN_MODES[:2] if _has_wal_frames(path) else _OPEN_MODES
 
 
 def open_readonly(
@@ -142,13 +157,14 @@ def open_readonly(
     """
     path = Path(path)
     header = check_sqlite_header(path)
-    modes = _open_modes(path)
+    modes = _open_modes(path, header)
     if brief and is_idle_wal_store(path, header):
         modes = (_IMMUTABLE, *modes)
+    keep_wal = _has_wal_frames(path)
     last_error: sqlite3.Error | None = None
     for mode in modes:
         try:
-            return _connect(path, mode, timeout)
+            return _connect(path, mode, timeout, keep_wal=keep_wal and mode == "mode=rw")
         except UnicodeDecodeError as exc:  # SQLite's message quotes a damaged schema
             raise StoreError(path, ProblemKind.CORRUPT, "the schema is damaged") from exc
         except sqlite3.Error as exc:

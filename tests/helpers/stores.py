@@ -139,7 +139,9 @@ def corrupt_row(path: Path, text: str = "{not json", table: str = "agent_message
 
 
 def item_texts(path: Path, session_id: str, table: str = "agent_messages") -> list[str]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # Not mode=ro: on a WAL store that leaves -wal and -shm files behind for good.
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA query_only = 1")
     try:
         rows = conn.execute(
             f"SELECT message_data FROM {table} WHERE session_id = ? ORDER BY id", (session_id,)

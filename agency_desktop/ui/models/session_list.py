@@ -56,6 +56,13 @@ _RIGHT_ALIGNED = frozenset({int(Column.ITEMS), int(Column.SIZE)})
 _SORT, _INFO, _PATH = int(Role.SORT), int(Role.INFO), int(Role.PATH)
 
 
+_STATES = {
+    ProblemKind.LOCKED: "locked",
+    ProblemKind.CORRUPT: "corrupt",
+    ProblemKind.NEEDS_RECOVERY: "needs recovery",
+}
+
+
 @dataclass(frozen=True)
 class SessionRow:
     path: Path
@@ -104,9 +111,7 @@ class SessionRow:
             return "in memory"
         if self.problem is None:
             return "ok"
-        return {ProblemKind.LOCKED: "locked", ProblemKind.CORRUPT: "corrupt"}.get(
-            self.problem.kind, "not a store"
-        )
+        return _STATES.get(self.problem.kind, "not a store")
 
 
 def rows_of(scan: StoreScan) -> list[SessionRow]:
