@@ -18,6 +18,7 @@ import textwrap
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from agents import SQLiteSession
@@ -245,3 +246,25 @@ def test_viewing_while_an_agent_writes_never_disturbs_it(
     assert errors == []
     assert len(item_texts(store, "plain-1")) == before + len(wrote) and wrote
     assert sorted(p.name for p in folder.iterdir()) == ["plain.db"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_window_showing_a_store_leaves_it_as_it_was(
+    qtbot: Any, main_window: Any, stores: dict[str, tuple[Path, str]], kind: str
+) -> None:
+    """The window lists the store, shows its first session, its stats and its last item,
+    searches it and indexes it; once the window has let go, the folder is unchanged."""
+    path, _session_id = stores[kind]
+    before = _snapshot(path.parent)
+    window = main_window(path.parent)
+    qtbot.waitUntil(lambda: window.message_model.rowCount() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: window.stats.stats is not None, timeout=10_000)
+    with qtbot.waitSignal(window.message_model.jumpedToEnd, timeout=10_000):
+        window.jump_to_end()
+    window.show_search()
+    window.search_panel.query.setText("paris")
+    window.search_panel.search()
+    qtbot.waitUntil(lambda: not window.search_panel.searching, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.indexer.busy and not window.scanner.busy, timeout=10_000)
+    window.shutdown()
+    assert _snapshot(path.parent) == before
