@@ -41,3 +41,10 @@ def cache_dir() -> Path:
     if os.environ.get(DATA_DIR_ENV):
         return data_dir() / "cache"
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    """The app's log files (rotated); beside the data when overridden."""
+    if os.environ.get(DATA_DIR_ENV):
+        return data_dir() / "logs"
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))

@@ -13,8 +13,9 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication
 
-from .. import __version__
-from .main_window import MainWindow
+from .. import __version__, logs
+from .crash_reporter import CrashReporter
+from .main_window import MainWindow, window_debug_logging
 
 APP_NAME = "Agency Desktop"
 
@@ -129,7 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("AgencyDesktop")
     QApplication.setWindowIcon(app_icon())
+    logs.configure(debug=None if logs.env_debug() else window_debug_logging())
     window = MainWindow(restore=not args.paths)
+    reporter = CrashReporter(window)
+    reporter.install()
     if sys.platform == "darwin":
         # Only macOS delivers QFileOpenEvent. An application-wide filter sees every event
         # of every widget, each one a call into Python that has to take the GIL.

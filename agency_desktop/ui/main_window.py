@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
+from .. import __version__, logs
+from ..logs import log
 from ..paths import demo_dir
 from ..search.index import SearchIndex
 from ..search.records import SearchHit
@@ -44,6 +45,7 @@ from ..sessions.listing import Signature, StoreScan, file_signature, is_settled,
 from ..sessions.paging import MessageFilter
 from ..sessions.records import SessionInfo
 from ..sessions.scan_cache import ScanCache
+from .crash_reporter import CrashReporter
 from .folder_scanner import FolderScanner
 from .models.base import discard_in_slices
 from .models.message_table import Column as MessageColumn
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
     from .operations import OperationsController
 
 SETTINGS_ORG, SETTINGS_APP = "AgencyDesktop", "agency-desktop"
+DEBUG_LOG_SETTING = "logging/debug"
 MAX_RECENT = 8
 SEARCH_DELAY_MS = 300
 WORKER_THREADS = 8
@@ -116,6 +119,11 @@ def _check_files(
                     remembered.remember(scan, signature, settled)
             checked.append((scan, signature))
     return checked
+
+
+def window_debug_logging() -> bool:
+    """Whether the user turned debug logging on (Help menu), read before the window exists."""
+    return bool(app_settings().value(DEBUG_LOG_SETTING, False, bool))
 
 
 class Notice(QWidget):
@@ -367,6 +375,14 @@ class MainWindow(QMainWindow):
         edit = self.menuBar().addMenu("&Edit")
         edit.addAction(self._action("&Copy Item", "Ctrl+Shift+C", self.detail.copy_to_clipboard))
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("Show &Log Folder", None, CrashReporter.show_log_folder))
+        self.debug_log_action = self._action(
+            "&Debug Logging (Logs May Hold Message Content)", None, self._set_debug_logging
+        )
+        self.debug_log_action.setCheckable(True)
+        self.debug_log_action.setChecked(logs.debug_enabled())
+        help_menu.addAction(self.debug_log_action)
+        help_menu.addSeparator()
         help_menu.addAction(self._action("&About Agency Desktop", None, self._about))
         self._refresh_recent_menu()
         self.operations_menu = OperationsMenu(self)
@@ -413,6 +429,7 @@ class MainWindow(QMainWindow):
             self.notice.show_message(f"Not opened: {folder} is not a folder.")
             return
         self.folder, self.files = folder.resolve(), []
+        log.info("Opened folder %s", self.folder)
         # Reading starts first; its results are delivered once the views are reset.
         self.scanner.watch_folder(self.folder)
         self._reset_views(self.folder)
@@ -445,6 +462,7 @@ class MainWindow(QMainWindow):
         if not readable:
             return
         good = [scan.path for scan, _ in readable]
+        log.info("Opened %d store file(s): %s", len(good), ", ".join(map(str, good)))
         self.folder, self.files = None, good
         self._reset_views(None)
         # The check read them already: list those scans now instead of reading them again.
@@ -737,6 +755,10 @@ class MainWindow(QMainWindow):
     def _focus_session_filter(self) -> None:
         self.session_filter.setFocus()
         self.session_filter.selectAll()
+
+    def _set_debug_logging(self, on: bool) -> None:
+        self.settings.setValue(DEBUG_LOG_SETTING, on)
+        logs.configure(debug=on)
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ..logs import log
 from .widgets.progress_strip import ProgressStrip
 from .workers import Worker, WorkerPool
 
@@ -54,6 +55,7 @@ class OperationRunner(QObject):
         worker.signals.cancelled.connect(self._on_cancelled)
         worker.signals.finished.connect(self._on_finished)
         self._strip.start(title)
+        log.info("%s: started", title)
         self.started.emit(title)
         self._workers.start(worker)
         return True
@@ -70,12 +72,14 @@ class OperationRunner(QObject):
             text = self._summary(result)
         except Exception as exc:  # a summary bug must not hide that the work succeeded
             text = f"{self._title}: done ({exc})"
+        log.info("%s: done", self._title)
         self._outcome = (self.succeeded, (text, result))
 
     def _on_errored(self, error: Exception) -> None:
         self._outcome = (self.failed, (f"{self._title} failed: {error}",))
 
     def _on_cancelled(self) -> None:
+        log.info("%s: cancelled", self._title)
         message = f"{self._title} cancelled; anything not finished was left as it was."
         self._outcome = (self.cancelled, (message,))
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from ..logs import describe_exception, log
 from ..ops.progress import CancelToken, OperationCancelled
 
 BATCH_INTERVAL_S = 0.05
@@ -93,6 +94,10 @@ class Worker(QRunnable):
             signals.cancelled.emit()
         except Exception as exc:  # reported to the GUI, never lost in a thread
             exc.worker_traceback = traceback.format_exc()  # type: ignore[attr-defined]
+            name = getattr(self._fn, "__qualname__", repr(self._fn))
+            log.warning(
+                "%s failed\n%s", name, describe_exception(type(exc), exc, exc.__traceback__)
+            )
             signals.errored.emit(exc)
         else:
             if self.is_cancelled:
