@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,9 +94,31 @@ def publish(temporary: Path, target: Path, *, overwrite: bool) -> None:
     fsync_directory(target.parent)
 
 
+STALE_AFTER_S = 3600.0  # a temporary file of ours untouched this long: its writer died
+
+
+def remove_stale_siblings(target: Path, now: float | None = None) -> list[Path]:
+    """Temporary siblings of `target` left by a writer that was killed (nothing else
+    could remove them), once an hour has passed since anything was written to them."""
+    now = time.time() if now is None else now
+    removed = []
+    for candidate in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            if now - candidate.stat().st_mtime < STALE_AFTER_S:
+                continue
+        except OSError:
+            continue
+        remove_quietly(candidate)
+        removed.append(candidate)
+    return removed
+
+
 @contextlib.contextmanager
 def staged(target: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of target; it is removed if the block fails."""
+    """Yield a temporary sibling of target; it is removed if the block fails. Stale ones
+    of earlier, killed runs for the same target go first."""
+    with contextlib.suppress(OSError):
+        remove_stale_siblings(target)
     temporary = temporary_sibling(target)
     try:
         yield temporary

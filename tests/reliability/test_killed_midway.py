@@ -1,0 +1,192 @@
+"""Killed mid-way (SIGKILL), an operation leaves no partial file under a final name and
+the source as it was; run again, it completes.
+
+Each operation runs in a process of its own (tests/reliability/killable.py) that waits
+at its Nth progress report, where it is killed; N covers the start, the middle and the
+end of each operation. An operation that finishes before its Nth report is checked as
+finished instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from agents import SQLiteSession
+
+from agency_desktop.ops.atomic import quick_check
+from agency_desktop.sessions.listing import read_store_sessions
+from tests.helpers.stores import folder_snapshot, item_texts, write_plain
+
+ROOT = Path(__file__).resolve().parents[2]
+# At a progress report (1: at the start), or a time into the work: most operations
+# report only at their start and end, so the timed kills are the ones that land mid-write.
+KILL_POINTS: tuple[int | str, ...] = (1, 2, 3, "after:0.02", "after:0.08", "after:0.2", "after:0.5")
+KILLED_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class Run:
+    killed: bool
+    output: str
+
+
+def run_until(operation: str, kill_at: int | str, *args: object) -> Run:
+    """Start the operation and SIGKILL it at its kill point (or let it end first): the
+    Nth progress report, or "after:SECONDS" from its start."""
+    command = [sys.executable, "-m", "tests.reliability.killable", operation, str(kill_at)]
+    with subprocess.Popen(
+        [*command, *map(str, args)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OPENAI_AGENTS_DISABLE_TRACING": "1"},
+    ) as child:
+        assert child.stdout is not None
+        line = child.stdout.readline().strip()
+        if line == "KILL_POINT":
+            child.send_signal(signal.SIGKILL)
+        rest, errors = child.communicate(timeout=KILLED_TIMEOUT_S)
+    if child.returncode == -signal.SIGKILL:
+        return Run(True, line)
+    assert child.returncode == 0, errors
+    return Run(False, line + rest)
+
+
+def _source_intact(source: Path, before: bytes) -> None:
+    """Its bytes as they were. A process killed while reading a WAL store cannot remove
+    the -wal and -shm SQLite made for it: they may stay, the WAL empty (nothing in them
+    is data, and the next program to open the store reuses them)."""
+    assert source.read_bytes() == before
+    wal = source.with_name(source.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+def _visible(folder: Path) -> dict[str, str]:
+    """What a user sees in a folder: our temporary files are hidden dot-files."""
+    return {
+        name: digest for name, digest in folder_snapshot(folder).items() if not name.startswith(".")
+    }
+
+
+@pytest.fixture(scope="module")
+def _long_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two sessions, one long enough that every operation reports progress many times."""
+    path = write_plain(tmp_path_factory.mktemp("long") / "long.db", "short-1", ("Paris",))
+    session = SQLiteSession("long-1", path)
+    items = [
+        {"role": "user", "content": f"Turn {n}: " + "weather in Paris " * 20} for n in range(6000)
+    ]
+    asyncio.run(session.add_items(items))
+    session.close()
+    return path
+
+
+@pytest.fixture
+def source(_long_store: Path, tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "source"
+    folder.mkdir()
+    copy = folder / "long.db"
+    copy.write_bytes(_long_store.read_bytes())
+    yield copy
+
+
+def _same_items(a: Path, b: Path, session_id: str, b_session: str | None = None) -> None:
+    assert item_texts(a, session_id) == item_texts(b, b_session or session_id)
+
+
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
+@pytest.mark.parametrize("operation", ["backup", "export", "copy", "migrate"])
+def test_a_new_file_is_never_left_half_written(
+    source: Path, tmp_path: Path, operation: str, kill_at: int
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / ("long.jsonl" if operation == "export" else "copy.db")
+    before = source.read_bytes()
+    args = {
+        "backup": (source, target),
+        "export": (source, "long-1", target),
+        "copy": (source, "long-1", target),
+        "migrate": (source, "long-1", target),
+    }[operation]
+    run = run_until(operation, kill_at, *args)
+    _source_intact(source, before)
+    if run.killed:
+        assert list(_visible(out)) == []  # nothing under a final name
+    # Run again (or, if it had finished, check it): it completes, and the result is whole.
+    if run.killed:
+        assert run_until(operation, 0, *args).killed is False
+    if operation == "export":
+        lines = target.read_text(encoding="utf-8").splitlines()
+        assert lines == item_texts(source, "long-1")
+    else:
+        quick_check(target)
+        _same_items(source, target, "long-1")
+    assert list(_visible(out)) == [target.name]
+
+
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
+def test_an_import_killed_mid_way_adds_all_or_nothing(
+    source: Path, tmp_path: Path, kill_at: int
+) -> None:
+    items = tmp_path / "items.jsonl"
+    items.write_text("\n".join(item_texts(source, "long-1")) + "\n", encoding="utf-8")
+    target = write_plain(tmp_path / "target" / "target.db", "existing-1", ("Rome",))
+    kept = item_texts(target, "existing-1")
+    run = run_until("import", kill_at, items, target, "imported-1")
+    imported = item_texts(target, "imported-1")
+    assert imported in ([], item_texts(source, "long-1"))  # all of it or none of it
+    assert item_texts(target, "existing-1") == kept
+    quick_check(target)
+    if run.killed and not imported:
+        assert run_until("import", 0, items, target, "imported-1").killed is False
+    assert item_texts(target, "imported-1") == item_texts(source, "long-1")
+
+
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
+def test_a_cleanup_killed_mid_way_removes_a_session_wholly_or_not_at_all(
+    source: Path, tmp_path: Path, kill_at: int
+) -> None:
+    backups = tmp_path / "backups"
+    everything = {s: item_texts(source, s) for s in ("short-1", "long-1")}
+    run = run_until("cleanup", kill_at, source, "long-1", backups)
+    quick_check(source)
+    left = {s.session_id for s in read_store_sessions(source)}
+    assert left in ({"short-1", "long-1"}, {"short-1"})
+    assert item_texts(source, "short-1") == everything["short-1"]
+    if "long-1" in left:
+        assert item_texts(source, "long-1") == everything["long-1"]
+    for copy in backups.rglob("*.db"):  # an automatic backup is whole, or not there
+        quick_check(copy)
+        _same_items(source if "long-1" in left else copy, copy, "short-1")
+    if run.killed and "long-1" in left:
+        assert run_until("cleanup", 0, source, "long-1", backups).killed is False
+    assert {s.session_id for s in read_store_sessions(source)} == {"short-1"}
+    assert any(item_texts(copy, "long-1") == everything["long-1"] for copy in backups.rglob("*.db"))
+
+
+def test_what_a_killed_run_left_is_swept_by_a_later_one(source: Path, tmp_path: Path) -> None:
+    """Temporary files of ours untouched for an hour are a dead writer's; newer ones may
+    belong to a run still going, and stay."""
+    from agency_desktop.ops.backup import backup_store
+
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".copy.db.0123456789ab.tmp"
+    stale_journal = out / ".copy.db.0123456789ab.tmp-journal"
+    recent = out / ".copy.db.ba9876543210.tmp"
+    for path in (stale, stale_journal, recent):
+        path.write_bytes(b"half a store")
+    hours_ago = stale.stat().st_mtime - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    backup_store(source, out / "copy.db")
+    assert sorted(p.name for p in out.iterdir()) == [recent.name, "copy.db"]
