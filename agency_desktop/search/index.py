@@ -233,6 +233,8 @@ class SearchIndex:
             try:
                 done = _index_rows(conn, path, file_id, budget_rows)
             except StoreError as exc:
+                if exc.kind is ProblemKind.LOCKED:
+                    return True  # busy with a writer: not remembered, so tried next time
                 _write(conn, _drop_sources, file_id, None)
                 _write(conn, _mark_file, file_id, signature, str(exc))
                 return True

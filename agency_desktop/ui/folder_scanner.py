@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from ..sessions.errors import ProblemKind
 from ..sessions.listing import (
     Removed,
     Signature,
@@ -27,6 +28,7 @@ from ..sessions.scan_cache import ScanCache
 from .workers import Worker, WorkerPool
 
 POLL_INTERVAL_MS = 3000
+RETRY: Signature = (-2, -2, -2, -2, -2)  # matches no file: read again at the next pass
 DEBOUNCE_MS = 250
 
 
@@ -149,7 +151,10 @@ class FolderScanner(QObject):
                 scan, signature = entry
                 if signature is None:
                     continue  # it went between being listed and being read
-                self._known[scan.path] = signature
+                busy = scan.problem is not None and scan.problem.kind is ProblemKind.LOCKED
+                # A store busy with a writer is read again at the next pass even if its
+                # writer gave up without changing it: it is known, but under no signature.
+                self._known[scan.path] = RETRY if busy else signature
                 scans.append(scan)
         if scans:
             self.scanned.emit(scans)
