@@ -21,7 +21,7 @@ def _pretty_arguments(arguments: Any) -> str:
     if isinstance(arguments, str):
         try:
             return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             return arguments
     return json.dumps(arguments, indent=2, ensure_ascii=False)
 
@@ -50,8 +50,10 @@ def render_item(row_id: int, created: datetime | None, raw: str) -> str:
     if kind is ItemKind.REASONING:
         text = item_text(item) or "(no summary)"
         return f"<details><summary>Reasoning{_when(created)}</summary>\n\n{text}\n\n</details>"
-    label = item.get("type") or item.get("role") or "item"
-    return f"**{label}**{_when(created)}\n\n{fence(json.dumps(item, indent=2, ensure_ascii=False), 'json')}"
+    # Anything else, a JSON null or a bare number among them: shown as the JSON it is.
+    label = (item.get("type") or item.get("role")) if isinstance(item, dict) else None
+    shown = json.dumps(item, indent=2, ensure_ascii=False)
+    return f"**{label or 'item'}**{_when(created)}\n\n{fence(shown, 'json')}"
 
 
 def render_transcript(

@@ -40,7 +40,7 @@ def _arguments(item: dict[str, Any]) -> str:
     if isinstance(args, str):
         try:
             return json.dumps(json.loads(args), indent=2, ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             return args
     return json.dumps(args, indent=2, ensure_ascii=False)
 
@@ -103,5 +103,7 @@ def _render_entry(
             text = item_text(item) or "(no summary recorded)"
             return f"**Reasoning**{when}{mark} [hide]({REASONING_SCHEME}:{entry.row_id})\n\n{text}"
         return f"**Reasoning**{when}{mark} [show]({REASONING_SCHEME}:{entry.row_id})"
-    label = item.get("type") or item.get("role") or "item"
-    return f"#### {label}{when}{mark}\n\n{fence(json.dumps(item, indent=2, ensure_ascii=False), 'json')}"
+    # Anything else, a JSON null or a bare number among them: shown as the JSON it is.
+    label = (item.get("type") or item.get("role")) if isinstance(item, dict) else None
+    shown_json = fence(json.dumps(item, indent=2, ensure_ascii=False), "json")
+    return f"#### {label or 'item'}{when}{mark}\n\n{shown_json}"
