@@ -138,13 +138,18 @@ def corrupt_row(path: Path, text: str = "{not json", table: str = "agent_message
     return int(row_id)
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def item_texts(path: Path, session_id: str, table: str = "agent_messages") -> list[str]:
     # Not mode=ro: on a WAL store that leaves -wal and -shm files behind for good.
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA query_only = 1")
     try:
         rows = conn.execute(
-            f"SELECT message_data FROM {table} WHERE session_id = ? ORDER BY id", (session_id,)
+            f"SELECT message_data FROM {_quoted(table)} WHERE session_id = ? ORDER BY id",
+            (session_id,),
         )
         return [row[0] for row in rows]
     finally:
