@@ -14,7 +14,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench lock clean package
+.PHONY: run test soak lint bench lock clean package
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (install it, or set PYTHON=...)"; exit 1; }
@@ -30,6 +30,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long reliability runs: thousands of fuzzed files, four agents writing for a minute.
+soak: $(STAMP)
+	$(BIN)/python -m pytest --soak -m soak tests/reliability $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check agency_desktop tests bench

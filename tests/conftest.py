@@ -28,3 +28,33 @@ from tests.helpers.fixtures import (  # noqa: E402, F401
     settings,
     store_folder,
 )
+
+# --- soak runs (marked `soak`): only with --soak, as `make soak` runs them
+
+
+def pytest_addoption(parser):  # type: ignore[no-untyped-def]
+    parser.addoption(
+        "--soak", action="store_true", help="also run the long reliability runs (marked soak)"
+    )
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    import pytest
+
+    if config.getoption("--soak"):
+        return
+    skip = pytest.mark.skip(reason="a soak run: make soak")
+    for item in items:
+        if "soak" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):  # type: ignore[no-untyped-def]
+    """The figures the README's reliability section quotes, from this run."""
+    from tests.reliability import figures
+
+    lines = figures.summary()
+    if lines:
+        terminalreporter.section("reliability figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -109,12 +109,18 @@ class RowTotals:
         )
 
 
-def _earliest(a: str | None, b: str | None) -> str | None:
-    return min((t for t in (a, b) if t), default=None)
+def _earliest(a: object, b: object) -> str | None:
+    return min(_times(a, b), default=None)
 
 
-def _latest(a: str | None, b: str | None) -> str | None:
-    return max((t for t in (a, b) if t), default=None)
+def _latest(a: object, b: object) -> str | None:
+    return max(_times(a, b), default=None)
+
+
+def _times(*values: object) -> list[str]:
+    """Times as SQLite writes them (text); a number or a blob in a hand-made store's
+    created_at column is no time, and comparing it with text would raise."""
+    return [value for value in values if isinstance(value, str) and value]
 
 
 def row_filter(
