@@ -39,14 +39,13 @@ def pytest_addoption(parser):  # type: ignore[no-untyped-def]
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
-    import pytest
-
+    """Without --soak the soak runs are deselected (make soak runs them)."""
     if config.getoption("--soak"):
         return
-    skip = pytest.mark.skip(reason="a soak run: make soak")
-    for item in items:
-        if "soak" in item.keywords:
-            item.add_marker(skip)
+    soaks = [item for item in items if "soak" in item.keywords]
+    if soaks:
+        items[:] = [item for item in items if "soak" not in item.keywords]
+        config.hook.pytest_deselected(items=soaks)
 
 
 def pytest_terminal_summary(terminalreporter):  # type: ignore[no-untyped-def]

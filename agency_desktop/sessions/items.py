@@ -6,6 +6,8 @@ import enum
 import json
 from typing import Any
 
+from .encrypted import is_envelope
+
 PREVIEW_CHARS = 200
 
 
@@ -15,6 +17,7 @@ class ItemKind(enum.StrEnum):
     FUNCTION_CALL = "function_call"
     FUNCTION_CALL_OUTPUT = "function_call_output"
     REASONING = "reasoning"
+    ENCRYPTED = "encrypted"  # an EncryptedSession envelope (sessions.encrypted)
     OTHER = "other"
 
     @property
@@ -28,6 +31,7 @@ _LABELS = {
     ItemKind.FUNCTION_CALL: "tool call",
     ItemKind.FUNCTION_CALL_OUTPUT: "tool result",
     ItemKind.REASONING: "reasoning",
+    ItemKind.ENCRYPTED: "encrypted",
     ItemKind.OTHER: "other",
 }
 
@@ -60,6 +64,8 @@ def classify_fields(item_type: Any, role: Any, name: Any) -> tuple[ItemKind, str
 def classify_item(item: Any) -> tuple[ItemKind, str | None]:
     if not isinstance(item, dict):
         return ItemKind.OTHER, None
+    if is_envelope(item):
+        return ItemKind.ENCRYPTED, None
     return classify_fields(item.get("type"), item.get("role"), item.get("name"))
 
 
@@ -102,7 +108,7 @@ def item_text(item: Any) -> str:
         return output if isinstance(output, str) else content_text(output) or json.dumps(output)
     if kind is ItemKind.REASONING:
         return content_text(item.get("summary")) or content_text(item.get("content"))
-    return str(item.get("type", ""))
+    return str(item.get("type", ""))  # an encrypted envelope has none: no text to search
 
 
 def one_line(text: str, limit: int = PREVIEW_CHARS) -> str:
@@ -127,13 +133,15 @@ def kind_sql(column: str) -> str:
     """
     return (
         f"(CASE WHEN NOT json_valid({column}) THEN 'other' ELSE (SELECT CASE"
+        " WHEN e = 1 THEN 'encrypted'"
         " WHEN t IS NULL OR t = 'message' THEN"
         " CASE r WHEN 'user' THEN 'user' WHEN 'assistant' THEN 'assistant' ELSE 'other' END"
         " WHEN t = 'reasoning' THEN 'reasoning'"
         " WHEN t LIKE '%\\_output' ESCAPE '\\' THEN 'function_call_output'"
         " WHEN t LIKE '%\\_call' ESCAPE '\\' THEN 'function_call'"
         " ELSE 'other' END"
-        f" FROM (SELECT json_extract({column}, '$.type') AS t, json_extract({column}, '$.role') AS r))"
+        f" FROM (SELECT json_extract({column}, '$.type') AS t, json_extract({column}, '$.role') AS r,"
+        f" json_extract({column}, '$.__enc__') AS e))"
         " END)"
     )
 

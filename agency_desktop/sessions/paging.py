@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from .encrypted import KEYS, SessionKey, WrongKey, is_envelope, open_text
 from .errors import ProblemKind, SessionNotFoundError, StoreError
 from .items import ItemKind, classify_item, item_text, kind_sql, like_pattern, one_line, parse_item
 from .readonly import open_readonly, translate_errors
@@ -25,6 +26,7 @@ from .records import parse_timestamp
 from .schema import TablePair, discover_layout, pair_holding
 
 PREVIEW_READ_BYTES = 64 * 1024
+LOCKED_PREVIEW = "encrypted: give the session's key to read it (Session > Unlock)"
 DEFAULT_PAGE = 100
 
 
@@ -199,7 +201,15 @@ class SessionReader:
         start = next((i for i, row in enumerate(before) if row[4]), len(before) - 1)
         end = next((i for i, row in enumerate(after) if row[4]), len(after))
         rows = before[: start + 1][::-1] + after[:end]
-        return [_context_item(r) for r in rows]
+        return [self._opened_context(_context_item(r)) for r in rows]
+
+    def _opened_context(self, entry: ContextItem) -> ContextItem:
+        if entry.truncated:
+            return entry
+        text = self._open_text(entry.text)
+        if text is entry.text:
+            return entry
+        return ContextItem(entry.row_id, entry.created_at, text, len(text.encode("utf-8")))
 
     def find_call_output(
         self, call_id: str, after_id: int, scan_limit: int = 5000
@@ -217,6 +227,18 @@ class SessionReader:
             row = self._conn.execute(query, params).fetchone()
         return None if row is None else _context_item(row)
 
+    def first_envelope(self) -> dict[str, Any] | None:
+        """The session's first EncryptedSession envelope (to try a key on), if it has one."""
+        query = (
+            f"SELECT message_data FROM {self.pair.q_messages} WHERE session_id = ?"
+            " AND json_valid(message_data) AND json_extract(message_data, '$.__enc__') = 1"
+            " ORDER BY id LIMIT 1"
+        )
+        with translate_errors(self.db_path):
+            row = self._conn.execute(query, (self.session_id,)).fetchone()
+        item = parse_item(_as_text(row[0]))[0] if row is not None else None
+        return item if is_envelope(item) else None
+
     def last_row_id(self) -> int | None:
         with translate_errors(self.db_path):
             query = f"SELECT max(id) FROM {self.pair.q_messages} WHERE session_id = ?"
@@ -230,7 +252,7 @@ class SessionReader:
                 f"SELECT message_data FROM {self.pair.q_messages} WHERE id = ? AND session_id = ?"
             )
             row = self._conn.execute(query, (row_id, self.session_id)).fetchone()
-            return None if row is None else _as_text(row[0])
+            return None if row is None else self._open_text(_as_text(row[0]))
 
     def iter_items(self, batch: int = 1000) -> Iterator[tuple[int, datetime | None, str]]:
         """Every item's full text in order, read in keyset batches (bounded memory)."""
@@ -263,8 +285,11 @@ class SessionReader:
                 size or 0,
                 False,
             )
+        item = self._opened(item)
         kind, tool = classify_item(item)
         preview = item_text(item) if complete else text
+        if kind is ItemKind.ENCRYPTED:
+            preview = LOCKED_PREVIEW
         call_id = item.get("call_id") if isinstance(item, dict) else None
         return MessageRow(
             row_id,
@@ -276,6 +301,23 @@ class SessionReader:
             size or 0,
             True,
         )
+
+    def _key(self) -> SessionKey | None:
+        """The session's key, if the user gave it in this run (asked every time: they may
+        give it while this reader is open)."""
+        return KEYS.key_for(self.db_path, self.session_id)
+
+    def _opened(self, item: Any) -> Any:
+        key = self._key() if is_envelope(item) else None
+        if key is None:
+            return item
+        try:
+            return key.open(item).item
+        except WrongKey:
+            return item
+
+    def _open_text(self, text: str) -> str:
+        return open_text(text, self._key())[0]
 
     def _parse_big(self, row_id: int) -> tuple[Any, bool]:
         """Classify an oversized item from its key fields, leaving the bulk in SQLite."""

@@ -30,7 +30,7 @@ _GROUPS = (
     " length(CAST(message_data AS BLOB)) AS bytes, created_at AS created"
     " FROM {table}{where} LIMIT -1) GROUP BY fields, valid, hour"
 )
-_FIELDS = "json_extract(message_data, '$.type', '$.role', '$.name')"
+_FIELDS = "json_extract(message_data, '$.type', '$.role', '$.name', '$.__enc__')"
 _FAST_GROUPS = _GROUPS.replace("{fields}", _FIELDS).replace("{valid}", "1")
 # Fallback when some row is not JSON (json_extract raises): classify only valid rows.
 _SAFE_GROUPS = _GROUPS.replace(
@@ -261,7 +261,9 @@ def _group_rows(
 
 def _classify_extracted(fields: str | None) -> tuple[ItemKind, str | None]:
     try:
-        item_type, role, name = json.loads(fields) if fields else (None, None, None)
+        item_type, role, name, envelope = json.loads(fields) if fields else (None,) * 4
     except (ValueError, TypeError):
         return ItemKind.OTHER, None
+    if envelope == 1:  # an EncryptedSession envelope: its kind is inside, out of reach
+        return ItemKind.ENCRYPTED, None
     return classify_fields(item_type, role, name)

@@ -50,7 +50,14 @@ def render_item(row_id: int, created: datetime | None, raw: str) -> str:
     if kind is ItemKind.REASONING:
         text = item_text(item) or "(no summary)"
         return f"<details><summary>Reasoning{_when(created)}</summary>\n\n{text}\n\n</details>"
-    # Anything else, a JSON null or a bare number among them: shown as the JSON it is.
+    return _other_block(kind, item, created)
+
+
+def _other_block(kind: ItemKind, item: Any, created: datetime | None) -> str:
+    """An encrypted envelope says so; anything else (a JSON null or a bare number among
+    them) is shown as the JSON it is."""
+    if kind is ItemKind.ENCRYPTED:
+        return f"**Encrypted item**{_when(created)}\n\n(EncryptedSession: its key is needed)"
     label = (item.get("type") or item.get("role")) if isinstance(item, dict) else None
     shown = json.dumps(item, indent=2, ensure_ascii=False)
     return f"**{label or 'item'}**{_when(created)}\n\n{fence(shown, 'json')}"

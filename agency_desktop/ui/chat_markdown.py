@@ -18,6 +18,10 @@ from ..sessions.paging import ContextItem
 from ..sessions.transcript import fence
 
 REASONING_SCHEME = "agency-reasoning"
+ENCRYPTED_NOTE = (
+    "Written through the SDK's EncryptedSession. Give the session's key to read it:"
+    " Session > Unlock Encrypted Session. The key stays in memory, never on disk."
+)
 
 
 @dataclass
@@ -84,6 +88,8 @@ def _render_entry(
     if not ok:
         return f"**Unreadable item (not valid JSON)**{when}{mark}\n\n{fence(entry.text[:4000])}"
     kind, tool = classify_item(item)
+    if kind is ItemKind.ENCRYPTED:
+        return f"#### Encrypted item{when}{mark}\n\n{ENCRYPTED_NOTE}"
     if kind is ItemKind.USER:
         return f"#### User{when}{mark}\n\n{content_text(item.get('content'))}"
     if kind is ItemKind.ASSISTANT:

@@ -59,6 +59,7 @@ from .operations_menu import OperationsMenu
 from .scratch import ScratchController
 from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
+from .unlocking import Unlocker
 from .widgets.message_detail import MessageDetail
 from .widgets.progress_strip import ProgressStrip
 from .widgets.stats_panel import StatsPanel
@@ -330,6 +331,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        self.unlocker = Unlocker(self)
         menu = self.menuBar().addMenu("&File")
         self.open_folder_action = self._action(
             "Open &Folder…", QKeySequence.StandardKey.Open, self._choose_folder
@@ -374,6 +376,11 @@ class MainWindow(QMainWindow):
         )
         edit = self.menuBar().addMenu("&Edit")
         edit.addAction(self._action("&Copy Item", "Ctrl+Shift+C", self.detail.copy_to_clipboard))
+        session = self.menuBar().addMenu("&Session")
+        session.addAction(
+            self._action("&Unlock Encrypted Session…", "Ctrl+U", self.unlocker.unlock_current)
+        )
+        session.addAction(self._action("&Forget Session Keys", None, self.unlocker.forget_keys))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("Show &Log Folder", None, CrashReporter.show_log_folder))
         self.debug_log_action = self._action(

@@ -48,6 +48,7 @@ KIND_COLOURS = {
     ItemKind.FUNCTION_CALL: "#ca6f1e",
     ItemKind.FUNCTION_CALL_OUTPUT: "#af7ac5",
     ItemKind.REASONING: "#7f8c8d",
+    ItemKind.ENCRYPTED: "#b7950b",
     ItemKind.OTHER: "#7f8c8d",
 }
 
