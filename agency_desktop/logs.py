@@ -10,7 +10,6 @@ send us a log that shows everything, and the log says so at its top.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import platform
 import sqlite3
@@ -43,6 +42,30 @@ log = logging.getLogger(LOGGER_NAME)
 _state = {"debug": False}
 
 
+class _EarlyRecords(logging.Handler):
+    """Holds records until the log file is set up, then hands them to it.
+
+    The app sets the file up a moment after its window shows: logging.handlers
+    brings in socket, pickle and queue, 10 ms that start-up can do without.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < 1000:
+            self.records.append(record)
+
+
+def hold_records() -> None:
+    """Keep what is logged from now on until `configure` writes it to the file."""
+    if not any(isinstance(h, _EarlyRecords) for h in log.handlers):
+        log.addHandler(_EarlyRecords())
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
 def log_path() -> Path:
     return log_dir() / LOG_NAME
 
@@ -54,9 +77,15 @@ def configure(debug: bool | None = None) -> Path:
     """
     if debug is None:
         debug = env_debug()
+    import logging.handlers  # here, not at the top: see _EarlyRecords
+
     path = log_path()
+    held: list[logging.LogRecord] = []
     for old in list(log.handlers):
-        if getattr(old, "agency_desktop", False):
+        if isinstance(old, _EarlyRecords):
+            held = old.records
+            log.removeHandler(old)
+        elif getattr(old, "agency_desktop", False):
             log.removeHandler(old)
             old.close()
     try:
@@ -82,6 +111,9 @@ def configure(debug: bool | None = None) -> Path:
         platform.platform(),
         " - DEBUG LOGGING: records below may hold message content" if debug else "",
     )
+    for record in held:
+        if record.levelno >= log.level:
+            handler.handle(record)
     return path
 
 

@@ -76,3 +76,20 @@ def test_messages_of_our_own_errors_are_kept(configured: Path) -> None:
     except StoreError:
         text = logs.describe_exception(*sys.exc_info())  # type: ignore[arg-type]
     assert "/data/a.db" in text and "malformed" in text
+
+
+def test_what_is_logged_before_the_file_is_set_up_reaches_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The app sets the file up a moment after start; nothing said before is lost."""
+    monkeypatch.setenv("AGENCY_DESKTOP_DATA_DIR", str(tmp_path / "data"))
+    for handler in list(logs.log.handlers):
+        logs.log.removeHandler(handler)
+        handler.close()
+    logs.hold_records()
+    logs.log.info("opened a folder early")
+    logs.log.debug("a detail only debug logging keeps")
+    path = logs.configure(debug=False)
+    text = path.read_text()
+    assert "opened a folder early" in text and "only debug logging" not in text
+    logs.configure(debug=False)

@@ -76,6 +76,7 @@ def open_paths(window: MainWindow, paths: list[str]) -> None:
 
 
 QUIT_WHEN_SHOWN_ENV = "AGENCY_DESKTOP_QUIT_WHEN_SHOWN"
+LOG_SETUP_DELAY_MS = 1000  # the log file is set up once the window is up (see logs.py)
 
 
 def quit_when_shown(app: QApplication, window: MainWindow, mode: str = "1") -> None:
@@ -130,10 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("AgencyDesktop")
     QApplication.setWindowIcon(app_icon())
-    logs.configure(debug=None if logs.env_debug() else window_debug_logging())
+    logs.hold_records()
     window = MainWindow(restore=not args.paths)
     reporter = CrashReporter(window)
     reporter.install()
+    debug = logs.env_debug() or window_debug_logging()
+    QTimer.singleShot(LOG_SETUP_DELAY_MS, lambda: logs.configure(debug=debug))
     if sys.platform == "darwin":
         # Only macOS delivers QFileOpenEvent. An application-wide filter sees every event
         # of every widget, each one a call into Python that has to take the GIL.

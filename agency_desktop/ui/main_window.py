@@ -387,7 +387,9 @@ class MainWindow(QMainWindow):
             "&Debug Logging (Logs May Hold Message Content)", None, self._set_debug_logging
         )
         self.debug_log_action.setCheckable(True)
-        self.debug_log_action.setChecked(logs.debug_enabled())
+        self.debug_log_action.setChecked(
+            logs.env_debug() or bool(self.settings.value(DEBUG_LOG_SETTING, False, bool))
+        )
         help_menu.addAction(self.debug_log_action)
         help_menu.addSeparator()
         help_menu.addAction(self._action("&About Agency Desktop", None, self._about))
