@@ -27,7 +27,7 @@ from .. import __version__
 from ..sessions.errors import StoreError
 from ..sessions.listing import read_store_sessions
 from ..sessions.records import latest
-from .atomic import publish, quick_check, staged
+from .atomic import DESTINATION_ERRNOS, naming_target, publish, quick_check, staged
 from .backup import BackupResult, backup_store
 from .progress import CancelToken, ProgressCallback, Reporter
 
@@ -187,6 +187,7 @@ def backup_archive(
     report = Reporter(progress, cancel)
     steps = 2 * len(stores) + 1
     with (
+        naming_target(archive_path),
         _folder_for(archive_path.parent),
         tempfile.TemporaryDirectory(
             prefix=".agency-archive-", suffix=".tmp", dir=archive_path.parent
@@ -272,7 +273,11 @@ def _copy_stores(
         try:
             backup_store(store, copy, cancel=cancel)
             copies.append((_describe_copy(Path(store), name, copy), copy))
-        except (StoreError, OSError) as exc:
+        except OSError as exc:
+            if exc.errno in DESTINATION_ERRNOS:
+                raise  # the archive's own folder is full or closed: no store would fare better
+            failures.append((Path(store), str(exc)))
+        except StoreError as exc:
             failures.append((Path(store), str(exc)))
     return copies, failures
 

@@ -128,6 +128,24 @@ def staged(target: Path) -> Iterator[Path]:
     remove_quietly(temporary)
 
 
+# Failures that come from where a file is written, not from what is read.
+DESTINATION_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EFBIG}
+)
+
+
+@contextlib.contextmanager
+def naming_target(target: Path) -> Iterator[None]:
+    """A failure to write names the file the user asked for, not our temporary one."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename == str(target):
+            raise
+        # OSError picks the subclass from the errno: EACCES stays a PermissionError.
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+
+
 # SQLite result codes that point at the file being written rather than the one being read.
 _WRITE_SIDE_ERRORS = (
     "SQLITE_FULL",

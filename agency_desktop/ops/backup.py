@@ -24,7 +24,6 @@ own. Windows locks belong to a handle, so there the copy runs in-process.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import functools
 import os
@@ -32,7 +31,7 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +40,15 @@ from typing import Any, Literal
 from ..sessions.listing import side_files
 from ..sessions.readonly import open_readonly, translate_errors
 from ..sessions.schema import quote_identifier
-from .atomic import publish, quick_check, remove_quietly, rollback_quietly, staged, writing_to
+from .atomic import (
+    naming_target,
+    publish,
+    quick_check,
+    remove_quietly,
+    rollback_quietly,
+    staged,
+    writing_to,
+)
 from .progress import CancelToken, ProgressCallback, Reporter
 
 PAGES_PER_STEP = 4096
@@ -259,7 +266,7 @@ def _copy_file(
     def progress(copied: int) -> None:
         report(min(copied // page_size, pages), pages, "pages")
 
-    with _naming(target):
+    with naming_target(target):
         # Created here, so a folder that cannot be written fails with a plain OSError.
         os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o644))
         progress(0)
@@ -270,18 +277,6 @@ def _copy_file(
         if temporary.stat().st_size > expected.size:
             os.truncate(temporary, expected.size)
     progress(expected.size)
-
-
-@contextlib.contextmanager
-def _naming(target: Path) -> Iterator[None]:
-    """A failure to write the copy names the file the user asked for, not our temporary one."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.filename == str(target):
-            raise
-        # OSError picks the subclass from the errno: EACCES stays a PermissionError.
-        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
 
 
 def _copy_in_child(source: Path, temporary: Path, progress: Callable[[int], None]) -> None:

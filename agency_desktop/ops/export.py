@@ -27,7 +27,7 @@ from ..sessions.items import parse_item
 from ..sessions.listing import list_sessions
 from ..sessions.paging import SessionReader
 from ..sessions.transcript import render_transcript
-from .atomic import publish, staged
+from .atomic import naming_target, publish, staged
 from .html_transcript import render_html
 from .progress import CancelToken, ProgressCallback, Reporter
 from .session_data import MessageRecord, SessionData
@@ -111,7 +111,7 @@ def export_session(
         if target.exists() and not overwrite:
             raise FileExistsError(f"{target}: already exists (pass overwrite to replace it)")
         target.parent.mkdir(parents=True, exist_ok=True)
-        with staged(target) as temporary:
+        with staged(target) as temporary, naming_target(target):
             with temporary.open("w", encoding="utf-8", newline="\n") as handle:
                 for chunk in export_chunks(reader, fmt, report):
                     handle.write(chunk)
