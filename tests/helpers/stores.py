@@ -156,6 +156,16 @@ def item_texts(path: Path, session_id: str, table: str = "agent_messages") -> li
         conn.close()
 
 
+def integrity(path: Path) -> str:
+    """SQLite's integrity_check of a store: "ok", or its first finding."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA query_only = 1")
+    try:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def folder_snapshot(folder: Path) -> dict[str, str]:
     """Every file in a folder with a digest of its bytes (side files show up as new names)."""
     return {

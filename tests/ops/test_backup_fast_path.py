@@ -18,17 +18,9 @@ from agents import SQLiteSession
 from agency_desktop.ops import backup
 from agency_desktop.ops.backup import backup_store
 from agency_desktop.ops.progress import CancelToken, OperationCancelled
-from tests.helpers.stores import folder_snapshot, item_texts, write_plain
+from tests.helpers.stores import folder_snapshot, integrity, item_texts, write_plain
 
 POSIX = pytest.mark.skipif(os.name == "nt", reason="the copy runs in a cp child on POSIX only")
-
-
-def _integrity(path: Path) -> str:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
-    finally:
-        conn.close()
 
 
 def _append(conn: sqlite3.Connection, session_id: str, text: str) -> None:
@@ -72,7 +64,7 @@ def test_a_store_without_wal_frames_is_copied_byte_for_byte(
     result = backup_store(store_folder / name, tmp_path / "out.db")
     assert result.method == "file_copy"
     assert result.path.read_bytes() == (store_folder / name).read_bytes()
-    assert _integrity(result.path) == "ok"
+    assert integrity(result.path) == "ok"
     assert folder_snapshot(store_folder) == before  # unchanged, and no -wal/-shm left beside it
 
 
@@ -132,7 +124,7 @@ def test_wal_frames_take_the_online_backup_with_the_latest_commits(
     assert result.method == "online_backup"
     assert item_texts(result.path, "plain-1")[-1] == "only in the WAL"
     assert item_texts(result.path, "plain-1") == item_texts(source, "plain-1")
-    assert _integrity(result.path) == "ok"
+    assert integrity(result.path) == "ok"
 
 
 @pytest.mark.parametrize("mode", ["wal", "rollback"])
@@ -166,7 +158,7 @@ def test_a_commit_during_the_file_copy_cannot_reach_it(
         writer.close()
     assert wrote and result.method == "file_copy"
     assert item_texts(result.path, "plain-1") == before
-    assert _integrity(result.path) == "ok"
+    assert integrity(result.path) == "ok"
     assert item_texts(source, "plain-1") == [*before, "late"]
 
 
@@ -209,7 +201,7 @@ def test_backups_while_an_agent_appends_are_each_one_committed_state(
     final = item_texts(source, "live")
     for result in results:
         copied = item_texts(result.path, "live")
-        assert _integrity(result.path) == "ok"
+        assert integrity(result.path) == "ok"
         assert copied == final[: len(copied)]  # a prefix of the store: nothing lost or doubled
 
 
@@ -358,5 +350,5 @@ def test_a_file_that_changes_during_the_byte_copy_is_copied_again_by_sqlite(
     _write_script(fake_cp, 'cp -- "$2" "$3" && touch -d "+5 seconds" "$2"\n')
     result = backup_store(source, tmp_path / "out.db")
     assert result.method == "online_backup"
-    assert _integrity(result.path) == "ok"
+    assert integrity(result.path) == "ok"
     assert item_texts(result.path, "plain-1") == item_texts(source, "plain-1")

@@ -8,7 +8,6 @@ run goes for a few seconds; `make soak` for a minute.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -20,18 +19,10 @@ from agency_desktop.ops.backup import backup_store
 from agency_desktop.sessions.listing import scan_store
 from agency_desktop.sessions.paging import SessionReader
 from agency_desktop.sessions.stats import get_session_stats
-from tests.helpers.stores import item_texts, write_plain
+from tests.helpers.stores import integrity, item_texts, write_plain
 from tests.reliability import figures
 
 WRITERS = 4
-
-
-def _integrity(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
-    finally:
-        conn.close()
 
 
 def _agent(store: Path, session_id: str, stop: threading.Event, errors: list[BaseException]) -> int:
@@ -92,7 +83,7 @@ def test_reading_and_backing_up_while_four_agents_write(tmp_path: Path, seconds:
     for session_id in ids:
         assert len(final[session_id]) == written[session_id]  # nothing lost, nothing doubled
     for backup in backups:
-        assert _integrity(backup) == "ok"
+        assert integrity(backup) == "ok"
         for session_id in ids:
             copied = item_texts(backup, session_id)
             assert copied == final[session_id][: len(copied)]
