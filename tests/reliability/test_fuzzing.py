@@ -3,7 +3,8 @@
 From a real store the SDK wrote: truncated anywhere, bytes flipped in the header and
 in b-tree pages, random bytes behind a valid SQLite header; and valid SQLite files
 with schemas that are almost, or not at all, a session store. Each goes through
-listing, stats, paging, search, the integrity check and the message model. The only
+listing, stats, paging, search, the integrity check, the session list model and the
+message model. The only
 acceptable outcomes are an answer or a StoreError naming the file; never another
 exception, never a hang (each file has a time limit). The normal run tries a few
 dozen of each; `make soak` thousands.
@@ -91,7 +92,21 @@ def _check(path: Path, data: bytes, what: str) -> None:
     for side in ("-wal", "-shm", "-journal"):
         path.with_name(path.name + side).unlink(missing_ok=True)
     _within_time_limit(lambda: _read_everything(path))
+    _listed_in_the_window(path)
     figures.count(f"fuzz cases ({what})")
+
+
+def _listed_in_the_window(path: Path) -> None:
+    """The session list model (on this, the GUI thread) takes the file's scan, whatever
+    it is, and shows one row per session, or one for its problem (an empty store: none)."""
+    from agency_desktop.ui.models.session_list import SessionListModel
+
+    model = SessionListModel()
+    model.reset(path.parent)
+    scan = scan_store(path)
+    model.apply_scans([scan])
+    assert model.rowCount() == (1 if scan.problem is not None else len(scan.sessions))
+    model.deleteLater()
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +135,7 @@ def _random_behind_header() -> st.SearchStrategy[bytes]:
 
 
 @pytest.mark.parametrize("soak", [False, pytest.param(True, marks=pytest.mark.soak)])
-def test_truncated_files(pristine: bytes, tmp_path: Path, soak: bool) -> None:
+def test_truncated_files(qapp: Any, pristine: bytes, tmp_path: Path, soak: bool) -> None:
     @(SOAK if soak else FUZZ)
     @given(data=_truncated(pristine))
     def check(data: bytes) -> None:
@@ -130,7 +145,9 @@ def test_truncated_files(pristine: bytes, tmp_path: Path, soak: bool) -> None:
 
 
 @pytest.mark.parametrize("soak", [False, pytest.param(True, marks=pytest.mark.soak)])
-def test_bytes_flipped_in_the_header(pristine: bytes, tmp_path: Path, soak: bool) -> None:
+def test_bytes_flipped_in_the_header(
+    qapp: Any, pristine: bytes, tmp_path: Path, soak: bool
+) -> None:
     @(SOAK if soak else FUZZ)
     @given(data=_flipped(pristine, 16, 100))
     def check(data: bytes) -> None:
@@ -140,7 +157,9 @@ def test_bytes_flipped_in_the_header(pristine: bytes, tmp_path: Path, soak: bool
 
 
 @pytest.mark.parametrize("soak", [False, pytest.param(True, marks=pytest.mark.soak)])
-def test_bytes_flipped_in_btree_pages(pristine: bytes, tmp_path: Path, soak: bool) -> None:
+def test_bytes_flipped_in_btree_pages(
+    qapp: Any, pristine: bytes, tmp_path: Path, soak: bool
+) -> None:
     @(SOAK if soak else FUZZ)
     @given(data=_flipped(pristine, 100, len(pristine)))
     def check(data: bytes) -> None:
@@ -150,7 +169,7 @@ def test_bytes_flipped_in_btree_pages(pristine: bytes, tmp_path: Path, soak: boo
 
 
 @pytest.mark.parametrize("soak", [False, pytest.param(True, marks=pytest.mark.soak)])
-def test_random_bytes_behind_a_valid_header(tmp_path: Path, soak: bool) -> None:
+def test_random_bytes_behind_a_valid_header(qapp: Any, tmp_path: Path, soak: bool) -> None:
     @(SOAK if soak else FUZZ)
     @given(data=_random_behind_header())
     def check(data: bytes) -> None:
@@ -205,7 +224,7 @@ def _build(path: Path, schema: list[tuple[str, list[str], list[list[Any]]]]) -> 
 
 
 @pytest.mark.parametrize("soak", [False, pytest.param(True, marks=pytest.mark.soak)])
-def test_valid_sqlite_with_the_wrong_schema(tmp_path: Path, soak: bool) -> None:
+def test_valid_sqlite_with_the_wrong_schema(qapp: Any, tmp_path: Path, soak: bool) -> None:
     @(SOAK if soak else FUZZ)
     @given(schema=_SCHEMAS)
     def check(schema: list[tuple[str, list[str], list[list[Any]]]]) -> None:
