@@ -113,8 +113,9 @@ class OpenScanCache:
         prefix = os.path.join(str(folder), "")
         try:
             rows = self._conn.execute(
-                "SELECT path, signature, scan FROM scans WHERE path > ? AND path < ? ORDER BY path",
-                (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+                "SELECT path, signature, scan FROM scans WHERE path > ? AND path < ?"
+                " AND instr(substr(path, ?), ?) = 0 ORDER BY path",  # none of a subfolder's
+                (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), len(prefix) + 1, os.sep),
             )
             while batch := rows.fetchmany(64):
                 for name, signature_text, scan in batch:
