@@ -16,7 +16,7 @@ from ..ops.progress import CancelToken, ProgressCallback
 from ..sessions import parallel
 from .index import STEP_ROWS, SearchIndex
 from .records import MAX_HITS, SearchFilter, SearchHit, UnsearchableFile
-from .scan import FileResult, scan_file
+from .scan import FileResult, expand, scan_file, scan_file_compact
 from .text import Query
 
 # Stale files adding up to less than this are scanned in the calling thread: handing
@@ -62,8 +62,11 @@ def _scan_files(
         for path in paths:
             yield scan_file(path, query, search_filter)
         return
-    futures = [parallel.submit(scan_file, path, query, search_filter) for path in paths]
-    yield from parallel.results_as_completed(futures)
+    futures = [
+        parallel.submit(scan_file_compact, str(path), query, search_filter) for path in paths
+    ]
+    for compact in parallel.results_as_completed(futures):
+        yield expand(compact)
 
 
 def _update_step(index_path: Path, path: Path, budget: int) -> tuple[Path, bool]:

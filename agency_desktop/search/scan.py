@@ -42,15 +42,36 @@ def candidate_sql(
     return sql + " ORDER BY id", params
 
 
+# One match as plain values: (messages table, session id, row id, created_at as stored,
+# kind, tool, snippet). A worker process sends these back: a file's thousands of
+# matches as SearchHit objects took four times as long to unpickle, and that happens
+# in one call in the parent, holding the GIL the GUI thread needs to paint.
+Match = tuple[str, str, int, Any, str, str | None, str]
+CompactResult = tuple[str, list[Match]] | UnsearchableFile
+
+
 def scan_file(path: Path, query: Query, search_filter: SearchFilter) -> FileResult:
     """Every match in one store, or why the store could not be searched."""
+    return expand(scan_file_compact(str(path), query, search_filter))
+
+
+def scan_file_compact(path: str, query: Query, search_filter: SearchFilter) -> CompactResult:
+    """scan_file's answer as plain values, for a worker process to send back."""
     try:
-        return list(_scan(path, query, search_filter))
+        return path, list(_scan(Path(path), query, search_filter))
     except StoreError as exc:
-        return UnsearchableFile(path, str(exc))
+        return UnsearchableFile(Path(path), str(exc))
 
 
-def _scan(path: Path, query: Query, search_filter: SearchFilter) -> Iterator[SearchHit]:
+def expand(result: CompactResult) -> FileResult:
+    if isinstance(result, UnsearchableFile):
+        return result
+    path, matches = result
+    where = Path(path)
+    return [SearchHit.from_row(where, match[0], match[1:]) for match in matches]
+
+
+def _scan(path: Path, query: Query, search_filter: SearchFilter) -> Iterator[Match]:
     with reading(path) as conn:
         layout = discover_layout(conn)
         if not layout.is_store:
@@ -60,7 +81,13 @@ def _scan(path: Path, query: Query, search_filter: SearchFilter) -> Iterator[Sea
             for session_id, row_id, created, raw in conn.execute(sql, params):
                 facts = item_facts(as_text(raw))
                 if search_filter.accepts(facts.kind, facts.tool) and query.matches(facts.text):
-                    row = (session_id, row_id, created, facts.kind, facts.tool)
-                    yield SearchHit.from_row(
-                        path, pair.messages_table, (*row, snippet(facts.text, query))
+                    found = snippet(facts.text, query)
+                    yield (
+                        pair.messages_table,
+                        session_id,
+                        row_id,
+                        created,
+                        str(facts.kind),
+                        facts.tool,
+                        found,
                     )
