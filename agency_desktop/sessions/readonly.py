@@ -91,6 +91,35 @@ class ReadOnlyConnection(sqlite3.Connection):
     """A viewing connection that knows how it was opened."""
 
     immutable = False  # opened with immutable=1: no locks at all, so no snapshot either
+    # PRAGMA data_version when it was opened over WAL frames nobody had checkpointed,
+    # or None: see keep_wal_frames and close.
+    _version_over_wal: int | None = None
+
+    def keep_wal_frames(self) -> None:
+        """Leave the WAL's frames where they are when this connection closes last.
+
+        Frames nobody checkpointed are a writer's that stopped, or a running agent's.
+        If the store changes while we watch, a writer is alive, and our being open
+        keeps its own close from checkpointing: then ours does it, as it would have.
+        Otherwise the frames are a dead writer's, and copying them into the main file
+        is for SQLite's next writer to do, not for a viewer.
+        """
+        self.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
+        self._version_over_wal = self._data_version()
+
+    def _data_version(self) -> int | None:
+        with contextlib.suppress(sqlite3.Error):
+            return int(self.execute("PRAGMA data_version").fetchone()[0])
+        return None
+
+    def close(self) -> None:
+        opened_over = self._version_over_wal
+        if opened_over is not None:
+            self._version_over_wal = None
+            if self._data_version() not in (opened_over, None):
+                with contextlib.suppress(sqlite3.Error):
+                    self.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, False)
+        super().close()
 
 
 def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> sqlite3.Connection:
@@ -103,10 +132,6 @@ def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> s
         factory=ReadOnlyConnection,
     )
     conn.immutable = mode == _IMMUTABLE
-    if keep_wal:
-        # The WAL holds frames nobody checkpointed (its writer stopped): the last
-        # connection to close would copy them into the main file. Not ours.
-        conn.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
     # Invalid UTF-8 in a row must show up as replacement characters, not abort the read.
     conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
     try:
@@ -116,6 +141,8 @@ def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> s
         conn.execute("PRAGMA trusted_schema = 0")
         # Reads page 1: a file SQLite cannot use fails here, where the fallbacks are tried.
         conn.execute("PRAGMA schema_version").fetchone()
+        if keep_wal:
+            conn.keep_wal_frames()
     except BaseException:
         conn.close()
         raise

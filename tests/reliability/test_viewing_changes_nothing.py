@@ -208,6 +208,43 @@ def test_a_hot_journal_is_named_and_never_rolled_back_into_the_store(
     assert folder_snapshot(folder) == before
 
 
+class _Agent:
+    """An agent appending to a session from its own thread until stopped, then closing."""
+
+    def __init__(self, store: Path, session_id: str) -> None:
+        self._store, self._session_id = store, session_id
+        self._stop = threading.Event()
+        self.wrote = 0
+        self.errors: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._append_until_stopped())
+        except BaseException as exc:
+            self.errors.append(exc)
+
+    async def _append_until_stopped(self) -> None:
+        # One event loop for the whole run: the SDK keeps a connection per thread of the
+        # loop's executor, so the store stays open between turns as in a running agent.
+        session = SQLiteSession(self._session_id, self._store)
+        try:
+            while not self._stop.is_set():
+                await session.add_items([{"role": "user", "content": f"live {self.wrote}"}])
+                self.wrote += 1
+                await asyncio.sleep(0.005)  # a turn's pace, not a flood
+        finally:
+            session.close()
+
+    def start(self) -> _Agent:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def test_viewing_while_an_agent_writes_never_disturbs_it(
     store_folder: Path, tmp_path: Path
 ) -> None:
@@ -216,36 +253,20 @@ def test_viewing_while_an_agent_writes_never_disturbs_it(
     folder = tmp_path / "live"
     folder.mkdir()
     store = Path(shutil.copy2(store_folder / "plain.db", folder / "plain.db"))
-    stop = threading.Event()
-    wrote: list[int] = []
-    errors: list[BaseException] = []
-
-    def agent() -> None:
-        session = SQLiteSession("plain-1", store)
-        try:
-            while not stop.is_set():
-                asyncio.run(session.add_items([{"role": "user", "content": f"n{len(wrote)}"}]))
-                wrote.append(1)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            session.close()
-
     before = len(item_texts(store, "plain-1"))
-    writer = threading.Thread(target=agent)
-    writer.start()
     scratch = tmp_path / "scratch"
     scratch.mkdir()
+    agent = _Agent(store, "plain-1").start()
     try:
         for _ in range(3):
             for way in sorted(READERS):
                 READERS[way](store, "plain-1", scratch)
     finally:
-        stop.set()
-        writer.join()
-    assert errors == []
-    assert len(item_texts(store, "plain-1")) == before + len(wrote) and wrote
-    assert sorted(p.name for p in folder.iterdir()) == ["plain.db"]
+        agent.stop()
+    left = sorted(p.name for p in folder.iterdir())  # before item_texts opens the store
+    assert agent.errors == []
+    assert left == ["plain.db"]
+    assert len(item_texts(store, "plain-1")) == before + agent.wrote and agent.wrote
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -268,3 +289,32 @@ def test_the_window_showing_a_store_leaves_it_as_it_was(
     qtbot.waitUntil(lambda: not window.indexer.busy and not window.scanner.busy, timeout=10_000)
     window.shutdown()
     assert _snapshot(path.parent) == before
+
+
+@pytest.mark.parametrize("agent_first", [False, True], ids=["window first", "agent first"])
+def test_the_window_and_an_agent_writing_beside_it_leave_nothing_behind(
+    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path, agent_first: bool
+) -> None:
+    """The window follows a session an agent is appending to; the agent never sees an
+    error and loses nothing, and once the agent has closed and then the window, the
+    store is as the agent alone would have left it: nothing beside it."""
+    folder = tmp_path / "live"
+    folder.mkdir()
+    store = Path(shutil.copy2(store_folder / "plain.db", folder / "plain.db"))
+    before = len(item_texts(store, "plain-1"))
+    agent = _Agent(store, "plain-1").start() if agent_first else None
+    if agent is not None:
+        qtbot.waitUntil(lambda: agent.wrote > 0, timeout=10_000)
+    window = main_window(folder)
+    qtbot.waitUntil(lambda: window.message_model.rowCount() > 0, timeout=10_000)
+    agent = agent or _Agent(store, "plain-1").start()
+    try:
+        shown = window.message_model.total
+        qtbot.waitUntil(lambda: window.message_model.total > shown + 5, timeout=20_000)
+    finally:
+        agent.stop()
+    window.shutdown()
+    left = sorted(p.name for p in folder.iterdir())  # before item_texts opens the store
+    assert agent.errors == []
+    assert left == ["plain.db"]
+    assert len(item_texts(store, "plain-1")) == before + agent.wrote
