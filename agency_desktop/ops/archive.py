@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -25,6 +26,7 @@ from typing import IO, Any
 
 from .. import __version__
 from ..sessions.errors import StoreError
+from ..sessions.file_pins import reading_bytes
 from ..sessions.listing import read_store_sessions
 from ..sessions.records import latest
 from .atomic import DESTINATION_ERRNOS, naming_target, publish, quick_check, staged
@@ -309,11 +311,12 @@ def _quick_check_result(path: Path) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
+    # Through a pin: the file may be a store this process is viewing (file_pins).
+    with reading_bytes(path) as handle:
         return stream_sha256(handle)
 
 
-def stream_sha256(handle: IO[bytes], sink: IO[bytes] | None = None) -> str:
+def stream_sha256(handle: IO[bytes] | io.RawIOBase, sink: IO[bytes] | None = None) -> str:
     """Hash a stream in chunks (stores can be gigabytes), copying it to `sink` on the way."""
     digest = hashlib.sha256()
     while chunk := handle.read(_CHUNK):

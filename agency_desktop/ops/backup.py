@@ -37,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from ..sessions.file_pins import reading_bytes
 from ..sessions.listing import side_files
 from ..sessions.readonly import open_readonly, translate_errors
 from ..sessions.schema import quote_identifier
@@ -332,7 +333,9 @@ def _copy_in_process(
 ) -> None:
     buffer = memoryview(bytearray(CHUNK_BYTES))
     copied = 0
-    with source.open("rb", buffering=0) as src, temporary.open("r+b") as dst:
+    # Through a pin: closing a plain descriptor of the source would drop the read
+    # transaction's lock that keeps writers out while it is copied (file_pins).
+    with reading_bytes(source) as src, temporary.open("r+b") as dst:
         while copied < size:
             read = src.readinto(buffer[: min(CHUNK_BYTES, size - copied)])
             if not read:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+from . import file_pins
 from .errors import ProblemKind, StoreError, classify_sqlite_error
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -31,6 +32,15 @@ _OPEN_MODES = ("mode=rw", "mode=ro", _IMMUTABLE)
 
 def check_sqlite_header(path: Path) -> bytes:
     """Fail fast, with a precise reason, before SQLite sees the file; returns the header."""
+    held = _pin_store(path)
+    try:
+        return _read_header(path, held)
+    finally:
+        file_pins.release(held)
+
+
+def _pin_store(path: Path) -> file_pins.Pin:
+    """A pinned descriptor of the store (see file_pins), once it is known to be a file."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -43,12 +53,16 @@ def check_sqlite_header(path: Path) -> bytes:
         # Opening a FIFO or a device to read its header could block forever.
         raise StoreError(path, ProblemKind.UNREADABLE, "not a regular file")
     try:
-        with path.open("rb") as handle:
-            header = handle.read(HEADER_BYTES)
+        return file_pins.pin(path)
     except FileNotFoundError:
         raise StoreError(path, ProblemKind.MISSING) from None
-    except IsADirectoryError:
-        raise StoreError(path, ProblemKind.UNREADABLE, "it is a directory") from None
+    except OSError as exc:
+        raise StoreError(path, ProblemKind.UNREADABLE, exc.strerror or str(exc)) from None
+
+
+def _read_header(path: Path, held: file_pins.Pin) -> bytes:
+    try:
+        header = held.read_at(HEADER_BYTES, 0)
     except OSError as exc:
         raise StoreError(path, ProblemKind.UNREADABLE, exc.strerror or str(exc)) from None
     if not header:
@@ -91,38 +105,19 @@ class ReadOnlyConnection(sqlite3.Connection):
     """A viewing connection that knows how it was opened."""
 
     immutable = False  # opened with immutable=1: no locks at all, so no snapshot either
-    # PRAGMA data_version when it was opened over WAL frames nobody had checkpointed,
-    # or None: see keep_wal_frames and close.
-    _version_over_wal: int | None = None
+    _pin: file_pins.Pin | None = None  # the store's descriptor, held until this closes
 
-    def keep_wal_frames(self) -> None:
-        """Leave the WAL's frames where they are when this connection closes last.
-
-        Frames nobody checkpointed are a writer's that stopped, or a running agent's.
-        If the store changes while we watch, a writer is alive, and our being open
-        keeps its own close from checkpointing: then ours does it, as it would have.
-        Otherwise the frames are a dead writer's, and copying them into the main file
-        is for SQLite's next writer to do, not for a viewer.
-        """
-        self.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
-        self._version_over_wal = self._data_version()
-
-    def _data_version(self) -> int | None:
-        with contextlib.suppress(sqlite3.Error):
-            return int(self.execute("PRAGMA data_version").fetchone()[0])
-        return None
+    def hold(self, held: file_pins.Pin) -> None:
+        self._pin = held
 
     def close(self) -> None:
-        opened_over = self._version_over_wal
-        if opened_over is not None:
-            self._version_over_wal = None
-            if self._data_version() not in (opened_over, None):
-                with contextlib.suppress(sqlite3.Error):
-                    self.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, False)
         super().close()
+        held, self._pin = self._pin, None
+        if held is not None:  # after SQLite has let go of the file, never before
+            file_pins.release(held)
 
 
-def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> sqlite3.Connection:
+def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> ReadOnlyConnection:
     conn = sqlite3.connect(
         _uri(path, mode),
         uri=True,
@@ -132,6 +127,10 @@ def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> s
         factory=ReadOnlyConnection,
     )
     conn.immutable = mode == _IMMUTABLE
+    if keep_wal:
+        # The WAL holds frames nobody checkpointed (its writer stopped): the last
+        # connection to close would copy them into the main file. Not ours.
+        conn.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
     # Invalid UTF-8 in a row must show up as replacement characters, not abort the read.
     conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
     try:
@@ -141,8 +140,6 @@ def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> s
         conn.execute("PRAGMA trusted_schema = 0")
         # Reads page 1: a file SQLite cannot use fails here, where the fallbacks are tried.
         conn.execute("PRAGMA schema_version").fetchone()
-        if keep_wal:
-            conn.keep_wal_frames()
     except BaseException:
         conn.close()
         raise
@@ -183,7 +180,18 @@ def open_readonly(
     open: an immutable one would not see an agent's later writes.
     """
     path = Path(path)
-    header = check_sqlite_header(path)
+    held = _pin_store(path)  # from before SQLite opens the file until after it closes it
+    try:
+        conn = _connect_first(path, _read_header(path, held), timeout, brief)
+    except BaseException:
+        file_pins.release(held)
+        raise
+    conn.hold(held)
+    return conn
+
+
+def _connect_first(path: Path, header: bytes, timeout: float, brief: bool) -> ReadOnlyConnection:
+    """A connection by the first of the open modes that works for this store."""
     modes = _open_modes(path, header)
     if brief and is_idle_wal_store(path, header):
         modes = (_IMMUTABLE, *modes)

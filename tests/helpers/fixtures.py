@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from agents import SQLiteSession
 
+from agency_desktop.sessions import file_pins
+
 from .stores import copy_folder, write_broken_files, write_store_folder
 
 
@@ -60,6 +62,7 @@ def main_window(qtbot: Any, settings: Any) -> Iterator[Callable[..., Any]]:
         assert not window.message_model._loader.qthread.isRunning(), (
             "the loader thread was left running"
         )
+    assert file_pins.held_count() == 0, "a store was left open"
 
 
 @pytest.fixture

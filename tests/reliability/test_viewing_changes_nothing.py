@@ -296,8 +296,13 @@ def test_the_window_and_an_agent_writing_beside_it_leave_nothing_behind(
     qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path, agent_first: bool
 ) -> None:
     """The window follows a session an agent is appending to; the agent never sees an
-    error and loses nothing, and once the agent has closed and then the window, the
-    store is as the agent alone would have left it: nothing beside it."""
+    error and loses nothing. Started after the window, its WAL is checkpointed and removed
+    by whichever closes last, as it would be without us. Started before, its WAL holds
+    frames when the window opens, which may as well be a dead writer's: the window leaves
+    them where they are, so the WAL and its index stay beside the store, holding the
+    agent's last turns for SQLite's next opener. (Checkpointing them on our close when
+    the store changed while we watched made other readers fail with
+    SQLITE_IOERR_SHORT_READ, so it is not done.)"""
     folder = tmp_path / "live"
     folder.mkdir()
     store = Path(shutil.copy2(store_folder / "plain.db", folder / "plain.db"))
@@ -316,5 +321,6 @@ def test_the_window_and_an_agent_writing_beside_it_leave_nothing_behind(
     window.shutdown()
     left = sorted(p.name for p in folder.iterdir())  # before item_texts opens the store
     assert agent.errors == []
-    assert left == ["plain.db"]
+    beside = ["plain.db-shm", "plain.db-wal"] if agent_first else []
+    assert left == ["plain.db", *beside]
     assert len(item_texts(store, "plain-1")) == before + agent.wrote
