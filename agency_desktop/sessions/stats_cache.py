@@ -63,6 +63,7 @@ class StatsCache:
         conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")  # a cache: a lost write is a miss
             if conn.execute("PRAGMA user_version").fetchone()[0] != _VERSION:
                 conn.execute("DROP TABLE IF EXISTS row_totals")
                 conn.execute(f"PRAGMA user_version = {_VERSION}")
@@ -107,9 +108,12 @@ class StatsCache:
     def _load(self, key: str) -> _Entry | None:
         try:
             with self._connect() as conn:
+                # Marked as used in the same statement: eviction keeps what was used last,
+                # and a store unchanged since is answered without a _save.
                 row = conn.execute(
-                    "SELECT last_id, row_count, totals, signature FROM row_totals WHERE key = ?",
-                    (key,),
+                    "UPDATE row_totals SET used = ? WHERE key = ?"
+                    " RETURNING last_id, row_count, totals, signature",
+                    (time.time(), key),
                 ).fetchone()
         except (sqlite3.Error, OSError):
             return None  # a cache that cannot be read is a cache miss, never an error

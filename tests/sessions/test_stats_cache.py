@@ -157,3 +157,29 @@ def test_pruning_the_oldest_items_of_a_settled_store_is_noticed(
     conn.commit()
     conn.close()
     _same(store, "pruned", cache)
+
+
+def test_entries_used_last_outlive_entries_saved_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full cache drops the entry used longest ago, even one answered from the cache
+    without being saved again (a store unchanged since it was counted)."""
+    monkeypatch.setattr(stats_cache, "MAX_ENTRIES", 2)
+    cache = StatsCache(tmp_path / "cache.sqlite3")
+    stores = {
+        name: write_plain(tmp_path / f"{name}.db", name, ("Paris",))
+        for name in ("kept", "idle", "new")
+    }
+    for store in stores.values():
+        age_store(store, 60)
+    _same(stores["kept"], "kept", cache)
+    _same(stores["idle"], "idle", cache)
+    _same(stores["kept"], "kept", cache)  # used again, from the cache alone
+    _same(stores["new"], "new", cache)  # a third entry: one of the first two goes
+    conn = sqlite3.connect(cache.path)
+    try:
+        keys = [row[0] for row in conn.execute("SELECT key FROM row_totals")]
+    finally:
+        conn.close()
+    assert len(keys) == 2
+    assert not any("idle" in key for key in keys)
