@@ -47,6 +47,7 @@ from ..sessions.records import SessionInfo
 from ..sessions.scan_cache import ScanCache
 from .crash_reporter import CrashReporter
 from .folder_scanner import FolderScanner
+from .gil import with_gui_turns
 from .models.base import discard_in_slices
 from .models.message_table import Column as MessageColumn
 from .models.message_table import MessageTableModel
@@ -555,6 +556,7 @@ class MainWindow(QMainWindow):
         if self._pending_scans and not self._drain_timer.isActive():
             self._drain_timer.start()
 
+    @with_gui_turns
     def _drain_scans(self) -> None:
         # The first screenful goes in one turn (a few ms): what shows first is what counts.
         size = FIRST_SCAN_SLICE if self.session_model.rowCount() < FIRST_SCAN_SLICE else SCAN_SLICE

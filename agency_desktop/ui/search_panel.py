@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from ..search.records import MAX_HITS, SearchFilter, SearchHit, UnsearchableFile
 from ..search.text import Query
 from ..sessions.items import ItemKind
+from .gil import with_gui_turns
 from .models.base import discard_in_slices
 from .models.search_results import Column, SearchResultsModel, SearchResultsProxy
 from .search_indexer import SearchIndexer
@@ -255,6 +256,7 @@ class SearchPanel(QWidget):
         if not self._lister.isActive():
             self._lister.start()
 
+    @with_gui_turns
     def _list_slice(self) -> None:
         batch, self._pending = self._pending[:LIST_SLICE], self._pending[LIST_SLICE:]
         if not self._pending:

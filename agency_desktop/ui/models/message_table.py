@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QStandardItem
 from ...formatting import local_time
 from ...sessions.items import ItemKind
 from ...sessions.paging import MessageFilter, MessageRow
+from ..gil import with_gui_turns
 from .base import OBJECT, Index, ItemTableModel, cell
 from .page_loader import LoaderThread
 
@@ -243,6 +244,7 @@ class MessageTableModel(ItemTableModel):
         else:
             self.fetchMore()
 
+    @with_gui_turns
     def _on_loaded(
         self, generation: int, direction: str, rows: list[MessageRow], position: int
     ) -> None:

@@ -25,6 +25,7 @@ from ...sessions.errors import StoreError
 from ...sessions.items import ItemKind
 from ...sessions.stats import SessionStats, get_session_stats, merge_stats
 from ...sessions.stats_cache import StatsCache
+from ..gil import with_gui_turns
 from ..workers import Worker, WorkerPool
 
 if TYPE_CHECKING:
@@ -162,6 +163,7 @@ class StatsPanel(QWidget):
         if self._from_current_worker():
             self.status.setText(f"Could not count: {exc}")
 
+    @with_gui_turns
     def _on_stats(self, stats: SessionStats) -> None:
         self.stats = stats
         scope = (
