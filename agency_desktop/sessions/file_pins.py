@@ -98,15 +98,6 @@ def release(held_pin: Pin) -> None:
                 os.close(fd)
 
 
-@contextlib.contextmanager
-def pinned(path: Path) -> Iterator[Pin]:
-    held_pin = pin(path)
-    try:
-        yield held_pin
-    finally:
-        release(held_pin)
-
-
 class _PinnedReader(io.RawIOBase):
     """A file's bytes, start to end, read through a pin; closing it releases the pin."""
 

@@ -153,7 +153,7 @@ def _has_wal_frames(path: Path) -> bool:
         return False
 
 
-def _open_modes(path: Path, header: bytes) -> tuple[str, ...]:
+def _open_modes(header: bytes, wal_frames: bool) -> tuple[str, ...]:
     """How to try opening a store, in order.
 
     A store in rollback-journal mode is opened `mode=ro` only: it makes no side files,
@@ -163,7 +163,7 @@ def _open_modes(path: Path, header: bytes) -> tuple[str, ...]:
     """
     if header[18:20] == _ROLLBACK_VERSION:
         return ("mode=ro",)
-    return _OPEN_MODES[:2] if _has_wal_frames(path) else _OPEN_MODES
+    return _OPEN_MODES[:2] if wal_frames else _OPEN_MODES
 
 
 def open_readonly(
@@ -192,10 +192,10 @@ def open_readonly(
 
 def _connect_first(path: Path, header: bytes, timeout: float, brief: bool) -> ReadOnlyConnection:
     """A connection by the first of the open modes that works for this store."""
-    modes = _open_modes(path, header)
+    keep_wal = _has_wal_frames(path)
+    modes = _open_modes(header, keep_wal)
     if brief and is_idle_wal_store(path, header):
         modes = (_IMMUTABLE, *modes)
-    keep_wal = _has_wal_frames(path)
     last_error: sqlite3.Error | None = None
     for mode in modes:
         try:
