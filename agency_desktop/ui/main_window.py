@@ -48,7 +48,7 @@ from ..sessions.scan_cache import ScanCache
 from .crash_reporter import CrashReporter
 from .folder_scanner import FolderScanner
 from .gil import with_gui_turns
-from .models.base import discard_in_slices
+from .models.base import swap_source
 from .models.message_table import Column as MessageColumn
 from .models.message_table import MessageTableModel
 from .models.message_table import Role as MessageRole
@@ -620,9 +620,7 @@ class MainWindow(QMainWindow):
 
     def _renew_session_model(self, root: Path | None) -> None:
         old = self.session_model
-        self.session_model = old.renewed(root)
-        self.session_proxy.setSourceModel(self.session_model)
-        discard_in_slices(old)
+        self.session_model = swap_source(self.session_proxy, old, old.renewed(root))
 
     def _update_status(self) -> None:
         model = self.session_model

@@ -33,7 +33,7 @@ from ..search.records import MAX_HITS, SearchFilter, SearchHit, UnsearchableFile
 from ..search.text import Query
 from ..sessions.items import ItemKind
 from .gil import with_gui_turns
-from .models.base import discard_in_slices
+from .models.base import swap_source
 from .models.search_results import Column, SearchResultsModel, SearchResultsProxy
 from .search_indexer import SearchIndexer
 from .workers import Worker, WorkerPool
@@ -213,11 +213,9 @@ class SearchPanel(QWidget):
     def _fresh_results(self, root: Path | None) -> None:
         """An empty result list, swapped in at once; the old one (up to 5,000 results,
         30,000 cells) is emptied a slice per turn, as clearing it at once stalls painting."""
-        old = self.model
-        self.model = SearchResultsModel(self)
-        self.model.reset(root)
-        self.proxy.setSourceModel(self.model)
-        discard_in_slices(old)
+        fresh = SearchResultsModel(self)
+        fresh.reset(root)
+        self.model = swap_source(self.proxy, self.model, fresh)
 
     # --- searching
 

@@ -14,6 +14,7 @@ from agency_desktop.sessions import parallel
 from agency_desktop.sessions.errors import ProblemKind
 from agency_desktop.sessions.listing import (
     Removed,
+    Signature,
     StoreScan,
     file_signature,
     iter_candidate_files,
@@ -46,6 +47,20 @@ def read_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(parallel, "scan_store", scan_store)
     return names
+
+
+def _answer_after(
+    cache: ScanCache, path: Path, remembered: list[tuple[StoreScan, Signature | None, bool]]
+) -> StoreScan | None:
+    """What the cache answers for `path` at its current signature, in a later scan, after
+    being given these (scan, signature, settled) in an earlier one."""
+    with cache.opened() as earlier:
+        assert earlier is not None
+        for scan, signature, settled in remembered:
+            earlier.remember(scan, signature, settled)
+    with cache.opened() as later:
+        assert later is not None
+        return later.lookup(path, file_signature(path))
 
 
 def _settled(folder: Path) -> Path:
@@ -139,13 +154,8 @@ def test_passing_problems_are_never_kept(
 ) -> None:
     """A lock is let go, a permission granted, without the file changing at all."""
     path = _settled(store_folder) / "plain.db"
-    signature = file_signature(path)
-    with cache.opened() as remembered:
-        assert remembered is not None
-        remembered.remember(StoreScan(path, problem=StoreProblem(path, kind)), signature, True)
-    with cache.opened() as remembered:
-        assert remembered is not None
-        assert remembered.lookup(path, signature) is None
+    problem = StoreScan(path, problem=StoreProblem(path, kind))
+    assert _answer_after(cache, path, [(problem, file_signature(path), True)]) is None
 
 
 def test_a_cache_that_cannot_be_used_only_costs_a_read(
@@ -205,13 +215,7 @@ def test_a_scan_taken_before_the_files_were_settled_is_not_kept_however_late_it_
     path = _settled(store_folder) / "plain.db"
     signature = file_signature(path)
     scan = _scans(store_folder, ScanCache(cache.path.with_name("other.sqlite3")))["plain.db"]
-    with cache.opened() as remembered:
-        assert remembered is not None
-        remembered.remember(scan, signature, False)
-        remembered.remember(scan, None, True)
-    with cache.opened() as remembered:
-        assert remembered is not None
-        assert remembered.lookup(path, signature) is None
+    assert _answer_after(cache, path, [(scan, signature, False), (scan, None, True)]) is None
 
 
 def test_refresh_reads_every_file_and_keeps_what_it_read(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -75,6 +75,14 @@ class ItemTableModel(QStandardItemModel):
 
     def valid(self, index: Index) -> bool:
         return index.isValid() and 0 <= index.row() < len(self._rows)
+
+
+def swap_source[M: ItemTableModel](proxy: QSortFilterProxyModel, old: ItemTableModel, new: M) -> M:
+    """Show `new` through `proxy` at once and discard `old` a slice per turn: swapping is
+    free, where emptying a big model in place holds the GUI thread for tens of ms."""
+    proxy.setSourceModel(new)
+    discard_in_slices(old)
+    return new
 
 
 def discard_in_slices(model: ItemTableModel) -> None:
