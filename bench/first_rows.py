@@ -7,6 +7,10 @@ app's cache folder answers for unchanged files) and the folder seen for the firs
 (an empty scan cache each time, so every file is read). The baseline, in the same
 process and alternating with ours, is a full `os.scandir` of the folder. Prints one
 JSON line of medians in ms.
+
+`python -m bench.first_rows --fresh FOLDER` times one more way, once per process: a new
+process builds the window (no worker process started yet) and opens a folder it has
+never seen, timed from building the window; prints that and its own scandir.
 """
 
 from __future__ import annotations
@@ -27,19 +31,37 @@ SETTLE_S = 0.3
 
 
 def _spin_until(done: Callable[[], bool]) -> None:
-    from PySide6.QtCore import QCoreApplication, QEventLoop
+    """Runs the event loop until `done()`: asleep between events, as the app's loop is
+    (a loop spinning in Python would take the GIL from the scanner thread)."""
+    from PySide6.QtCore import QEventLoop, QTimer
 
+    if done():
+        return
+    loop = QEventLoop()
     deadline = time.monotonic() + DEADLINE_S
-    while not done():
+    expired: list[bool] = []
+
+    def check() -> None:
         if time.monotonic() > deadline:
-            raise TimeoutError("the window did not get there in time")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 1)
+            expired.append(True)
+            loop.quit()
+        elif done():
+            loop.quit()
+
+    poll = QTimer(interval=1)
+    poll.timeout.connect(check)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    if expired:
+        raise TimeoutError("the window did not get there in time")
 
 
-def _time_to_first(window: Any, folder: Path) -> float:
-    """ms from open_folder until the model holds FIRST sessions; the scan is then stopped."""
+def _time_to_first(window: Any, folder: Path, started: float | None = None) -> float:
+    """ms from open_folder (or `started`) until the model holds FIRST sessions; the scan
+    is then stopped."""
     reached: list[float] = []
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     window.open_folder(folder)
     model = window.session_model  # a new one for each folder; rows come in later turns
 
@@ -112,5 +134,32 @@ def measure(folder: Path, repeat: int) -> dict[str, float]:
     return {key: statistics.median(values) for key, values in times.items()}
 
 
+def measure_fresh(folder: Path) -> dict[str, float]:
+    """ms from building the window in this new process until it lists FIRST sessions."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from agency_desktop.sessions.scan_cache import ScanCache
+    from agency_desktop.ui.main_window import MainWindow
+
+    app = QApplication([])
+    scratch = Path(tempfile.mkdtemp(prefix="first-rows-fresh-"))
+    settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
+    started = time.perf_counter()
+    window = MainWindow(settings=settings, restore=False)
+    window.indexer.enabled = False
+    window.scanner.cache = ScanCache(scratch / "new.sqlite3")
+    window.show()
+    ours = _time_to_first(window, folder, started)
+    scandir = _scandir_ms(folder)
+    window.close()
+    del app
+    return {"fresh": ours, "scandir": scandir}
+
+
 if __name__ == "__main__":
-    print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]))))
+    if sys.argv[1] == "--fresh":
+        print(json.dumps(measure_fresh(Path(sys.argv[2]))))
+    else:
+        print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]))))

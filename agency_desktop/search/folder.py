@@ -13,7 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 
 from ..ops.progress import CancelToken, ProgressCallback
-from ..sessions import parallel
+from ..sessions import parallel, worker_processes
 from .index import STEP_ROWS, SearchIndex
 from .records import MAX_HITS, SearchFilter, SearchHit, UnsearchableFile
 from .scan import FileResult, expand, scan_file, scan_file_compact
@@ -58,7 +58,7 @@ def search_files(
 def _scan_files(
     paths: list[Path], query: Query, search_filter: SearchFilter
 ) -> Iterator[FileResult]:
-    if sum(_size(path) for path in paths) < INLINE_BYTES:
+    if not worker_processes.enabled() or sum(_size(path) for path in paths) < INLINE_BYTES:
         for path in paths:
             yield scan_file(path, query, search_filter)
         return
@@ -97,7 +97,7 @@ def update_index(
             running.add(parallel.submit(*step, pool=parallel.BACKGROUND_POOL))
         finished, running = wait(running, return_when=FIRST_COMPLETED)
         for future in finished:
-            path, complete = future.result()
+            path, complete = parallel.outcome(future)
             if not complete:
                 waiting.append(path)  # its next step: lets other files (and a cancel) in
                 continue

@@ -2,31 +2,27 @@
 
 Scanning is mostly Python work per file; done in a thread it holds the GIL that
 the GUI thread needs for every call into a Python model, and it can use only one
-core. Worker processes (spawned, so they never inherit Qt's threads) avoid both.
-Small batches are read in the calling thread: starting a process costs more.
+core. Worker processes (worker_processes.py) avoid both. Small batches are read in
+the calling thread: starting a process costs more. Where worker processes are off
+or cannot start, everything is read in the calling thread, with the same results.
 """
 
 from __future__ import annotations
 
-import atexit
 import itertools
-import os
-import sys
-import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, as_completed, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from . import worker_processes
 from .listing import Signature, StoreScan, file_signature, is_settled, scan_store
 
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
-# multiprocessing and concurrent.futures.process are imported when the first pool starts:
-# together they cost ~20 ms, and the app's start-up and small folders need neither.
-
-INLINE_LIMIT = 48  # fewer files than this are read without the pool
+# The first files are read here as they are listed: they show before a worker process
+# could even start (and starting them would slow these down on two cores), and a folder
+# of fewer files than this starts none.
+INLINE_LIMIT = 120
 # Files per task: small at first, so the first results show at once, then larger,
 # so a big folder does not pay a round trip per handful of files.
 CHUNKS = (8, 8, 16, 16, 32, 32, 64)
@@ -34,10 +30,10 @@ IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: enough that none waits for
 
 # Reading for the user (listing, searching) and building the search index in the
 # background get pools of their own, so a search never queues behind index steps.
-READ_POOL = "read"
-BACKGROUND_POOL = "background"
-_pools: dict[str, ProcessPoolExecutor] = {}
-_pool_lock = threading.Lock()
+READ_POOL = worker_processes.READ_POOL
+BACKGROUND_POOL = worker_processes.BACKGROUND_POOL
+worker_count = worker_processes.worker_count
+shutdown = worker_processes.shutdown
 
 Scanned = tuple[StoreScan, Signature | None, bool]  # the scan, its signature, settled then
 
@@ -53,49 +49,6 @@ def _scan_chunk(paths: list[str]) -> list[Scanned]:
         settled = signature is not None and is_settled(signature)
         scanned.append((scan_store(path), signature, settled))
     return scanned
-
-
-def _lower_priority() -> None:
-    """Workers yield the CPU to the app's GUI thread: on two cores, three busy processes
-    would otherwise leave the event loop waiting for a turn."""
-    if hasattr(os, "nice"):
-        os.nice(10)
-
-
-def may_start_workers() -> bool:
-    """False inside a worker process: a pool of its own there would multiply the processes."""
-    mp = sys.modules.get("multiprocessing")
-    return mp is None or mp.parent_process() is None  # a worker has imported it
-
-
-def worker_count() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def _executor(name: str = READ_POOL) -> ProcessPoolExecutor:
-    """The named pool of this process, started on first use."""
-    with _pool_lock:
-        pool = _pools.get(name)
-        if pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            context = multiprocessing.get_context("spawn")
-            pool = ProcessPoolExecutor(
-                max_workers=worker_count(), mp_context=context, initializer=_lower_priority
-            )
-            if not _pools:
-                atexit.register(shutdown)
-            _pools[name] = pool
-        return pool
-
-
-def shutdown() -> None:
-    with _pool_lock:
-        pools = list(_pools.values())
-        _pools.clear()
-    for pool in pools:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def scan_stores(paths: Iterable[Path]) -> Iterator[tuple[StoreScan, Signature | None]]:
@@ -119,12 +72,15 @@ class ScanQueue:
     """Paths in, scans out: chunks go to the worker processes, a few per worker at a time.
 
     Few enough in flight that a consumer who stops early leaves little work behind,
-    enough that no worker waits for its next chunk. Until INLINE_LIMIT paths have come
-    they are only held: so few are read in this process, with no worker to start.
+    enough that no worker waits for its next chunk. Files are read here, one by one as
+    they come, until the folder proves big (INLINE_LIMIT paths) and the workers are up:
+    the first results never wait for processes to start.
     """
 
     def __init__(self) -> None:
-        self._head: list[Path] | None = []
+        self._seen = 0
+        self._starting: list[Future[Any]] | None = None  # the workers' first (empty) tasks
+        self._pooled = False
         self._chunk: list[str] = []
         self._sizes = itertools.chain(CHUNKS, itertools.repeat(CHUNKS[-1]))
         self._size = next(self._sizes)
@@ -133,21 +89,16 @@ class ScanQueue:
 
     def add(self, path: Path) -> Iterator[Scanned]:
         """Queue one path; yields whatever scans have finished meanwhile."""
-        if self._head is None:
+        self._seen += 1
+        if self._seen == INLINE_LIMIT and worker_processes.enabled():
+            self._starting = start_workers()
+        if self._use_pool():
             yield from self._queue(path)
-            return
-        self._head.append(path)
-        if len(self._head) >= INLINE_LIMIT:
-            head, self._head = self._head, None
-            for held in head:
-                yield from self._queue(held)
+        else:
+            yield from _scan_chunk([str(path)])
 
     def finish(self) -> Iterator[Scanned]:
         """Every scan still to come."""
-        if self._head is not None:
-            head, self._head = self._head, []
-            yield from _scan_chunk([str(path) for path in head])
-            return
         if self._chunk:
             self._running.add(submit(_scan_chunk, self._chunk))
             self._chunk = []
@@ -158,6 +109,11 @@ class ScanQueue:
         for future in self._running:
             future.cancel()
         self._running.clear()
+
+    def _use_pool(self) -> bool:
+        if not self._pooled and self._starting is not None:
+            self._pooled = all(future.done() for future in self._starting)
+        return self._pooled
 
     def _queue(self, path: Path) -> Iterator[Scanned]:
         self._chunk.append(str(path))
@@ -174,26 +130,67 @@ class ScanQueue:
             finished = {future for future in self._running if future.done()}
             self._running -= finished
         for future in finished:
-            yield from future.result()
+            yield from outcome(future)
+
+
+# What each pooled call was and where it went, to run it here should its worker be lost.
+_calls: weakref.WeakKeyDictionary[Future[Any], tuple[str, Callable[..., Any], tuple[Any, ...]]]
+_calls = weakref.WeakKeyDictionary()
 
 
 def submit[T](fn: Callable[..., T], *args: Any, pool: str = READ_POOL) -> Future[T]:
-    """Run a module-level function in a worker process of the named pool."""
-    return _executor(pool).submit(fn, *args)
+    """Run a module-level function in a worker process of the named pool.
+
+    Where no worker process may or can be started, it runs here and now instead, and
+    the future is already done: callers read results with `outcome`.
+    """
+    if worker_processes.enabled():
+        try:
+            future = worker_processes.executor(pool).submit(fn, *args)
+        except (OSError, BrokenExecutor, RuntimeError) as exc:
+            # No processes here (a sandbox, no /dev/shm, an interpreter shutting down).
+            worker_processes.give_up(exc, pool)
+        else:
+            _calls[future] = (pool, fn, args)
+            return future
+    return _done(fn, *args)
+
+
+def _done[T](fn: Callable[..., T], *args: Any) -> Future[T]:
+    future: Future[T] = Future()
+    try:
+        future.set_result(fn(*args))
+    except Exception as exc:  # the caller meets it in outcome(), as from a worker
+        future.set_exception(exc)
+    return future
+
+
+def outcome[T](future: Future[T]) -> T:
+    """A submitted call's result; worked out here if its worker process was lost."""
+    try:
+        return future.result()
+    except BrokenExecutor as exc:
+        pool, fn, args = _calls.pop(future)
+        worker_processes.give_up(exc, pool)
+        return fn(*args)  # type: ignore[no-any-return]
 
 
 def results_as_completed[T](futures: list[Future[T]]) -> Iterator[T]:
     """Each future's result as it finishes; the rest are cancelled if the consumer stops."""
     try:
         for future in as_completed(futures):
-            yield future.result()
+            yield outcome(future)
     finally:
         for future in futures:
             future.cancel()
 
 
+def start_workers() -> list[Future[Any]]:
+    """Start the reading processes without waiting: the futures are done once they are up."""
+    return [submit(_scan_chunk, []) for _ in range(worker_count())]
+
+
 def warm_up() -> None:
-    """Start the worker processes ahead of the first big scan (they take a moment to spawn)."""
-    pool = _executor()
-    for future in [pool.submit(_scan_chunk, []) for _ in range(worker_count())]:
-        future.result()
+    """Start the worker processes ahead of the first big scan and wait until they are up."""
+    for future in start_workers():
+        outcome(future)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from . import worker_processes
 from .items import ItemKind, classify_fields
 from .readonly import reading
 from .schema import TablePair
@@ -148,7 +149,7 @@ def row_totals(
     upto_id: int | None = None,
 ) -> RowTotals:
     """Totals of the rows in (after_id, upto_id]; a long range is counted in parallel parts."""
-    from . import parallel  # multiprocessing costs start-up time; only long sessions need it
+    from . import parallel  # its imports cost start-up time; only long sessions need it
 
     store = _main_file(conn)
     parts = _parts(conn, pair, session_id, after_id, upto_id) if store is not None else []
@@ -161,7 +162,7 @@ def row_totals(
     try:
         totals = _range_totals(conn, pair, session_id, *parts[0])
         for other in others:
-            totals.add(other.result())
+            totals.add(parallel.outcome(other))
     finally:
         for other in others:
             other.cancel()
@@ -180,13 +181,11 @@ def _parts(
     The width comes from the first and last id (two index seeks): the row count would
     cost a scan of the index, and ids of one session are spread evenly enough.
     """
-    from . import parallel
-
     where, params = row_filter(session_id, after_id, upto_id)
     low, high = conn.execute(
         f"SELECT min(id), max(id) FROM {pair.q_messages}{where}", params
     ).fetchone()
-    if low is None or high - low < SPLIT_MIN_ROWS or not parallel.may_start_workers():
+    if low is None or high - low < SPLIT_MIN_ROWS or not worker_processes.enabled():
         return [(after_id, upto_id)]
     # A short session among many can span a wide range of ids: worth the worker
     # processes only when it really holds that many rows (a walk of that many entries).
@@ -196,7 +195,7 @@ def _parts(
     ).fetchone()
     if enough is None:
         return [(after_id, upto_id)]
-    count = max(1, min(parallel.worker_count(), (high - low) // SPLIT_MIN_ROWS))
+    count = max(1, min(worker_processes.worker_count(), (high - low) // SPLIT_MIN_ROWS))
     bounds = [low - 1 + (high - low + 1) * n // count for n in range(count + 1)]
     return list(itertools.pairwise(bounds))
 

@@ -110,19 +110,23 @@ class Worker(QRunnable):
     def _drain(self, generator: Any) -> Any:
         batch: list[Any] = []
         last = time.monotonic()
-        most, interval = FIRST_BATCH_MAX, FIRST_BATCH_INTERVAL_S
+        sent = 0
+        interval = FIRST_BATCH_INTERVAL_S
         try:
             for item in generator:
                 batch.append(item)
                 now = time.monotonic()
+                # The FIRST_BATCH_MAX-th item goes out as soon as it comes: a screenful
+                # waits for no batch interval.
+                most = FIRST_BATCH_MAX - sent if sent < FIRST_BATCH_MAX else BATCH_MAX
                 if len(batch) >= most or now - last >= interval:
                     self.signals.yielded.emit(batch)
-                    if most == FIRST_BATCH_MAX:
+                    if not sent:
                         # Let the GUI thread take the GIL for the first rows at once, not
                         # after this thread's switch interval (5 ms) of producing more.
                         time.sleep(FIRST_BATCH_PAUSE_S)
-                    batch, last = [], now
-                    most, interval = BATCH_MAX, BATCH_INTERVAL_S
+                    sent += len(batch)
+                    batch, last, interval = [], now, BATCH_INTERVAL_S
                 if self.is_cancelled:
                     generator.close()
                     return None

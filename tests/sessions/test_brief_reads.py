@@ -61,7 +61,7 @@ def test_files_are_handed_to_the_workers_while_the_folder_is_still_being_listed(
     folder = tmp_path / "many"
     folder.mkdir()
     paths = []
-    for n in range(parallel.INLINE_LIMIT + 100):
+    for n in range(parallel.INLINE_LIMIT + 200):
         paths.append(folder / f"s-{n:03}.db")
         shutil.copyfile(template, paths[-1])
     listed: list[Path] = []
