@@ -24,7 +24,9 @@ from tests.helpers.fixtures import (  # noqa: E402, F401
     big_store,
     broken_folder,
     full_disk,
+    long_store,
     main_window,
+    many_stores,
     settings,
     store_folder,
 )

@@ -7,7 +7,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -45,6 +53,7 @@ from ..sessions.listing import Signature, StoreScan, file_signature, is_settled,
 from ..sessions.paging import MessageFilter
 from ..sessions.records import SessionInfo
 from ..sessions.scan_cache import ScanCache
+from . import lifetime
 from .crash_reporter import CrashReporter
 from .folder_scanner import FolderScanner
 from .gil import with_gui_turns
@@ -204,6 +213,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._restore_geometry()
+        lifetime.stop_on_quit(self)
         if folder is not None:
             self.open_folder(folder)
         elif restore:
@@ -812,6 +822,11 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.shutdown()
         super().closeEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.DeferredDelete:
+            self.shutdown()  # deleteLater(): nothing of ours may run on past the window
+        return super().event(event)
 
     def shutdown(self) -> None:
         """Stop every thread this window started; safe to call twice."""

@@ -10,7 +10,6 @@ charts; then it paints the window into an image. Exit 0 when all of that happene
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -46,22 +45,25 @@ def check_resources() -> None:
         raise SelfTestFailed(f"resources missing from the package: {', '.join(missing)}")
 
 
-def check_worker_processes(folder: Path, many: Path) -> None:
-    """Big folders are read in spawned processes, which a frozen build must be able to start."""
-    from ..sessions import parallel
+def check_worker_processes(folder: Path) -> None:
+    """Long sessions and big folders are read in worker processes, which a frozen build
+    must be able to start: every demo store, listed and counted in one, reads as here."""
+    from ..sessions import worker_processes
+    from ..sessions.listing import scan_store
+    from ..sessions.stats import get_session_stats
 
-    store = next(iter(sorted(folder.glob("*.db"))))
-    many.mkdir()
-    copies = [many / f"copy-{n:03}.db" for n in range(parallel.INLINE_LIMIT + 2)]
-    for copy in copies:
-        shutil.copyfile(store, copy)
+    pool = worker_processes.executor()
     try:
-        scans = [scan for scan, _signature in parallel.scan_stores(copies)]
+        if pool.submit(os.getpid).result(STEP_TIMEOUT_S) == os.getpid():
+            raise SelfTestFailed("the worker process is this process")
+        for store in sorted(folder.glob("*.db")):
+            for read in (scan_store, get_session_stats):
+                if pool.submit(read, store).result(STEP_TIMEOUT_S) != read(store):
+                    raise SelfTestFailed(f"{read.__name__} of {store.name} differs in a worker")
+    except (OSError, RuntimeError, TimeoutError) as exc:  # BrokenProcessPool among them
+        raise SelfTestFailed(f"worker processes: {type(exc).__name__}: {exc}") from exc
     finally:
-        parallel.shutdown()
-    readable = [scan for scan in scans if scan.problem is None and scan.sessions]
-    if len(readable) != len(copies):
-        raise SelfTestFailed(f"worker processes read {len(readable)} of {len(copies)} stores")
+        worker_processes.shutdown()
 
 
 def _wait_for(step: Step, deadline_s: float = STEP_TIMEOUT_S) -> None:
@@ -162,7 +164,7 @@ def _run(scratch: Path, paths: list[str]) -> None:
     print("resources: ok", flush=True)
     folder = write_demo_folder(scratch / "stores")
     print(f"stores written with the SDK: {len(list(folder.glob('*.db')))}", flush=True)
-    check_worker_processes(folder, scratch / "many")
+    check_worker_processes(folder)
     print("stores read in worker processes: ok", flush=True)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])

@@ -9,6 +9,7 @@ so a scan of ten thousand files does not flood the event loop.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import os
 import sys
@@ -18,10 +19,12 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..logs import describe_exception, log
 from ..ops.progress import CancelToken, OperationCancelled
+from .lifetime import stop_when_destroyed
 
 BATCH_INTERVAL_S = 0.05
 WORKER_NICENESS = 10
@@ -137,7 +140,9 @@ class Worker(QRunnable):
 
 
 class WorkerPool(QObject):
-    """Keeps every running worker referenced until it finishes, and can stop them all."""
+    """Keeps every running worker referenced until it finishes, and can stop them all:
+    on shutdown(), or as it is destroyed (its threads would otherwise run on, reporting
+    to objects that are gone)."""
 
     def __init__(self, parent: QObject | None = None, max_threads: int | None = None) -> None:
         super().__init__(parent)
@@ -145,6 +150,7 @@ class WorkerPool(QObject):
         if max_threads:
             self._pool.setMaxThreadCount(max_threads)
         self._running: set[Worker] = set()
+        stop_when_destroyed(self, functools.partial(_stop_for_good, self._pool, self._running))
 
     def start(self, worker: Worker) -> Worker:
         self._running.add(worker)
@@ -162,6 +168,20 @@ class WorkerPool(QObject):
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel everything and wait; True when every thread has stopped."""
-        for worker in list(self._running):
-            worker.cancel()
-        return self._pool.waitForDone(timeout_ms)
+        return _stop_all(self._pool, self._running, timeout_ms)
+
+
+def _stop_all(pool: QThreadPool, running: set[Worker], timeout_ms: int) -> bool:
+    for worker in list(running):
+        worker.cancel()
+    return bool(pool.waitForDone(timeout_ms))
+
+
+def _stop_for_good(pool: QThreadPool, running: set[Worker]) -> None:
+    """The pool is being destroyed: stop its workers, and drop what they sent that is
+    still queued (deleting a sender drops its queued calls), so none of it reaches
+    objects that are being destroyed with the pool."""
+    _stop_all(pool, running, -1)
+    for worker in running:
+        shiboken6.delete(worker.signals)
+    running.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,7 +15,11 @@ from agents import SQLiteSession
 
 from agency_desktop.sessions import file_pins
 
-from .stores import copy_folder, write_broken_files, write_store_folder
+from .stores import copy_folder, write_broken_files, write_long, write_store_folder
+
+# More than two of row_totals.SPLIT_MIN_ROWS: a session this long is counted in two parts.
+LONG_SESSION_ITEMS = 110_000
+MANY_STORES = 1_000  # far more than parallel.INLINE_LIMIT: read by worker processes
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +37,21 @@ def store_folder(_template_folder: Path, tmp_path: Path) -> Path:
 def broken_folder(_template_folder: Path, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
     folder = tmp_path / "broken"
     return folder, write_broken_files(folder, _template_folder / "plain.db")
+
+
+@pytest.fixture(scope="session")
+def long_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One session of LONG_SESSION_ITEMS items (session "long"), written by the SDK; read only."""
+    return write_long(tmp_path_factory.mktemp("long") / "long.db", "long", LONG_SESSION_ITEMS)
+
+
+@pytest.fixture(scope="session")
+def many_stores(_template_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """MANY_STORES copies of an SDK store in one folder; read only."""
+    folder = tmp_path_factory.mktemp("many")
+    for number in range(MANY_STORES):
+        shutil.copyfile(_template_folder / "plain.db", folder / f"store-{number:04}.db")
+    return folder
 
 
 @pytest.fixture

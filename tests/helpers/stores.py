@@ -79,6 +79,29 @@ def write_advanced(path: Path, session_id: str, cities: Sequence[str] = ("Paris"
     return path
 
 
+def write_long(path: Path, session_id: str, items: int) -> Path:
+    """One long session: real turns run by the SDK, then their items added again through
+    the SDK's own add_items until the session holds `items` (running that many turns
+    through Runner would take minutes and change nothing about the file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    session = SQLiteSession(session_id, path)
+
+    async def fill() -> None:
+        await run_turns(session, tuple(CITIES))
+        turns = await session.get_items()
+        held = len(turns)
+        while held < items:
+            batch = (turns * (10_000 // len(turns) + 1))[: min(10_000, items - held)]
+            await session.add_items(batch)
+            held += len(batch)
+
+    try:
+        asyncio.run(fill())
+    finally:
+        session.close()
+    return path
+
+
 def write_store_folder(folder: Path) -> Path:
     """The standard test folder: every kind of store the app must understand."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -78,3 +78,24 @@ def test_generators_stream_in_batches(qtbot: Any, pool: WorkerPool) -> None:
     qtbot.waitUntil(lambda: sum(map(len, batches)) == 2000)
     assert [i for batch in batches for i in batch] == list(range(2000))
     assert len(batches) < 2000 and max(map(len, batches)) <= 512
+
+
+def test_a_pool_destroyed_mid_work_stops_it_and_delivers_nothing_after(qtbot: Any) -> None:
+    import threading
+
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication
+
+    release = threading.Event()
+    delivered: list[str] = []
+    pool = WorkerPool()
+    worker = Worker(release.wait, 10)
+    worker.signals.returned.connect(lambda _result: delivered.append("returned"))
+    worker.signals.finished.connect(lambda: delivered.append("finished"))
+    with qtbot.waitSignal(worker.signals.started):
+        pool.start(worker)
+    threading.Timer(0.05, release.set).start()  # it ends while the pool is being destroyed
+    shiboken6.delete(pool)  # waits for the worker; what it sent is still queued then
+    QCoreApplication.sendPostedEvents()  # where its queued signals would be delivered
+    assert release.is_set()
+    assert delivered == []

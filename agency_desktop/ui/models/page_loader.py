@@ -8,13 +8,15 @@ It also polls PRAGMA data_version once a second to notice agents appending.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from ...sessions.errors import SessionNotFoundError, StoreError
 from ...sessions.paging import MessageFilter, SessionReader
+from ..lifetime import stop_when_destroyed
 from ..workers import yield_to_gui_thread
 
 POLL_INTERVAL_MS = 1000
@@ -128,23 +130,24 @@ class PageLoader(QObject):
 
 
 class LoaderThread(QObject):
-    """Owns the thread the loader lives in; stop() must be called before the app exits."""
+    """Owns the thread the loader lives in and stops it: on stop(), or as it is destroyed."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.qthread = QThread()
+        self.qthread = QThread(self)  # deleted after the destroyed() that stops it
         self.qthread.setObjectName("message-page-loader")
         self.loader = PageLoader()
         self.loader.moveToThread(self.qthread)
         self.qthread.start()
+        stop_when_destroyed(self, functools.partial(_stop, self.qthread, self.loader))
 
     def stop(self) -> None:
-        if self.qthread.isRunning():
-            # close() must run in the loader's thread, where its connection and timer live
-            from PySide6.QtCore import QMetaObject, Qt
+        _stop(self.qthread, self.loader)
 
-            QMetaObject.invokeMethod(
-                self.loader, "close", Qt.ConnectionType.BlockingQueuedConnection
-            )
-            self.qthread.quit()
-            self.qthread.wait()
+
+def _stop(qthread: QThread, loader: PageLoader) -> None:
+    if qthread.isRunning():
+        # close() must run in the loader's thread, where its connection and timer live
+        QMetaObject.invokeMethod(loader, "close", Qt.ConnectionType.BlockingQueuedConnection)
+        qthread.quit()
+        qthread.wait()

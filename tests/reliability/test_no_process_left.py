@@ -1,0 +1,63 @@
+"""No worker process outlives what started it, however that died.
+
+The app, the CLI and a user's script are each SIGKILLed (as a crash or the OOM killer
+would) while their worker processes are at work; within 5 s nothing they started may
+still run: not the pool's workers, not multiprocessing's resource tracker.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.processes import left_after_killing, workers_of
+
+PYTHON = sys.executable
+CLI = str(Path(sys.executable).with_name("agency-sessions"))
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "AGENCY_DESKTOP_DATA_DIR": str(tmp_path / "data"),  # nothing cached: all is read
+    }
+
+
+def _working(pid: int) -> bool:
+    return bool(workers_of(pid))
+
+
+@pytest.mark.slow
+def test_the_app_killed_mid_scan_of_a_big_folder_leaves_no_process(
+    many_stores: Path, tmp_path: Path
+) -> None:
+    command = [PYTHON, "-m", "agency_desktop", str(many_stores)]
+    assert left_after_killing(command, _working, _env(tmp_path)) == []
+
+
+@pytest.mark.slow
+def test_the_app_killed_mid_count_of_a_long_session_leaves_no_process(
+    long_store: Path, tmp_path: Path
+) -> None:
+    command = [PYTHON, "-m", "agency_desktop", str(long_store)]
+    assert left_after_killing(command, _working, _env(tmp_path)) == []
+
+
+@pytest.mark.slow
+def test_the_cli_killed_mid_stats_leaves_no_process(long_store: Path, tmp_path: Path) -> None:
+    command = [CLI, "stats", str(long_store), "--session", "long"]
+    assert left_after_killing(command, _working, _env(tmp_path)) == []
+
+
+@pytest.mark.slow
+def test_a_script_killed_mid_count_leaves_no_process(long_store: Path, tmp_path: Path) -> None:
+    script = tmp_path / "count.py"
+    script.write_text(
+        "from agency_desktop.sessions import get_session_stats\n"
+        f"get_session_stats({str(long_store)!r}, 'long')\n"
+    )
+    assert left_after_killing([PYTHON, str(script)], _working, _env(tmp_path)) == []
