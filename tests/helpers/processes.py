@@ -53,11 +53,16 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
         time.sleep(0.02)
 
 
-def left_after_killing(
+@dataclass(frozen=True)
+class AfterKill:
+    left: list[Process]  # what still ran 5 s after the kill
+    gone_after_s: float  # how long until nothing did
+
+
+def kill_when_ready(
     command: list[str], ready: Callable[[int], bool], env: dict[str, str], timeout_s: float = 60
-) -> list[Process]:
-    """Start `command`, SIGKILL it once `ready(pid)`, and return what of it is still
-    running 5 s later (an empty list when everything it started went with it)."""
+) -> AfterKill:
+    """Start `command`, SIGKILL it once `ready(pid)`, and see what of it outlives it."""
     process = subprocess.Popen(
         command,
         env=env,
@@ -69,6 +74,7 @@ def left_after_killing(
         wait_until(lambda: ready(process.pid), timeout_s, f"{command} to get going")
     finally:
         process.kill()
+        killed = time.monotonic()
         process.wait()
     try:
         wait_until(lambda: not in_session(process.pid), 5.0, "its processes to exit")
@@ -76,5 +82,5 @@ def left_after_killing(
         left = in_session(process.pid)
         for orphan in left:  # never leave them behind for the rest of the suite
             os.kill(orphan.pid, signal.SIGKILL)
-        return left
-    return []
+        return AfterKill(left, time.monotonic() - killed)
+    return AfterKill([], time.monotonic() - killed)

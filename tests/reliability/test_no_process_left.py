@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.processes import left_after_killing, workers_of
+from tests.helpers.processes import kill_when_ready, workers_of
+from tests.reliability import figures
 
 PYTHON = sys.executable
 CLI = str(Path(sys.executable).with_name("agency-sessions"))
@@ -31,12 +32,19 @@ def _working(pid: int) -> bool:
     return bool(workers_of(pid))
 
 
+def _nothing_left(command: list[str], env: dict[str, str]) -> None:
+    after = kill_when_ready(command, _working, env)
+    assert after.left == []
+    figures.count("processes SIGKILLed while their workers worked")
+    figures.worst("ms until nothing a killed process started still ran", after.gone_after_s * 1000)
+
+
 @pytest.mark.slow
 def test_the_app_killed_mid_scan_of_a_big_folder_leaves_no_process(
     many_stores: Path, tmp_path: Path
 ) -> None:
     command = [PYTHON, "-m", "agency_desktop", str(many_stores)]
-    assert left_after_killing(command, _working, _env(tmp_path)) == []
+    _nothing_left(command, _env(tmp_path))
 
 
 @pytest.mark.slow
@@ -44,13 +52,13 @@ def test_the_app_killed_mid_count_of_a_long_session_leaves_no_process(
     long_store: Path, tmp_path: Path
 ) -> None:
     command = [PYTHON, "-m", "agency_desktop", str(long_store)]
-    assert left_after_killing(command, _working, _env(tmp_path)) == []
+    _nothing_left(command, _env(tmp_path))
 
 
 @pytest.mark.slow
 def test_the_cli_killed_mid_stats_leaves_no_process(long_store: Path, tmp_path: Path) -> None:
     command = [CLI, "stats", str(long_store), "--session", "long"]
-    assert left_after_killing(command, _working, _env(tmp_path)) == []
+    _nothing_left(command, _env(tmp_path))
 
 
 @pytest.mark.slow
@@ -60,4 +68,4 @@ def test_a_script_killed_mid_count_leaves_no_process(long_store: Path, tmp_path:
         "from agency_desktop.sessions import get_session_stats\n"
         f"get_session_stats({str(long_store)!r}, 'long')\n"
     )
-    assert left_after_killing([PYTHON, str(script)], _working, _env(tmp_path)) == []
+    _nothing_left([PYTHON, str(script)], _env(tmp_path))
