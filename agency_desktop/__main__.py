@@ -4,6 +4,7 @@ import sys
 
 from .ui.app import main
 
-# The guard matters: worker processes are spawned, and each one imports __main__.
+# Worker processes never run this module again (sessions/worker_start.py), but importing
+# it must not start a second app.
 if __name__ == "__main__":
     sys.exit(main())

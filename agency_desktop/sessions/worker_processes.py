@@ -83,8 +83,8 @@ def executor(name: str = READ_POOL) -> ProcessPoolExecutor:
             pool = ProcessPoolExecutor(
                 max_workers=worker_count(), mp_context=WorkerContext(), initializer=prepare_worker
             )
-            atexit.unregister(shutdown)  # once, however often pools start again
-            atexit.register(shutdown)
+            atexit.unregister(_at_exit)  # once, however often pools start again
+            atexit.register(_at_exit)
             _pools[name] = pool
         return pool
 
@@ -96,6 +96,13 @@ def shutdown() -> None:
         _pools.clear()
     for pool in pools:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _at_exit() -> None:
+    # Work still asked for while the interpreter exits (a window's threads, say, until
+    # their owner stops them) is done in-process: no pool starts again now.
+    _state.unavailable = "the interpreter is exiting"
+    shutdown()
 
 
 def give_up(error: BaseException, name: str = READ_POOL) -> None:

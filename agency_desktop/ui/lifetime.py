@@ -9,7 +9,11 @@ one destroyed from the wrong thread makes Qt warn; so each owner is stopped befo
 - `stop_on_quit(owner)`: `owner.shutdown()` when the application is about to quit and
   when the interpreter exits (before Python tears objects down in no particular order);
 - `stop_when_destroyed(obj, stop)`: `stop()` as `obj` is destroyed, before its children
-  are. `stop` must not use `obj`'s wrapper, which is no longer valid then.
+  are. `stop` must not use `obj`'s wrapper, which is no longer valid then. Each part
+  that owns a thread (the message loader, every WorkerPool) stops it this way, so a
+  window deleted by `deleteLater()` or under Python stops them too. (Not by overriding
+  the window's `event()` to catch DeferredDelete: every event of the window would then
+  wait for the GIL, and the first rows of a folder came 15-20 ms later.)
 """
 
 from __future__ import annotations

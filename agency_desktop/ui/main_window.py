@@ -7,15 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QEvent,
-    QItemSelectionModel,
-    QModelIndex,
-    QSettings,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -822,11 +814,6 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.shutdown()
         super().closeEvent(event)
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.DeferredDelete:
-            self.shutdown()  # deleteLater(): nothing of ours may run on past the window
-        return super().event(event)
 
     def shutdown(self) -> None:
         """Stop every thread this window started; safe to call twice."""

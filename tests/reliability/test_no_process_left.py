@@ -40,18 +40,14 @@ def _nothing_left(command: list[str], env: dict[str, str]) -> None:
 
 
 @pytest.mark.slow
-def test_the_app_killed_mid_scan_of_a_big_folder_leaves_no_process(
-    many_stores: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    "opened",
+    ["many_stores", "long_store"],  # killed mid-scan of a big folder, mid-count of a session
+)
+def test_the_app_killed_at_work_leaves_no_process(
+    opened: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    command = [PYTHON, "-m", "agency_desktop", str(many_stores)]
-    _nothing_left(command, _env(tmp_path))
-
-
-@pytest.mark.slow
-def test_the_app_killed_mid_count_of_a_long_session_leaves_no_process(
-    long_store: Path, tmp_path: Path
-) -> None:
-    command = [PYTHON, "-m", "agency_desktop", str(long_store)]
+    command = [PYTHON, "-m", "agency_desktop", str(request.getfixturevalue(opened))]
     _nothing_left(command, _env(tmp_path))
 
 
