@@ -82,9 +82,12 @@ def machine_info() -> dict[str, str]:
 BASELINES = """Baselines, run in the same process run, on the same fixtures:
 
 - F1 first 100 sessions: a full `os.scandir` of the folder. Ours is the real window
-  (offscreen), from `open_folder` until its session list holds 100 filled rows: with
-  the folder seen before (the app's scan cache answers for unchanged files) and with
-  an empty scan cache (every file read by the worker processes).
+  (offscreen, its event loop asleep between events as the app's is), from `open_folder`
+  until its session list holds 100 filled rows: with the folder seen before (the app's
+  scan cache answers for unchanged files), with an empty scan cache (every file read;
+  the first 120 in the scanning thread, the rest by the worker processes), and in a
+  new process, timed from building the window, worker processes not yet started (one
+  process per run).
 - F1 whole folder: one loop opening each file with `sqlite3.connect`, `count(*)` and
   `max(created_at)`, in turn; ours lists and reads every file (counts, first and last
   activity per session) in the worker processes, with no cache.
