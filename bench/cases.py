@@ -147,7 +147,12 @@ def _bench_process(module: str, *args: object) -> dict[str, float]:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix=f"bench-{module}-") as scratch:
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "AGENCY_DESKTOP_DATA_DIR": scratch}
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "AGENCY_DESKTOP_DATA_DIR": scratch,
+            "XDG_CONFIG_HOME": scratch,  # the app's settings too: never the user's own
+        }
         output = subprocess.run(
             [sys.executable, "-m", f"bench.{module}", *map(str, args)],
             capture_output=True,

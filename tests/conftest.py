@@ -11,6 +11,9 @@ os.environ.setdefault("AGENCY_DESKTOP_DATA_DIR", os.path.join(_SANDBOX, "data"))
 os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
 # send2trash's freedesktop trash lives under XDG_DATA_HOME: never the user's real trash.
 os.environ["XDG_DATA_HOME"] = os.path.join(_SANDBOX, "xdg-data")
+# The app started as a process of its own (tests of killing and exiting) keeps its
+# settings (last folder, recent folders) under XDG_CONFIG_HOME: never the user's own.
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_SANDBOX, "xdg-config")
 
 from PySide6.QtCore import QSettings  # noqa: E402
 

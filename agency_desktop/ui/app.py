@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from .. import __version__, logs
 from .crash_reporter import CrashReporter
 from .main_window import MainWindow, window_debug_logging
+from .termination import watch_for_termination
 
 APP_NAME = "Agency Desktop"
 
@@ -147,7 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     if probe := os.environ.get(QUIT_WHEN_SHOWN_ENV):
         quit_when_shown(app, window, probe)
-    return int(app.exec())
+    watch = watch_for_termination(lambda: (window.close(), app.quit()), app)
+    try:
+        return int(app.exec())
+    finally:
+        if watch is not None:
+            watch.release()
 
 
 if __name__ == "__main__":

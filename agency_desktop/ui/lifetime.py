@@ -49,8 +49,8 @@ def stop_when_destroyed(obj: QObject, stop: Callable[[], object]) -> None:
 
 @atexit.register
 def _shutdown_owners() -> None:
-    # Registered after PySide6's own exit handlers (this module imports it first), so
-    # it runs before them: every owner is stopped while Qt and Python are still whole.
+    # Exit handlers run before the interpreter tears its objects down in no particular
+    # order: every owner is stopped here while Qt and the wrappers are still whole.
     for owner in list(_owners):
         if shiboken6.isValid(owner):
             owner.shutdown()
