@@ -186,7 +186,8 @@ def results_as_completed[T](futures: list[Future[T]]) -> Iterator[T]:
 
 
 def start_workers() -> list[Future[Any]]:
-    """Start the reading processes without waiting: the futures are done once they are up."""
+    """Start the reading processes without waiting: the futures are done once the pool
+    answers (a worker is up; on two cores the other is a moment behind)."""
     return [submit(_scan_chunk, []) for _ in range(worker_count())]
 
 

@@ -15,6 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+# The offscreen plugin's notes, printed for every window: all else on stderr is a complaint.
+HARMLESS = ("This plugin does not support",)
+
+
+def complaints(stderr: str) -> list[str]:
+    """The lines of a process's stderr that are not the offscreen plugin's notes."""
+    return [line for line in stderr.splitlines() if not line.startswith(HARMLESS)]
+
 
 @dataclass(frozen=True)
 class Process:

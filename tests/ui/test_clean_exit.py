@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.processes import complaints
+
 SCENARIOS = Path(__file__).with_name("exit_scenarios.py")
-HARMLESS = ("This plugin does not support",)  # the offscreen plugin, on every window
 
 
 def _run(mode: str, target: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -36,10 +37,6 @@ def _run(mode: str, target: Path, tmp_path: Path) -> subprocess.CompletedProcess
     )
 
 
-def _complaints(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if not line.startswith(HARMLESS)]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("mode", "store"),
@@ -56,4 +53,4 @@ def test_a_window_ends_without_a_warning_or_an_abort(
     mode: str, store: str, long_store: Path, many_stores: Path, tmp_path: Path
 ) -> None:
     done = _run(mode, long_store if store == "long" else many_stores, tmp_path)
-    assert (done.returncode, _complaints(done.stderr)) == (0, [])
+    assert (done.returncode, complaints(done.stderr)) == (0, [])
