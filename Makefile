@@ -39,6 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check agency_desktop tests bench
 	$(BIN)/ruff format --check agency_desktop tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)

@@ -4,7 +4,7 @@ import sys
 
 from .ui.app import main
 
-# Worker processes never run this module again (sessions/worker_start.py), but importing
+# Worker processes never run this module again (util/worker_start.py), but importing
 # it must not start a second app.
 if __name__ == "__main__":
     sys.exit(main())

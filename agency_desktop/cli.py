@@ -22,23 +22,23 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .formatting import human_size
 from .ops.archive import backup_archive
 from .ops.backup import backup_store
 from .ops.cleanup import CleanupPlan, CleanupReport, plan_cleanup, run_cleanup
 from .ops.export import ExportFormat, export_many, export_session, folder_sessions, import_items
 from .ops.maintenance import find_empty_stores, remove_empty_stores, vacuum_store
 from .ops.migrate import copy_session
-from .ops.progress import ProgressCallback
 from .ops.reorganise import BatchReport, merge_stores, move_session, rename_session, split_store
 from .ops.restore import plan_restore, run_restore
-from .sessions.errors import SessionNotFoundError, StoreError
-from .sessions.health import check_directory
-from .sessions.items import ItemKind, parse_item
-from .sessions.listing import iter_candidate_files, scan_directory
-from .sessions.paging import SessionReader
-from .sessions.stats import get_session_stats
-from .sessions.transcript import render_transcript
+from .stores.errors import SessionNotFoundError, StoreError
+from .stores.health import check_directory
+from .stores.items import ItemKind, parse_item
+from .stores.listing import iter_candidate_files, scan_directory
+from .stores.paging import SessionReader
+from .stores.stats import get_session_stats
+from .stores.transcript import render_transcript
+from .util.formatting import human_size
+from .util.progress import ProgressCallback
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 MAX_DAYS = 36_500  # a century: older cut-offs overflow dates
@@ -204,7 +204,7 @@ def _date(text: str) -> datetime:
 def _folder_or_demo(directory: str | None) -> Path:
     if directory:
         return Path(directory)
-    from .demo import ensure_demo_folder
+    from .ops.demo import ensure_demo_folder
 
     folder = ensure_demo_folder()
     err.print(f"(no folder given: showing the demo folder {folder})")
@@ -597,7 +597,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import ensure_demo_folder
+    from .ops.demo import ensure_demo_folder
 
     sys.stdout.write(f"{ensure_demo_folder()}\n")
     return EXIT_OK

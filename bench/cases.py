@@ -17,11 +17,12 @@ from pathlib import Path
 
 from agency_desktop.ops.atomic import remove_quietly
 from agency_desktop.ops.backup import backup_store
-from agency_desktop.sessions import parallel
-from agency_desktop.sessions.listing import iter_candidate_files, rescan_changes
-from agency_desktop.sessions.paging import SessionReader
-from agency_desktop.sessions.stats import get_session_stats
-from agency_desktop.sessions.stats_cache import StatsCache
+from agency_desktop.stores import parallel
+from agency_desktop.stores.listing import iter_candidate_files
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.stores.rescan import rescan_changes
+from agency_desktop.stores.stats import get_session_stats
+from agency_desktop.stores.stats_cache import StatsCache
 
 from .fixtures import StoreFixture, message_rows
 from .memory import peak_pair

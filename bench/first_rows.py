@@ -102,8 +102,8 @@ def measure(folder: Path, repeat: int) -> dict[str, float]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from agency_desktop.sessions import parallel
-    from agency_desktop.sessions.scan_cache import ScanCache
+    from agency_desktop.stores import parallel
+    from agency_desktop.stores.scan_cache import ScanCache
     from agency_desktop.ui.main_window import MainWindow
 
     app = QApplication([])
@@ -140,7 +140,7 @@ def measure_fresh(folder: Path) -> dict[str, float]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from agency_desktop.sessions.scan_cache import ScanCache
+    from agency_desktop.stores.scan_cache import ScanCache
     from agency_desktop.ui.main_window import MainWindow
 
     app = QApplication([])

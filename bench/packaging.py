@@ -140,7 +140,7 @@ def _start_row(name: str, pair: Pair, target: Target) -> Result:
 
 def start_result(bundle: Path, repeat: int, scratch: Path) -> Result:
     """Frozen app to its first painted window, against a bare PySide6 table window."""
-    from agency_desktop.demo import write_demo_folder
+    from agency_desktop.ops.demo import write_demo_folder
 
     data = scratch / "data"
     write_demo_folder(data / "demo")  # as a first start would find it after writing it

@@ -18,7 +18,7 @@ from pathlib import Path
 from agency_desktop.search.folder import search_files, update_index
 from agency_desktop.search.index import SearchIndex
 from agency_desktop.search.text import Query
-from agency_desktop.sessions import parallel
+from agency_desktop.stores import parallel
 
 from .cases import Target, TimedCase
 from .fixtures import FIXTURES_DIR, SURNAMES

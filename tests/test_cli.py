@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agency_desktop import cli
-from agency_desktop.sessions.listing import list_sessions
+from agency_desktop.stores.listing import list_sessions
 from tests.helpers.stores import item_texts
 
 

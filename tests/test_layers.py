@@ -1,4 +1,8 @@
-"""The core never imports Qt, and reading a store never imports the Agents SDK."""
+"""The layers point down, the core never imports Qt, and reading never imports the SDK.
+
+The import-linter contracts in pyproject.toml check every import statement (late ones
+too); the tests below also check what importing the modules really loads.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,32 @@ import pkgutil
 import subprocess
 import sys
 
+from pathlib import Path
+
 import agency_desktop.ops
 import agency_desktop.search
 import agency_desktop.sessions
+import agency_desktop.stores
+import agency_desktop.util
 
 # Modules whose job is to create SDK sessions; everything else in the core is plain SQL.
-SDK_MODULES = {"agency_desktop.sessions.session_factory", "agency_desktop.sessions.sdk_sessions"}
+SDK_MODULES = {
+    "agency_desktop.sessions.session_factory",
+    "agency_desktop.sessions.sdk_sessions",
+    "agency_desktop.sessions.pool",
+}
+CORE = (
+    agency_desktop.sessions,
+    agency_desktop.ops,
+    agency_desktop.search,
+    agency_desktop.stores,
+    agency_desktop.util,
+)
 
 
 def _core_modules() -> list[str]:
     names = []
-    for package in (agency_desktop.sessions, agency_desktop.ops, agency_desktop.search):
+    for package in CORE:
         names += [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
     return sorted(names)
 
@@ -36,7 +55,7 @@ def _imported_after(modules: list[str]) -> set[str]:
 def test_core_never_imports_qt() -> None:
     modules = _core_modules()
     assert "agency_desktop.sessions.session_factory" in modules
-    loaded = _imported_after([*modules, "agency_desktop.cli", "agency_desktop.demo"])
+    loaded = _imported_after([*modules, "agency_desktop.cli", "agency_desktop.ops.demo"])
     qt = sorted(
         m
         for m in loaded
@@ -55,3 +74,16 @@ def test_app_start_up_does_not_import_the_sdk() -> None:
     loaded = _imported_after(["agency_desktop.ui.app", "agency_desktop.ui.main_window"])
     assert "PySide6.QtWidgets" in loaded
     assert "agents" not in loaded
+
+
+def test_import_contracts_are_kept() -> None:
+    """import-linter: layers point down, no cycles in a package, no Qt or SDK where banned."""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout

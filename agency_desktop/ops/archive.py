@@ -25,13 +25,13 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from .. import __version__
-from ..sessions.errors import StoreError
-from ..sessions.file_pins import reading_bytes
-from ..sessions.listing import read_store_sessions
-from ..sessions.records import latest
+from ..stores.errors import StoreError
+from ..stores.file_pins import reading_bytes
+from ..stores.listing import read_store_sessions
+from ..stores.records import latest
+from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import DESTINATION_ERRNOS, naming_target, publish, quick_check, staged
 from .backup import BackupResult, backup_store
-from .progress import CancelToken, ProgressCallback, Reporter
 
 MANIFEST_NAME = "manifest.json"
 ARCHIVE_FORMAT = "agency-desktop-archive"

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..sessions.listing import side_files
+from ..stores.listing import side_files
 
 
 def temporary_sibling(target: Path) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from ..paths import backup_dir
+from ..util.paths import backup_dir
 from .backup import backup_store
 
 KEEP_PER_STORE = 20

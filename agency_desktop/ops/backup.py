@@ -37,10 +37,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from ..sessions.file_pins import reading_bytes
-from ..sessions.listing import side_files
-from ..sessions.readonly import open_readonly, translate_errors
-from ..sessions.schema import quote_identifier
+from ..stores.file_pins import reading_bytes
+from ..stores.listing import side_files
+from ..stores.readonly import open_readonly, translate_errors
+from ..stores.schema import quote_identifier
+from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import (
     naming_target,
     publish,
@@ -50,7 +51,6 @@ from .atomic import (
     staged,
     writing_to,
 )
-from .progress import CancelToken, ProgressCallback, Reporter
 
 PAGES_PER_STEP = 4096
 POLL_S = 0.05  # how often a running copy reports progress and notices a cancel

@@ -19,20 +19,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..paths import backup_dir as default_backup_dir
-from ..sessions.errors import StoreError
-from ..sessions.listing import (
+from ..stores.errors import StoreError
+from ..stores.listing import (
     read_store_sessions,
     require_directory,
     scan_directory,
     session_info,
     side_files,
 )
-from ..sessions.readonly import translate_errors
-from ..sessions.records import SessionInfo
-from ..sessions.schema import discover_layout
+from ..stores.readonly import translate_errors
+from ..stores.records import SessionInfo
+from ..stores.schema import discover_layout
+from ..util.paths import backup_dir as default_backup_dir
+from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .auto_backup import automatic_backup
-from .progress import CancelToken, ProgressCallback, Reporter
 from .store_writer import delete_session_rows, open_for_writing, write_transaction
 
 Trash = Callable[[list[str]], None]

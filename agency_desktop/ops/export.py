@@ -22,14 +22,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from ..sessions.errors import SessionNotFoundError, StoreError
-from ..sessions.items import parse_item
-from ..sessions.listing import list_sessions
-from ..sessions.paging import SessionReader
-from ..sessions.transcript import render_transcript
+from ..stores.errors import SessionNotFoundError, StoreError
+from ..stores.items import parse_item
+from ..stores.listing import list_sessions
+from ..stores.paging import SessionReader
+from ..stores.transcript import render_transcript
+from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import naming_target, publish, staged
 from .html_transcript import render_html
-from .progress import CancelToken, ProgressCallback, Reporter
 from .session_data import MessageRecord, SessionData
 from .store_writer import WriteResult, write_session
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..sessions.items import ItemKind, classify_item, content_text, item_text, parse_item
+from ..stores.items import ItemKind, classify_item, content_text, item_text, parse_item
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 # Look-ahead for pairing a call with its result: this many items, or this much text.

@@ -6,12 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..sessions.errors import StoreError
-from ..sessions.listing import scan_directory, side_files
-from ..sessions.readonly import translate_errors
+from ..stores.errors import StoreError
+from ..stores.listing import scan_directory, side_files
+from ..stores.readonly import translate_errors
+from ..util.progress import CancelToken, ProgressCallback, Reporter
 from . import cleanup
 from .cleanup import Trash
-from .progress import CancelToken, ProgressCallback, Reporter
 from .store_writer import open_for_writing
 
 VACUUM_BUSY_MS = 2000
@@ -88,7 +88,7 @@ def remove_empty_stores(
 
 
 def _why_not_empty(store: Path) -> str | None:
-    from ..sessions.listing import read_store_sessions
+    from ..stores.listing import read_store_sessions
 
     try:
         sessions = read_store_sessions(store)

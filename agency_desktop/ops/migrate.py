@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..sessions.errors import ProblemKind, SessionNotFoundError, StoreError
-from ..sessions.readonly import reading
-from ..sessions.schema import TablePair, discover_layout, pair_holding
-from .progress import CancelToken, ProgressCallback, Reporter
+from ..stores.errors import ProblemKind, SessionNotFoundError, StoreError
+from ..stores.readonly import reading
+from ..stores.schema import TablePair, discover_layout, pair_holding
+from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .session_data import SessionData, read_session_data
 from .store_writer import WriteResult, write_session
 

@@ -13,12 +13,12 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..sessions.errors import SessionNotFoundError, StoreError
-from ..sessions.listing import read_store_sessions
-from ..sessions.schema import discover_layout, pair_holding, quote_identifier
+from ..stores.errors import SessionNotFoundError, StoreError
+from ..stores.listing import read_store_sessions
+from ..stores.schema import discover_layout, pair_holding, quote_identifier
+from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .auto_backup import automatic_backup
 from .migrate import copy_session, read_file_session
-from .progress import CancelToken, ProgressCallback, Reporter
 from .session_data import session_digest
 from .store_writer import WriteResult, delete_session_rows, write_transaction
 

@@ -22,15 +22,15 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Literal, get_args
 
-from ..paths import backup_dir as default_backup_dir
-from ..sessions.errors import StoreError
-from ..sessions.listing import iter_candidate_files, read_store_sessions, side_files
-from ..sessions.readonly import has_sqlite_header
-from ..sessions.records import SessionInfo, latest
+from ..stores.errors import StoreError
+from ..stores.listing import iter_candidate_files, read_store_sessions, side_files
+from ..stores.readonly import has_sqlite_header
+from ..stores.records import SessionInfo, latest
+from ..util.paths import backup_dir as default_backup_dir
+from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .archive import ZIP_READ_ERRORS, file_sha256, read_manifest, stream_sha256
 from .atomic import remove_quietly
 from .backup import backup_store
-from .progress import CancelToken, ProgressCallback, Reporter
 
 Conflict = Literal["skip", "keep_both", "replace"]
 CONFLICT_POLICIES: tuple[str, ...] = get_args(Conflict)

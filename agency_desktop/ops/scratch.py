@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..paths import scratch_dir
-from ..sessions.pool import store_file_name
+from ..stores.file_names import store_file_name
+from ..util.paths import scratch_dir
 from .atomic import publish, staged
 from .export import read_items_file
 from .migrate import migrate_session_to_file, read_file_session, session_connection

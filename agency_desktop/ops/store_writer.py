@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from ..sessions.errors import ProblemKind, StoreError
-from ..sessions.options import require_sdk_table_names
-from ..sessions.readonly import check_sqlite_header, translate_errors
-from ..sessions.schema import TablePair, discover_layout, quote_identifier
+from ..stores.errors import ProblemKind, StoreError
+from ..stores.options import require_sdk_table_names
+from ..stores.readonly import check_sqlite_header, translate_errors
+from ..stores.schema import TablePair, discover_layout, quote_identifier
+from ..util.progress import Reporter
 from .atomic import publish, quick_check, rollback_quietly, staged, writing_to
 from .auto_backup import automatic_backup
-from .progress import Reporter
 from .session_data import SessionData, session_digest, table_columns
 
 WRITE_TIMEOUT_S = 10.0

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 
-from ..ops.progress import CancelToken, ProgressCallback
-from ..sessions import parallel, worker_processes
+from ..stores import parallel
+from ..util import worker_processes
+from ..util.progress import CancelToken, ProgressCallback
 from .index import STEP_ROWS, SearchIndex
 from .records import MAX_HITS, SearchFilter, SearchHit, UnsearchableFile
 from .scan import FileResult, expand, scan_file, scan_file_compact

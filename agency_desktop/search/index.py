@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..paths import cache_dir
-from ..sessions.errors import ProblemKind, StoreError
-from ..sessions.listing import file_signature
-from ..sessions.readonly import reading
-from ..sessions.schema import TablePair, discover_layout
+from ..stores.errors import ProblemKind, StoreError
+from ..stores.readonly import reading
+from ..stores.schema import TablePair, discover_layout
+from ..stores.signatures import file_signature
+from ..util.paths import cache_dir
 from .records import SearchFilter, SearchHit, UnsearchableFile
 from .text import Query, as_text, item_facts, words
 

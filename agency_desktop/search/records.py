@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..sessions.items import ItemKind
-from ..sessions.records import parse_timestamp
+from ..stores.items import ItemKind
+from ..stores.records import parse_timestamp
 
 _SQL_TIME = "%Y-%m-%d %H:%M:%S"
 MAX_HITS = 5_000  # results of one search at most

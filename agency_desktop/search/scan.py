@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..sessions.errors import ProblemKind, StoreError
-from ..sessions.readonly import reading
-from ..sessions.schema import TablePair, discover_layout
+from ..stores.errors import ProblemKind, StoreError
+from ..stores.readonly import reading
+from ..stores.schema import TablePair, discover_layout
 from .records import SearchFilter, SearchHit, UnsearchableFile
 from .text import Query, as_text, item_facts, snippet
 

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from ..sessions.items import ItemKind, classify_item, item_text, parse_item
+from ..stores.items import ItemKind, classify_item, item_text, parse_item
 
 _WORD = re.compile(r"[^\W_]+")
 MAX_QUERY_WORDS = 16

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import ProblemKind, SessionNotFoundError, StoreError
-from .items import ItemKind
-from .listing import find_problem_files, list_sessions, scan_directory
-from .paging import MessageRow, SessionReader
-from .records import SessionInfo, StoreProblem
-from .schema import StoreKind
-from .stats import SessionStats, get_session_stats
+from ..stores.errors import ProblemKind, SessionNotFoundError, StoreError
+from ..stores.items import ItemKind
+from ..stores.listing import find_problem_files, list_sessions, scan_directory
+from ..stores.paging import MessageRow, SessionReader
+from ..stores.records import SessionInfo, StoreProblem
+from ..stores.schema import StoreKind
+from ..stores.stats import SessionStats, get_session_stats
 
 if TYPE_CHECKING:
     from .pool import SessionPool

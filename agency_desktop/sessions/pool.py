@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -11,22 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+
+from ..stores.file_names import store_file_name
+from .session_factory import SessionFactory
 
 if TYPE_CHECKING:
     from agents import SQLiteSession
-
-
-def store_file_name(session_id: str) -> str:
-    """A file name that cannot escape the pool folder, whatever the id holds."""
-    if not session_id:
-        raise ValueError("session_id must not be empty")
-    name = quote(session_id, safe="-_@+=")
-    if name.startswith("."):  # no hidden files, and never "." or ".."
-        name = "%2E" + name[1:]
-    if len(name) > 200:  # stay under every filesystem's name limit, still unique
-        name = name[:150] + "-" + hashlib.sha256(session_id.encode()).hexdigest()[:16]
-    return name + ".db"
 
 
 class SessionPool:
@@ -62,8 +51,6 @@ class SessionPool:
         return self.base_dir / store_file_name(session_id)
 
     def get_session(self, session_id: str) -> SQLiteSession:
-        from .session_factory import SessionFactory
-
         with self._lock:
             entry = self._sessions.pop(session_id, None)
             session = (

@@ -12,7 +12,7 @@ from typing import Any
 from agents import SQLiteSession
 from agents.extensions.memory import AdvancedSQLiteSession
 
-from .options import FileSessionOptions
+from ..stores.options import FileSessionOptions
 
 
 class _ConfiguredConnections:

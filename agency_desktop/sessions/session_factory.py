@@ -19,20 +19,18 @@ from agents import SQLiteSession
 from ..ops import cleanup as _cleanup
 from ..ops.backup import backup_store
 from ..ops.migrate import migrate_session_to_file as _migrate
-from .errors import StoreError
-from .listing import find_problem_files, list_sessions
-from .options import FileSessionOptions, require_sdk_table_names
-from .pool import SessionPool
-from .readonly import check_sqlite_header, reading
-from .records import SessionInfo, StoreProblem
-from .schema import TablePair, discover_layout, pair_holding
+from ..stores.errors import StoreError
+from ..stores.listing import find_problem_files, list_sessions
+from ..stores.options import FileSessionOptions, require_sdk_table_names
+from ..stores.readonly import check_sqlite_header, reading
+from ..stores.records import SessionInfo, StoreProblem
+from ..stores.schema import TablePair, discover_layout, pair_holding
+from ..stores.stats import get_session_stats
 from .sdk_sessions import ConfiguredAdvancedSQLiteSession, ConfiguredSQLiteSession
-from .stats import get_session_stats
 
 __all__ = [
     "SessionFactory",
     "SessionInfo",
-    "SessionPool",
     "StoreProblem",
     "migrate_session_to_file",
 ]

@@ -13,7 +13,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication
 
-from .. import __version__, logs
+from .. import __version__
+from ..util import logs
 from .crash_reporter import CrashReporter
 from .main_window import MainWindow, window_debug_logging
 from .termination import watch_for_termination

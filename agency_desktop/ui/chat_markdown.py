@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sessions.items import ItemKind, classify_item, content_text, item_text, parse_item
-from ..sessions.paging import ContextItem
-from ..sessions.transcript import fence
+from ..stores.items import ItemKind, classify_item, content_text, item_text, parse_item
+from ..stores.paging import ContextItem
+from ..stores.transcript import fence
 
 REASONING_SCHEME = "agency-reasoning"
 ENCRYPTED_NOTE = (

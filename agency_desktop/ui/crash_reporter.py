@@ -2,7 +2,7 @@
 
 PySide hands an exception that escapes a slot or a virtual method to sys.excepthook
 and carries on with the event loop; threads hand theirs to threading.excepthook.
-Both are logged (see agency_desktop.logs for what a record holds) and shown in one
+Both are logged (see agency_desktop.util.logs for what a record holds) and shown in one
 non-modal dialog that says what happened, where, and where the log is. While it is
 open, further ones are counted in it rather than stacked in dialogs of their own.
 """
@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..logs import describe_exception, log, log_path, where
+from ..util.logs import describe_exception, log, log_path, where
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], Any]
 

@@ -16,15 +16,11 @@ from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from ..sessions.errors import ProblemKind
-from ..sessions.listing import (
-    Removed,
-    Signature,
-    StoreScan,
-    iter_candidate_files,
-    rescan_changes,
-)
-from ..sessions.scan_cache import ScanCache
+from ..stores.errors import ProblemKind
+from ..stores.listing import StoreScan, iter_candidate_files
+from ..stores.rescan import Removed, rescan_changes
+from ..stores.scan_cache import ScanCache
+from ..stores.signatures import Signature
 from .workers import Worker, WorkerPool
 
 POLL_INTERVAL_MS = 3000

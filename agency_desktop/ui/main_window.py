@@ -35,16 +35,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__, logs
-from ..logs import log
-from ..paths import demo_dir
+from .. import __version__
 from ..search.index import SearchIndex
 from ..search.records import SearchHit
-from ..sessions.items import ItemKind
-from ..sessions.listing import Signature, StoreScan, file_signature, is_settled, scan_store
-from ..sessions.paging import MessageFilter
-from ..sessions.records import SessionInfo
-from ..sessions.scan_cache import ScanCache
+from ..stores.items import ItemKind
+from ..stores.listing import StoreScan, scan_store
+from ..stores.paging import MessageFilter
+from ..stores.records import SessionInfo
+from ..stores.scan_cache import ScanCache
+from ..stores.signatures import Signature, file_signature, is_settled
+from ..util import logs
+from ..util.logs import log
+from ..util.paths import demo_dir
 from . import lifetime
 from .crash_reporter import CrashReporter
 from .folder_scanner import FolderScanner
@@ -505,7 +507,7 @@ class MainWindow(QMainWindow):
             self.open_folder(demo_dir())
             return
         self.status_label.setText("Preparing the demo folder (first run)…")
-        from ..demo import ensure_demo_folder  # imports the SDK, so only in the worker's path
+        from ..ops.demo import ensure_demo_folder  # imports the SDK, so only in the worker's path
 
         worker = Worker(ensure_demo_folder)
         worker.signals.returned.connect(self.open_folder)

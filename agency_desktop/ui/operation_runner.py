@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..logs import log
+from ..util.logs import log
 from .widgets.progress_strip import ProgressStrip
 from .workers import Worker, WorkerPool
 

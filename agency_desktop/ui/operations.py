@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QFile, QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from ..formatting import human_size
 from ..ops import cleanup, maintenance, reorganise
 from ..ops.archive import BackupSummary, backup_archive, backup_many
 from ..ops.export import ExportFormat, export_session, import_items
 from ..ops.restore import RestorePlan, RestoreReport, plan_restore, run_restore
-from ..sessions.records import SessionInfo
+from ..stores.records import SessionInfo
+from ..util.formatting import human_size
 from .dialogs.cleanup_preview import CleanupPreview
 from .dialogs.restore_preview import RestorePreview
 from .operations_menu import auto_backup_enabled
@@ -433,8 +433,8 @@ def _export_all(
     stores: list[Path], destination: Path, fmt: ExportFormat, *, progress: Any, cancel: Any
 ) -> Any:
     from ..ops.export import export_many
-    from ..sessions.errors import StoreError
-    from ..sessions.listing import read_store_sessions
+    from ..stores.errors import StoreError
+    from ..stores.listing import read_store_sessions
 
     sessions = []
     for store in stores:

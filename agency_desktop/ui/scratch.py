@@ -10,8 +10,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from ..sessions.listing import StoreScan, scan_store
-from ..sessions.records import SessionInfo
+from ..stores.listing import StoreScan, scan_store
+from ..stores.records import SessionInfo
 
 if TYPE_CHECKING:
     from ..ops.scratch import ScratchSessions

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..search.records import MAX_HITS, SearchFilter, SearchHit, UnsearchableFile
 from ..search.text import Query
-from ..sessions.items import ItemKind
+from ..stores.items import ItemKind
 from .gil import with_gui_turns
 from .models.base import swap_source
 from .models.search_results import Column, SearchResultsModel, SearchResultsProxy

@@ -48,9 +48,9 @@ def check_resources() -> None:
 def check_worker_processes(folder: Path) -> None:
     """Long sessions and big folders are read in worker processes, which a frozen build
     must be able to start: every demo store, listed and counted in one, reads as here."""
-    from ..sessions import worker_processes
-    from ..sessions.listing import scan_store
-    from ..sessions.stats import get_session_stats
+    from ..stores.listing import scan_store
+    from ..stores.stats import get_session_stats
+    from ..util import worker_processes
 
     pool = worker_processes.executor()
     try:
@@ -156,7 +156,7 @@ def _run(scratch: Path, paths: list[str]) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from ..demo import write_demo_folder
+    from ..ops.demo import write_demo_folder
     from .app import open_paths
     from .main_window import MainWindow
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from ..sessions.encrypted import KEYS, Secret
-from ..sessions.paging import SessionReader
-from ..sessions.records import SessionInfo
+from ..stores.encrypted import KEYS, Secret
+from ..stores.paging import SessionReader
+from ..stores.records import SessionInfo
 from .dialogs.key_dialog import ask_key
 from .workers import Worker
 

@@ -22,8 +22,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ..logs import describe_exception, log
-from ..ops.progress import CancelToken, OperationCancelled
+from ..util.logs import describe_exception, log
+from ..util.progress import CancelToken, OperationCancelled
 from .lifetime import stop_when_destroyed
 
 BATCH_INTERVAL_S = 0.05

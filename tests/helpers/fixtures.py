@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from agents import SQLiteSession
 
-from agency_desktop.sessions import file_pins
+from agency_desktop.stores import file_pins
 
 from .stores import copy_folder, write_broken_files, write_long, write_store_folder
 

@@ -16,7 +16,7 @@ from agency_desktop.ops.archive import (
     backup_many,
     verify_archive,
 )
-from agency_desktop.ops.progress import CancelToken, OperationCancelled, ProgressCallback
+from agency_desktop.util.progress import CancelToken, OperationCancelled, ProgressCallback
 from tests.helpers.stores import item_texts, write_plain
 
 SESSIONS = {

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from agency_desktop.ops.backup import backup_store
-from agency_desktop.ops.progress import CancelToken, OperationCancelled
-from agency_desktop.sessions.errors import StoreError
+from agency_desktop.stores.errors import StoreError
+from agency_desktop.util.progress import CancelToken, OperationCancelled
 from tests.helpers.stores import item_texts
 
 

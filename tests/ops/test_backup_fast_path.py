@@ -17,7 +17,7 @@ from agents import SQLiteSession
 
 from agency_desktop.ops import backup
 from agency_desktop.ops.backup import backup_store
-from agency_desktop.ops.progress import CancelToken, OperationCancelled
+from agency_desktop.util.progress import CancelToken, OperationCancelled
 from tests.helpers.stores import folder_snapshot, integrity, item_texts, write_plain
 
 POSIX = pytest.mark.skipif(os.name == "nt", reason="the copy runs in a cp child on POSIX only")
@@ -326,7 +326,7 @@ def test_a_connection_without_locks_never_copies_bytes(
 ) -> None:
     """An immutable connection (a folder we cannot write) holds no lock that would keep
     a writer out, so the file's bytes are not a snapshot: SQLite copies the pages."""
-    from agency_desktop.sessions.readonly import open_readonly
+    from agency_desktop.stores.readonly import open_readonly
 
     opened: list[bool] = []
 

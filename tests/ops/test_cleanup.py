@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from agency_desktop.ops.cleanup import plan_cleanup, run_cleanup
-from agency_desktop.sessions.listing import list_sessions
+from agency_desktop.stores.listing import list_sessions
 from tests.helpers.stores import write_advanced
 
 LATER = datetime.now(UTC) + timedelta(days=40)  # everything written now is then 40 days old

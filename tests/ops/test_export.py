@@ -23,8 +23,8 @@ from agency_desktop.ops.export import (
     read_items_file,
 )
 from agency_desktop.ops.html_transcript import render_html
-from agency_desktop.ops.progress import CancelToken, OperationCancelled
-from agency_desktop.sessions.paging import SessionReader
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.util.progress import CancelToken, OperationCancelled
 from tests.helpers.stores import corrupt_row, item_texts
 
 

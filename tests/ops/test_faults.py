@@ -17,8 +17,8 @@ from agents import SQLiteSession
 from agency_desktop.ops.backup import backup_store
 from agency_desktop.ops.export import export_session
 from agency_desktop.ops.migrate import copy_session
-from agency_desktop.ops.progress import CancelToken, OperationCancelled
-from agency_desktop.sessions.errors import StoreError
+from agency_desktop.stores.errors import StoreError
+from agency_desktop.util.progress import CancelToken, OperationCancelled
 from tests.helpers.stores import item_texts, write_plain
 
 

@@ -8,10 +8,10 @@ from agents import SQLiteSession
 from agents.extensions.memory import AdvancedSQLiteSession
 
 from agency_desktop.ops.migrate import copy_session, migrate_session_to_file
-from agency_desktop.ops.progress import CancelToken, OperationCancelled
 from agency_desktop.ops.store_writer import SessionExistsError
-from agency_desktop.sessions.errors import StoreError
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores.errors import StoreError
+from agency_desktop.stores.stats import get_session_stats
+from agency_desktop.util.progress import CancelToken, OperationCancelled
 from tests.helpers.stores import item_texts, run_turns
 
 

@@ -11,8 +11,8 @@ from agency_desktop.ops.reorganise import (
     rename_session,
     split_store,
 )
-from agency_desktop.sessions.errors import SessionNotFoundError
-from agency_desktop.sessions.listing import list_sessions
+from agency_desktop.stores.errors import SessionNotFoundError
+from agency_desktop.stores.listing import list_sessions
 from tests.helpers.stores import item_texts
 
 

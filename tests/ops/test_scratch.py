@@ -7,8 +7,8 @@ from agents.extensions.memory import AdvancedSQLiteSession
 
 from agency_desktop.ops.export import export_session
 from agency_desktop.ops.scratch import ScratchSessions
-from agency_desktop.sessions.listing import list_sessions
-from agency_desktop.sessions.paging import SessionReader
+from agency_desktop.stores.listing import list_sessions
+from agency_desktop.stores.paging import SessionReader
 from tests.helpers.stores import item_texts
 
 

@@ -51,7 +51,7 @@ def _migrate(source: str, session_id: str, target: str) -> None:
     from agents import SQLiteSession
 
     from agency_desktop.ops.migrate import migrate_session_to_file
-    from agency_desktop.sessions.paging import SessionReader
+    from agency_desktop.stores.paging import SessionReader
 
     with SessionReader(Path(source), session_id) as reader:
         items = [json.loads(text) for _, _, text in reader.iter_items()]
@@ -62,7 +62,7 @@ def _migrate(source: str, session_id: str, target: str) -> None:
 
 def _cleanup(store: str, session_id: str, backups: str) -> None:
     from agency_desktop.ops.cleanup import plan_for_sessions, run_cleanup
-    from agency_desktop.sessions.listing import read_store_sessions
+    from agency_desktop.stores.listing import read_store_sessions
 
     doomed = [s for s in read_store_sessions(Path(store)) if s.session_id == session_id]
     run_cleanup(plan_for_sessions(doomed), backup_dir=Path(backups), progress=_progress)

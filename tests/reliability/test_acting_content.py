@@ -13,7 +13,7 @@ import pytest
 from agents import SQLiteSession
 
 from agency_desktop.ops.export import export_session
-from agency_desktop.sessions.paging import SessionReader
+from agency_desktop.stores.paging import SessionReader
 
 ACTING = (
     '<script>alert("owned")</script> <img src="http://tracker.invalid/pixel.png"> '

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from agency_desktop.sessions.errors import ProblemKind
-from agency_desktop.sessions.listing import scan_store
-from agency_desktop.sessions.paging import SessionReader
+from agency_desktop.stores.errors import ProblemKind
+from agency_desktop.stores.listing import scan_store
+from agency_desktop.stores.paging import SessionReader
 from agency_desktop.ui.models.session_list import Column
 
 

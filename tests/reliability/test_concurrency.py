@@ -16,9 +16,9 @@ import pytest
 from agents import SQLiteSession
 
 from agency_desktop.ops.backup import backup_store
-from agency_desktop.sessions.listing import scan_store
-from agency_desktop.sessions.paging import SessionReader
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores.listing import scan_store
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.stores.stats import get_session_stats
 from tests.helpers.stores import integrity, item_texts, write_plain
 from tests.reliability import figures
 

@@ -13,16 +13,16 @@ from agents import SQLiteSession
 from agents.extensions.memory import EncryptedSession
 from cryptography.fernet import Fernet
 
-from agency_desktop import logs
-from agency_desktop.paths import data_dir
 from agency_desktop.search.folder import search_files, update_index
 from agency_desktop.search.index import SearchIndex
 from agency_desktop.search.text import Query
-from agency_desktop.sessions.encrypted import KEYS, Secret, WrongKey
-from agency_desktop.sessions.items import ItemKind
-from agency_desktop.sessions.listing import read_store_sessions
-from agency_desktop.sessions.paging import LOCKED_PREVIEW, SessionReader
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores.encrypted import KEYS, Secret, WrongKey
+from agency_desktop.stores.items import ItemKind
+from agency_desktop.stores.listing import read_store_sessions
+from agency_desktop.stores.paging import LOCKED_PREVIEW, SessionReader
+from agency_desktop.stores.stats import get_session_stats
+from agency_desktop.util import logs
+from agency_desktop.util.paths import data_dir
 from tests.helpers.stores import run_turns
 
 KEY = Fernet.generate_key().decode("ascii")

@@ -25,12 +25,12 @@ from hypothesis import strategies as st
 
 from agency_desktop.search.folder import search_files
 from agency_desktop.search.text import Query
-from agency_desktop.sessions.errors import SessionNotFoundError, StoreError
-from agency_desktop.sessions.health import check_store
-from agency_desktop.sessions.listing import scan_store
-from agency_desktop.sessions.paging import SessionReader
-from agency_desktop.sessions.schema import quote_identifier
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores.errors import SessionNotFoundError, StoreError
+from agency_desktop.stores.health import check_store
+from agency_desktop.stores.listing import scan_store
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.stores.schema import quote_identifier
+from agency_desktop.stores.stats import get_session_stats
 from tests.reliability import figures
 
 TIME_LIMIT_S = 30.0  # per file, for all the reading; a hang is a failure, not a wait

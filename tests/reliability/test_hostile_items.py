@@ -23,9 +23,9 @@ from agency_desktop.ops.export import ExportFormat, export_session
 from agency_desktop.search.folder import search_files, update_index
 from agency_desktop.search.index import SearchIndex
 from agency_desktop.search.text import Query
-from agency_desktop.sessions.listing import scan_store
-from agency_desktop.sessions.paging import SessionReader
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores.listing import scan_store
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.stores.stats import get_session_stats
 
 HUGE_CHARS = 50 * 1024 * 1024
 CALLS = 10_000

@@ -17,12 +17,12 @@ from agency_desktop.ops.migrate import copy_session
 from agency_desktop.search.folder import search_files, update_index
 from agency_desktop.search.index import SearchIndex
 from agency_desktop.search.text import Query
-from agency_desktop.sessions.errors import ProblemKind
-from agency_desktop.sessions.health import check_store
-from agency_desktop.sessions.listing import iter_candidate_files, list_sessions, scan_directory
-from agency_desktop.sessions.paging import SessionReader
-from agency_desktop.sessions.schema import quote_identifier
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores.errors import ProblemKind
+from agency_desktop.stores.health import check_store
+from agency_desktop.stores.listing import iter_candidate_files, list_sessions, scan_directory
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.stores.schema import quote_identifier
+from agency_desktop.stores.stats import get_session_stats
 from tests.helpers.stores import item_texts, write_plain
 
 SESSIONS = 'sess" ; DROP TABLE victim; --'

@@ -22,7 +22,7 @@ import pytest
 from agents import SQLiteSession
 
 from agency_desktop.ops.atomic import quick_check
-from agency_desktop.sessions.listing import read_store_sessions
+from agency_desktop.stores.listing import read_store_sessions
 from tests.helpers.stores import folder_snapshot, item_texts, write_plain
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,12 +26,12 @@ from agents import SQLiteSession
 from agency_desktop.search.folder import search_files, update_index
 from agency_desktop.search.index import SearchIndex
 from agency_desktop.search.text import Query
-from agency_desktop.sessions.errors import ProblemKind, StoreError
-from agency_desktop.sessions.health import check_store
-from agency_desktop.sessions.listing import read_store_sessions, scan_store
-from agency_desktop.sessions.paging import SessionReader
-from agency_desktop.sessions.stats import get_session_stats
-from agency_desktop.sessions.stats_cache import StatsCache
+from agency_desktop.stores.errors import ProblemKind, StoreError
+from agency_desktop.stores.health import check_store
+from agency_desktop.stores.listing import read_store_sessions, scan_store
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.stores.stats import get_session_stats
+from agency_desktop.stores.stats_cache import StatsCache
 from tests.helpers.stores import folder_snapshot, item_texts, write_plain
 
 READERS: dict[str, Callable[[Path, str, Path], object]] = {}
@@ -189,7 +189,7 @@ def _hot_journal(path: Path) -> Path:
 def test_a_hot_journal_is_named_and_never_rolled_back_into_the_store(
     store_folder: Path, tmp_path: Path
 ) -> None:
-    from agency_desktop.sessions.listing import list_sessions
+    from agency_desktop.stores.listing import list_sessions
 
     folder = tmp_path / "hot"
     folder.mkdir()

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from agents import SQLiteSession
 
-from agency_desktop.ops.progress import CancelToken
 from agency_desktop.search.folder import search_files, update_index
 from agency_desktop.search.index import SearchIndex
 from agency_desktop.search.records import SearchFilter, SearchHit, UnsearchableFile
 from agency_desktop.search.text import Query
-from agency_desktop.sessions.items import ItemKind
-from agency_desktop.sessions.listing import iter_candidate_files
+from agency_desktop.stores.items import ItemKind
+from agency_desktop.stores.listing import iter_candidate_files
+from agency_desktop.util.progress import CancelToken
 from tests.helpers.stores import folder_snapshot, write_plain
 
 Key = tuple[str, str, str, int, ItemKind]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agency_desktop.search.text import Query, item_facts, snippet
-from agency_desktop.sessions.items import ItemKind
+from agency_desktop.stores.items import ItemKind
 
 
 def test_words_are_split_like_fts_and_folded() -> None:

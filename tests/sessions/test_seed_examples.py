@@ -15,11 +15,8 @@ import pytest
 from agents import Agent, RunConfig, Runner
 from agents.testing import ScriptedModel, assistant_message
 
-from agency_desktop.sessions.session_factory import (
-    SessionFactory,
-    SessionPool,
-    migrate_session_to_file,
-)
+from agency_desktop.sessions import SessionPool
+from agency_desktop.sessions.session_factory import SessionFactory, migrate_session_to_file
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from typing import Any
 
 from PySide6.QtCore import QUrl
 
-from agency_desktop.sessions.paging import ContextItem
+from agency_desktop.stores.paging import ContextItem
 from agency_desktop.ui.chat_markdown import REASONING_SCHEME, ChatTurn, render_turn
 from agency_desktop.ui.widgets.message_detail import Detail, MessageDetail
 from agency_desktop.ui.workers import WorkerPool

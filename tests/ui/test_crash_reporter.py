@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from agency_desktop import logs
 from agency_desktop.ui.crash_reporter import CrashReporter
+from agency_desktop.util import logs
 
 pytestmark = pytest.mark.qt_no_exception_capture  # the reporter is the one to catch them
 

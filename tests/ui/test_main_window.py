@@ -252,7 +252,7 @@ def test_without_a_remembered_folder_the_demo_opens(
 def test_kind_filter_lists_only_items_of_that_kind(
     qtbot: Any, main_window: Any, store_folder: Path
 ) -> None:
-    from agency_desktop.sessions.items import ItemKind
+    from agency_desktop.stores.items import ItemKind
 
     window = main_window(store_folder)
     _wait_for_sessions(qtbot, window, 5)
@@ -282,7 +282,7 @@ def test_another_folder_replaces_the_list_and_the_old_rows_go_in_the_background(
 def test_a_store_opened_before_is_not_read_again_when_unchanged(
     store_folder: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from agency_desktop.sessions.scan_cache import ScanCache
+    from agency_desktop.stores.scan_cache import ScanCache
     from agency_desktop.ui import main_window
     from tests.helpers.stores import age_store
 
@@ -306,14 +306,11 @@ def test_a_file_opened_on_its_own_is_not_listed_with_its_folder(
     store_folder: Path, tmp_path: Path
 ) -> None:
     """A dropped notes.txt is kept as 'not SQLite', but a folder listing never takes it."""
-    from agency_desktop.sessions.errors import ProblemKind
-    from agency_desktop.sessions.listing import (
-        Removed,
-        file_signature,
-        iter_candidate_files,
-        rescan_changes,
-    )
-    from agency_desktop.sessions.scan_cache import ScanCache
+    from agency_desktop.stores.errors import ProblemKind
+    from agency_desktop.stores.listing import iter_candidate_files
+    from agency_desktop.stores.rescan import Removed, rescan_changes
+    from agency_desktop.stores.scan_cache import ScanCache
+    from agency_desktop.stores.signatures import file_signature
     from agency_desktop.ui.main_window import _check_files
     from tests.helpers.stores import age_store
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from agents import SQLiteSession
 
-from agency_desktop.sessions.items import ItemKind
-from agency_desktop.sessions.paging import MessageFilter
+from agency_desktop.stores.items import ItemKind
+from agency_desktop.stores.paging import MessageFilter
 from agency_desktop.ui.models import message_table
 from agency_desktop.ui.models.message_table import Column, MessageTableModel, Role
 from tests.helpers.stores import corrupt_row, run_turns, write_plain
@@ -154,7 +154,7 @@ def _last_id(path: Path) -> int:
 def test_a_session_opened_with_its_listed_size_shows_it_without_counting_first(
     qtbot: Any, model, long_store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agency_desktop.sessions.paging import SessionReader
+    from agency_desktop.stores.paging import SessionReader
 
     calls: list[str] = []  # in the loader's thread, in the order it made them
     real_count, real_page = SessionReader.count, SessionReader.page_after

@@ -10,7 +10,7 @@ from typing import Any
 
 from agency_desktop.ops import cleanup
 from agency_desktop.ops.export import ExportFormat
-from agency_desktop.sessions.listing import list_sessions
+from agency_desktop.stores.listing import list_sessions
 from tests.helpers.stores import item_texts
 
 TIMEOUT = 10_000

@@ -12,8 +12,8 @@ from agents import SQLiteSession
 from agency_desktop.search.folder import search_files
 from agency_desktop.search.records import SearchHit
 from agency_desktop.search.text import Query
-from agency_desktop.sessions.items import ItemKind
-from agency_desktop.sessions.listing import iter_candidate_files
+from agency_desktop.stores.items import ItemKind
+from agency_desktop.stores.listing import iter_candidate_files
 from agency_desktop.ui import main_window as main_window_module
 from agency_desktop.ui.models.message_table import Role as MessageRole
 from agency_desktop.ui.models.search_results import (

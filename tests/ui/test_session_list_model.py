@@ -5,7 +5,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from agency_desktop.sessions.listing import scan_directory, scan_store
+from agency_desktop.stores.listing import scan_directory, scan_store
 from agency_desktop.ui.models.session_list import Column, Role, SessionFilterProxy, SessionListModel
 
 
@@ -95,9 +95,9 @@ def test_a_renewed_model_keeps_only_the_scratch_sessions(store_folder: Path) -> 
 
 
 def test_session_and_problem_totals_follow_every_change(store_folder: Path) -> None:
-    from agency_desktop.sessions.errors import ProblemKind
-    from agency_desktop.sessions.listing import StoreScan
-    from agency_desktop.sessions.records import StoreProblem
+    from agency_desktop.stores.errors import ProblemKind
+    from agency_desktop.stores.listing import StoreScan
+    from agency_desktop.stores.records import StoreProblem
 
     def counted(model: SessionListModel) -> tuple[int, int]:
         rows = [model.row_object(r) for r in range(model.rowCount())]

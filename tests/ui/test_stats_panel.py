@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from agency_desktop.ops.progress import CancelToken, OperationCancelled
-from agency_desktop.sessions.listing import list_sessions
+from agency_desktop.stores.listing import list_sessions
 from agency_desktop.ui.widgets.stats_panel import folder_stats
+from agency_desktop.util.progress import CancelToken, OperationCancelled
 
 
 def test_folder_stats_add_up_every_store(store_folder: Path) -> None:

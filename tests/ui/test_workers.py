@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from agency_desktop.ops.progress import CancelToken, OperationCancelled
 from agency_desktop.ui.workers import Worker, WorkerPool
+from agency_desktop.util.progress import CancelToken, OperationCancelled
 
 
 @pytest.fixture

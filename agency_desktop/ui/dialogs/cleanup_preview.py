@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...formatting import human_size, local_time
 from ...ops.cleanup import CleanupPlan
+from ...util.formatting import human_size, local_time
 
 COLUMNS = ("What happens", "File", "Session", "Items", "Last activity", "Size")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
-from ...sessions.encrypted import Secret
+from ...stores.encrypted import Secret
 
 
 def ask_key(parent: QWidget, session_id: str) -> Secret | None:

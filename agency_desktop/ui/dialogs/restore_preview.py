@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...formatting import local_time
 from ...ops.restore import RestoreAction, RestorePlan
+from ...util.formatting import local_time
 
 ACTION_TEXT = {
     RestoreAction.NEW: "restore (not in the folder)",

@@ -16,9 +16,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QStandardItem
 
-from ...formatting import local_time
-from ...sessions.items import ItemKind
-from ...sessions.paging import MessageFilter, MessageRow
+from ...stores.items import ItemKind
+from ...stores.paging import MessageFilter, MessageRow
+from ...util.formatting import local_time
 from ..gil import with_gui_turns
 from .base import OBJECT, Index, ItemTableModel, cell
 from .page_loader import LoaderThread

@@ -14,8 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from ...sessions.errors import SessionNotFoundError, StoreError
-from ...sessions.paging import MessageFilter, SessionReader
+from ...stores.errors import SessionNotFoundError, StoreError
+from ...stores.paging import MessageFilter, SessionReader
 from ..lifetime import stop_when_destroyed
 from ..workers import yield_to_gui_thread
 

@@ -10,8 +10,8 @@ from typing import Any
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QStandardItem
 
-from ...formatting import local_time
 from ...search.records import SearchHit
+from ...util.formatting import local_time
 from .base import OBJECT, ItemTableModel, cell
 from .message_table import KIND_COLOURS
 

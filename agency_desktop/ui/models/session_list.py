@@ -13,10 +13,10 @@ from typing import Any
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QStandardItem
 
-from ...formatting import human_size, local_time
-from ...sessions.errors import ProblemKind
-from ...sessions.listing import StoreScan
-from ...sessions.records import SessionInfo, StoreProblem
+from ...stores.errors import ProblemKind
+from ...stores.listing import StoreScan
+from ...stores.records import SessionInfo, StoreProblem
+from ...util.formatting import human_size, local_time
 from .base import OBJECT, READ_ONLY, ItemTableModel
 
 _RIGHT_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

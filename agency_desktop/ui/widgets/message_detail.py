@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...sessions.items import ItemKind, classify_item, parse_item
-from ...sessions.paging import MessageRow, SessionReader
+from ...stores.items import ItemKind, classify_item, parse_item
+from ...stores.paging import MessageRow, SessionReader
 from ..chat_markdown import REASONING_SCHEME, ChatTurn, render_turn
 from ..workers import Worker, WorkerPool
 

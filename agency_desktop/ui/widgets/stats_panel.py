@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...formatting import human_size, local_time
-from ...ops.progress import CancelToken, ProgressCallback
-from ...sessions.errors import StoreError
-from ...sessions.items import ItemKind
-from ...sessions.stats import SessionStats, get_session_stats, merge_stats
-from ...sessions.stats_cache import StatsCache
+from ...stores.errors import StoreError
+from ...stores.items import ItemKind
+from ...stores.stats import SessionStats, get_session_stats, merge_stats
+from ...stores.stats_cache import StatsCache
+from ...util.formatting import human_size, local_time
+from ...util.progress import CancelToken, ProgressCallback
 from ..gil import with_gui_turns
 from ..workers import Worker, WorkerPool
 

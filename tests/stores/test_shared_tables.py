@@ -9,9 +9,9 @@ import pytest
 from agents import SQLiteSession
 
 from agency_desktop.ops.migrate import copy_session
-from agency_desktop.sessions.listing import list_sessions
-from agency_desktop.sessions.paging import SessionReader
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores.listing import list_sessions
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.stores.stats import get_session_stats
 
 
 @pytest.fixture

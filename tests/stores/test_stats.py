@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop.sessions import parallel, row_totals
-from agency_desktop.sessions.errors import ProblemKind, SessionNotFoundError, StoreError
-from agency_desktop.sessions.items import ItemKind
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores import parallel, row_totals
+from agency_desktop.stores.errors import ProblemKind, SessionNotFoundError, StoreError
+from agency_desktop.stores.items import ItemKind
+from agency_desktop.stores.stats import get_session_stats
 from tests.helpers.stores import corrupt_row
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import worker_processes
+from ..util import worker_processes
 from .items import ItemKind, classify_fields
 from .readonly import reading
 from .schema import TablePair

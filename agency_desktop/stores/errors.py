@@ -11,6 +11,8 @@ import enum
 import sqlite3
 from pathlib import Path
 
+from ..util.errors import PlainMessage
+
 
 class ProblemKind(enum.StrEnum):
     """Why a file could not be used as a session store."""
@@ -44,7 +46,7 @@ _EXPLANATIONS = {
 }
 
 
-class StoreError(Exception):
+class StoreError(PlainMessage, Exception):
     """A file that cannot be read as a session store, with the reason."""
 
     def __init__(self, path: str | Path, kind: ProblemKind, detail: str = "") -> None:
@@ -61,7 +63,7 @@ class StoreError(Exception):
         return (type(self), (self.path, self.kind, self.detail))
 
 
-class SessionNotFoundError(LookupError):
+class SessionNotFoundError(PlainMessage, LookupError):
     """A store that exists but does not hold the requested session."""
 
     def __init__(self, path: str | Path, session_id: str) -> None:

@@ -5,19 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import ProblemKind, StoreError
 from .readonly import has_sqlite_header, read_briefly
 from .records import SessionInfo, StoreProblem, latest, parse_timestamp
 from .schema import TablePair, discover_layout
-
-if TYPE_CHECKING:
-    from .scan_cache import ScanCache
 
 STORE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3", ".db3"})
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -225,104 +221,3 @@ def find_problem_files(
 ) -> list[StoreProblem]:
     """Files that are SQLite, or named like a store, but cannot be read as a session store."""
     return [scan.problem for scan in scan_directory(directory, recursive) if scan.problem]
-
-
-# Size and mtime (ns) of the store, of its WAL, and the store's inode: a file put in
-# place of another (a restore, a copy that kept the mtime) is a change too.
-Signature = tuple[int, int, int, int, int]
-
-
-NO_WAL = (-1, -1)
-SETTLED_S = 2.0  # files unchanged for this long have an mtime that the next write moves on
-
-
-def file_signature(path: Path) -> Signature | None:
-    """Size and mtime of a store and its WAL: a change means the sessions may have changed.
-
-    An empty WAL holds nothing, so it counts as none: every reader of an idle WAL store
-    (ours too) creates one on opening and removes it on closing.
-    """
-    name = os.fspath(path)  # os.stat on the string: pathlib's own costs twice as much
-    try:
-        main = os.stat(name)
-    except OSError:
-        return None
-    try:
-        wal = os.stat(name + "-wal")
-        wal_part = (wal.st_size, wal.st_mtime_ns) if wal.st_size else NO_WAL
-    except OSError:
-        wal_part = NO_WAL
-    return (main.st_size, main.st_mtime_ns, *wal_part, main.st_ino)
-
-
-def is_settled(signature: Signature, now_ns: int | None = None) -> bool:
-    """Whether the next write to the files is sure to change this signature.
-
-    A write within the same clock tick as the one before it can leave the mtime as it
-    was (filesystems keep it to a few ms, some to 1 or 2 s), so a signature taken
-    while the files are changing may not show the next change. Once they have been
-    still for SETTLED_S, it will: git trusts its index on the same condition.
-    """
-    now = time.time_ns() if now_ns is None else now_ns
-    return now - max(signature[1], signature[3]) >= SETTLED_S * 1e9
-
-
-@dataclass(frozen=True)
-class Removed:
-    path: Path
-
-
-def rescan_changes(
-    candidates: Iterable[Path],
-    known: dict[Path, Signature],
-    cache: ScanCache | None = None,
-    folder: Path | None = None,
-    *,
-    reuse_cache: bool = True,
-) -> Iterator[tuple[StoreScan, Signature | None] | Removed]:
-    """Scan only files that are new or changed since `known`; report the ones that went away.
-
-    `candidates` is usually `iter_candidate_files(folder)`; `known` is what the
-    caller saw last time (an empty dict for a first, full scan, where every file is
-    new and is handed to the scanners as soon as it is listed). With a `cache`, a
-    file it holds unchanged is answered from it at once, and new scans are kept there;
-    given the `folder` the candidates are in, a first scan answers with everything the
-    cache knows there before the folder is even listed. With `reuse_cache` False every
-    file is read, and what is read is kept in the cache.
-    """
-    from .parallel import ScanQueue  # imports this module: a late import avoids the cycle
-
-    seen: set[Path] = set()
-    queue = ScanQueue()
-    with contextlib.ExitStack() as stack:
-        remembered = stack.enter_context(cache.opened()) if cache is not None else None
-        stack.callback(queue.cancel)  # the consumer stopped early: drop the queued work
-
-        def scanned(results: Iterator[tuple[StoreScan, Signature | None, bool]]) -> Iterator[Any]:
-            for scan, signature, settled in results:
-                if remembered is not None:
-                    remembered.remember(scan, signature, settled)
-                yield scan, signature
-
-        answered: set[Path] = set()
-        answering = remembered if reuse_cache else None
-        if answering is not None and folder is not None and not known:
-            for scan, still in answering.still_valid_in(folder):
-                answered.add(scan.path)
-                yield scan, still
-        for path in candidates:
-            seen.add(path)
-            if path in answered:
-                continue
-            signature = file_signature(path) if known or remembered is not None else None
-            if known and known.get(path) == signature:
-                continue
-            hit = answering.lookup(path, signature) if answering is not None else None
-            if hit is not None:
-                yield hit, signature
-                continue
-            yield from scanned(queue.add(path))
-        yield from scanned(queue.finish())
-    for path in known:
-        if path not in seen:
-            yield Removed(path)

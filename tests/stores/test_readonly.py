@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop.sessions.errors import ProblemKind, StoreError
-from agency_desktop.sessions.listing import list_sessions, read_store_sessions
-from agency_desktop.sessions.paging import SessionReader
-from agency_desktop.sessions.readonly import open_readonly, reading
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores.errors import ProblemKind, StoreError
+from agency_desktop.stores.listing import list_sessions, read_store_sessions
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.stores.readonly import open_readonly, reading
+from agency_desktop.stores.stats import get_session_stats
 
 
 def _digest(path: Path) -> str:

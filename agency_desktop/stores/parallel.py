@@ -16,8 +16,9 @@ from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, as_compl
 from pathlib import Path
 from typing import Any
 
-from . import worker_processes
-from .listing import Signature, StoreScan, file_signature, is_settled, scan_store
+from ..util import worker_processes
+from .listing import StoreScan, scan_store
+from .signatures import Signature, file_signature, is_settled
 
 # The first files are read here as they are listed: they show before a worker process
 # could even start (and starting them would slow these down on two cores), and a folder
@@ -41,7 +42,7 @@ Scanned = tuple[StoreScan, Signature | None, bool]  # the scan, its signature, s
 def _scan_chunk(paths: list[str]) -> list[Scanned]:
     """Each file's scan with its signature, taken just before it is read (so a change
     during the read still shows as a change next time), and whether the files had been
-    still long enough then for a cache to trust that signature (listing.is_settled)."""
+    still long enough then for a cache to trust that signature (signatures.is_settled)."""
     scanned = []
     for name in paths:
         path = Path(name)

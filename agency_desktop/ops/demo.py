@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .paths import demo_dir
+from ..util.paths import demo_dir
 
 _FORECASTS = {"Paris": "sunny, 21 °C", "Oslo": "light snow, -3 °C", "Lima": "overcast, 17 °C"}
 _ORDERS = {"A-1042": "shipped on 2026-11-20, arriving Friday", "A-1043": "refunded on 2026-11-22"}

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from agents import SQLiteSession
 
-from agency_desktop.sessions import parallel
-from agency_desktop.sessions.errors import ProblemKind, StoreError
-from agency_desktop.sessions.listing import read_store_sessions, rescan_changes
-from agency_desktop.sessions.readonly import check_sqlite_header, is_idle_wal_store, read_briefly
+from agency_desktop.stores import parallel
+from agency_desktop.stores.errors import ProblemKind, StoreError
+from agency_desktop.stores.listing import read_store_sessions
+from agency_desktop.stores.readonly import check_sqlite_header, is_idle_wal_store, read_briefly
+from agency_desktop.stores.rescan import rescan_changes
 from tests.helpers.stores import folder_snapshot, write_plain
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from .errors import PlainMessage
+
 # done, total (0 when unknown), a short description of the current step
 ProgressCallback = Callable[[int, int, str], None]
 
 
-class OperationCancelled(Exception):
+class OperationCancelled(PlainMessage, Exception):
     """Raised inside an operation when its cancel token is set; nothing was changed."""
 
 

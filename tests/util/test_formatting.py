@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agency_desktop.formatting import human_size, local_time
+from agency_desktop.util.formatting import human_size, local_time
 
 
 @pytest.fixture

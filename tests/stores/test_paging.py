@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop.sessions.errors import SessionNotFoundError
-from agency_desktop.sessions.items import ItemKind
-from agency_desktop.sessions.paging import PREVIEW_READ_BYTES, MessageFilter, SessionReader
+from agency_desktop.stores.errors import SessionNotFoundError
+from agency_desktop.stores.items import ItemKind
+from agency_desktop.stores.paging import PREVIEW_READ_BYTES, MessageFilter, SessionReader
 from tests.helpers.stores import corrupt_row, item_texts, write_plain
 
 CITIES = ("Paris", "Oslo", "Lima", "Rome", "Paris", "Oslo")

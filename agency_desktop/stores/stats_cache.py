@@ -26,10 +26,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import cache_dir
-from .listing import file_signature, is_settled
+from ..util.paths import cache_dir
 from .row_totals import RowTotals, row_filter, row_totals
 from .schema import TablePair
+from .signatures import file_signature, is_settled
 
 MAX_ENTRIES = 5_000
 _VERSION = 2  # of the table below; an older cache is dropped (it only saves time)
@@ -138,7 +138,7 @@ class StatsCache:
 
 
 def _settled_signature(path: Path) -> str | None:
-    """The store's signature, if its files are settled (see listing.is_settled), else None."""
+    """The store's signature, if its files are settled (see signatures.is_settled), else None."""
     signature = file_signature(path)
     if signature is None or not is_settled(signature):
         return None

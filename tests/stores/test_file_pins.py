@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from agency_desktop.ops.archive import file_sha256
-from agency_desktop.sessions import file_pins
-from agency_desktop.sessions.readonly import check_sqlite_header, has_sqlite_header, reading
+from agency_desktop.stores import file_pins
+from agency_desktop.stores.readonly import check_sqlite_header, has_sqlite_header, reading
 
 _WRITE_AT_ONCE = textwrap.dedent(
     """

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agency_desktop.demo import ensure_demo_folder
-from agency_desktop.sessions.listing import find_problem_files, list_sessions
-from agency_desktop.sessions.schema import StoreKind
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.ops.demo import ensure_demo_folder
+from agency_desktop.stores.listing import find_problem_files, list_sessions
+from agency_desktop.stores.schema import StoreKind
+from agency_desktop.stores.stats import get_session_stats
 
 
 def test_demo_folder_holds_real_stores_of_every_kind(tmp_path: Path) -> None:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop.sessions.errors import ProblemKind
-from agency_desktop.sessions.listing import find_problem_files, list_sessions, scan_directory
-from agency_desktop.sessions.schema import StoreKind
+from agency_desktop.stores.errors import ProblemKind
+from agency_desktop.stores.listing import find_problem_files, list_sessions, scan_directory
+from agency_desktop.stores.schema import StoreKind
 from tests.helpers.stores import write_plain
 
 
@@ -81,8 +81,8 @@ def test_sessions_are_found_by_seeks_or_by_a_scan_with_the_same_result(tmp_path:
     the index is read the plain way, with the same sessions."""
     import sqlite3
 
-    from agency_desktop.sessions.listing import read_store_sessions
-    from agency_desktop.sessions.schema import discover_layout
+    from agency_desktop.stores.listing import read_store_sessions
+    from agency_desktop.stores.schema import discover_layout
 
     store = tmp_path / "many.db"
     for n in range(5):
@@ -112,8 +112,8 @@ def test_an_index_the_planner_cannot_seek_with_is_not_taken_for_one(
     """Each step of the skip scan would then read the whole table: DISTINCT is used."""
     import sqlite3
 
-    from agency_desktop.sessions.listing import read_store_sessions
-    from agency_desktop.sessions.schema import discover_layout
+    from agency_desktop.stores.listing import read_store_sessions
+    from agency_desktop.stores.schema import discover_layout
 
     store = write_plain(tmp_path / "odd.db", "odd-1", ("Paris",))
     conn = sqlite3.connect(store)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from agency_desktop.sessions.listing import list_sessions
-from agency_desktop.sessions.readonly import reading
-from agency_desktop.sessions.schema import StoreKind, discover_layout, quote_identifier
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores.listing import list_sessions
+from agency_desktop.stores.readonly import reading
+from agency_desktop.stores.schema import StoreKind, discover_layout, quote_identifier
+from agency_desktop.stores.stats import get_session_stats
 
 
 def test_layouts_of_sdk_stores(store_folder: Path) -> None:

@@ -3,7 +3,7 @@
 A folder opened again shows its sessions at once from here, and only files that
 changed since are read. An entry is used only while the file's signature (size and
 mtime of the store and of its WAL) is the one taken just before it was read, and
-is kept only if the files were settled then (`listing.is_settled`), so the next
+is kept only if the files were settled then (`signatures.is_settled`), so the next
 write is sure to change the signature. A file that was locked or could not be
 opened is never kept: that can change without the file changing. Nothing is ever
 written beside the stores; deleting the cache file is always safe.
@@ -20,16 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..paths import cache_dir
+from ..util.paths import cache_dir
 from .errors import ProblemKind
-from .listing import (
-    STORE_SUFFIXES,
-    Signature,
-    StoreScan,
-    file_signature,
-    is_side_or_temp_file,
-)
+from .listing import STORE_SUFFIXES, StoreScan, is_side_or_temp_file
 from .records import SessionInfo, StoreProblem
+from .signatures import Signature, file_signature
 
 CACHE_NAME = "scan-cache.sqlite3"
 MAX_ENTRIES = 200_000

@@ -10,18 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop.sessions import parallel
-from agency_desktop.sessions.errors import ProblemKind
-from agency_desktop.sessions.listing import (
-    Removed,
-    Signature,
-    StoreScan,
-    file_signature,
-    iter_candidate_files,
-    rescan_changes,
-)
-from agency_desktop.sessions.records import StoreProblem
-from agency_desktop.sessions.scan_cache import ScanCache
+from agency_desktop.stores import parallel
+from agency_desktop.stores.errors import ProblemKind
+from agency_desktop.stores.listing import StoreScan, iter_candidate_files
+from agency_desktop.stores.records import StoreProblem
+from agency_desktop.stores.rescan import Removed, rescan_changes
+from agency_desktop.stores.scan_cache import ScanCache
+from agency_desktop.stores.signatures import Signature, file_signature
 from tests.helpers.stores import age_store, folder_snapshot, write_plain
 
 
@@ -172,7 +167,7 @@ def test_a_cache_that_cannot_be_used_only_costs_a_read(
 def test_the_cache_holds_no_more_than_its_limit(
     store_folder: Path, cache: ScanCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agency_desktop.sessions import scan_cache
+    from agency_desktop.stores import scan_cache
 
     monkeypatch.setattr(scan_cache, "MAX_ENTRIES", 2)
     _settled(store_folder)

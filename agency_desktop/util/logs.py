@@ -18,10 +18,9 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from . import __version__
-from .ops.progress import OperationCancelled
+from .. import __version__
+from .errors import PlainMessage
 from .paths import log_dir
-from .sessions.errors import SessionNotFoundError, StoreError
 
 LOGGER_NAME = "agency_desktop"
 LOG_NAME = "agency-desktop.log"
@@ -30,12 +29,10 @@ BACKUPS = 5  # files kept besides the current one
 DEBUG_ENV = "AGENCY_DESKTOP_DEBUG_LOG"
 
 # Exceptions whose messages never carry conversation text: paths, OS and SQLite reasons.
-SAFE_MESSAGES: tuple[type[BaseException], ...] = (
+SAFE_MESSAGES: tuple[type, ...] = (
     OSError,
     sqlite3.Error,
-    StoreError,
-    SessionNotFoundError,
-    OperationCancelled,
+    PlainMessage,  # StoreError, SessionNotFoundError, OperationCancelled
 )
 
 log = logging.getLogger(LOGGER_NAME)

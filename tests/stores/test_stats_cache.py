@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from agents import SQLiteSession
 
-from agency_desktop.sessions import stats_cache
-from agency_desktop.sessions.stats import get_session_stats
-from agency_desktop.sessions.stats_cache import StatsCache
+from agency_desktop.stores import stats_cache
+from agency_desktop.stores.stats import get_session_stats
+from agency_desktop.stores.stats_cache import StatsCache
 from tests.helpers.stores import age_store, run_turns, write_advanced, write_plain
 
 STORES = [

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop import logs
-from agency_desktop.sessions.errors import ProblemKind, StoreError
+from agency_desktop.stores.errors import ProblemKind, StoreError
+from agency_desktop.util import logs
 
 SECRET = "my bank password is hunter2"
 

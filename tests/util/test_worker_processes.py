@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 
-from agency_desktop.sessions import parallel, row_totals, worker_processes
-from agency_desktop.sessions.schema import TablePair
-from agency_desktop.sessions.stats import get_session_stats
+from agency_desktop.stores import parallel, row_totals
+from agency_desktop.stores.schema import TablePair
+from agency_desktop.stores.stats import get_session_stats
+from agency_desktop.util import worker_processes
 from tests.helpers.fixtures import LONG_SESSION_ITEMS
 
 CALLS = """\
