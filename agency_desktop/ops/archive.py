@@ -29,6 +29,7 @@ from ..stores.errors import StoreError
 from ..stores.file_pins import reading_bytes
 from ..stores.listing import read_store_sessions
 from ..stores.records import latest
+from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import DESTINATION_ERRNOS, naming_target, publish, quick_check, staged
 from .backup import BackupResult, backup_store
@@ -137,13 +138,13 @@ class ArchiveEntry:
     def from_manifest(cls, data: Any) -> ArchiveEntry:
         """Read one manifest entry; ValueError when a field is missing or of the wrong type."""
         if not isinstance(data, dict):
-            raise ValueError("a manifest entry is not an object")
+            raise InputError("a manifest entry is not an object")
         name, sha, size = data.get("name"), data.get("sha256"), data.get("size_bytes")
         sessions, last = data.get("sessions", []), data.get("last_activity")
         if not (isinstance(name, str) and isinstance(sha, str) and isinstance(size, int)):
-            raise ValueError(f"manifest entry {name!r} lacks a name, sha256 or size_bytes")
+            raise InputError(f"manifest entry {name!r} lacks a name, sha256 or size_bytes")
         if not isinstance(sessions, list) or not isinstance(last, str | None):
-            raise ValueError(f"manifest entry {name!r} has malformed sessions or last_activity")
+            raise InputError(f"manifest entry {name!r} has malformed sessions or last_activity")
         return cls(
             name=name,
             original_path=str(data.get("original_path", "")),
@@ -182,7 +183,7 @@ def backup_archive(
     started = time.monotonic()
     archive_path = Path(archive_path)
     if not stores:
-        raise ValueError("no stores to archive")
+        raise InputError("no stores to archive")
     if os.path.lexists(archive_path):
         raise FileExistsError(errno.EEXIST, "refusing to overwrite", str(archive_path))
     names = archive_names([Path(s) for s in stores], root)
@@ -197,7 +198,7 @@ def backup_archive(
     ):
         copies, failures = _copy_stores(stores, names, Path(scratch), report, steps, cancel=cancel)
         if not copies:
-            raise ValueError("no store could be copied: " + "; ".join(m for _, m in failures))
+            raise InputError("no store could be copied: " + "; ".join(m for _, m in failures))
         with staged(archive_path) as temporary:
             _write_zip(temporary, copies, failures, report, steps)
             report(steps - 1, steps, "verifying")
@@ -224,7 +225,7 @@ def archive_names(stores: Sequence[Path], root: Path | None) -> list[str]:
             try:
                 name = store.absolute().relative_to(Path(root).absolute()).as_posix()
             except ValueError:
-                raise ValueError(f"{store}: not inside {root}") from None
+                raise InputError(f"{store}: not inside {root}") from None
         name = _unique_name(name, taken)
         taken.add(name.casefold())
         names.append(name)
@@ -370,17 +371,17 @@ def read_manifest(archive: zipfile.ZipFile) -> tuple[ArchiveEntry, ...]:
     try:
         data = json.loads(archive.read(MANIFEST_NAME))
     except KeyError:
-        raise ValueError(f"no {MANIFEST_NAME}: not an Agency Desktop backup archive") from None
+        raise InputError(f"no {MANIFEST_NAME}: not an Agency Desktop backup archive") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{MANIFEST_NAME} is not valid JSON ({exc})") from None
+        raise InputError(f"{MANIFEST_NAME} is not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != ARCHIVE_FORMAT:
-        raise ValueError(f"{MANIFEST_NAME} does not describe an Agency Desktop backup archive")
+        raise InputError(f"{MANIFEST_NAME} does not describe an Agency Desktop backup archive")
     version = data.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(f"archive format version {version!r} is not supported by this version")
+        raise InputError(f"archive format version {version!r} is not supported by this version")
     files = data.get("files")
     if not isinstance(files, list):
-        raise ValueError(f"{MANIFEST_NAME} has no list of files")
+        raise InputError(f"{MANIFEST_NAME} has no list of files")
     return tuple(ArchiveEntry.from_manifest(item) for item in files)
 
 

@@ -173,14 +173,3 @@ def writing_to(target: Path) -> Iterator[None]:
         if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
             raise PermissionError(errno.EACCES, "cannot write here", str(target)) from exc
         raise OSError(errno.EIO, f"write failed: {exc}", str(target)) from exc
-
-
-def rollback_quietly(conn: sqlite3.Connection) -> None:
-    """Undo an open transaction without hiding the error that got us here.
-
-    SQLite rolls back by itself on some failures (a full disk, for one); a second
-    ROLLBACK would then raise "no transaction is active" over the real error.
-    """
-    if conn.in_transaction:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")

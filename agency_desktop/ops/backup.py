@@ -41,13 +41,14 @@ from ..stores.file_pins import reading_bytes
 from ..stores.listing import side_files
 from ..stores.readonly import open_readonly, translate_errors
 from ..stores.schema import quote_identifier
+from ..stores.sqlite_writes import rollback_quietly
+from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import (
     naming_target,
     publish,
     quick_check,
     remove_quietly,
-    rollback_quietly,
     staged,
     writing_to,
 )
@@ -119,7 +120,7 @@ def backup_store(
     source = Path(source)
     target = resolve_backup_path(source, destination)
     if _same_file(source, target):
-        raise ValueError(f"{target}: refusing to back up a store onto itself")
+        raise InputError(f"{target}: refusing to back up a store onto itself")
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target}: already exists (pass overwrite to replace it)")
     report = Reporter(progress, cancel)

@@ -19,21 +19,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..stores.base import StoreChangedError, StoreNow
 from ..stores.errors import StoreError
 from ..stores.listing import (
     read_store_sessions,
     require_directory,
     scan_directory,
-    session_info,
     side_files,
 )
 from ..stores.readonly import translate_errors
 from ..stores.records import SessionInfo
-from ..stores.schema import discover_layout
+from ..stores.sqlite_file import SQLiteFileStore
+from ..stores.sqlite_writes import open_for_writing
+from ..util.errors import InputError
 from ..util.paths import backup_dir as default_backup_dir
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .auto_backup import automatic_backup
-from .store_writer import delete_session_rows, open_for_writing, write_transaction
 
 Trash = Callable[[list[str]], None]
 
@@ -117,7 +118,7 @@ def plan_cleanup(
     now: datetime | None = None,
 ) -> CleanupPlan:
     if older_than_days < 0:
-        raise ValueError("older_than_days must be 0 or more")
+        raise InputError("older_than_days must be 0 or more")
     root = require_directory(directory)
     cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
     files: list[FileRemoval] = []
@@ -140,7 +141,7 @@ def plan_for_sessions(sessions: list[SessionInfo]) -> CleanupPlan:
     sees new activity before the run counts as changed and is skipped.
     """
     if not sessions:
-        raise ValueError("no sessions to remove")
+        raise InputError("no sessions to remove")
     times = [s.updated_at for s in sessions if s.updated_at is not None]
     cutoff = (max(times) if times else datetime.now(UTC)) + timedelta(microseconds=1)
     files: list[FileRemoval] = []
@@ -307,15 +308,16 @@ def _remove_sessions(
         return
     if backups is not None:
         report.backups.append(automatic_backup(path, backups))
-    with write_transaction(path) as conn:
+
+    def still_as_planned(now: StoreNow) -> str | None:
         # Checked again under the write lock: an agent may have written since the backup.
-        pairs = {(p.sessions_table, p.messages_table): p for p in discover_layout(conn).pairs}
-        chosen = [(info, pairs[(info.sessions_table, info.messages_table)]) for info in infos]
-        current = [session_info(conn, path, pair, info.session_id, 0) for info, pair in chosen]
-        reason = _unchanged(infos, current, cutoff)
-        if reason is None:
-            for info, pair in chosen:
-                delete_session_rows(conn, pair, info.session_id)
+        current = [seen for seen in map(now.info, infos) if seen is not None]
+        return _unchanged(infos, current, cutoff)
+
+    try:
+        SQLiteFileStore(path).delete_sessions(infos, guard=still_as_planned)
+    except StoreChangedError as exc:
+        reason = str(exc)
     if reason:
         report.skipped.extend((path, info.session_id, reason) for info in infos)
     else:

@@ -22,15 +22,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from ..stores.base import ItemReader, Store
 from ..stores.errors import SessionNotFoundError, StoreError
 from ..stores.items import parse_item
 from ..stores.listing import list_sessions
-from ..stores.paging import SessionReader
+from ..stores.registry import open_store
+from ..stores.session_data import MessageRecord, SessionData
 from ..stores.transcript import render_transcript
+from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import naming_target, publish, staged
 from .html_transcript import render_html
-from .session_data import MessageRecord, SessionData
 from .store_writer import WriteResult, write_session
 
 INVALID_KEY = "agency_desktop_invalid_json"
@@ -60,13 +62,13 @@ def _line(raw: str) -> str:
     )
 
 
-def export_chunks(reader: SessionReader, fmt: ExportFormat, report: Reporter) -> Iterator[str]:
+def export_chunks(reader: ItemReader, fmt: ExportFormat, report: Reporter) -> Iterator[str]:
     total = reader.count()
     items = _counted(reader.iter_items(), total, report)
     if fmt is ExportFormat.MARKDOWN:
-        yield from render_transcript(reader.session_id, str(reader.db_path), items)
+        yield from render_transcript(reader.session_id, reader.source, items)
     elif fmt is ExportFormat.HTML:
-        yield from render_html(reader.session_id, str(reader.db_path), items)
+        yield from render_html(reader.session_id, reader.source, items)
     elif fmt is ExportFormat.JSONL:
         for _, _, raw in items:
             yield _line(raw) + "\n"
@@ -87,7 +89,7 @@ def _counted(
 
 
 def export_session(
-    db_path: str | os.PathLike[str],
+    db_path: str | os.PathLike[str] | Store,
     session_id: str,
     fmt: ExportFormat | str,
     destination: str | os.PathLike[str] | IO[str],
@@ -96,18 +98,22 @@ def export_session(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> int:
-    """Write the export to a path (atomically) or an open text stream; returns the item count."""
+    """Write the export to a path (atomically) or an open text stream; returns the item count.
+
+    `db_path` is a store's location (a path today) or an open `Store`.
+    """
     fmt = ExportFormat(fmt)
     report = Reporter(progress, cancel)
-    with SessionReader(db_path, session_id) as reader:
+    store = open_store(db_path)
+    with store.reader(session_id) as reader:
         count = reader.count()
         if not isinstance(destination, (str, os.PathLike)):
             for chunk in export_chunks(reader, fmt, report):
                 destination.write(chunk)
             return count
         target = Path(destination)
-        if target.exists() and target.resolve() == Path(db_path).resolve():
-            raise ValueError(f"{target}: refusing to export a store onto itself")
+        if target.exists() and _is_the_store(target, store):
+            raise InputError(f"{target}: refusing to export a store onto itself")
         if target.exists() and not overwrite:
             raise FileExistsError(f"{target}: already exists (pass overwrite to replace it)")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -118,6 +124,11 @@ def export_session(
             report.check()  # a cancel that came with the last chunk still leaves nothing behind
             publish(temporary, target, overwrite=overwrite)
         return count
+
+
+def _is_the_store(target: Path, store: Store) -> bool:
+    source = getattr(store, "path", None)  # only a file store can be written over
+    return isinstance(source, Path) and target.resolve() == source.resolve()
 
 
 @dataclass(frozen=True)
@@ -266,7 +277,7 @@ def _json_array_elements(text: str, source: Path) -> Iterator[str]:
     decoder = json.JSONDecoder()
     position = _skip_space(text, 0)
     if position >= len(text) or text[position] != "[":
-        raise ValueError(f"{source}: a JSON export must be an array of items")
+        raise InputError(f"{source}: a JSON export must be an array of items")
     position = _skip_space(text, position + 1)
     if position < len(text) and text[position] == "]":
         return
@@ -274,7 +285,7 @@ def _json_array_elements(text: str, source: Path) -> Iterator[str]:
         try:
             _, end = decoder.raw_decode(text, position)
         except ValueError as exc:
-            raise ValueError(f"{source}: not valid JSON ({exc})") from None
+            raise InputError(f"{source}: not valid JSON ({exc})") from None
         yield text[position:end]
         position = _skip_space(text, end)
         if position < len(text) and text[position] == ",":
@@ -282,7 +293,7 @@ def _json_array_elements(text: str, source: Path) -> Iterator[str]:
             continue
         if position < len(text) and text[position] == "]":
             return
-        raise ValueError(f"{source}: not valid JSON (expected ',' or ']' at offset {position})")
+        raise InputError(f"{source}: not valid JSON (expected ',' or ']' at offset {position})")
 
 
 def _skip_space(text: str, position: int) -> int:
@@ -297,7 +308,7 @@ def read_items_file(path: str | os.PathLike[str]) -> list[str]:
     try:
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise InputError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if text.lstrip().startswith("["):
         raws = list(_json_array_elements(text, source))
     else:
@@ -308,7 +319,7 @@ def read_items_file(path: str | os.PathLike[str]) -> list[str]:
             if not line.strip():
                 continue
             if not parse_item(line)[1]:
-                raise ValueError(f"{source}: line {number} is not valid JSON")
+                raise InputError(f"{source}: line {number} is not valid JSON")
             raws.append(line)
     return [_unwrap(raw) for raw in raws]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from ..stores.errors import StoreError
 from ..stores.listing import scan_directory, side_files
 from ..stores.readonly import translate_errors
+from ..stores.sqlite_writes import open_for_writing
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from . import cleanup
 from .cleanup import Trash
-from .store_writer import open_for_writing
 
 VACUUM_BUSY_MS = 2000
 

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..stores.errors import ProblemKind, SessionNotFoundError, StoreError
-from ..stores.readonly import reading
-from ..stores.schema import TablePair, discover_layout, pair_holding
+from ..stores.schema import discover_layout
+from ..stores.session_data import SessionData, read_session_data
+from ..stores.sqlite_file import SQLiteFileStore
+from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
-from .session_data import SessionData, read_session_data
 from .store_writer import WriteResult, write_session
 
 if TYPE_CHECKING:
@@ -28,16 +28,6 @@ def session_connection(session: SQLiteSession) -> Iterator[sqlite3.Connection]:
         yield session._get_connection()
 
 
-def _pair_holding(conn: sqlite3.Connection, path: Path, session_id: str) -> TablePair:
-    layout = discover_layout(conn)
-    if not layout.is_store:
-        raise StoreError(path, ProblemKind.NOT_A_STORE)
-    pair = pair_holding(conn, layout, session_id)
-    if pair is None:
-        raise SessionNotFoundError(path, session_id)
-    return pair
-
-
 def read_sdk_session(session: SQLiteSession) -> SessionData:
     """All rows of an SDK session (in memory or on disk), read through its own connection."""
     with session_connection(session) as conn:
@@ -48,12 +38,7 @@ def read_sdk_session(session: SQLiteSession) -> SessionData:
 
 
 def read_file_session(db_path: Path, session_id: str) -> SessionData:
-    with reading(db_path) as conn:
-        conn.execute("BEGIN")  # one snapshot: items and structure rows from the same moment
-        try:
-            return read_session_data(conn, _pair_holding(conn, db_path, session_id), session_id)
-        finally:
-            conn.execute("ROLLBACK")
+    return SQLiteFileStore(db_path).read_session(session_id)
 
 
 def migrate_session_to_file(
@@ -104,7 +89,7 @@ def copy_session(
     """Copy one session (with its AdvancedSQLiteSession rows) from one store into another."""
     source, target = Path(source_db), Path(target_db)
     if target.exists() and source.resolve() == target.resolve() and not new_session_id:
-        raise ValueError(f"{target}: source and target are the same store; give a new session id")
+        raise InputError(f"{target}: source and target are the same store; give a new session id")
     data = read_file_session(source, session_id)
     return write_session(
         target,

@@ -13,17 +13,20 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..stores.base import StoreChangedError, StoreNow
 from ..stores.errors import SessionNotFoundError, StoreError
 from ..stores.listing import read_store_sessions
 from ..stores.schema import discover_layout, pair_holding, quote_identifier
+from ..stores.sqlite_file import SQLiteFileStore
+from ..stores.sqlite_writes import write_transaction
+from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .auto_backup import automatic_backup
 from .migrate import copy_session, read_file_session
-from .session_data import session_digest
-from .store_writer import WriteResult, delete_session_rows, write_transaction
+from .store_writer import WriteResult
 
 
-class SourceChangedError(RuntimeError):
+class SourceChangedError(StoreChangedError):
     """The source gained or lost items between the copy and the removal: nothing was removed."""
 
 
@@ -73,23 +76,27 @@ def move_session(
 
 
 def _remove_if_unchanged(source: Path, session_id: str, expected: tuple[int, str]) -> None:
-    with write_transaction(source) as conn:
-        pair = pair_holding(conn, discover_layout(conn), session_id)
-        if pair is None:
+    def unchanged(now: StoreNow) -> str | None:
+        if now.info(session_id) is None:
             raise SessionNotFoundError(source, session_id)
-        if session_digest(conn, pair, session_id) != expected:
-            raise SourceChangedError(
-                f"{source}: session {session_id!r} changed while it was being moved;"
-                " the copy was kept and the source left as it is"
-            )
-        delete_session_rows(conn, pair, session_id)
+        if now.digest(session_id) == expected:
+            return None
+        return (
+            f"{source}: session {session_id!r} changed while it was being moved;"
+            " the copy was kept and the source left as it is"
+        )
+
+    try:
+        SQLiteFileStore(source).delete_sessions([session_id], guard=unchanged)
+    except StoreChangedError as exc:
+        raise SourceChangedError(str(exc)) from exc
 
 
 def rename_session(db_path: str | os.PathLike[str], session_id: str, new_session_id: str) -> int:
     """Give a session a new id, in every table that refers to it, in one transaction."""
     path = Path(db_path)
     if not new_session_id or new_session_id == session_id:
-        raise ValueError("give a new, different session id")
+        raise InputError("give a new, different session id")
     with write_transaction(path) as conn:
         changed = _rename_rows(conn, path, session_id, new_session_id)
     return changed
@@ -101,7 +108,7 @@ def _rename_rows(conn: sqlite3.Connection, path: Path, old: str, new: str) -> in
     if pair is None:
         raise SessionNotFoundError(path, old)
     if pair_holding(conn, layout, new) is not None:
-        raise ValueError(f"{path}: a session {new!r} exists already")
+        raise InputError(f"{path}: a session {new!r} exists already")
     changed = 0
     for table in (pair.sessions_table, pair.messages_table, *pair.dependent_tables):
         cursor = conn.execute(

@@ -26,6 +26,7 @@ from ..stores.errors import StoreError
 from ..stores.listing import iter_candidate_files, read_store_sessions, side_files
 from ..stores.readonly import has_sqlite_header
 from ..stores.records import SessionInfo, latest
+from ..util.errors import InputError
 from ..util.paths import backup_dir as default_backup_dir
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .archive import ZIP_READ_ERRORS, file_sha256, read_manifest, stream_sha256
@@ -137,7 +138,7 @@ def plan_restore(source: Path, folder: Path) -> RestorePlan:
     elif not source.exists():
         raise FileNotFoundError(f"{source}: no such file or folder")
     else:
-        raise ValueError(f"{source}: not a session store, a folder of backups or a backup archive")
+        raise InputError(f"{source}: not a session store, a folder of backups or a backup archive")
     items = tuple(_decide(backup, folder) for backup in backups)
     return RestorePlan(source, folder, items, tuple(problems))
 
@@ -299,7 +300,7 @@ def run_restore(
     is reported and the rest go on; a cancel stops before the next item.
     """
     if conflict not in CONFLICT_POLICIES:
-        raise ValueError(f"conflict must be one of {', '.join(CONFLICT_POLICIES)}")
+        raise InputError(f"conflict must be one of {', '.join(CONFLICT_POLICIES)}")
     backups = Path(backup_dir) if backup_dir is not None else default_backup_dir() / BEFORE_RESTORE
     report = RestoreReport(plan, conflict)
     reporter = Reporter(progress, cancel)
@@ -425,8 +426,8 @@ def _unpack(item: RestoreItem, unpacked: Path) -> None:
         try:
             member = archive.open(item.member)
         except KeyError:
-            raise ValueError(f"{item.member}: not in the archive {item.source}") from None
+            raise InputError(f"{item.member}: not in the archive {item.source}") from None
         with member, unpacked.open("xb") as sink:
             digest = stream_sha256(member, sink)
     if item.sha256 is not None and digest != item.sha256:
-        raise ValueError(f"{item.member}: its sha256 does not match the archive's manifest")
+        raise InputError(f"{item.member}: its sha256 does not match the archive's manifest")

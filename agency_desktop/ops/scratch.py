@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..stores.file_names import store_file_name
+from ..stores.session_data import MessageRecord, SessionData
 from ..util.paths import scratch_dir
 from .atomic import publish, staged
 from .export import read_items_file
 from .migrate import migrate_session_to_file, read_file_session, session_connection
-from .session_data import MessageRecord, SessionData
 from .store_writer import write_into_connection
 
 if TYPE_CHECKING:

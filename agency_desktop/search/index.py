@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..stores.base import ItemTable
 from ..stores.errors import ProblemKind, StoreError
-from ..stores.readonly import reading
-from ..stores.schema import TablePair, discover_layout
+from ..stores.registry import open_store
 from ..stores.signatures import file_signature
 from ..util.paths import cache_dir
 from .records import SearchFilter, SearchHit, UnsearchableFile
@@ -373,20 +373,17 @@ def _source(conn: sqlite3.Connection, file_id: int, table: str) -> Source | None
 
 def _index_rows(conn: sqlite3.Connection, path: Path, file_id: int, budget_rows: int) -> bool:
     """Read and index up to `budget_rows` new rows of the file; True when none are left."""
-    with reading(path) as store:
-        layout = discover_layout(store)
-        if not layout.is_store:
-            raise StoreError(path, ProblemKind.NOT_A_STORE)
-        _write(conn, _drop_sources, file_id, {pair.messages_table for pair in layout.pairs})
+    with open_store(path).item_tables() as tables:
+        _write(conn, _drop_sources, file_id, {table.name for table in tables})
         budget = budget_rows
-        for pair in layout.pairs:
-            source = _source(conn, file_id, pair.messages_table)
-            if source is not None and _count_upto(store, pair, source.last_id) != source.row_count:
+        for table in tables:
+            source = _source(conn, file_id, table.name)
+            if source is not None and table.count_upto(source.last_id) != source.row_count:
                 _write(conn, _drop_source, source.id)  # rows were removed: read the table again
                 source = None
-            rows = _read_after(store, pair, source.last_id if source else -1, budget)
+            rows = _read_after(table, source.last_id if source else -1, budget)
             if rows:
-                _write(conn, _store_rows, file_id, pair.messages_table, source, rows)
+                _write(conn, _store_rows, file_id, table.name, source, rows)
             budget -= len(rows)
             if budget <= 0:
                 return False
@@ -407,36 +404,23 @@ def _accept_own_checkpoint(
     if after is None or after == signature:
         return
     try:
-        with reading(path) as store:
-            for pair in discover_layout(store).pairs:
-                source = _source(conn, file_id, pair.messages_table)
-                query = f"SELECT max(id), count(*) FROM {pair.q_messages}"
-                last_id, count = store.execute(query).fetchone()
+        with open_store(path).item_tables() as tables:
+            for table in tables:
+                source = _source(conn, file_id, table.name)
                 indexed = (source.last_id, source.row_count) if source else (None, 0)
-                if (last_id, count) != indexed:
+                if table.tail() != indexed:
                     return
     except StoreError:
         return
     _write(conn, _mark_file, file_id, after, None)
 
 
-def _count_upto(store: sqlite3.Connection, pair: TablePair, last_id: int) -> int:
-    query = f"SELECT count(*) FROM {pair.q_messages} WHERE id <= ?"
-    return int(store.execute(query, (last_id,)).fetchone()[0])
-
-
-def _read_after(
-    store: sqlite3.Connection, pair: TablePair, after_id: int, budget: int
-) -> list[tuple[Any, ...]]:
+def _read_after(table: ItemTable, after_id: int, budget: int) -> list[tuple[Any, ...]]:
     """Up to `budget` rows (and about STEP_BYTES) after `after_id`, made ready to store."""
-    query = (
-        f"SELECT id, session_id, created_at, message_data FROM {pair.q_messages}"
-        " WHERE id > ? ORDER BY id LIMIT ?"
-    )
     rows: list[tuple[Any, ...]] = []
     size = 0
     while len(rows) < budget and size < STEP_BYTES:
-        batch = store.execute(query, (after_id, min(READ_BATCH, budget - len(rows)))).fetchall()
+        batch = table.rows_after(after_id, min(READ_BATCH, budget - len(rows)))
         for row_id, session_id, created, raw in batch:
             text = as_text(raw)
             size += len(text)

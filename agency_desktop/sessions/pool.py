@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..stores.file_names import store_file_name
+from ..util.errors import InputError
 from .session_factory import SessionFactory
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ class SessionPool:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_sessions < 1:
-            raise ValueError("max_sessions must be at least 1")
+            raise InputError("max_sessions must be at least 1")
         if idle_seconds < 0:
-            raise ValueError("idle_seconds must be 0 or more")
+            raise InputError("idle_seconds must be 0 or more")
         self.base_dir = Path(base_dir)
         self.max_sessions = max_sessions
         self.idle_seconds = idle_seconds

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import quote
 
+from ..util.errors import InputError
+
 
 def store_file_name(session_id: str) -> str:
     """A file name that cannot escape the pool folder, whatever the id holds."""
     if not session_id:
-        raise ValueError("session_id must not be empty")
+        raise InputError("session_id must not be empty")
     name = quote(session_id, safe="-_@+=")
     if name.startswith("."):  # no hidden files, and never "." or ".."
         name = "%2E" + name[1:]

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from ..util.errors import InputError
 from .schema import DEFAULT_MESSAGES_TABLE, DEFAULT_SESSIONS_TABLE
 
 IsolationLevel = Literal["DEFERRED", "IMMEDIATE", "EXCLUSIVE"] | None
@@ -34,11 +35,11 @@ class FileSessionOptions:
         if options is None:
             return cls()
         if not isinstance(options, Mapping):
-            raise ValueError(f"options must be a mapping, not {type(options).__name__}")
+            raise InputError(f"options must be a mapping, not {type(options).__name__}")
         unknown = sorted(set(options) - set(cls.__dataclass_fields__))
         if unknown:
             known = ", ".join(cls.__dataclass_fields__)
-            raise ValueError(f"unknown option {unknown[0]!r} (known options: {known})")
+            raise InputError(f"unknown option {unknown[0]!r} (known options: {known})")
         values: dict[str, Any] = {
             key: _VALIDATORS[key](key, value) for key, value in options.items()
         }
@@ -47,22 +48,22 @@ class FileSessionOptions:
 
 def _timeout(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"option {key!r} must be a number of seconds, not {value!r}")
+        raise InputError(f"option {key!r} must be a number of seconds, not {value!r}")
     if not math.isfinite(value) or value < 0:
-        raise ValueError(f"option {key!r} must be a finite number of seconds >= 0, not {value!r}")
+        raise InputError(f"option {key!r} must be a finite number of seconds >= 0, not {value!r}")
     return float(value)
 
 
 def _flag(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"option {key!r} must be True or False, not {value!r}")
+        raise InputError(f"option {key!r} must be True or False, not {value!r}")
     return value
 
 
 def _isolation(key: str, value: Any) -> IsolationLevel:
     level = value.upper() if isinstance(value, str) else value
     if level not in ISOLATION_LEVELS:
-        raise ValueError(
+        raise InputError(
             f"option {key!r} must be one of None, 'DEFERRED', 'IMMEDIATE', 'EXCLUSIVE', not {value!r}"
         )
     return cast(IsolationLevel, level)
@@ -86,7 +87,7 @@ def sdk_safe_table_name(name: str) -> bool:
 def require_sdk_table_names(path: object, *names: str) -> None:
     bad = [name for name in names if not sdk_safe_table_name(name)]
     if bad:
-        raise ValueError(
+        raise InputError(
             f"{path}: the Agents SDK cannot open tables named {', '.join(map(repr, bad))}"
             " (it does not quote table names); read-only views still work"
         )
@@ -94,7 +95,7 @@ def require_sdk_table_names(path: object, *names: str) -> None:
 
 def _table(key: str, value: Any) -> str:
     if not isinstance(value, str) or not sdk_safe_table_name(value):
-        raise ValueError(
+        raise InputError(
             f"option {key!r} must be a plain table name (letters, digits, _; not an SQL"
             f" keyword), not {value!r}"
         )

@@ -107,6 +107,10 @@ class SessionReader:
             raise
         self.set_filter(message_filter or MessageFilter())
 
+    @property
+    def source(self) -> str:
+        return str(self.db_path)
+
     def set_filter(self, message_filter: MessageFilter) -> None:
         self.filter = message_filter
         where, self._filter_params = message_filter.sql()

@@ -12,6 +12,8 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 
+from ..util.errors import InputError
+
 DEFAULT_SESSIONS_TABLE = "agent_sessions"
 DEFAULT_MESSAGES_TABLE = "agent_messages"
 
@@ -34,7 +36,7 @@ class StoreKind(enum.StrEnum):
 def quote_identifier(name: str) -> str:
     """Quote an identifier that came from a file, so it can never be read as SQL."""
     if "\x00" in name:
-        raise ValueError(f"identifier contains a NUL character: {name!r}")
+        raise InputError(f"identifier contains a NUL character: {name!r}")
     return '"' + name.replace('"', '""') + '"'
 
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from ..stores.encrypted import KEYS, Secret
-from ..stores.paging import SessionReader
 from ..stores.records import SessionInfo
+from ..stores.registry import open_store
 from .dialogs.key_dialog import ask_key
 from .workers import Worker
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def unlock(db_path: Path, session_id: str, key: Secret) -> None:
     """Runs in a worker: keep the key if it opens the session (WrongKey if it does not)."""
-    with SessionReader(db_path, session_id) as reader:
+    with open_store(db_path).reader(session_id) as reader:
         sample = reader.first_envelope()
     if sample is None:
         raise ValueError(f"{db_path}: session {session_id!r} holds no encrypted items")

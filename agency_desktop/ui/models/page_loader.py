@@ -1,6 +1,6 @@
 """Reads pages of one session in a thread of its own, for the message model.
 
-The loader owns its SessionReader (SQLite connections stay in the thread that
+The loader owns its store reader (SQLite connections stay in the thread that
 made them) and answers requests tagged with a generation number, so answers to
 a session or filter that has since been replaced are recognised and dropped.
 It also polls PRAGMA data_version once a second to notice agents appending.
@@ -9,13 +9,14 @@ It also polls PRAGMA data_version once a second to notice agents appending.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from ...stores.base import ItemReader
 from ...stores.errors import SessionNotFoundError, StoreError
-from ...stores.paging import MessageFilter, SessionReader
+from ...stores.paging import MessageFilter
+from ...stores.registry import open_store
 from ..lifetime import stop_when_destroyed
 from ..workers import yield_to_gui_thread
 
@@ -33,7 +34,7 @@ class PageLoader(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self._reader: SessionReader | None = None
+        self._reader: ItemReader | None = None
         self._generation = 0
         self._version = -1
         self._timer: QTimer | None = None
@@ -52,9 +53,7 @@ class PageLoader(QObject):
         self.close()
         self._generation = generation
         try:
-            self._reader = SessionReader(
-                Path(db_path), session_id, message_filter or MessageFilter()
-            )
+            self._reader = open_store(db_path).reader(session_id, message_filter or MessageFilter())
             self._version = self._reader.data_version()
             # Trusted only with a last row id: an empty session has no first page whose
             # loading would check the hint, so a wrong "empty" would stand.

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...stores.items import ItemKind, classify_item, parse_item
-from ...stores.paging import MessageRow, SessionReader
+from ...stores.paging import MessageRow
+from ...stores.registry import open_store
 from ..chat_markdown import REASONING_SCHEME, ChatTurn, render_turn
 from ..workers import Worker, WorkerPool
 
@@ -42,7 +43,7 @@ class Detail:
 
 def load_detail(db_path: Path, session_id: str, row_id: int, dark: bool = False) -> Detail:
     """Runs in a worker: the item's full text and the turn around it."""
-    with SessionReader(db_path, session_id) as reader:
+    with open_store(db_path).reader(session_id) as reader:
         raw = reader.read_item(row_id) or ""
         turn = ChatTurn(reader.context(row_id), row_id)
         present = {

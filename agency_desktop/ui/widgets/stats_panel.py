@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from ...stores.errors import StoreError
 from ...stores.items import ItemKind
-from ...stores.stats import SessionStats, get_session_stats, merge_stats
+from ...stores.registry import open_store
+from ...stores.stats import SessionStats, merge_stats
 from ...stores.stats_cache import StatsCache
 from ...util.formatting import human_size, local_time
 from ...util.progress import CancelToken, ProgressCallback
@@ -49,10 +50,15 @@ def folder_stats(
         cancel.raise_if_cancelled()
         progress(done, len(paths), path.name)
         try:
-            parts.append(get_session_stats(path))
+            parts.append(open_store(path).stats())
         except StoreError:
             continue  # shown as a problem row in the session list already
     return merge_stats(parts, folder)
+
+
+def session_stats(location: Path, session_id: str, cache: StatsCache) -> SessionStats:
+    """Runs in a worker: one session's counts, read past what the cache has seen."""
+    return open_store(location).stats(session_id, cache=cache)
 
 
 def timeline_buckets(timeline: Counter[str]) -> list[tuple[str, int]]:
@@ -138,7 +144,7 @@ class StatsPanel(QWidget):
         if self._worker is not None:
             self._worker.cancel()
         if self.session_scope.isChecked() and self._session:
-            worker = Worker(get_session_stats, *self._session, cache=self._cache)
+            worker = Worker(session_stats, *self._session, self._cache)
             self.status.setText(f"Counting session {self._session[1]}…")
         elif self.folder_scope.isChecked() and self._folder:
             worker = Worker(folder_stats, *self._folder, controls=True)

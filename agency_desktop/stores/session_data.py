@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..stores.schema import TablePair, quote_identifier
+from .schema import TablePair, quote_identifier
 
 
 @dataclass(frozen=True)

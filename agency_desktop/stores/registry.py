@@ -1,0 +1,39 @@
+"""Which kind of store a location names, and opening it.
+
+Adding a kind of store is one module implementing `base.Store` and one entry in
+`KINDS`; nothing in `ui/` or `cli/` changes. Kinds are asked in order, and the
+SQLite file store, which takes every location that is not a URL, comes last.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .base import Store
+from .sqlite_file import SQLiteFileStore, is_url
+
+KINDS: tuple[type[Store], ...] = (
+    # Server stores go here, before the file store: their locations are URLs.
+    SQLiteFileStore,
+)
+
+
+class UnknownStoreKind(ValueError):
+    """No kind of store this version knows claims the location."""
+
+
+def kind_of(location: str | os.PathLike[str]) -> type[Store]:
+    text = os.fspath(location)
+    for kind in KINDS:
+        if kind.claims(text):
+            return kind
+    scheme = text.split("://", 1)[0] if is_url(text) else text
+    known = ", ".join(kind.label for kind in KINDS)
+    raise UnknownStoreKind(f"{scheme}://…: not a kind of store this version reads ({known})")
+
+
+def open_store(location: str | os.PathLike[str] | Store) -> Store:
+    """The store at a location (a store passes through, so callers take either)."""
+    if isinstance(location, Store):
+        return location
+    return kind_of(location)(os.fspath(location))
