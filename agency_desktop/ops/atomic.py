@@ -144,32 +144,3 @@ def naming_target(target: Path) -> Iterator[None]:
             raise
         # OSError picks the subclass from the errno: EACCES stays a PermissionError.
         raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
-
-
-# SQLite result codes that point at the file being written rather than the one being read.
-_WRITE_SIDE_ERRORS = (
-    "SQLITE_FULL",
-    "SQLITE_CANTOPEN",
-    "SQLITE_READONLY",
-    "SQLITE_PERM",
-    "SQLITE_IOERR_WRITE",
-    "SQLITE_IOERR_FSYNC",
-    "SQLITE_IOERR_TRUNCATE",
-    "SQLITE_IOERR_DIR_FSYNC",
-)
-
-
-@contextlib.contextmanager
-def writing_to(target: Path) -> Iterator[None]:
-    """Report a failure to write `target` as an OSError that names it (ENOSPC, EACCES, ...)."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        name = getattr(exc, "sqlite_errorname", "") or ""
-        if not name.startswith(_WRITE_SIDE_ERRORS):
-            raise
-        if name.startswith("SQLITE_FULL"):
-            raise OSError(errno.ENOSPC, "no space left on the device", str(target)) from exc
-        if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
-            raise PermissionError(errno.EACCES, "cannot write here", str(target)) from exc
-        raise OSError(errno.EIO, f"write failed: {exc}", str(target)) from exc

@@ -41,7 +41,7 @@ from ..stores.file_pins import reading_bytes
 from ..stores.listing import side_files
 from ..stores.readonly import open_readonly, translate_errors
 from ..stores.schema import quote_identifier
-from ..stores.sqlite_writes import rollback_quietly
+from ..stores.sqlite_writes import rollback_quietly, writing_to
 from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import (
@@ -50,7 +50,6 @@ from .atomic import (
     quick_check,
     remove_quietly,
     staged,
-    writing_to,
 )
 
 PAGES_PER_STEP = 4096

@@ -12,9 +12,9 @@ from ..stores.readonly import translate_errors
 from ..stores.schema import discover_layout
 from ..stores.session_data import SessionData
 from ..stores.sqlite_file import SQLiteFileStore
-from ..stores.sqlite_writes import SessionExistsError, add_session
+from ..stores.sqlite_writes import SessionExistsError, add_session, writing_to
 from ..util.progress import Reporter
-from .atomic import publish, quick_check, staged, writing_to
+from .atomic import publish, quick_check, staged
 from .auto_backup import automatic_backup
 
 __all__ = ["SessionExistsError", "WriteResult", "create_store", "write_session"]

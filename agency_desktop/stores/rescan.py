@@ -1,4 +1,5 @@
-"""Rescan a folder: only the files that are new or changed, and the ones that went away."""
+"""Scan store files through the scan cache: a folder's new and changed files (and the ones
+that went away), or files the user opened one by one."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .listing import StoreScan
+from .listing import StoreScan, scan_store
 from .parallel import ScanQueue
-from .signatures import Signature, file_signature
+from .signatures import Signature, file_signature, is_settled
 
 if TYPE_CHECKING:
     from .scan_cache import ScanCache
@@ -73,3 +74,23 @@ def rescan_changes(
     for path in known:
         if path not in seen:
             yield Removed(path)
+
+
+def scan_files(
+    paths: list[Path], cache: ScanCache | None
+) -> list[tuple[StoreScan, Signature | None]]:
+    """Each file's scan, with its signature taken before the scan (so a change during the
+    scan still shows as a change to whoever watches the files next). A file the cache
+    holds unchanged is not read: a store opened before opens at once."""
+    checked = []
+    with cache.opened() if cache is not None else contextlib.nullcontext() as remembered:
+        for path in paths:
+            signature = file_signature(path)
+            settled = signature is not None and is_settled(signature)
+            scan = remembered.lookup(path, signature) if remembered is not None else None
+            if scan is None:
+                scan = scan_store(path)
+                if remembered is not None:
+                    remembered.remember(scan, signature, settled)
+            checked.append((scan, signature))
+    return checked

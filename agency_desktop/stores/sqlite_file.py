@@ -29,6 +29,7 @@ from .sqlite_writes import (
     holds,
     open_for_writing,
     write_transaction,
+    writing_to,
 )
 from .stats import SessionStats, get_session_stats
 
@@ -113,7 +114,7 @@ class SQLiteFileStore(Store):
     ) -> bool:
         conn = open_for_writing(self.path)
         try:
-            with translate_errors(self.path, os_errors=False):
+            with translate_errors(self.path, os_errors=False), writing_to(self.path):
                 pair = self._target_pair(conn, data)
                 return add_session(
                     conn,

@@ -7,7 +7,6 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFileOpenEvent, QIcon
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from .. import __version__
 from ..util import logs
 from .crash_reporter import CrashReporter
-from .main_window import MainWindow, window_debug_logging
+from .main_window import MainWindow
 from .termination import watch_for_termination
 
 APP_NAME = "Agency Desktop"
@@ -66,15 +65,6 @@ def app_icon() -> QIcon:
     from importlib.resources import files
 
     return QIcon(str(files("agency_desktop.resources") / "agency-desktop.svg"))
-
-
-def open_paths(window: MainWindow, paths: list[str]) -> None:
-    folders = [p for p in paths if Path(p).is_dir()]
-    files = [p for p in paths if not Path(p).is_dir()]
-    if folders:
-        window.open_folder(folders[0])
-    if files:
-        window.open_files(files)
 
 
 QUIT_WHEN_SHOWN_ENV = "AGENCY_DESKTOP_QUIT_WHEN_SHOWN"
@@ -137,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(restore=not args.paths)
     reporter = CrashReporter(window)
     reporter.install()
-    debug = logs.env_debug() or window_debug_logging()
+    debug = logs.env_debug() or window.settings.debug_logging
     QTimer.singleShot(LOG_SETUP_DELAY_MS, lambda: logs.configure(debug=debug))
     if sys.platform == "darwin":
         # Only macOS delivers QFileOpenEvent. An application-wide filter sees every event
@@ -145,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app.installEventFilter(FileOpenFilter(window))
     tune_garbage_collector()
     if args.paths:
-        open_paths(window, args.paths)
+        window.open_paths(args.paths)
     window.show()
     if probe := os.environ.get(QUIT_WHEN_SHOWN_ENV):
         quit_when_shown(app, window, probe)

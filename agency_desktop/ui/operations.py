@@ -22,11 +22,10 @@ from ..stores.records import SessionInfo
 from ..util.formatting import human_size
 from .dialogs.cleanup_preview import CleanupPreview
 from .dialogs.restore_preview import RestorePreview
-from .operations_menu import auto_backup_enabled
 from .workers import Worker
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import WindowHost
 
 EXPORT_FILTERS = {
     "JSON (*.json)": ExportFormat.JSON,
@@ -50,16 +49,16 @@ def qt_trash(paths: list[str]) -> None:
 
 
 class OperationsController(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.runner = window.runner
+    def __init__(self, host: WindowHost) -> None:
+        super().__init__(host.dialog_parent())
+        self.host = host
+        self.runner = host.runner
         self.preview: CleanupPreview | None = None
         self.restore_preview: RestorePreview | None = None
 
     @property
     def auto_backup(self) -> bool:
-        return auto_backup_enabled(self.window)
+        return self.host.settings.auto_backup
 
     def ask_copy_session(self) -> None:
         self.ask_copy(move=False)
@@ -70,13 +69,13 @@ class OperationsController(QObject):
     # --- helpers
 
     def _selected(self) -> SessionInfo | None:
-        info = self.window.current_session()
+        info = self.host.current_session()
         if info is None:
-            self.window.notice.show_message("Select a session first.")
+            self.host.notice.show_message("Select a session first.")
         return info
 
     def _stores(self) -> list[Path]:
-        return self.window.scanner.store_paths
+        return self.host.store_paths
 
     def _run(
         self,
@@ -87,10 +86,12 @@ class OperationsController(QObject):
         **kw: Any,
     ) -> None:
         if not self.runner.run(title, fn, *args, summary=summary, **kw):
-            self.window.notice.show_message("Another operation is still running.")
+            self.host.notice.show_message("Another operation is still running.")
 
     def _folder(self, title: str) -> Path | None:
-        chosen = QFileDialog.getExistingDirectory(self.window, title, str(Path.home()))
+        chosen = QFileDialog.getExistingDirectory(
+            self.host.dialog_parent(), title, str(Path.home())
+        )
         return Path(chosen) if chosen else None
 
     def _save_path(
@@ -100,7 +101,7 @@ class OperationsController(QObject):
             QFileDialog.Option(0) if overwrite_prompt else QFileDialog.Option.DontConfirmOverwrite
         )
         chosen, selected = QFileDialog.getSaveFileName(
-            self.window, title, str(Path.home()), filters, "", options
+            self.host.dialog_parent(), title, str(Path.home()), filters, "", options
         )
         return (Path(chosen), selected) if chosen else None
 
@@ -129,7 +130,7 @@ class OperationsController(QObject):
             backup_archive,
             stores,
             archive,
-            root=self.window.folder,
+            root=self.host.folder,
             summary=lambda r: (
                 f"Archived {len(r.entries)} stores into {r.path} "
                 f"({human_size(r.size_bytes)}, checksums verified)."
@@ -138,24 +139,24 @@ class OperationsController(QObject):
 
     def ask_restore(self) -> None:
         source, _ = QFileDialog.getOpenFileName(
-            self.window,
+            self.host.dialog_parent(),
             "Restore from a backup archive or store",
             str(Path.home()),
             "Backups (*.zip *.db);;All files (*)",
         )
-        if source and self.window.folder is not None:
-            self.do_plan_restore(Path(source), self.window.folder)
+        if source and self.host.folder is not None:
+            self.do_plan_restore(Path(source), self.host.folder)
 
     def do_plan_restore(self, source: Path, folder: Path) -> None:
         worker = Worker(plan_restore, source, folder)
         worker.signals.returned.connect(self._show_restore)
         worker.signals.errored.connect(
-            lambda exc: self.window.notice.show_message(f"Cannot restore: {exc}")
+            lambda exc: self.host.notice.show_message(f"Cannot restore: {exc}")
         )
-        self.window.workers.start(worker)
+        self.host.workers.start(worker)
 
     def _show_restore(self, plan: RestorePlan) -> None:
-        self.restore_preview = RestorePreview(plan, self.window)
+        self.restore_preview = RestorePreview(plan, self.host.dialog_parent())
         self.restore_preview.accepted.connect(
             lambda: self.do_run_restore(plan, self.restore_preview.conflict)
         )
@@ -168,9 +169,14 @@ class OperationsController(QObject):
 
     def ask_cleanup_old(self) -> None:
         days, ok = QInputDialog.getInt(
-            self.window, "Clean up", "Remove sessions with no activity for (days):", 30, 0, 36_500
+            self.host.dialog_parent(),
+            "Clean up",
+            "Remove sessions with no activity for (days):",
+            30,
+            0,
+            36_500,
         )
-        folder = self.window.folder
+        folder = self.host.folder
         if ok and folder is not None:
             self.do_plan_cleanup(lambda: cleanup.plan_cleanup(folder, days))
 
@@ -183,12 +189,12 @@ class OperationsController(QObject):
         worker = Worker(make_plan)
         worker.signals.returned.connect(self._show_preview)
         worker.signals.errored.connect(
-            lambda exc: self.window.notice.show_message(f"Cannot plan the cleanup: {exc}")
+            lambda exc: self.host.notice.show_message(f"Cannot plan the cleanup: {exc}")
         )
-        self.window.workers.start(worker)
+        self.host.workers.start(worker)
 
     def _show_preview(self, plan: cleanup.CleanupPlan) -> None:
-        self.preview = CleanupPreview(plan, self.window, auto_backup=self.auto_backup)
+        self.preview = CleanupPreview(plan, self.host.dialog_parent(), auto_backup=self.auto_backup)
         self.preview.accepted.connect(lambda: self.do_run_cleanup(plan))
         self.preview.open()
 
@@ -215,18 +221,16 @@ class OperationsController(QObject):
 
     def do_find_empty(self) -> None:
         worker = (
-            Worker(maintenance.find_empty_stores, self.window.folder)
-            if self.window.folder
-            else None
+            Worker(maintenance.find_empty_stores, self.host.folder) if self.host.folder else None
         )
         if worker is None:
             return
         worker.signals.returned.connect(self._confirm_empty)
-        self.window.workers.start(worker)
+        self.host.workers.start(worker)
 
     def _confirm_empty(self, stores: list[Path]) -> None:
         if not stores:
-            self.window.notice.show_message("No empty stores in this folder.")
+            self.host.notice.show_message("No empty stores in this folder.")
             return
         self._run(
             "Removing empty stores",
@@ -279,7 +283,7 @@ class OperationsController(QObject):
         if info is None:
             return
         new_id, ok = QInputDialog.getText(
-            self.window, "Rename session", "New session id:", text=info.session_id
+            self.host.dialog_parent(), "Rename session", "New session id:", text=info.session_id
         )
         if ok and new_id.strip():
             self.do_rename(info, new_id.strip())
@@ -304,7 +308,7 @@ class OperationsController(QObject):
 
     def ask_merge(self) -> None:
         sources, _ = QFileDialog.getOpenFileNames(
-            self.window, "Stores to merge", str(self.window.folder or ""), STORE_FILTER
+            self.host.dialog_parent(), "Stores to merge", str(self.host.folder or ""), STORE_FILTER
         )
         if sources and (
             chosen := self._save_path("Merge into store", STORE_FILTER, overwrite_prompt=False)
@@ -338,7 +342,7 @@ class OperationsController(QObject):
     def ask_export_all(self) -> None:
         names = list(EXPORT_FILTERS)
         choice, ok = QInputDialog.getItem(
-            self.window, "Export all sessions", "Format:", names, 3, False
+            self.host.dialog_parent(), "Export all sessions", "Format:", names, 3, False
         )
         if ok and (folder := self._folder("Export every session of this folder into")):
             self.do_export_all(folder, EXPORT_FILTERS[choice])
@@ -351,13 +355,13 @@ class OperationsController(QObject):
 
     def ask_import(self) -> None:
         source, _ = QFileDialog.getOpenFileName(
-            self.window, "Import items", str(Path.home()), "Exports (*.json *.jsonl)"
+            self.host.dialog_parent(), "Import items", str(Path.home()), "Exports (*.json *.jsonl)"
         )
         if not source:
             return
         target = self._save_path("Into store", STORE_FILTER, overwrite_prompt=False)
         session_id, ok = QInputDialog.getText(
-            self.window, "Import", "Session id:", text=Path(source).stem
+            self.host.dialog_parent(), "Import", "Session id:", text=Path(source).stem
         )
         if target and ok and session_id.strip():
             self.do_import(Path(source), target[0], session_id.strip())

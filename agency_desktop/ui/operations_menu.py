@@ -17,10 +17,9 @@ from PySide6.QtWidgets import QMenu
 from .workers import Worker
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import WindowHost
     from .operations import OperationsController
 
-AUTO_BACKUP_KEY = "operations/autoBackup"
 PRELOAD_AFTER_MS = 1000
 
 # (text, controller method, shortcut); None is a separator.
@@ -47,17 +46,12 @@ ENTRIES: tuple[tuple[str, str, str | None] | None, ...] = (
 )
 
 
-def auto_backup_enabled(window: MainWindow) -> bool:
-    """On unless the user turned it off: a copy of a store before sessions leave it."""
-    return bool(window.settings.value(AUTO_BACKUP_KEY, True, bool))
-
-
 class OperationsMenu(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, host: WindowHost) -> None:
+        super().__init__(host.dialog_parent())
+        self.host = host
         self._controller: OperationsController | None = None
-        self.menu = QMenu("&Operations", window)
+        self.menu = QMenu("&Operations", host.dialog_parent())
         self._actions: list[QAction] = []
         for entry in ENTRIES:
             if entry is None:
@@ -65,14 +59,13 @@ class OperationsMenu(QObject):
             else:
                 self._add(*entry)
         self.menu.addSeparator()
+        # On unless the user turned it off: a copy of a store before sessions leave it.
         self.auto_backup_action = self.menu.addAction("Back Up Automatically Before Changes")
         self.auto_backup_action.setCheckable(True)
-        self.auto_backup_action.setChecked(auto_backup_enabled(window))
-        self.auto_backup_action.toggled.connect(
-            lambda on: window.settings.setValue(AUTO_BACKUP_KEY, on)
-        )
-        window.runner.started.connect(lambda _title: self._set_enabled(False))
-        window.runner.finished.connect(lambda: self._set_enabled(True))
+        self.auto_backup_action.setChecked(host.settings.auto_backup)
+        self.auto_backup_action.toggled.connect(self._set_auto_backup)
+        host.runner.started.connect(lambda _title: self._set_enabled(False))
+        host.runner.finished.connect(lambda: self._set_enabled(True))
         # Import the operations in a worker once start-up is over, so the first one the
         # user picks does not spend ~80 ms importing on the GUI thread.
         self._preload_timer = QTimer(self, singleShot=True, interval=PRELOAD_AFTER_MS)
@@ -80,9 +73,12 @@ class OperationsMenu(QObject):
         self._preload_timer.start()
 
     def _preload(self) -> None:
-        if self.window.isVisible():  # not for a window already closed (or never shown)
+        if self.host.dialog_parent().isVisible():  # not for a window closed (or never shown)
             module = f"{__package__}.operations"
-            self.window.workers.start(Worker(importlib.import_module, module))
+            self.host.workers.start(Worker(importlib.import_module, module))
+
+    def _set_auto_backup(self, on: bool) -> None:
+        self.host.settings.auto_backup = on
 
     def shutdown(self) -> None:
         self._preload_timer.stop()
@@ -92,7 +88,7 @@ class OperationsMenu(QObject):
         if self._controller is None:
             from .operations import OperationsController
 
-            self._controller = OperationsController(self.window)
+            self._controller = OperationsController(self.host)
         return self._controller
 
     def _add(self, text: str, method: str, shortcut: str | None) -> None:

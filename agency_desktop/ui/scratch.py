@@ -15,7 +15,7 @@ from ..stores.records import SessionInfo
 
 if TYPE_CHECKING:
     from ..ops.scratch import ScratchSessions
-    from .main_window import MainWindow
+    from .host import WindowHost
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,9 @@ class ScratchCreated:
 
 
 class ScratchController(QObject):
-    def __init__(self, window: MainWindow, sessions: ScratchSessions | None = None) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, host: WindowHost, sessions: ScratchSessions | None = None) -> None:
+        super().__init__(host.dialog_parent())
+        self.host = host
         self._sessions = sessions
         self.snapshots: dict[Path, str] = {}  # snapshot file -> scratch session id
         self.menu = self._build_menu()
@@ -44,7 +44,7 @@ class ScratchController(QObject):
         return self._sessions
 
     def _build_menu(self) -> QMenu:
-        menu = QMenu("&Scratch", self.window)
+        menu = QMenu("&Scratch", self.host.dialog_parent())
         for text, slot, shortcut in (
             ("&New Scratch Session", self.do_new, "Ctrl+N"),
             ("&Duplicate Selected into Scratch", self.do_duplicate_selected, "Ctrl+D"),
@@ -67,9 +67,9 @@ class ScratchController(QObject):
         self._create("New scratch session", self.sessions.new)
 
     def do_duplicate_selected(self) -> None:
-        info = self.window.current_session()
+        info = self.host.current_session()
         if info is None:
-            self.window.notice.show_message("Select a session to duplicate.")
+            self.host.notice.show_message("Select a session to duplicate.")
             return
         self._create(
             "Duplicating into scratch",
@@ -78,7 +78,10 @@ class ScratchController(QObject):
 
     def ask_import(self) -> None:
         source, _ = QFileDialog.getOpenFileName(
-            self.window, "Import into scratch", str(Path.home()), "Exports (*.json *.jsonl)"
+            self.host.dialog_parent(),
+            "Import into scratch",
+            str(Path.home()),
+            "Exports (*.json *.jsonl)",
         )
         if source:
             self.do_import(Path(source))
@@ -93,7 +96,7 @@ class ScratchController(QObject):
             snapshot = self.sessions.snapshot(session.session_id)
             return ScratchCreated(session.session_id, snapshot, scan_store(snapshot))
 
-        self.window.runner.run(
+        self.host.runner.run(
             title, work, summary=lambda r: f"Scratch session {r.session_id!r} is ready (in memory)."
         )
 
@@ -101,17 +104,17 @@ class ScratchController(QObject):
         """Lists a scratch session the runner just made (the runner reports every operation)."""
         if isinstance(result, ScratchCreated) and result.session_id in self.sessions.ids:
             self.snapshots[result.snapshot] = result.session_id
-            self.window.session_model.apply_scratch(result.scan)
+            self.host.list_scratch(result.scan)
 
     # Saving and discarding
 
     def ask_save(self) -> None:
-        session_id = self._scratch_id(self.window.current_session())
+        session_id = self._scratch_id(self.host.current_session())
         if session_id is None:
-            self.window.notice.show_message("Select a scratch session to save.")
+            self.host.notice.show_message("Select a scratch session to save.")
             return
         chosen, _ = QFileDialog.getSaveFileName(
-            self.window,
+            self.host.dialog_parent(),
             "Save scratch session",
             f"{session_id}.db",
             "Session stores (*.db)",
@@ -126,21 +129,21 @@ class ScratchController(QObject):
             self.sessions.save_to_file(session_id, target).close()
             return target
 
-        self.window.runner.run(
+        self.host.runner.run(
             "Saving scratch session",
             work,
             summary=lambda path: f"Saved {session_id!r} to {path} (verified).",
         )
 
     def do_discard_selected(self) -> None:
-        info = self.window.current_session()
+        info = self.host.current_session()
         session_id = self._scratch_id(info)
         if info is None or session_id is None:
-            self.window.notice.show_message("Select a scratch session to discard.")
+            self.host.notice.show_message("Select a scratch session to discard.")
             return
         self.sessions.discard(session_id)
         self.snapshots.pop(info.db_path, None)
-        self.window.session_model.remove_path(info.db_path)
+        self.host.unlist_store(info.db_path)
 
     def shutdown(self) -> None:
         if self._sessions is not None:

@@ -7,12 +7,18 @@ once the current step is done, so a busy folder never queues updates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..search.index import SearchIndex
 from .workers import Worker, WorkerPool
+
+# The index is brought up to date this long after a scan that found changes: start-up
+# and bursts of agent writes settle first, and one update covers them all.
+INDEX_DELAY_MS = 3000
 
 
 class SearchIndexer(QObject):
@@ -20,7 +26,14 @@ class SearchIndexer(QObject):
     updated = Signal()  # the index now holds every file it was last given
     failed = Signal(str)
 
-    def __init__(self, workers: WorkerPool, index: SearchIndex, parent: QObject | None = None):
+    def __init__(
+        self,
+        workers: WorkerPool,
+        index: SearchIndex,
+        parent: QObject | None = None,
+        *,
+        store_paths: Callable[[], list[Path]] = list,
+    ):
         super().__init__(parent)
         self.index = index
         self._workers = workers
@@ -28,6 +41,32 @@ class SearchIndexer(QObject):
         self._next: list[Path] | None = None
         self._rebuild = False
         self.enabled = True
+        self._store_paths = store_paths  # what a scheduled update indexes
+        self._changed = False
+        self._delay = QTimer(self, singleShot=True, interval=INDEX_DELAY_MS)
+        self._delay.timeout.connect(self._update_if_changed)
+
+    # --- following the folder's scans
+
+    def note_changes(self, changes: list[Any]) -> None:
+        """A scan found new, changed or removed stores: the next scan's end updates the index."""
+        if changes:
+            self._changed = True
+
+    def scan_finished(self) -> None:
+        if self._changed:
+            self._delay.start()
+
+    def _update_if_changed(self) -> None:
+        if self._changed:
+            self._changed = False
+            self.update(self._store_paths())
+
+    def keep(self, keep: bool) -> None:
+        """The user's choice: keep an index (brought up to date now), or none at all."""
+        self.set_enabled(keep)
+        if keep:
+            self.update(self._store_paths())
 
     @property
     def busy(self) -> bool:
@@ -88,6 +127,7 @@ class SearchIndexer(QObject):
             self.update(paths)
 
     def stop(self) -> None:
+        self._delay.stop()
         self._next = None
         if self._worker is not None:
             self._worker.cancel()

@@ -157,7 +157,6 @@ def _run(scratch: Path, paths: list[str]) -> None:
     from PySide6.QtWidgets import QApplication
 
     from ..ops.demo import write_demo_folder
-    from .app import open_paths
     from .main_window import MainWindow
 
     check_resources()
@@ -174,7 +173,7 @@ def _run(scratch: Path, paths: list[str]) -> None:
         window.show()
         steps = _steps(window)  # before opening, so no scan can finish unseen
         if paths:
-            open_paths(window, paths)
+            window.open_paths(paths)
         else:
             window.open_folder(folder)
         for step in steps:

@@ -19,7 +19,7 @@ from .dialogs.key_dialog import ask_key
 from .workers import Worker
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import WindowHost
 
 
 def unlock(db_path: Path, session_id: str, key: Secret) -> None:
@@ -32,43 +32,38 @@ def unlock(db_path: Path, session_id: str, key: Secret) -> None:
 
 
 class Unlocker(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
+    def __init__(self, host: WindowHost) -> None:
+        super().__init__(host.dialog_parent())
+        self._host = host
 
     def unlock_current(self) -> None:
-        info = self._window.current_session()
+        info = self._host.current_session()
         if info is None:
-            self._window.notice.show_message("Select an encrypted session to unlock first.")
+            self._host.notice.show_message("Select an encrypted session to unlock first.")
             return
-        key = ask_key(self._window, info.session_id)
+        key = ask_key(self._host.dialog_parent(), info.session_id)
         if key is None:
             return
         worker = Worker(unlock, info.db_path, info.session_id, key)
         worker.signals.returned.connect(lambda _none, i=info: self._on_unlocked(i))
         worker.signals.errored.connect(self._on_failed)
-        self._window.workers.start(worker)
+        self._host.workers.start(worker)
 
     def forget_keys(self) -> None:
         KEYS.forget()
-        self._show_again(self._window.current_session())
-        self._window.notice.show_message("Keys forgotten: encrypted sessions are locked again.")
+        self._show_again(self._host.current_session())
+        self._host.notice.show_message("Keys forgotten: encrypted sessions are locked again.")
 
     def _on_unlocked(self, info: SessionInfo) -> None:
         self._show_again(info)
-        self._window.notice.show_message(
+        self._host.notice.show_message(
             f"Session {info.session_id} unlocked for this run (the key is not kept on disk)."
         )
 
     def _on_failed(self, error: Exception) -> None:
-        self._window.notice.show_message(f"Not unlocked: {error}")
+        self._host.notice.show_message(f"Not unlocked: {error}")
 
     def _show_again(self, info: SessionInfo | None) -> None:
         """Read the session again, so its rows and its transcript show what the key opens."""
-        window = self._window
-        if info is None or window.message_model.db_path != info.db_path:
-            return
-        window.detail.clear()
-        window.message_model.open_session(
-            info.db_path, info.session_id, window.message_model.filter
-        )
+        if info is not None:
+            self._host.reopen_session(info)

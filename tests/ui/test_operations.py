@@ -11,6 +11,7 @@ from typing import Any
 from agency_desktop.ops import cleanup
 from agency_desktop.ops.export import ExportFormat
 from agency_desktop.stores.listing import list_sessions
+from agency_desktop.ui.settings import Settings
 from tests.helpers.stores import item_texts
 
 TIMEOUT = 10_000
@@ -84,7 +85,7 @@ def test_automatic_backups_can_be_turned_off_and_the_preview_says_so(
     assert controller.auto_backup and menu.auto_backup_action.isChecked()
     menu.auto_backup_action.trigger()
     assert not controller.auto_backup
-    assert window.settings.value("operations/autoBackup", True, bool) is False
+    assert Settings(window.settings.store).auto_backup is False
     controller.do_plan_cleanup(lambda: cleanup.plan_for_sessions([_info(window, "shared-a")]))
     qtbot.waitUntil(
         lambda: controller.preview is not None and controller.preview.isVisible(), timeout=TIMEOUT

@@ -23,6 +23,7 @@ from agency_desktop.ui.models.search_results import (
     SearchResultsProxy,
 )
 from agency_desktop.ui.models.session_list import Role as SessionRole
+from agency_desktop.ui.settings import Settings
 from tests.helpers.stores import write_plain
 
 TIMEOUT = 15_000
@@ -156,7 +157,7 @@ def test_turning_the_index_off_deletes_it_and_search_still_works(
     window.keep_index_action.trigger()
     qtbot.waitUntil(lambda: not window.indexer.busy, timeout=TIMEOUT)
     assert not window.indexer.index.path.exists()
-    assert window.settings.value("search/keepIndex", True, bool) is False
+    assert Settings(window.settings.store).keep_index is False
     _search(qtbot, window, "paris", 12)
     assert not window.indexer.index.path.exists()
 

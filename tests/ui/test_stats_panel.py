@@ -40,14 +40,14 @@ def test_a_count_that_finishes_after_another_session_was_chosen_is_not_shown(
     from agency_desktop.ui.workers import WorkerPool
 
     release = threading.Event()
-    real = stats_panel.get_session_stats
+    real = stats_panel.session_stats
 
-    def slow_for_plain(path: Path, session_id: str, **kwargs: Any) -> Any:
+    def slow_for_plain(path: Path, session_id: str, cache: Any) -> Any:
         if session_id == "plain-1":
             release.wait(10)  # still counting when the user has moved on
-        return real(path, session_id, **kwargs)
+        return real(path, session_id, cache)
 
-    monkeypatch.setattr(stats_panel, "get_session_stats", slow_for_plain)
+    monkeypatch.setattr(stats_panel, "session_stats", slow_for_plain)
     workers = WorkerPool()
     panel = stats_panel.StatsPanel(workers)
     qtbot.addWidget(panel)

@@ -1,0 +1,100 @@
+"""The app's own settings, one typed property per key.
+
+The keys are written here and nowhere else; the file is QSettings' INI file in the
+user's config folder (tests and benchmarks hand the window one of their own).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANIZATION, APPLICATION = "AgencyDesktop", "agency-desktop"
+MAX_RECENT = 8
+
+_LAST_FOLDER = "lastFolder"
+_RECENT_FOLDERS = "recentFolders"
+_KEEP_INDEX = "search/keepIndex"
+_AUTO_BACKUP = "operations/autoBackup"
+_DEBUG_LOG = "logging/debug"
+_GEOMETRY = "geometry"
+_SPLITTER = "splitter"
+
+
+def user_settings() -> QSettings:
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
+
+
+class Settings:
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else user_settings()
+
+    def _flag(self, key: str, default: bool) -> bool:
+        return bool(self.store.value(key, default, bool))
+
+    # --- folders
+
+    @property
+    def last_folder(self) -> Path | None:
+        value = str(self.store.value(_LAST_FOLDER, "", str))
+        return Path(value) if value else None
+
+    @property
+    def recent_folders(self) -> list[str]:
+        """Most recent first."""
+        value = self.store.value(_RECENT_FOLDERS, [])
+        if isinstance(value, str):  # QSettings' INI form of a one-item list
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def remember_folder(self, folder: Path) -> None:
+        """`folder` becomes the last one opened, first of the recent ones."""
+        others = [f for f in self.recent_folders if f != str(folder)]
+        self.store.setValue(_RECENT_FOLDERS, [str(folder), *others][:MAX_RECENT])
+        self.store.setValue(_LAST_FOLDER, str(folder))
+
+    # --- switches
+
+    @property
+    def keep_index(self) -> bool:
+        return self._flag(_KEEP_INDEX, True)
+
+    @keep_index.setter
+    def keep_index(self, on: bool) -> None:
+        self.store.setValue(_KEEP_INDEX, on)
+
+    @property
+    def auto_backup(self) -> bool:
+        return self._flag(_AUTO_BACKUP, True)
+
+    @auto_backup.setter
+    def auto_backup(self, on: bool) -> None:
+        self.store.setValue(_AUTO_BACKUP, on)
+
+    @property
+    def debug_logging(self) -> bool:
+        return self._flag(_DEBUG_LOG, False)
+
+    @debug_logging.setter
+    def debug_logging(self, on: bool) -> None:
+        self.store.setValue(_DEBUG_LOG, on)
+
+    # --- the window's shape
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        value = self.store.value(_GEOMETRY)
+        return value if isinstance(value, QByteArray) else None
+
+    @property
+    def splitter(self) -> QByteArray | None:
+        value = self.store.value(_SPLITTER)
+        return value if isinstance(value, QByteArray) else None
+
+    def save_shape(self, geometry: QByteArray, splitter: QByteArray) -> None:
+        self.store.setValue(_GEOMETRY, geometry)
+        self.store.setValue(_SPLITTER, splitter)
+        self.store.sync()

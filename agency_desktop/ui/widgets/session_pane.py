@@ -1,0 +1,86 @@
+"""The listed sessions: a filter box over a table sorted by last activity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+from ...stores.records import SessionInfo
+from ..models.base import swap_source
+from ..models.session_list import Column, Role, SessionFilterProxy, SessionListModel
+from .tables import row_table
+
+COLUMN_WIDTHS = {
+    Column.SESSION: 150,
+    Column.FILE: 130,
+    Column.ITEMS: 60,
+    Column.SIZE: 70,
+    Column.CREATED: 140,
+    Column.LAST_ACTIVITY: 140,
+    Column.KIND: 72,
+}
+
+
+class SessionPane(QWidget):
+    sessionChosen = Signal(object)  # the SessionInfo of the row made current
+    problemChosen = Signal(str)  # a row of a file that could not be read: why not
+
+    def __init__(self, model: SessionListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.proxy = SessionFilterProxy(self)
+        self.proxy.setSourceModel(model)
+        self.filter = QLineEdit(placeholderText="Filter sessions (Ctrl+F)", clearButtonEnabled=True)
+        self.filter.setObjectName("sessionFilter")
+        self.view = row_table("sessionList", self.proxy, COLUMN_WIDTHS)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(Column.LAST_ACTIVITY, Qt.SortOrder.DescendingOrder)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 0, 4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.view)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.view.selectionModel().currentRowChanged.connect(self._on_current)
+
+    def renew_model(self, root: Path | None) -> SessionListModel:
+        """A new, empty model for another folder (None: stores opened one by one)."""
+        self.model = swap_source(self.proxy, self.model, self.model.renewed(root))
+        return self.model
+
+    def current(self) -> SessionInfo | None:
+        index = self.view.currentIndex()
+        return index.siblingAtColumn(0).data(Role.INFO) if index.isValid() else None
+
+    def has_current(self) -> bool:
+        return self.view.currentIndex().row() >= 0
+
+    def select(self, wanted: Callable[[SessionInfo], bool]) -> bool:
+        """Make the first listed session that is `wanted` current (never a problem row)."""
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            info = index.data(Role.INFO)
+            if info is not None and wanted(info):
+                self.view.selectionModel().setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                return True
+        return False
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        first = current.siblingAtColumn(0)
+        info = first.data(Role.INFO)
+        if info is not None:
+            self.sessionChosen.emit(info)
+        else:
+            self.problemChosen.emit(str(first.data(Qt.ItemDataRole.ToolTipRole)))

@@ -1,0 +1,93 @@
+"""The main window's own menus and their actions (Operations and Scratch have theirs).
+
+The actions are made here, named by what they do; the window connects each to its
+slot, so the menus can be read (and changed) in one place without the window's code.
+Help's entries, which need nothing of the window, are handled here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
+
+from .. import __version__
+from .crash_reporter import CrashReporter
+
+Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
+Keys = QKeySequence.StandardKey
+
+
+class WindowMenus:
+    def __init__(self, window: QMainWindow) -> None:
+        self._window = window
+        bar = window.menuBar()
+        file = bar.addMenu("&File")
+        self.open_folder = self._add(file, "Open &Folder…", Keys.Open)
+        self.open_files = self._add(file, "Open &Store…", "Ctrl+Shift+O")
+        self.recent = file.addMenu("&Recent Folders")
+        self.open_demo = self._add(file, "Open &Demo Folder")
+        file.addSeparator()
+        self.refresh = self._add(file, "&Refresh", Keys.Refresh)
+        file.addSeparator()
+        self.quit = self._add(file, "&Quit", Keys.Quit)
+
+        view = bar.addMenu("&View")
+        self.filter_sessions = self._add(view, "Filter &Sessions", Keys.Find)
+        self.search_session = self._add(view, "Search in Session", "Ctrl+Shift+F")
+        self.search_all = self._add(view, "Search &All Sessions", "Ctrl+Shift+S")
+        self.keep_index = self._add(view, "&Keep a Search Index", checkable=True)
+        self.keep_index.setToolTip(
+            "Index the folder's text in the app's cache folder, so searches answer at once"
+            " (turning it off deletes the index)"
+        )
+        self.last_item = self._add(view, "&Last Item", "Ctrl+End")
+        self.transcript = self._add(view, "&Transcript", "Ctrl+T")
+        self.json = self._add(view, "&JSON", "Ctrl+J")
+        self.stats = self._add(view, "S&tats", "Ctrl+I")
+
+        edit = bar.addMenu("&Edit")
+        self.copy_item = self._add(edit, "&Copy Item", "Ctrl+Shift+C")
+
+        session = bar.addMenu("&Session")
+        self.unlock = self._add(session, "&Unlock Encrypted Session…", "Ctrl+U")
+        self.forget_keys = self._add(session, "&Forget Session Keys")
+
+        self.help = bar.addMenu("&Help")
+        self.log_folder = self._add(self.help, "Show &Log Folder")
+        self.debug_logging = self._add(
+            self.help, "&Debug Logging (Logs May Hold Message Content)", checkable=True
+        )
+        self.help.addSeparator()
+        self.about = self._add(self.help, "&About Agency Desktop")
+        self.log_folder.triggered.connect(CrashReporter.show_log_folder)
+        self.about.triggered.connect(self._show_about)
+
+    def _add(
+        self, menu: QMenu, text: str, shortcut: Shortcut = None, *, checkable: bool = False
+    ) -> QAction:
+        action = QAction(text, self._window)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        self._window.addAction(action)  # shortcuts work with the menu bar hidden too
+        menu.addAction(action)
+        return action
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self._window,
+            "About Agency Desktop",
+            f"Agency Desktop {__version__}\n\nBrowse, read and look after OpenAI Agents SDK session stores.",
+        )
+
+    def insert_before_help(self, menu: QMenu) -> None:
+        self._window.menuBar().insertMenu(self.help.menuAction(), menu)
+
+    def show_recent(self, folders: list[str], open_folder: Callable[[str], None]) -> None:
+        self.recent.clear()
+        for folder in folders:
+            action = self.recent.addAction(folder)
+            action.triggered.connect(lambda _checked=False, f=folder: open_folder(f))
+        self.recent.setEnabled(bool(folders))
