@@ -63,43 +63,53 @@ def backup_many(
     stores: Sequence[Path],
     destination: Path,
     *,
+    root: Path | None = None,
+    overwrite: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> BackupSummary:
     """Back up each store into `destination`, keeping file names; one bad store skips only itself.
 
-    A cancel stops before the next store (or inside the current one, which
-    `backup_store` then removes); the copies finished so far stay, as they are complete.
+    With a `root`, stores under it keep their folders below it (a recursive folder's
+    layout). A name already taken in the destination gets a timestamped name beside
+    it, unless `overwrite` says to replace it. A cancel stops before the next store
+    (or inside the current one, which `backup_store` then removes); the copies
+    finished so far stay, as they are complete.
     """
     started = time.monotonic()
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     summary = BackupSummary(destination)
     report = Reporter(progress, cancel)
-    for done, store in enumerate(stores):
-        report(done, len(stores), Path(store).name)
+    for done, store in enumerate(map(Path, stores)):
+        report(done, len(stores), store.name)
+        folder = destination
+        if root is not None and store.parent.is_relative_to(root):
+            folder = destination / store.parent.relative_to(root)
         try:
-            summary.results.append(_backup_keeping_name(Path(store), destination, cancel))
+            summary.results.append(_backup_keeping_name(store, folder, overwrite, cancel))
         except (StoreError, OSError) as exc:
-            summary.failures.append((Path(store), str(exc)))
+            summary.failures.append((store, str(exc)))
     _finished(progress, len(stores))
     summary.seconds = time.monotonic() - started
     return summary
 
 
 def _backup_keeping_name(
-    store: Path, destination: Path, cancel: CancelToken | None
+    store: Path, folder: Path, overwrite: bool, cancel: CancelToken | None
 ) -> BackupResult:
-    """The store's own name if free; otherwise the timestamped name backup_store picks in a folder.
+    """The store's own name if free (or to be overwritten); otherwise the timestamped name
+    backup_store picks in a folder.
 
-    backup_store never overwrites, so a name taken between the check and the
-    write fails with FileExistsError and falls back to a timestamped name too.
+    Without `overwrite` backup_store never replaces a file, so a name taken between the
+    check and the write fails with FileExistsError and falls back to a timestamped name.
     """
-    target = destination / store.name
-    if not os.path.lexists(target):
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / store.name
+    if overwrite or not os.path.lexists(target):
         with contextlib.suppress(FileExistsError):
-            return backup_store(store, target, cancel=cancel)
-    return backup_store(store, destination, cancel=cancel)
+            return backup_store(store, target, overwrite=overwrite, cancel=cancel)
+    return backup_store(store, folder, cancel=cancel)
 
 
 def _finished(progress: ProgressCallback | None, total: int) -> None:

@@ -15,7 +15,6 @@ bounded however long the session is.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..stores.items import ItemKind, classify_item, content_text, item_text, parse_item
+from ..stores.items import ItemKind, classify_item, content_text, item_text, parse_item, pretty_json
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 # Look-ahead for pairing a call with its result: this many items, or this much text.
@@ -197,19 +196,6 @@ def _message(entry: Entry) -> str:
     )
 
 
-def pretty(value: Any) -> str:
-    """Arguments or output as indented JSON when they are JSON, else as they are."""
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-        if not isinstance(parsed, (dict, list)):
-            return value
-        value = parsed
-    return json.dumps(value, indent=2, ensure_ascii=False)
-
-
 def _call_id_tag(entry: Entry) -> str:
     return f' <code class="call-id">{esc(entry.call_id)}</code>' if entry.call_id else ""
 
@@ -217,7 +203,7 @@ def _call_id_tag(entry: Entry) -> str:
 def _tool_call(entry: Entry, result: Entry | None, anchors: CallAnchors) -> str:
     item = entry.item
     args = item.get("arguments", item.get("input", item.get("action")))
-    shown = pretty(item if args is None else args)
+    shown = pretty_json(item if args is None else args)
     name = f' <code class="name">{esc(entry.tool or "tool")}</code>'
     return (
         f'<section class="tool" id="{entry.anchor}">'
@@ -233,11 +219,11 @@ def _call_result(entry: Entry, result: Entry | None, anchors: CallAnchors) -> st
         return (
             f'<div class="result" id="{result.anchor}">'
             f"{_meta(result, 'Result')}"
-            f'<pre class="code">{esc(pretty(item_text(result.item)))}</pre></div>'
+            f'<pre class="code">{esc(pretty_json(item_text(result.item)))}</pre></div>'
         )
     inline = entry.item.get("output")
     if inline is not None:  # hosted calls such as mcp_call carry their output themselves
-        return f'<div class="result"><div class="label">Result</div><pre class="code">{esc(pretty(inline))}</pre></div>'
+        return f'<div class="result"><div class="label">Result</div><pre class="code">{esc(pretty_json(inline))}</pre></div>'
     if entry.call_id is None:
         return ""
     anchors.remember(entry.call_id, _bare(entry))
@@ -261,7 +247,7 @@ def _late_result(entry: Entry, anchors: CallAnchors) -> str:
     return (
         f'<section class="tool late" id="{entry.anchor}">'
         f"{_meta(entry, 'Tool result', _call_id_tag(entry) + link)}"
-        f'<pre class="code">{esc(pretty(item_text(entry.item)))}</pre></section>'
+        f'<pre class="code">{esc(pretty_json(item_text(entry.item)))}</pre></section>'
     )
 
 
@@ -285,7 +271,7 @@ def _unreadable(entry: Entry) -> str:
 def _other(entry: Entry) -> str:
     item = entry.item
     label = item.get("type") if isinstance(item, dict) else None
-    shown = json.dumps(item, indent=2, ensure_ascii=False)
+    shown = pretty_json(item)
     return (
         f'<details class="other" id="{entry.anchor}">'
         f"<summary>{esc(str(label or 'item'))}{_when(entry.created)}</summary>"

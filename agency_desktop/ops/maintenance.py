@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,11 +12,12 @@ from ..stores.errors import StoreError
 from ..stores.listing import scan_directory, side_files
 from ..stores.readonly import translate_errors
 from ..stores.sqlite_writes import open_for_writing
-from ..util.progress import CancelToken, ProgressCallback, Reporter
+from ..util.progress import CancelToken, OperationCancelled, ProgressCallback, Reporter
 from . import cleanup
 from .cleanup import Trash
 
 VACUUM_BUSY_MS = 2000
+VM_STEPS = 10_000  # SQLite virtual-machine steps between looks at the cancel token
 
 
 @dataclass(frozen=True)
@@ -32,25 +35,49 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, *side_files(path)) if p.exists())
 
 
-def vacuum_store(path: str | os.PathLike[str]) -> VacuumResult:
+def vacuum_store(
+    path: str | os.PathLike[str],
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> VacuumResult:
     """Rebuild a store without its free pages.
 
     SQLite's VACUUM is itself all-or-nothing (it rewrites through the journal or
     WAL), works beside other connections, and fails with "locked" rather than
-    waiting long when an agent is in the middle of writing.
+    waiting long when an agent is in the middle of writing. A cancel interrupts it
+    and leaves the store as it was.
     """
     store = Path(path)
+    report = Reporter(progress, cancel)
+    report(0, 1, store.name)
     before = _size(store)
     conn = open_for_writing(store)
     try:
-        with translate_errors(store, os_errors=False):
+        if cancel is not None:  # SQLite asks every VM_STEPS steps; non-zero stops VACUUM
+            conn.set_progress_handler(lambda: int(cancel.cancelled), VM_STEPS)
+        with _cancelled_if(cancel), translate_errors(store, os_errors=False):
             conn.execute(f"PRAGMA busy_timeout = {VACUUM_BUSY_MS}")
             conn.execute("VACUUM")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        conn.set_progress_handler(None, 0)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
         conn.close()
+    if progress is not None:
+        progress(1, 1, "done")
     return VacuumResult(store, before, _size(store))
+
+
+@contextlib.contextmanager
+def _cancelled_if(cancel: CancelToken | None) -> Iterator[None]:
+    """An interrupted statement after a cancel is the cancel, not an error of the store."""
+    try:
+        yield
+    except StoreError as exc:
+        if cancel is not None and cancel.cancelled:
+            raise OperationCancelled("cancelled") from exc
+        raise
 
 
 def find_empty_stores(directory: str | os.PathLike[str], recursive: bool = False) -> list[Path]:

@@ -92,13 +92,28 @@ def _remove_if_unchanged(source: Path, session_id: str, expected: tuple[int, str
         raise SourceChangedError(str(exc)) from exc
 
 
-def rename_session(db_path: str | os.PathLike[str], session_id: str, new_session_id: str) -> int:
-    """Give a session a new id, in every table that refers to it, in one transaction."""
+def rename_session(
+    db_path: str | os.PathLike[str],
+    session_id: str,
+    new_session_id: str,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> int:
+    """Give a session a new id, in every table that refers to it, in one transaction.
+
+    Returns the number of items renamed. A cancel before the commit changes nothing.
+    """
     path = Path(db_path)
     if not new_session_id or new_session_id == session_id:
         raise InputError("give a new, different session id")
+    report = Reporter(progress, cancel)
+    report(0, 1, session_id)
     with write_transaction(path) as conn:
         changed = _rename_rows(conn, path, session_id, new_session_id)
+        report.check()  # still inside the transaction: a cancel rolls it back
+    if progress is not None:
+        progress(1, 1, "done")
     return changed
 
 

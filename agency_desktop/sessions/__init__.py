@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..stores.base import Store
 from ..stores.errors import ProblemKind, SessionNotFoundError, StoreError
 from ..stores.items import ItemKind
 from ..stores.listing import find_problem_files, list_sessions, scan_directory
 from ..stores.paging import MessageRow, SessionReader
 from ..stores.records import SessionInfo, StoreProblem
+from ..stores.registry import open_store
 from ..stores.schema import StoreKind
 from ..stores.stats import SessionStats, get_session_stats
 
@@ -31,6 +33,7 @@ __all__ = [
     "SessionPool",
     "SessionReader",
     "SessionStats",
+    "Store",
     "StoreError",
     "StoreKind",
     "StoreProblem",
@@ -38,6 +41,7 @@ __all__ = [
     "get_session_stats",
     "list_sessions",
     "migrate_session_to_file",
+    "open_store",
     "scan_directory",
 ]
 

@@ -150,3 +150,18 @@ def like_pattern(text: str) -> str:
     """A LIKE pattern matching `text` literally anywhere (escape character: backslash)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def pretty_json(value: Any) -> str:
+    """A value as indented JSON, for people to read. Text that holds a JSON object or
+    array (a tool call's arguments, a tool's output) is parsed first; other text is
+    shown as it is."""
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+        if not isinstance(parsed, (dict, list)):
+            return value
+        value = parsed
+    return json.dumps(value, indent=2, ensure_ascii=False)

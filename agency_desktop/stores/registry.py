@@ -8,7 +8,9 @@ SQLite file store, which takes every location that is not a URL, comes last.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+from ..util.errors import InputError
 from .base import Store
 from .sqlite_file import SQLiteFileStore, is_url
 
@@ -18,7 +20,7 @@ KINDS: tuple[type[Store], ...] = (
 )
 
 
-class UnknownStoreKind(ValueError):
+class UnknownStoreKind(InputError):
     """No kind of store this version knows claims the location."""
 
 
@@ -37,3 +39,9 @@ def open_store(location: str | os.PathLike[str] | Store) -> Store:
     if isinstance(location, Store):
         return location
     return kind_of(location)(os.fspath(location))
+
+
+def names_a_folder(location: str | os.PathLike[str]) -> bool:
+    """A folder of store files rather than one store (a path that names nothing counts as
+    a folder, so listing it says "no such folder")."""
+    return kind_of(location) is SQLiteFileStore and not Path(location).is_file()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from .items import ItemKind, classify_item, content_text, item_text, parse_item
+from .items import ItemKind, classify_item, content_text, item_text, parse_item, pretty_json
 
 
 def fence(text: str, language: str = "") -> str:
@@ -15,15 +14,6 @@ def fence(text: str, language: str = "") -> str:
     while ticks in text:
         ticks += "`"
     return f"{ticks}{language}\n{text}\n{ticks}"
-
-
-def _pretty_arguments(arguments: Any) -> str:
-    if isinstance(arguments, str):
-        try:
-            return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
-        except (ValueError, RecursionError):
-            return arguments
-    return json.dumps(arguments, indent=2, ensure_ascii=False)
 
 
 def _when(created: datetime | None) -> str:
@@ -43,7 +33,7 @@ def render_item(row_id: int, created: datetime | None, raw: str) -> str:
     if kind is ItemKind.FUNCTION_CALL:
         call = f" `{item.get('call_id')}`" if item.get("call_id") else ""
         args = item.get("arguments", item.get("input", item.get("action")))
-        return f"**Tool call: {tool}**{call}{_when(created)}\n\n{fence(_pretty_arguments(args), 'json')}"
+        return f"**Tool call: {tool}**{call}{_when(created)}\n\n{fence(pretty_json(args), 'json')}"
     if kind is ItemKind.FUNCTION_CALL_OUTPUT:
         call = f" `{item.get('call_id')}`" if item.get("call_id") else ""
         return f"**Tool result**{call}{_when(created)}\n\n{fence(item_text(item))}"
@@ -59,7 +49,7 @@ def _other_block(kind: ItemKind, item: Any, created: datetime | None) -> str:
     if kind is ItemKind.ENCRYPTED:
         return f"**Encrypted item**{_when(created)}\n\n(EncryptedSession: its key is needed)"
     label = (item.get("type") or item.get("role")) if isinstance(item, dict) else None
-    shown = json.dumps(item, indent=2, ensure_ascii=False)
+    shown = pretty_json(item)
     return f"**{label or 'item'}**{_when(created)}\n\n{fence(shown, 'json')}"
 
 

@@ -8,12 +8,11 @@ the view loads no resources, so nothing in a message can fetch or run anything.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..stores.items import ItemKind, classify_item, content_text, item_text, parse_item
+from ..stores.items import ItemKind, classify_item, content_text, item_text, parse_item, pretty_json
 from ..stores.paging import ContextItem
 from ..stores.transcript import fence
 
@@ -41,12 +40,7 @@ def _marker(item: ContextItem, selected: int) -> str:
 
 def _arguments(item: dict[str, Any]) -> str:
     args = item.get("arguments", item.get("input", item.get("action", "")))
-    if isinstance(args, str):
-        try:
-            return json.dumps(json.loads(args), indent=2, ensure_ascii=False)
-        except (ValueError, RecursionError):
-            return args
-    return json.dumps(args, indent=2, ensure_ascii=False)
+    return pretty_json(args)
 
 
 def _result_block(result: ContextItem, selected: int) -> str:
@@ -111,5 +105,5 @@ def _render_entry(
         return f"**Reasoning**{when}{mark} [show]({REASONING_SCHEME}:{entry.row_id})"
     # Anything else, a JSON null or a bare number among them: shown as the JSON it is.
     label = (item.get("type") or item.get("role")) if isinstance(item, dict) else None
-    shown_json = fence(json.dumps(item, indent=2, ensure_ascii=False), "json")
+    shown_json = fence(pretty_json(item), "json")
     return f"#### {label or 'item'}{when}{mark}\n\n{shown_json}"

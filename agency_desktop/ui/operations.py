@@ -212,7 +212,7 @@ class OperationsController(QObject):
         if info := self._selected():
             self._run(
                 "Vacuuming",
-                _vacuum,
+                maintenance.vacuum_store,
                 info.db_path,
                 summary=lambda r: (
                     f"{r.path.name}: {human_size(r.reclaimed)} reclaimed ({human_size(r.bytes_after)} now)"
@@ -291,7 +291,7 @@ class OperationsController(QObject):
     def do_rename(self, info: SessionInfo, new_id: str) -> None:
         self._run(
             "Renaming session",
-            _rename,
+            reorganise.rename_session,
             info.db_path,
             info.session_id,
             new_id,
@@ -421,16 +421,6 @@ def _batch_summary(report: reorganise.BatchReport) -> str:
         path, session, why = report.failures[0]
         text += f" {len(report.failures)} not written, e.g. {path.name} {session}: {why}"
     return text
-
-
-def _vacuum(store: Path, *, progress: Any, cancel: Any) -> maintenance.VacuumResult:
-    cancel.raise_if_cancelled()
-    return maintenance.vacuum_store(store)
-
-
-def _rename(store: Path, old: str, new: str, *, progress: Any, cancel: Any) -> int:
-    cancel.raise_if_cancelled()
-    return reorganise.rename_session(store, old, new)
 
 
 def _export_all(

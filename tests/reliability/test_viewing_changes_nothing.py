@@ -30,6 +30,7 @@ from agency_desktop.stores.errors import ProblemKind, StoreError
 from agency_desktop.stores.health import check_store
 from agency_desktop.stores.listing import read_store_sessions, scan_store
 from agency_desktop.stores.paging import SessionReader
+from agency_desktop.stores.registry import open_store
 from agency_desktop.stores.stats import get_session_stats
 from agency_desktop.stores.stats_cache import StatsCache
 from tests.helpers.stores import folder_snapshot, item_texts, write_plain
@@ -82,6 +83,23 @@ def _search(path: Path, session_id: str, scratch: Path) -> object:
     scanned = list(search_files([path], Query.parse("paris")))
     update_index(index, [path])
     return scanned, list(search_files([path], Query.parse("paris"), index=index))
+
+
+@reader("store seam")
+def _through_the_store(path: Path, session_id: str, scratch: Path) -> object:
+    store = open_store(path)
+    with store.reader(session_id) as items:
+        first = items.page_after(None, 3)
+    with store.item_tables() as tables:
+        rows = [(table.tail(), table.rows_after(-1, 5)) for table in tables]
+    return (
+        list(store.sessions()),
+        first,
+        store.read_item(session_id, first[0].row_id),
+        store.stats(session_id),
+        store.read_session(session_id).digest(),
+        rows,
+    )
 
 
 @reader("check")

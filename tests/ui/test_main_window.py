@@ -233,7 +233,7 @@ def test_last_folder_and_recent_folders_are_remembered(
     first = main_window(store_folder)
     first.open_folder(other)
     assert first.recent_folders()[:2] == [str(other.resolve()), str(store_folder.resolve())]
-    actions = [a.text() for a in first.recent_menu.actions()]
+    actions = [a.text() for a in first.menus.recent.actions()]
     assert actions[:2] == first.recent_folders()[:2]
     second = main_window(restore=True)
     qtbot.waitUntil(lambda: second.folder == other.resolve(), timeout=TIMEOUT)

@@ -14,7 +14,7 @@ from agency_desktop.search.records import SearchHit
 from agency_desktop.search.text import Query
 from agency_desktop.stores.items import ItemKind
 from agency_desktop.stores.listing import iter_candidate_files
-from agency_desktop.ui import main_window as main_window_module
+from agency_desktop.ui import search_indexer
 from agency_desktop.ui.models.message_table import Role as MessageRole
 from agency_desktop.ui.models.search_results import (
     HIT,
@@ -31,7 +31,7 @@ TIMEOUT = 15_000
 
 @pytest.fixture(autouse=True)
 def _index_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(main_window_module, "INDEX_DELAY_MS", 0)
+    monkeypatch.setattr(search_indexer, "INDEX_DELAY_MS", 0)
 
 
 def _hits(folder: Path, text: str) -> list[SearchHit]:

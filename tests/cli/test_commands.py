@@ -79,7 +79,7 @@ def test_backup_file_and_folder(capsys, store_folder: Path, tmp_path: Path) -> N
     assert code == 0 and "verified" in out
     assert item_texts(tmp_path / "one.db", "shared-a")
     code, out, _ = run(capsys, "backup", store_folder, tmp_path / "all", "--json")
-    assert code == 0 and len(json.loads(out)) == 4
+    assert code == 0 and len(json.loads(out)["backups"]) == 4
     assert len(list_sessions(tmp_path / "all")) == 5
     code, _, err = run(capsys, "backup", store_folder / "shared.db", tmp_path / "one.db")
     assert code == 2 and "already exists" in err

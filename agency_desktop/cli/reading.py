@@ -1,0 +1,237 @@
+"""Commands that only read: list, stats, show, search, check. None of them changes a store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.markdown import Markdown
+from rich.table import Table
+
+from ..stores.health import check_directory
+from ..stores.items import ItemKind, parse_item
+from ..stores.listing import iter_candidate_files, scan_directory
+from ..stores.records import SessionInfo, StoreProblem
+from ..stores.registry import names_a_folder, open_store
+from ..stores.transcript import render_transcript
+from ..util.formatting import human_size
+from .output import EXIT_FAILED, EXIT_OK, UsageError, err, out, print_json, progress_bar, when
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """A folder's sessions (the demo folder's when none is given), or one store's."""
+    location = _folder_or_demo(args.directory)
+    if names_a_folder(location):
+        folder = Path(location)
+        scans = list(scan_directory(folder, args.recursive))
+        sessions = [info for scan in scans for info in scan.sessions]
+        problems = [scan.problem for scan in scans if scan.problem]
+        stores = len(scans) - len(problems)
+    else:
+        store = open_store(location)
+        sessions, problems, stores = list(store.sessions()), [], 1
+        folder = Path(location).parent
+    if args.json:
+        print_json(
+            {
+                "directory": str(location),
+                "sessions": [s.as_dict() for s in sessions],
+                "problems": [p.as_dict() for p in problems],
+            }
+        )
+        return EXIT_OK
+    _print_sessions(str(location), folder, sessions)
+    out.print(f"{len(sessions)} sessions in {stores} stores")
+    _print_problems(location, problems)
+    return EXIT_OK
+
+
+def _print_sessions(title: str, folder: Path, sessions: list[SessionInfo]) -> None:
+    table = Table(title=f"Sessions in {title}", title_justify="left")
+    for name, justify in (
+        ("session", "left"),
+        ("file", "left"),
+        ("items", "right"),
+        ("size", "right"),
+        ("created", "left"),
+        ("last activity", "left"),
+        ("kind", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    for s in sorted(sessions, key=lambda s: s.updated_at or oldest, reverse=True):
+        table.add_row(
+            s.session_id,
+            str(s.db_path.relative_to(folder) if s.db_path.is_relative_to(folder) else s.db_path),
+            str(s.message_count),
+            human_size(s.size_bytes),
+            when(s.created_at),
+            when(s.updated_at),
+            str(s.kind),
+        )
+    out.print(table)
+
+
+def _print_problems(location: str | Path, problems: list[StoreProblem]) -> None:
+    if problems:
+        err.print(f"{len(problems)} files skipped (see `agency-sessions check {location}`):")
+        for problem in problems:
+            err.print(f"  {problem.message}", markup=False)
+
+
+def _folder_or_demo(directory: str | None) -> str:
+    if directory:
+        return directory
+    from ..ops.demo import ensure_demo_folder
+
+    folder = ensure_demo_folder()
+    err.print(f"(no folder given: showing the demo folder {folder})")
+    return str(folder)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from ..search.folder import search_files, update_index
+    from ..search.index import SearchIndex
+    from ..search.records import SearchFilter, SearchHit
+    from ..search.text import Query
+
+    query = Query.parse(" ".join(args.query))
+    if query.empty:
+        raise UsageError("the query has no words to look for")
+    folder = Path(args.directory)
+    paths = sorted(iter_candidate_files(folder, args.recursive))
+    index = None if args.no_index else SearchIndex()
+    if index is not None and args.update_index:
+        with progress_bar("Indexing") as progress:
+            update_index(index, paths, progress=progress)
+    search_filter = SearchFilter(
+        kinds=frozenset({ItemKind(args.kind)}) if args.kind else None,
+        tool=args.tool,
+        since=args.since,
+        until=args.until + timedelta(days=1) if args.until else None,
+        session_id=args.session,
+    )
+    results = list(search_files(paths, query, search_filter, index, args.limit))
+    hits = [r for r in results if isinstance(r, SearchHit)]
+    unsearchable = [r for r in results if not isinstance(r, SearchHit)]
+    if args.json:
+        print_json(
+            {
+                "hits": [_hit_dict(hit) for hit in hits],
+                "unsearchable": [{"path": str(s.path), "message": s.message} for s in unsearchable],
+            }
+        )
+    else:
+        _print_hits(folder, hits)
+    for problem in unsearchable:
+        err.print(f"  skipped {problem.message}", markup=False)
+    return EXIT_OK
+
+
+def _hit_dict(hit: Any) -> dict[str, Any]:
+    return {
+        "db_path": str(hit.path),
+        "messages_table": hit.messages_table,
+        "session_id": hit.session_id,
+        "row_id": hit.row_id,
+        "created_at": hit.created_at.isoformat() if hit.created_at else None,
+        "kind": str(hit.kind),
+        "tool": hit.tool,
+        "snippet": hit.snippet,
+    }
+
+
+def _print_hits(folder: Path, hits: list[Any]) -> None:
+    table = Table(title=f"Matches in {folder}", title_justify="left")
+    for name in ("session", "file", "item", "time", "kind", "match"):
+        table.add_column(name, justify="right" if name == "item" else "left")
+    for hit in sorted(hits, key=lambda h: (str(h.path), h.session_id, h.row_id)):
+        file_name = (
+            str(hit.path.relative_to(folder)) if hit.path.is_relative_to(folder) else str(hit.path)
+        )
+        table.add_row(
+            hit.session_id, file_name, str(hit.row_id), when(hit.created_at),
+            hit.kind.label, hit.snippet,
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{len(hits)} matches")
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = open_store(args.db).stats(args.session)
+    if args.json:
+        print_json(stats.as_dict())
+        return EXIT_OK
+    scope = f"session {args.session}" if args.session else f"{stats.session_count} sessions"
+    out.print(f"[bold]{args.db}[/bold] ({scope})")
+    rows = [
+        ("items", stats.message_count),
+        ("user turns", stats.user_turns),
+        ("store size", human_size(stats.size_bytes)),
+        ("item data", human_size(stats.data_bytes)),
+        ("created", when(stats.created_at)),
+        ("last activity", when(stats.updated_at)),
+        ("unreadable rows", stats.invalid_json_rows),
+    ]
+    rows += [(f"  {kind.label}", stats.by_kind[kind]) for kind in stats.by_kind]
+    rows += [(f"  tool {name}", count) for name, count in stats.tool_calls.most_common()]
+    if usage := stats.token_usage:
+        rows += [
+            ("requests", usage.requests),
+            ("input tokens", usage.input_tokens),
+            ("output tokens", usage.output_tokens),
+            ("total tokens", usage.total_tokens),
+        ]
+    rows += [(f"  branch {name}", count) for name, count in (stats.branches or {}).items()]
+    table = Table(show_header=False, box=None)
+    for label, value in rows:
+        table.add_row(label, str(value))
+    out.print(table)
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_store(args.db).reader(args.session) as reader:
+        if args.json:
+            items = reader.iter_items()
+            print_json([json.loads(text) if _is_json(text) else text for _, _, text in items])
+            return EXIT_OK
+        chunks = render_transcript(args.session, reader.source, reader.iter_items())
+        if out.is_terminal:
+            out.print(Markdown("".join(chunks)))
+        else:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+    return EXIT_OK
+
+
+def _is_json(text: str) -> bool:
+    return parse_item(text)[1]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    results = check_directory(args.directory, args.recursive)
+    if args.json:
+        print_json([r.as_dict() for r in results])
+    else:
+        for r in results:
+            if r.problem:
+                out.print(f"[red]BAD[/red]  {r.problem.message}")
+            elif not r.ok:
+                detail = (
+                    f"integrity: {r.integrity}"
+                    if r.integrity != "ok"
+                    else f"{r.invalid_json_rows} rows are not valid JSON"
+                )
+                out.print(f"[yellow]WARN[/yellow] {r.path}: {detail}")
+            else:
+                out.print(
+                    f"[green]OK[/green]   {r.path}: {r.sessions} sessions, {r.messages} items"
+                )
+        bad = sum(not r.ok for r in results)
+        out.print(f"{len(results)} files checked, {bad} with problems")
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
