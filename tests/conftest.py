@@ -30,6 +30,7 @@ from tests.helpers.fixtures import (  # noqa: E402, F401
     long_store,
     main_window,
     many_stores,
+    no_store_left_open,
     settings,
     store_folder,
 )

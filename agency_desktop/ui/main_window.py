@@ -1,9 +1,9 @@
 """The main window: sessions on the left, the open session's messages, the item and stats.
 
 The window puts the parts together and keeps them showing the same thing; the menus
-(`window_menus`), the listing of scan results (`scan_feed`), the search index's
-schedule (`search_indexer`), settings (`settings`) and the notice bar
-(`widgets.notice_bar`) live in modules of their own. The controllers of the
+(`window_menus`), open dialogs and drops (`opening`), the listing of scan results
+(`scan_feed`), the search index's schedule (`search_indexer`), settings (`settings`)
+and the notice bar (`widgets.notice_bar`) live in modules of their own. The controllers of the
 Operations and Scratch menus see it only as a `host.WindowHost`.
 """
 
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -30,7 +29,6 @@ from ..search.records import SearchHit
 from ..stores.listing import StoreScan
 from ..stores.paging import MessageFilter, MessageRow
 from ..stores.records import SessionInfo
-from ..stores.rescan import scan_files
 from ..stores.scan_cache import ScanCache
 from ..stores.signatures import Signature
 from ..util import logs
@@ -40,6 +38,7 @@ from . import lifetime
 from .folder_scanner import FolderScanner
 from .models.message_table import MessageTableModel
 from .models.session_list import SessionListModel
+from .opening import StoreOpener, dropped_paths
 from .operation_runner import OperationRunner
 from .operations_menu import OperationsMenu
 from .scan_feed import ScanFeed
@@ -55,13 +54,12 @@ from .widgets.progress_strip import ProgressStrip
 from .widgets.session_pane import SessionPane
 from .widgets.stats_panel import StatsPanel
 from .window_menus import WindowMenus
-from .workers import Worker, WorkerPool
+from .workers import WorkerPool
 
 if TYPE_CHECKING:
     from .operations import OperationsController
 
 WORKER_THREADS = 8
-STORE_FILTER = "Session stores (*.db *.sqlite *.sqlite3 *.db3);;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -85,6 +83,7 @@ class MainWindow(QMainWindow):
         # a long one (a backup, the index) must not hold up a scan or a page of messages.
         self.workers = WorkerPool(self, max_threads=WORKER_THREADS)
         self.scanner = FolderScanner(self.workers, self, cache=ScanCache())
+        self.opener = StoreOpener(self, self.workers, self.scanner.cache)
         self.folder: Path | None = None
         self.files: list[Path] = []
         self._select_first_when_scanned = True
@@ -165,8 +164,8 @@ class MainWindow(QMainWindow):
         menus.insert_before_help(self.scratch.menu)
         self._show_recent()
         slots: list[tuple[Any, Callable[..., Any]]] = [
-            (menus.open_folder, self._choose_folder),
-            (menus.open_files, self._choose_files),
+            (menus.open_folder, lambda: self.opener.choose_folder(self.folder)),
+            (menus.open_files, lambda: self.opener.choose_files(self.folder)),
             (menus.open_demo, lambda: self._open_default(demo_only=True)),
             (menus.refresh, lambda: self.scanner.rescan(full=True)),
             (menus.quit, self.close),
@@ -187,6 +186,11 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
 
     def _connect(self) -> None:
+        self.opener.folderChosen.connect(self.open_folder)
+        self.opener.demoReady.connect(self.open_folder)
+        self.opener.filesChosen.connect(self.open_files)
+        self.opener.filesChecked.connect(self._on_files_checked)
+        self.opener.failed.connect(self.notice.show_message)
         self.sessions.sessionChosen.connect(self._on_session_chosen)
         self.sessions.problemChosen.connect(self.notice.show_message)
         self.messages.rowChosen.connect(self._on_row_chosen)
@@ -268,12 +272,7 @@ class MainWindow(QMainWindow):
             files = [f for f in files if not f.is_dir()]
             if not files:
                 return
-        worker = Worker(scan_files, files, self.scanner.cache)
-        worker.signals.returned.connect(self._on_files_checked)
-        worker.signals.errored.connect(
-            lambda exc: self.notice.show_message(f"Could not open: {exc}")
-        )
-        self.workers.start(worker)
+        self.opener.check_files(files)
 
     def _on_files_checked(self, checked: list[tuple[StoreScan, Signature | None]]) -> None:
         readable = [(scan, sig) for scan, sig in checked if scan.problem is None]
@@ -314,27 +313,7 @@ class MainWindow(QMainWindow):
             self.open_folder(demo_dir())
             return
         self.status_label.setText("Preparing the demo folder (first run)…")
-        from ..ops.demo import ensure_demo_folder  # imports the SDK, so only in the worker's path
-
-        worker = Worker(ensure_demo_folder)
-        worker.signals.returned.connect(self.open_folder)
-        worker.signals.errored.connect(
-            lambda exc: self.notice.show_message(f"Could not write the demo folder: {exc}")
-        )
-        self.workers.start(worker)
-
-    def _choose_folder(self) -> None:
-        start = str(self.folder or Path.home())
-        chosen = QFileDialog.getExistingDirectory(self, "Open a folder of session stores", start)
-        if chosen:
-            self.open_folder(chosen)
-
-    def _choose_files(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileNames(
-            self, "Open session stores", str(self.folder or Path.home()), STORE_FILTER
-        )
-        if chosen:
-            self.open_files(chosen)
+        self.opener.prepare_demo()
 
     def recent_folders(self) -> list[str]:
         return self.settings.recent_folders
@@ -453,14 +432,13 @@ class MainWindow(QMainWindow):
     # --- drag and drop
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+        if dropped_paths(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if not paths:
+        if not (paths := dropped_paths(event.mimeData())):
             event.ignore()
             return
         event.acceptProposedAction()
@@ -489,6 +467,8 @@ class MainWindow(QMainWindow):
         self.indexer.stop()
         self.search_panel.shutdown()
         self.scanner.stop()
+        self.stats.shutdown()
+        self.messages.shutdown()
         self.message_model.shutdown()
         self.workers.shutdown()
         self.scratch.shutdown()

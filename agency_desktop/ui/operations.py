@@ -114,10 +114,13 @@ class OperationsController(QObject):
 
     def ask_backup_folder(self) -> None:
         if folder := self._folder("Back up every store into folder"):
-            self.do_backup(self._stores(), folder)
+            self.do_backup(self._stores(), folder, root=self.host.folder)
 
-    def do_backup(self, stores: list[Path], destination: Path) -> None:
-        self._run("Backing up", backup_many, stores, destination, summary=_backup_summary)
+    def do_backup(self, stores: list[Path], destination: Path, root: Path | None = None) -> None:
+        """Stores under `root` keep their subfolders, as `agency-sessions backup DIR` does."""
+        self._run(
+            "Backing up", backup_many, stores, destination, root=root, summary=_backup_summary
+        )
 
     def ask_archive(self) -> None:
         if chosen := self._save_path("Back up the folder into an archive", "Zip archives (*.zip)"):

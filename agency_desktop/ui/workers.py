@@ -150,9 +150,18 @@ class WorkerPool(QObject):
         if max_threads:
             self._pool.setMaxThreadCount(max_threads)
         self._running: set[Worker] = set()
+        self._closed = False
         stop_when_destroyed(self, functools.partial(_stop_for_good, self._pool, self._running))
 
     def start(self, worker: Worker) -> Worker:
+        """Runs `worker`; after shutdown() it is cancelled instead and never runs.
+
+        A timer or a queued signal of a pane can still fire between the window's
+        shutdown and its destruction: what it starts then would outlive the window.
+        """
+        if self._closed:
+            worker.cancel()
+            return worker
         self._running.add(worker)
         worker.signals.finished.connect(lambda: self._running.discard(worker))
         self._pool.start(worker)
@@ -167,7 +176,8 @@ class WorkerPool(QObject):
         return int(self._pool.activeThreadCount())
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Cancel everything and wait; True when every thread has stopped."""
+        """Cancel everything and wait; True when every thread has stopped. Final."""
+        self._closed = True
         return _stop_all(self._pool, self._running, timeout_ms)
 
 

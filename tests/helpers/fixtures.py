@@ -54,6 +54,15 @@ def many_stores(_template_folder: Path, tmp_path_factory: pytest.TempPathFactory
     return folder
 
 
+@pytest.fixture(autouse=True)
+def no_store_left_open() -> Iterator[None]:
+    """Fails the test that leaves a file pinned, rather than every window test after it."""
+    before = file_pins.held_count()
+    yield
+    after = file_pins.held_count()
+    assert after == before, f"stores held open: {before} before this test, {after} after"
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Any:
     """A QSettings file of the test's own, so tests never see each other's recent folders."""

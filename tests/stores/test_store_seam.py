@@ -53,7 +53,8 @@ def test_reads_answer_as_the_readers_below_the_seam_do(store_folder: Path) -> No
         assert items.source == str(path)
         last = items.last_row_id()
         assert last is not None
-    assert store.read_item("shared-b", last) == SessionReader(path, "shared-b").read_item(last)
+    with SessionReader(path, "shared-b") as direct:
+        assert store.read_item("shared-b", last) == direct.read_item(last)
     data = store.read_session("shared-b")
     texts = [m.message_data for m in data.messages]
     assert texts == item_texts(path, "shared-b")

@@ -35,9 +35,13 @@ def test_backup_of_the_folder(
     qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path
 ) -> None:
     window = _ready(qtbot, main_window, store_folder)
+    window.operations._folder = lambda title: tmp_path / "backup"  # the folder dialog's answer
     with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
-        window.operations.do_backup(window.scanner.store_paths, tmp_path / "backup")
+        window.operations.ask_backup_folder()
     assert "Backed up 4 stores" in done.args[0]
+    assert sorted(p.name for p in (tmp_path / "backup").iterdir()) == sorted(
+        p.name for p in window.scanner.store_paths
+    )
     assert len(list_sessions(tmp_path / "backup")) == 5
     assert window.notice.label.text() == done.args[0]
 

@@ -61,3 +61,23 @@ def test_a_count_that_finishes_after_another_session_was_chosen_is_not_shown(
     QApplication.processEvents()  # the late result, posted before its thread ended, arrives
     assert panel.stats is not None and panel.stats.session_id == "shared-b"
     assert workers.shutdown()
+
+
+def test_a_count_scheduled_as_the_window_closes_never_starts(
+    qtbot: Any, store_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agency_desktop.ui.widgets import stats_panel
+    from agency_desktop.ui.workers import WorkerPool
+
+    started: list[str] = []
+    monkeypatch.setattr(stats_panel, "session_stats", lambda _p, s, _c: started.append(s))
+    monkeypatch.setattr(stats_panel, "REFRESH_DELAY_MS", 0)
+    workers = WorkerPool()
+    panel = stats_panel.StatsPanel(workers)
+    qtbot.addWidget(panel)
+    panel.set_session(store_folder / "plain.db", "plain-1")  # counted a moment later
+    panel.shutdown()
+    assert workers.shutdown()
+    QApplication.processEvents()  # where the delayed count would have fired
+    panel.refresh()  # and a late refresh all the same: the pool is closed
+    assert workers.active == 0 and started == []

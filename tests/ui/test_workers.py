@@ -99,3 +99,14 @@ def test_a_pool_destroyed_mid_work_stops_it_and_delivers_nothing_after(qtbot: An
     QCoreApplication.sendPostedEvents()  # where its queued signals would be delivered
     assert release.is_set()
     assert delivered == []
+
+
+def test_a_worker_started_after_shutdown_never_runs(qtbot: Any) -> None:
+    """A pane's timer that fires after the window shut down must not start a thread."""
+    ran: list[int] = []
+    pool = WorkerPool()
+    assert pool.shutdown(5000)
+    worker = pool.start(Worker(ran.append, 1))
+    assert worker.is_cancelled
+    assert pool.active == 0
+    assert ran == []

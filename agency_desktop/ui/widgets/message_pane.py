@@ -77,6 +77,10 @@ class MessagePane(QWidget):
         self.model.rowsPrepended.connect(self._on_rows_prepended)
         self.model.rowFocused.connect(self._on_row_focused)
 
+    def shutdown(self) -> None:
+        """A search typed a moment before the window closed starts no read."""
+        self._search_timer.stop()
+
     def message_filter(self) -> MessageFilter:
         kind = self.kind_filter.currentData()  # Qt hands a StrEnum back as a plain str
         kinds = frozenset({ItemKind(kind)}) if kind else None

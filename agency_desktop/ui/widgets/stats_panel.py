@@ -139,6 +139,13 @@ class StatsPanel(QWidget):
             self._worker = None
         self._delay.start()
 
+    def shutdown(self) -> None:
+        """No count starts after this (the window is closing)."""
+        self._delay.stop()
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+
     def refresh(self) -> None:
         self._delay.stop()
         if self._worker is not None:
