@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -144,9 +144,8 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.notice)
         layout.addWidget(self.splitter, 1)
-        self.notice.setParent(central)
-        self.notice.hide()
         self.setCentralWidget(central)
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress_strip)
@@ -190,9 +189,9 @@ class MainWindow(QMainWindow):
         self.opener.demoReady.connect(self.open_folder)
         self.opener.filesChosen.connect(self.open_files)
         self.opener.filesChecked.connect(self._on_files_checked)
-        self.opener.failed.connect(self.notice.show_message)
+        self.opener.failed.connect(self.notice.error)
         self.sessions.sessionChosen.connect(self._on_session_chosen)
-        self.sessions.problemChosen.connect(self.notice.show_message)
+        self.sessions.problemChosen.connect(self.notice.warn)
         self.messages.rowChosen.connect(self._on_row_chosen)
         self.messages.filterChanged.connect(self.detail.clear)
         self.messages.rowFocused.connect(lambda: self.side_tabs.setCurrentWidget(self.detail))
@@ -205,12 +204,12 @@ class MainWindow(QMainWindow):
         self.scanner.scanStarted.connect(self._update_status)
         self.scanner.scanFinished.connect(self._on_scan_finished)
         self.scanner.failed.connect(
-            lambda message: self.notice.show_message(f"Could not read the folder: {message}")
+            lambda message: self.notice.error(f"Could not read the folder: {message}")
         )
-        self.message_model.loadFailed.connect(self.notice.show_message)
+        self.message_model.loadFailed.connect(self.notice.error)
         self.runner.succeeded.connect(self._on_operation_done)
         self.runner.succeeded.connect(self.scratch.on_operation_done)
-        self.runner.failed.connect(self.notice.show_message)
+        self.runner.failed.connect(self.notice.error)
         self.runner.cancelled.connect(self.notice.show_message)
 
     # --- what the Operations and Scratch menus use (host.WindowHost)
@@ -242,7 +241,7 @@ class MainWindow(QMainWindow):
     def open_folder(self, path: str | Path) -> None:
         folder = Path(path).expanduser()
         if not folder.is_dir():
-            self.notice.show_message(f"Not opened: {folder} is not a folder.")
+            self.notice.warn(f"Not opened: {folder} is not a folder.")
             return
         self.folder, self.files = folder.resolve(), []
         log.info("Opened folder %s", self.folder)
@@ -278,7 +277,7 @@ class MainWindow(QMainWindow):
         readable = [(scan, sig) for scan, sig in checked if scan.problem is None]
         bad = [scan.problem.message for scan, _ in checked if scan.problem is not None]
         if bad:
-            self.notice.show_message("Not opened: " + "; ".join(bad))
+            self.notice.warn("Not opened: " + "; ".join(bad))
         if not readable:
             return
         good = [scan.path for scan, _ in readable]
@@ -340,7 +339,7 @@ class MainWindow(QMainWindow):
         if gone in paths:
             self.message_model.close_session()
             self.detail.clear()
-            self.notice.show_message(f"{gone} was removed from disk.")
+            self.notice.warn(f"{gone} was removed from disk.")
         self._update_status()
 
     def _set_keep_index(self, keep: bool) -> None:
@@ -417,8 +416,10 @@ class MainWindow(QMainWindow):
     def jump_to_end(self) -> None:
         self.messages.jump_to_end()
 
-    def _on_operation_done(self, summary: str, _result: object) -> None:
-        self.notice.show_message(summary)
+    def _on_operation_done(self, summary: str, result: object) -> None:
+        from .result_actions import result_actions  # imports ops: loaded by now
+
+        self.notice.success(summary, result_actions(result))
         self.scanner.rescan()
 
     def _show_detail(self, json: bool) -> None:
@@ -451,10 +452,6 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if (splitter := self.settings.splitter) is not None:
             self.splitter.restoreState(splitter)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.notice.place()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.save_shape(self.saveGeometry(), self.splitter.saveState())

@@ -86,7 +86,7 @@ class OperationsController(QObject):
         **kw: Any,
     ) -> None:
         if not self.runner.run(title, fn, *args, summary=summary, **kw):
-            self.host.notice.show_message("Another operation is still running.")
+            self.host.notice.warn("Another operation is still running.")
 
     def _folder(self, title: str) -> Path | None:
         chosen = QFileDialog.getExistingDirectory(
@@ -153,9 +153,7 @@ class OperationsController(QObject):
     def do_plan_restore(self, source: Path, folder: Path) -> None:
         worker = Worker(plan_restore, source, folder)
         worker.signals.returned.connect(self._show_restore)
-        worker.signals.errored.connect(
-            lambda exc: self.host.notice.show_message(f"Cannot restore: {exc}")
-        )
+        worker.signals.errored.connect(lambda exc: self.host.notice.error(f"Cannot restore: {exc}"))
         self.host.workers.start(worker)
 
     def _show_restore(self, plan: RestorePlan) -> None:
@@ -192,7 +190,7 @@ class OperationsController(QObject):
         worker = Worker(make_plan)
         worker.signals.returned.connect(self._show_preview)
         worker.signals.errored.connect(
-            lambda exc: self.host.notice.show_message(f"Cannot plan the cleanup: {exc}")
+            lambda exc: self.host.notice.error(f"Cannot plan the cleanup: {exc}")
         )
         self.host.workers.start(worker)
 

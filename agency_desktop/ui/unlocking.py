@@ -61,7 +61,7 @@ class Unlocker(QObject):
         )
 
     def _on_failed(self, error: Exception) -> None:
-        self._host.notice.show_message(f"Not unlocked: {error}")
+        self._host.notice.error(f"Not unlocked: {error}")
 
     def _show_again(self, info: SessionInfo | None) -> None:
         """Read the session again, so its rows and its transcript show what the key opens."""

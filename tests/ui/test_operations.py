@@ -8,10 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agency_desktop.ops import cleanup
 from agency_desktop.ops.export import ExportFormat
 from agency_desktop.stores.listing import list_sessions
+from agency_desktop.ui import result_actions
 from agency_desktop.ui.settings import Settings
+from agency_desktop.ui.widgets.notice_bar import Level
 from tests.helpers.stores import item_texts
 
 TIMEOUT = 10_000
@@ -32,7 +36,11 @@ def _info(window: Any, session_id: str) -> Any:
 
 
 def test_backup_of_the_folder(
-    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path
+    qtbot: Any,
+    main_window: Any,
+    store_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window = _ready(qtbot, main_window, store_folder)
     window.operations._folder = lambda title: tmp_path / "backup"  # the folder dialog's answer
@@ -44,6 +52,13 @@ def test_backup_of_the_folder(
     )
     assert len(list_sessions(tmp_path / "backup")) == 5
     assert window.notice.label.text() == done.args[0]
+    assert window.notice.level is Level.SUCCESS
+    shown: list[Path] = []
+    monkeypatch.setattr(result_actions, "open_in_desktop", shown.append)
+    [show] = window.notice.action_buttons
+    assert show.text() == "Show in Folder"
+    show.click()
+    assert shown == [tmp_path / "backup"]
 
 
 def test_cleanup_previews_exactly_what_it_removes(

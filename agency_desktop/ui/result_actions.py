@@ -1,0 +1,49 @@
+"""What a finished operation offers in its notice: the file or folder it wrote.
+
+A backup nobody can find is half a backup: the notice that reports one offers to
+show it in the file manager, and a clean-up's notice offers the backup it took.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+
+from ..ops.archive import ArchiveResult, BackupSummary
+from ..ops.backup import BackupResult
+from ..ops.cleanup import CleanupReport
+from ..ops.export import ExportSummary
+from ..ops.store_writer import WriteResult
+from .widgets.notice_bar import NoticeAction
+
+
+def open_in_desktop(path: Path) -> bool:
+    """The system's file manager (a folder) or default application (a file)."""
+    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
+
+
+def written_place(result: Any) -> Path | None:
+    """The file or folder an operation's result says it wrote, if any."""
+    if isinstance(result, tuple) and result:
+        result = result[0]  # (what was written, its backup): a move
+    if isinstance(result, BackupResult | ArchiveResult | WriteResult):
+        return result.path
+    if isinstance(result, BackupSummary):
+        return result.destination
+    if isinstance(result, ExportSummary) and result.exported:
+        return result.exported[0].target.parent
+    return None
+
+
+def result_actions(result: Any) -> list[NoticeAction]:
+    actions = []
+    if (place := written_place(result)) is not None:
+        folder = place if place.is_dir() else place.parent
+        actions.append(NoticeAction("Show in Folder", lambda: open_in_desktop(folder)))
+    if isinstance(result, CleanupReport) and result.backups:
+        backups = result.backups[0].parent
+        actions.append(NoticeAction("Show Backups", lambda: open_in_desktop(backups)))
+    return actions
