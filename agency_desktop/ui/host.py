@@ -45,6 +45,11 @@ class WindowHost(Protocol):
 
     def unlist_store(self, path: Path) -> None: ...
 
+    def follow(self, info: SessionInfo, db_path: Path, session_id: str) -> None:
+        """The operation about to run puts `info`'s session at (db_path, session_id):
+        the panes follow it there if it is the one on show."""
+        ...
+
     def reopen_session(self, info: SessionInfo) -> None:
         """Read the session again if it is the one on show (after a key unlocked it)."""
         ...

@@ -45,6 +45,7 @@ from .scan_feed import ScanFeed
 from .scratch import ScratchController
 from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
+from .session_follower import SessionFollower
 from .settings import Settings
 from .unlocking import Unlocker
 from .widgets.message_detail import MessageDetail
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         self.search_panel = SearchPanel(
             self.workers, self.indexer, lambda: self.scanner.store_paths
         )
+        self.follower = SessionFollower(self.sessions, self._show_session, self._show_gone, self)
 
     def _lay_out(self) -> None:
         self.left_tabs = QTabWidget()
@@ -191,7 +193,8 @@ class MainWindow(QMainWindow):
         self.opener.filesChecked.connect(self._on_files_checked)
         self.opener.failed.connect(self.notice.error)
         self.sessions.sessionChosen.connect(self._on_session_chosen)
-        self.sessions.problemChosen.connect(self.notice.warn)
+        self.sessions.problemChosen.connect(self._on_problem_chosen)
+        self.sessions.currentGone.connect(self.follower.changed)
         self.messages.rowChosen.connect(self._on_row_chosen)
         self.messages.filterChanged.connect(self.detail.clear)
         self.messages.rowFocused.connect(lambda: self.side_tabs.setCurrentWidget(self.detail))
@@ -206,11 +209,12 @@ class MainWindow(QMainWindow):
         self.scanner.failed.connect(
             lambda message: self.notice.error(f"Could not read the folder: {message}")
         )
-        self.message_model.loadFailed.connect(self.notice.error)
+        self.message_model.loadFailed.connect(self._on_load_failed)
         self.runner.succeeded.connect(self._on_operation_done)
         self.runner.succeeded.connect(self.scratch.on_operation_done)
         self.runner.failed.connect(self.notice.error)
         self.runner.cancelled.connect(self.notice.show_message)
+        self.runner.finished.connect(self.follower.changed)
 
     # --- what the Operations and Scratch menus use (host.WindowHost)
 
@@ -229,6 +233,9 @@ class MainWindow(QMainWindow):
 
     def unlist_store(self, path: Path) -> None:
         self.session_model.remove_path(path)
+
+    def follow(self, info: SessionInfo, db_path: Path, session_id: str) -> None:
+        self.follower.expect(info, db_path, session_id)
 
     def reopen_session(self, info: SessionInfo) -> None:
         if self.message_model.db_path != info.db_path:
@@ -298,6 +305,7 @@ class MainWindow(QMainWindow):
         self._select_first_when_scanned = True
         self.session_model = self.sessions.renew_model(root)
         self.feed.restart(self.session_model)
+        self.follower.closed()
         self.message_model.close_session()
         self.detail.clear()
         self.stats.set_session(None, None)
@@ -324,6 +332,7 @@ class MainWindow(QMainWindow):
 
     def _on_listed(self) -> None:
         self._update_status()
+        self.follower.listed(final=not (self.scanner.busy or self.feed.pending))
         if self._select_first_when_scanned and not self.sessions.has_current():
             self._select_session(lambda _info: True)
 
@@ -337,8 +346,8 @@ class MainWindow(QMainWindow):
             self.session_model.remove_path(path)
         gone = self.message_model.db_path
         if gone in paths:
-            self.message_model.close_session()
-            self.detail.clear()
+            self.follower.closed()
+            self._show_nothing(f"{gone.name} was removed from disk.", str(gone), "No session open")
             self.notice.warn(f"{gone} was removed from disk.")
         self._update_status()
 
@@ -349,6 +358,7 @@ class MainWindow(QMainWindow):
     def _on_scan_finished(self) -> None:
         self.indexer.scan_finished()
         self._update_status()
+        self.follower.listed(final=not self.feed.pending)
         self.stats.set_folder(
             self.folder or (self.files[0].parent if self.files else None), self.scanner.store_paths
         )
@@ -370,12 +380,14 @@ class MainWindow(QMainWindow):
             self._select_first_when_scanned = False
 
     def _on_session_chosen(self, info: SessionInfo) -> None:
-        if (self.message_model.db_path, self.message_model.session_id) == (
-            info.db_path,
-            info.session_id,
-        ):
-            return
+        self._show_session(info, reload=False)
+
+    def _show_session(self, info: SessionInfo, reload: bool) -> None:
         self._select_first_when_scanned = False
+        self.follower.opened(info)
+        model = self.message_model
+        if not reload and (model.db_path, model.session_id) == (info.db_path, info.session_id):
+            return
         self.detail.clear()
         self.message_model.open_session(
             info.db_path,
@@ -385,6 +397,31 @@ class MainWindow(QMainWindow):
         )
         self.stats.set_session(info.db_path, info.session_id)
         self.search_panel.set_session(info.db_path, info.session_id)
+
+    def _show_nothing(self, title: str, explanation: str, footer: str) -> None:
+        self.message_model.close_session()
+        self.detail.show_empty(title, explanation)
+        self.messages.show_empty(footer)
+        self.stats.set_session(None, None)
+        self.search_panel.set_session(None, None)
+
+    def _show_gone(self, store: Path, session_id: str) -> None:
+        self._show_nothing(
+            f"Session {session_id} is no longer in {store.name}.",
+            "It was renamed, moved or deleted. Choose another session in the list.",
+            "Session no longer in its store",
+        )
+
+    def _on_problem_chosen(self, path: Path, reason: str) -> None:
+        self.follower.closed()
+        self._show_nothing(f"{path.name} cannot be read", reason, "No session open")
+
+    def _on_load_failed(self, message: str) -> None:
+        """While an operation runs or its rescan is awaited, the follower decides."""
+        if self.runner.busy or self.follower.awaiting:
+            self.follower.changed(read_failed=True)
+        else:
+            self.notice.error(message)
 
     def _on_row_chosen(self, row: MessageRow) -> None:
         model = self.message_model

@@ -255,6 +255,7 @@ class OperationsController(QObject):
 
     def do_copy(self, info: SessionInfo, target: Path, move: bool = False) -> None:
         if move:
+            self.host.follow(info, target.resolve(), info.session_id)
             self._run(
                 "Moving session",
                 reorganise.move_session,
@@ -290,6 +291,7 @@ class OperationsController(QObject):
             self.do_rename(info, new_id.strip())
 
     def do_rename(self, info: SessionInfo, new_id: str) -> None:
+        self.host.follow(info, info.db_path, new_id)
         self._run(
             "Renaming session",
             reorganise.rename_session,

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QStandardItem
 
 from ...stores.errors import ProblemKind
@@ -124,6 +124,10 @@ class SessionListModel(ItemTableModel):
     """Rows of one file stay together, so a rescan of a file replaces one block."""
 
     headers = HEADERS
+    # Around a removal, before any view or proxy hears of it: Qt's own signals reach the
+    # selection model first, which has made a neighbour current by then.
+    rowsLeaving = Signal(int, int)  # first, count
+    rowsLeft = Signal()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -176,8 +180,12 @@ class SessionListModel(ItemTableModel):
         self._fill(number, [row])
 
     def remove_rows(self, first: int, count: int) -> None:
+        if count > 0:
+            self.rowsLeaving.emit(first, count)
         self._count(self._rows[first : first + count], -1)
         super().remove_rows(first, count)
+        if count > 0:
+            self.rowsLeft.emit()
 
     def _count(self, rows: Sequence[SessionRow], sign: int) -> None:
         """Totals kept as rows come and go: the status bar asks after every batch, and
@@ -272,6 +280,14 @@ class SessionListModel(ItemTableModel):
 
     def session_count(self) -> int:
         return self._sessions
+
+    def listed_sessions(self) -> dict[tuple[Path, str], SessionInfo]:
+        """Every listed session by (store, session id)."""
+        return {
+            (row.info.db_path, row.info.session_id): row.info
+            for row in self._rows
+            if row.info is not None
+        }
 
     def problem_count(self) -> int:
         return self._problems

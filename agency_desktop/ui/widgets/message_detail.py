@@ -148,11 +148,20 @@ class MessageDetail(QWidget):
         return self._detail
 
     def clear(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
         self._detail = None
         self.transcript.clear()
         self.json_view.clear()
         self.title.setText("Select a message to read it here.")
         self.copy_button.setEnabled(False)
+
+    def show_empty(self, title: str, explanation: str) -> None:
+        """Nothing to show, and why: a file that cannot be read, a session that is gone."""
+        self.clear()
+        self.title.setText(title)
+        self.transcript.setPlainText(explanation)
 
     def show_row(self, db_path: Path, session_id: str, row: MessageRow) -> None:
         if self._worker is not None:

@@ -77,6 +77,10 @@ class MessagePane(QWidget):
         self.model.rowsPrepended.connect(self._on_rows_prepended)
         self.model.rowFocused.connect(self._on_row_focused)
 
+    def show_empty(self, text: str) -> None:
+        """The footer when no session is open (the table is empty then)."""
+        self.info.setText(text)
+
     def shutdown(self) -> None:
         """A search typed a moment before the window closed starts no read."""
         self._search_timer.stop()

@@ -26,7 +26,8 @@ COLUMN_WIDTHS = {
 
 class SessionPane(QWidget):
     sessionChosen = Signal(object)  # the SessionInfo of the row made current
-    problemChosen = Signal(str)  # a row of a file that could not be read: why not
+    problemChosen = Signal(object, str)  # a row of a file that could not be read: why not
+    currentGone = Signal()  # the current row was taken out of the list (its session is gone)
 
     def __init__(self, model: SessionListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,11 +45,23 @@ class SessionPane(QWidget):
         layout.addWidget(self.view)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
+        # Qt makes a neighbour current when the current row is removed; opening that
+        # neighbour would show a session nobody chose in place of one that is gone.
+        self._removing_current = False
+        self._watch_removals(model)
 
     def renew_model(self, root: Path | None) -> SessionListModel:
         """A new, empty model for another folder (None: stores opened one by one)."""
-        self.model = swap_source(self.proxy, self.model, self.model.renewed(root))
+        old = self.model
+        old.rowsLeaving.disconnect(self._on_rows_leaving)
+        old.rowsLeft.disconnect(self._on_rows_left)
+        self.model = swap_source(self.proxy, old, old.renewed(root))
+        self._watch_removals(self.model)
         return self.model
+
+    def _watch_removals(self, model: SessionListModel) -> None:
+        model.rowsLeaving.connect(self._on_rows_leaving)
+        model.rowsLeft.connect(self._on_rows_left)
 
     def current(self) -> SessionInfo | None:
         index = self.view.currentIndex()
@@ -76,11 +89,23 @@ class SessionPane(QWidget):
         self.filter.selectAll()
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
+        if not current.isValid() or self._removing_current:
             return
         first = current.siblingAtColumn(0)
         info = first.data(Role.INFO)
         if info is not None:
             self.sessionChosen.emit(info)
         else:
-            self.problemChosen.emit(str(first.data(Qt.ItemDataRole.ToolTipRole)))
+            self.problemChosen.emit(
+                Path(first.data(Role.PATH)), str(first.data(Qt.ItemDataRole.ToolTipRole))
+            )
+
+    def _on_rows_leaving(self, first: int, count: int) -> None:
+        current = self.proxy.mapToSource(self.view.currentIndex())
+        self._removing_current = current.isValid() and first <= current.row() < first + count
+
+    def _on_rows_left(self) -> None:
+        if self._removing_current:
+            self._removing_current = False
+            self.view.selectionModel().clear()
+            self.currentGone.emit()
