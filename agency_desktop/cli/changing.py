@@ -17,7 +17,7 @@ from ..ops.maintenance import find_empty_stores, remove_empty_stores, vacuum_sto
 from ..ops.migrate import copy_session
 from ..ops.restore import RestoreReport, plan_restore, run_restore
 from ..stores.listing import iter_candidate_files
-from ..util.formatting import human_size
+from ..util.formatting import counted, human_size
 from .output import (
     EXIT_FAILED,
     EXIT_OK,
@@ -89,12 +89,12 @@ def _describe_plan(plan: CleanupPlan) -> None:
         )
     for info in plan.sessions:
         out.print(
-            f"  delete session {info.session_id!r} ({info.message_count} items) from {info.db_path}",
+            f"  delete session {info.session_id!r} ({counted(info.message_count, 'item')}) from {info.db_path}",
             markup=False,
         )
     out.print(
-        f"{plan.session_count} sessions, {plan.message_count} items, "
-        f"{len(plan.files)} files ({human_size(plan.file_bytes)})"
+        f"{counted(plan.session_count, 'session')}, {counted(plan.message_count, 'item')}, "
+        f"{counted(len(plan.files), 'file')} ({human_size(plan.file_bytes)})"
     )
 
 
@@ -194,7 +194,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         args,
         as_data(written),
         say(
-            f"{verb} session {written.session_id!r} ({written.message_count} items)"
+            f"{verb} session {written.session_id!r} ({counted(written.message_count, 'item')})"
             f" in {written.path} (verified)"
         ),
     )
@@ -222,7 +222,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         "output": str(args.output),
         "item_count": count,
     }
-    return result(args, data, lambda: err.print(f"exported {count} items to {args.output}"))
+    return result(
+        args, data, lambda: err.print(f"exported {counted(count, 'item')} to {args.output}")
+    )
 
 
 def cmd_export_all(args: argparse.Namespace) -> int:
@@ -237,7 +239,7 @@ def cmd_export_all(args: argparse.Namespace) -> int:
 
     def text() -> None:
         out.print(
-            f"exported {len(summary.exported)} sessions ({summary.item_count} items)"
+            f"exported {counted(len(summary.exported), 'session')} ({counted(summary.item_count, 'item')})"
             f" to {args.folder}",
             markup=False,
         )
@@ -263,7 +265,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
     def text() -> None:
         out.print(
-            f"archived {len(done.entries)} stores into {done.path}"
+            f"archived {counted(len(done.entries), 'store')} into {done.path}"
             f" ({human_size(done.size_bytes)}), checksums verified",
             markup=False,
         )

@@ -18,7 +18,7 @@ from ..stores.listing import iter_candidate_files, scan_directory
 from ..stores.records import SessionInfo, StoreProblem
 from ..stores.registry import names_a_folder, open_store
 from ..stores.transcript import render_transcript
-from ..util.formatting import human_size
+from ..util.formatting import counted, human_size
 from .output import EXIT_FAILED, EXIT_OK, UsageError, err, out, print_json, progress_bar, when
 
 
@@ -45,7 +45,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     _print_sessions(str(location), folder, sessions)
-    out.print(f"{len(sessions)} sessions in {stores} stores")
+    out.print(f"{counted(len(sessions), 'session')} in {counted(stores, 'store')}")
     _print_problems(location, problems)
     return EXIT_OK
 
@@ -78,7 +78,9 @@ def _print_sessions(title: str, folder: Path, sessions: list[SessionInfo]) -> No
 
 def _print_problems(location: str | Path, problems: list[StoreProblem]) -> None:
     if problems:
-        err.print(f"{len(problems)} files skipped (see `agency-sessions check {location}`):")
+        err.print(
+            f"{counted(len(problems), 'file')} skipped (see `agency-sessions check {location}`):"
+        )
         for problem in problems:
             err.print(f"  {problem.message}", markup=False)
 
@@ -166,7 +168,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         print_json(stats.as_dict())
         return EXIT_OK
-    scope = f"session {args.session}" if args.session else f"{stats.session_count} sessions"
+    scope = (
+        f"session {args.session}" if args.session else f"{counted(stats.session_count, 'session')}"
+    )
     out.print(f"[bold]{args.db}[/bold] ({scope})")
     rows = [
         ("items", stats.message_count),
@@ -230,8 +234,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 out.print(f"[yellow]WARN[/yellow] {r.path}: {detail}")
             else:
                 out.print(
-                    f"[green]OK[/green]   {r.path}: {r.sessions} sessions, {r.messages} items"
+                    f"[green]OK[/green]   {r.path}: {counted(r.sessions, 'session')}, {counted(r.messages, 'item')}"
                 )
         bad = sum(not r.ok for r in results)
-        out.print(f"{len(results)} files checked, {bad} with problems")
+        out.print(f"{counted(len(results), 'file')} checked, {bad} with problems")
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..ops.reorganise import BatchReport, merge_stores, move_session, rename_session, split_store
+from ..util.formatting import counted
 from .changing import as_data
 from .output import EXIT_FAILED, EXIT_OK, out, progress_bar, result, say, skipped
 
@@ -24,7 +25,7 @@ def _batch(args: argparse.Namespace, report: BatchReport) -> int:
     def text() -> None:
         for r in report.written:
             out.print(
-                f"wrote {r.session_id!r} ({r.message_count} items) to {r.path} (verified)",
+                f"wrote {r.session_id!r} ({counted(r.message_count, 'item')}) to {r.path} (verified)",
                 markup=False,
             )
         for path, session, why in report.failures:
@@ -49,7 +50,7 @@ def cmd_move(args: argparse.Namespace) -> int:
         args,
         data,
         say(
-            f"moved {written.session_id!r} ({written.message_count} items)"
+            f"moved {written.session_id!r} ({counted(written.message_count, 'item')})"
             f" to {written.path}; {saved}"
         ),
     )
@@ -64,7 +65,9 @@ def cmd_rename(args: argparse.Namespace) -> int:
         "new_id": args.to,
         "message_count": count,
     }
-    return result(args, data, say(f"renamed {args.session!r} to {args.to!r} ({count} items)"))
+    return result(
+        args, data, say(f"renamed {args.session!r} to {args.to!r} ({counted(count, 'item')})")
+    )
 
 
 def cmd_merge(args: argparse.Namespace) -> int:

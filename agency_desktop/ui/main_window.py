@@ -32,6 +32,7 @@ from ..stores.records import SessionInfo
 from ..stores.scan_cache import ScanCache
 from ..stores.signatures import Signature
 from ..util import logs
+from ..util.formatting import counted
 from ..util.logs import log
 from ..util.paths import demo_dir
 from . import lifetime
@@ -295,7 +296,7 @@ class MainWindow(QMainWindow):
         known = {scan.path: sig for scan, sig in readable if sig is not None}
         self.scanner.watch_files(good, known)
         self.feed.add([scan for scan, _ in readable])
-        title = good[0].name if len(good) == 1 else f"{len(good)} stores"
+        title = good[0].name if len(good) == 1 else f"{counted(len(good), 'store')}"
         self.setWindowTitle(f"{title} — Agency Desktop")
         self.stats.set_folder(good[0].parent, good)
         self.filesOpened.emit([str(p) for p in good])
@@ -366,9 +367,9 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         model = self.session_model
         where = str(self.folder) if self.folder else ", ".join(p.name for p in self.files)
-        text = f"{model.session_count():,} sessions · {where}"
+        text = f"{counted(model.session_count(), 'session')} · {where}"
         if model.problem_count():
-            text += f" · {model.problem_count()} files not readable"
+            text += f" · {counted(model.problem_count(), 'file')} not readable"
         if self.scanner.busy:
             text += " · scanning…"
         self.status_label.setText(text)
@@ -426,7 +427,8 @@ class MainWindow(QMainWindow):
     def _on_row_chosen(self, row: MessageRow) -> None:
         model = self.message_model
         if model.db_path is not None and model.session_id is not None:
-            self.detail.show_row(model.db_path, model.session_id, row)
+            position = model.position_of(row.row_id)
+            self.detail.show_row(model.db_path, model.session_id, row, position)
 
     def show_search(self) -> None:
         self.left_tabs.setCurrentWidget(self.search_panel)

@@ -15,11 +15,12 @@ from PySide6.QtCore import QFile, QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from ..ops import cleanup, maintenance, reorganise
-from ..ops.archive import BackupSummary, backup_archive, backup_many
+from ..ops.archive import backup_archive, backup_many
 from ..ops.export import ExportFormat, export_session, import_items
-from ..ops.restore import RestorePlan, RestoreReport, plan_restore, run_restore
+from ..ops.restore import RestorePlan, plan_restore, run_restore
 from ..stores.records import SessionInfo
-from ..util.formatting import human_size
+from ..util.formatting import counted, human_size
+from . import summaries
 from .dialogs.cleanup_preview import CleanupPreview
 from .dialogs.restore_preview import RestorePreview
 from .workers import Worker
@@ -119,7 +120,12 @@ class OperationsController(QObject):
     def do_backup(self, stores: list[Path], destination: Path, root: Path | None = None) -> None:
         """Stores under `root` keep their subfolders, as `agency-sessions backup DIR` does."""
         self._run(
-            "Backing up", backup_many, stores, destination, root=root, summary=_backup_summary
+            "Backing up",
+            backup_many,
+            stores,
+            destination,
+            root=root,
+            summary=summaries.backup_summary,
         )
 
     def ask_archive(self) -> None:
@@ -135,7 +141,7 @@ class OperationsController(QObject):
             archive,
             root=self.host.folder,
             summary=lambda r: (
-                f"Archived {len(r.entries)} stores into {r.path} "
+                f"Archived {counted(len(r.entries), 'store')} into {r.path} "
                 f"({human_size(r.size_bytes)}, checksums verified)."
             ),
         )
@@ -164,7 +170,9 @@ class OperationsController(QObject):
         self.restore_preview.open()
 
     def do_run_restore(self, plan: RestorePlan, conflict: str) -> None:
-        self._run("Restoring", run_restore, plan, conflict=conflict, summary=_restore_summary)
+        self._run(
+            "Restoring", run_restore, plan, conflict=conflict, summary=summaries.restore_summary
+        )
 
     # --- cleanup
 
@@ -183,19 +191,23 @@ class OperationsController(QObject):
 
     def ask_delete_selected(self) -> None:
         if info := self._selected():
-            self.do_plan_cleanup(lambda: cleanup.plan_for_sessions([info]))
+            title = f"Delete session {info.session_id}"
+            self.do_plan_cleanup(lambda: cleanup.plan_for_sessions([info]), title)
 
-    def do_plan_cleanup(self, make_plan: Callable[[], cleanup.CleanupPlan]) -> None:
+    def do_plan_cleanup(
+        self, make_plan: Callable[[], cleanup.CleanupPlan], title: str = "Clean up sessions"
+    ) -> None:
         """Work out the plan in a worker, then show it; nothing is removed before the user agrees."""
         worker = Worker(make_plan)
-        worker.signals.returned.connect(self._show_preview)
+        worker.signals.returned.connect(lambda plan: self._show_preview(plan, title))
         worker.signals.errored.connect(
             lambda exc: self.host.notice.error(f"Cannot plan the cleanup: {exc}")
         )
         self.host.workers.start(worker)
 
-    def _show_preview(self, plan: cleanup.CleanupPlan) -> None:
-        self.preview = CleanupPreview(plan, self.host.dialog_parent(), auto_backup=self.auto_backup)
+    def _show_preview(self, plan: cleanup.CleanupPlan, title: str) -> None:
+        parent = self.host.dialog_parent()
+        self.preview = CleanupPreview(plan, parent, auto_backup=self.auto_backup, title=title)
         self.preview.accepted.connect(lambda: self.do_run_cleanup(plan))
         self.preview.open()
 
@@ -206,7 +218,7 @@ class OperationsController(QObject):
             plan,
             auto_backup=self.auto_backup,
             trash=qt_trash,
-            summary=_cleanup_summary,
+            summary=summaries.cleanup_summary,
         )
 
     def do_vacuum_selected(self) -> None:
@@ -264,7 +276,7 @@ class OperationsController(QObject):
                 target,
                 auto_backup=self.auto_backup,
                 summary=lambda r: (
-                    f"Moved {r[0].message_count} items to {r[0].path}; "
+                    f"Moved {counted(r[0].message_count, 'item')} to {r[0].path}; "
                     + (f"backup: {r[1]}" if r[1] else "no backup (automatic backups are off)")
                 ),
             )
@@ -277,7 +289,9 @@ class OperationsController(QObject):
                 info.db_path,
                 info.session_id,
                 target,
-                summary=lambda r: f"Copied {r.message_count} items to {r.path} (verified)",
+                summary=lambda r: (
+                    f"Copied {counted(r.message_count, 'item')} to {r.path} (verified)"
+                ),
             )
 
     def ask_rename(self) -> None:
@@ -298,7 +312,7 @@ class OperationsController(QObject):
             info.db_path,
             info.session_id,
             new_id,
-            summary=lambda n: f"Renamed {info.session_id!r} to {new_id!r} ({n} items)",
+            summary=lambda n: f"Renamed {info.session_id!r} to {new_id!r} ({counted(n, 'item')})",
         )
 
     def ask_split(self) -> None:
@@ -307,7 +321,13 @@ class OperationsController(QObject):
             self.do_split(info.db_path, folder)
 
     def do_split(self, store: Path, folder: Path) -> None:
-        self._run("Splitting store", reorganise.split_store, store, folder, summary=_batch_summary)
+        self._run(
+            "Splitting store",
+            reorganise.split_store,
+            store,
+            folder,
+            summary=summaries.batch_summary,
+        )
 
     def ask_merge(self) -> None:
         sources, _ = QFileDialog.getOpenFileNames(
@@ -320,7 +340,11 @@ class OperationsController(QObject):
 
     def do_merge(self, sources: list[Path], target: Path) -> None:
         self._run(
-            "Merging stores", reorganise.merge_stores, sources, target, summary=_batch_summary
+            "Merging stores",
+            reorganise.merge_stores,
+            sources,
+            target,
+            summary=summaries.batch_summary,
         )
 
     # --- export and import
@@ -339,7 +363,7 @@ class OperationsController(QObject):
             fmt,
             target,
             overwrite=True,
-            summary=lambda n: f"Exported {n} items to {target}",
+            summary=lambda n: f"Exported {counted(n, 'item')} to {target}",
         )
 
     def ask_export_all(self) -> None:
@@ -353,7 +377,12 @@ class OperationsController(QObject):
     def do_export_all(self, destination: Path, fmt: ExportFormat) -> None:
         stores = self._stores()
         self._run(
-            "Exporting all sessions", _export_all, stores, destination, fmt, summary=_export_summary
+            "Exporting all sessions",
+            _export_all,
+            stores,
+            destination,
+            fmt,
+            summary=summaries.export_summary,
         )
 
     def ask_import(self) -> None:
@@ -376,54 +405,13 @@ class OperationsController(QObject):
             source,
             target,
             session_id,
-            summary=lambda r: f"Imported {r.message_count} items into {r.path} as {r.session_id!r}",
+            summary=lambda r: (
+                f"Imported {counted(r.message_count, 'item')} into {r.path} as {r.session_id!r}"
+            ),
         )
 
 
 # Adapters with the (progress=, cancel=) shape the runner passes to every operation.
-
-
-def _backup_summary(summary: BackupSummary) -> str:
-    text = (
-        f"Backed up {len(summary.results)} stores ({human_size(summary.total_bytes)}) into "
-        f"{summary.destination}, each verified."
-    )
-    if summary.failures:
-        text += f" {len(summary.failures)} not backed up, e.g. {summary.failures[0][1]}"
-    return text
-
-
-def _restore_summary(report: RestoreReport) -> str:
-    text = f"Restored {len(report.restored)} stores; {len(report.skipped)} skipped."
-    if report.backups:
-        text += f" The replaced stores were backed up to {report.backups[0].parent}."
-    if report.failed:
-        text += (
-            f" {len(report.failed)} failed, e.g. {report.failed[0][0].name}: {report.failed[0][1]}"
-        )
-    return text
-
-
-def _cleanup_summary(report: cleanup.CleanupReport) -> str:
-    parts = [
-        f"{len(report.trashed_files)} files moved to the trash",
-        f"{len(report.deleted_sessions)} sessions deleted",
-    ]
-    if report.deleted_files:
-        parts.append(f"{len(report.deleted_files)} files deleted (no trash there; backed up first)")
-    if report.backups:
-        parts.append(f"backups kept in {report.backups[0].parent.parent}")
-    if report.skipped:
-        parts.append(f"{len(report.skipped)} skipped ({report.skipped[0][2]})")
-    return "Cleanup: " + "; ".join(parts) + ". Restore files from the system trash."
-
-
-def _batch_summary(report: reorganise.BatchReport) -> str:
-    text = f"Wrote {len(report.written)} sessions ({report.message_count:,} items), each verified."
-    if report.failures:
-        path, session, why = report.failures[0]
-        text += f" {len(report.failures)} not written, e.g. {path.name} {session}: {why}"
-    return text
 
 
 def _export_all(
@@ -440,11 +428,3 @@ def _export_all(
         except StoreError:
             continue  # listed as a problem row already
     return export_many(sessions, destination, fmt, overwrite=True, progress=progress, cancel=cancel)
-
-
-def _export_summary(summary: Any) -> str:
-    text = f"Exported {len(summary.exported)} sessions ({summary.item_count:,} items)."
-    if summary.failures:
-        failure = summary.failures[0]
-        text += f" {len(summary.failures)} failed, e.g. {failure.session_id}: {failure.message}"
-    return text

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from ..search.records import MAX_HITS, SearchFilter, SearchHit, UnsearchableFile
 from ..search.text import Query
 from ..stores.items import ItemKind
+from ..util.formatting import counted
 from .gil import with_gui_turns
 from .models.base import swap_source
 from .models.search_results import Column, SearchResultsModel, SearchResultsProxy
@@ -237,7 +238,7 @@ class SearchPanel(QWidget):
         worker.signals.returned.connect(lambda _result, w=worker: self._on_done(w))
         worker.signals.errored.connect(lambda exc, w=worker: self._on_failed(w, exc))
         self._worker = self._workers.start(worker)
-        self.status.setText(f"Searching {len(files):,} files…")
+        self.status.setText(f"Searching {counted(len(files), 'file')}…")
 
     def _stop(self) -> None:
         if self._worker is not None:
@@ -278,9 +279,9 @@ class SearchPanel(QWidget):
 
     def _show_count(self) -> None:
         found = self.model.rowCount() + len(self._pending)
-        text = f"{found:,} results" if found != 1 else "1 result"
+        text = f"{counted(found, 'result')}" if found != 1 else "1 result"
         if found >= MAX_HITS:
-            text = f"First {MAX_HITS:,} results (narrow the search to see others)"
+            text = f"First {counted(MAX_HITS, 'result')} (narrow the search to see others)"
         if self._worker is not None:
             text += " so far…"
         else:
@@ -288,7 +289,9 @@ class SearchPanel(QWidget):
         if self._skipped:
             names = ", ".join(s.path.name for s in self._skipped[:3])
             more = f" and {len(self._skipped) - 3} more" if len(self._skipped) > 3 else ""
-            text += f" · {len(self._skipped)} files could not be searched ({names}{more})"
+            text += (
+                f" · {counted(len(self._skipped), 'file')} could not be searched ({names}{more})"
+            )
             self.status.setToolTip("\n".join(s.message for s in self._skipped[:20]))
         self.status.setText(text)
 

@@ -22,3 +22,9 @@ def local_time(value: datetime | None) -> str:
     if value is None:
         return ""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value.timestamp()))
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 session", "2,000 sessions": every count the app and the CLI show reads so."""
+    word = noun if n == 1 else (plural or f"{noun}s")
+    return f"{n:,} {word}"

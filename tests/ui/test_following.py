@@ -83,9 +83,11 @@ def test_a_problem_row_empties_the_panes_and_says_why(
     (store_folder / "notes.db").write_text("not a database")
     window = main_window(store_folder)
     qtbot.waitUntil(
-        lambda: window.session_model.problem_count() == 1
-        and window.session_model.session_count() == 5
-        and not window.scanner.busy,
+        lambda: (
+            window.session_model.problem_count() == 1
+            and window.session_model.session_count() == 5
+            and not window.scanner.busy
+        ),
         timeout=TIMEOUT,
     )
     _open(qtbot, window, "plain-1")

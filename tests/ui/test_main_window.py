@@ -192,7 +192,7 @@ def test_corrupt_file_in_folder_is_listed_with_its_state(
     )
     assert model.index(row, SessionColumn.STATE).data() == "corrupt"
     assert model.index(row, 0).data(SessionRole.INFO) is None
-    assert "1 files not readable" in window.status_label.text()
+    assert "1 file not readable" in window.status_label.text()
 
 
 def test_jump_to_last_item(qtbot: Any, main_window: Any, tmp_path: Path, monkeypatch: Any) -> None:

@@ -112,7 +112,7 @@ def test_automatic_backups_can_be_turned_off_and_the_preview_says_so(
     assert controller.preview.table.item(0, 0).text() == "session deleted"
     with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
         controller.preview.accept()
-    assert "1 sessions deleted" in done.args[0] and "backups kept" not in done.args[0]
+    assert "1 session deleted" in done.args[0] and "backups kept" not in done.args[0]
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.db"))
     assert {i.session_id for i in list_sessions(store_folder)} == {
         "plain-1",

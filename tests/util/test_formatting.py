@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agency_desktop.util.formatting import human_size, local_time
+from agency_desktop.util.formatting import counted, human_size, local_time
 
 
 @pytest.fixture
@@ -55,3 +55,10 @@ def test_sizes() -> None:
         "5.0 MB",
         "3072.0 GB",
     ]
+
+
+def test_counts_read_in_the_singular_and_plural_with_full_numbers() -> None:
+    assert counted(1, "session") == "1 session"
+    assert counted(0, "session") == "0 sessions"
+    assert counted(1_000_000, "item") == "1,000,000 items"
+    assert counted(2, "match", "matches") == "2 matches"

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...ops.cleanup import CleanupPlan
-from ...util.formatting import human_size, local_time
+from ...util.formatting import counted, human_size, local_time
 
 COLUMNS = ("What happens", "File", "Session", "Items", "Last activity", "Size")
 
@@ -54,9 +54,9 @@ def plan_summary(plan: CleanupPlan, auto_backup: bool = True) -> str:
         else "with no backup (automatic backups are off in the Operations menu)"
     )
     return (
-        f"{plan.session_count} sessions ({plan.message_count:,} items) will be removed: "
-        f"{len(plan.files)} files ({human_size(plan.file_bytes)}) go to the trash, "
-        f"{len(plan.sessions)} sessions are deleted from files that keep other sessions, "
+        f"{counted(plan.session_count, 'session')} ({counted(plan.message_count, 'item')}) will be removed: "
+        f"{counted(len(plan.files), 'file')} ({human_size(plan.file_bytes)}) go to the trash, "
+        f"{counted(len(plan.sessions), 'session')} are deleted from files that keep other sessions, "
         f"{backup}. Anything that changes before you confirm is skipped."
     )
 
@@ -65,11 +65,16 @@ class CleanupPreview(QDialog):
     """Accepting it is the user's confirmation; the caller then runs exactly this plan."""
 
     def __init__(
-        self, plan: CleanupPlan, parent: QWidget | None = None, auto_backup: bool = True
+        self,
+        plan: CleanupPlan,
+        parent: QWidget | None = None,
+        auto_backup: bool = True,
+        title: str = "Clean up sessions",
     ) -> None:
+        """`title` names what the user asked for: a clean-up, or deleting one session."""
         super().__init__(parent)
         self.setObjectName("cleanupPreview")
-        self.setWindowTitle("Clean up sessions")
+        self.setWindowTitle(title)
         self.plan = plan
         self.resize(900, 420)
         summary = QLabel(
@@ -86,7 +91,8 @@ class CleanupPreview(QDialog):
             for column, text in enumerate(row):
                 self.table.setItem(index, column, QTableWidgetItem(text))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.confirm_button = buttons.addButton("Remove", QDialogButtonBox.ButtonRole.AcceptRole)
+        verb = "Delete" if title.startswith("Delete") else "Remove"
+        self.confirm_button = buttons.addButton(verb, QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm_button.setEnabled(plan.session_count > 0)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...ops.restore import RestoreAction, RestorePlan
-from ...util.formatting import local_time
+from ...util.formatting import counted, local_time
 
 ACTION_TEXT = {
     RestoreAction.NEW: "restore (not in the folder)",
@@ -64,10 +64,10 @@ class RestorePreview(QDialog):
             choices.addWidget(button)
         conflicts = len(plan.conflicts)
         intro = QLabel(
-            f"{len(plan.items)} stores in the backup; {conflicts} also exist in {plan.folder}. "
+            f"{counted(len(plan.items), 'store')} in the backup; {conflicts} also exist in {plan.folder}. "
             "For those:"
             if conflicts
-            else f"{len(plan.items)} stores in the backup."
+            else f"{counted(len(plan.items), 'store')} in the backup."
         )
         intro.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -210,6 +210,11 @@ class MessageTableModel(ItemTableModel):
         row: MessageRow = self.row_object(number)
         return row
 
+    def position_of(self, row_id: int) -> int | None:
+        """The item's number in the session (the # column), if its row is loaded."""
+        number = self.row_number_of(row_id)
+        return None if number is None else self._first_position + number + 1
+
     def row_number_of(self, row_id: int) -> int | None:
         return next((i for i, r in enumerate(self._rows) if r.row_id == row_id), None)
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ...stores.items import ItemKind, classify_item, parse_item
 from ...stores.paging import MessageRow
 from ...stores.registry import open_store
+from ...util.formatting import counted
 from ..chat_markdown import REASONING_SCHEME, ChatTurn, render_turn
 from ..workers import Worker, WorkerPool
 
@@ -73,7 +74,10 @@ def _call_id(text: str) -> str | None:
 
 def _pretty(raw: str) -> str:
     if len(raw) > SHOW_LIMIT:
-        return raw[:SHOW_LIMIT] + f"\n… ({len(raw):,} characters in all; copy to get everything)"
+        return (
+            raw[:SHOW_LIMIT]
+            + f"\n… ({counted(len(raw), 'character')} in all; copy to get everything)"
+        )
     item, ok = parse_item(raw)
     return json.dumps(item, indent=2, ensure_ascii=False) if ok else raw
 
@@ -120,6 +124,7 @@ class MessageDetail(QWidget):
         self._workers = workers
         self._worker: Worker | None = None
         self._detail: Detail | None = None
+        self._label = ""
         self._expanded: set[int] = set()
         self.tabs = QTabWidget()
         self.transcript = InertBrowser()
@@ -163,10 +168,14 @@ class MessageDetail(QWidget):
         self.title.setText(title)
         self.transcript.setPlainText(explanation)
 
-    def show_row(self, db_path: Path, session_id: str, row: MessageRow) -> None:
+    def show_row(
+        self, db_path: Path, session_id: str, row: MessageRow, position: int | None = None
+    ) -> None:
+        """`position`: the item's number in the session, as the table's # column shows it."""
         if self._worker is not None:
             self._worker.cancel()
-        self.title.setText(f"Item {row.row_id} · {row.kind.label} · loading…")
+        self._label = f"Item {position:,}" if position is not None else f"Item id {row.row_id}"
+        self.title.setText(f"{self._label} · {row.kind.label} · loading…")
         worker = Worker(load_detail, db_path, session_id, row.row_id, _is_dark())
         worker.signals.returned.connect(self._on_loaded)
         worker.signals.errored.connect(self._on_error)
@@ -177,7 +186,7 @@ class MessageDetail(QWidget):
         self._expanded.clear()
         self._render_transcript()
         self.json_view.setHtml(detail.json_html)
-        self.title.setText(f"Item {detail.row_id} · {len(detail.raw):,} characters")
+        self.title.setText(f"{self._label} · {counted(len(detail.raw), 'character')}")
         self.copy_button.setEnabled(True)
         self.detailShown.emit(detail.row_id)
 

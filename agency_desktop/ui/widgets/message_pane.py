@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ...stores.items import ItemKind
 from ...stores.paging import MessageFilter
+from ...util.formatting import counted
 from ..models.message_table import Column, MessageTableModel, Role
 from .tables import row_table
 
@@ -112,8 +113,10 @@ class MessagePane(QWidget):
             self.rowChosen.emit(row)
 
     def _on_opened(self, total: int) -> None:
-        noun = "items match" if self.model.filter.active else "items"
-        self.info.setText(f"{total:,} {noun}")
+        text = counted(total, "item")
+        if self.model.filter.active:
+            text += " matches" if total == 1 else " match"
+        self.info.setText(text)
 
     def _on_scrolled(self, value: int) -> None:
         if value == self.view.verticalScrollBar().minimum() and not self.model.at_start:

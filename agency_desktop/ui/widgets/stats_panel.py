@@ -24,7 +24,7 @@ from ...stores.items import ItemKind
 from ...stores.registry import open_store
 from ...stores.stats import SessionStats, merge_stats
 from ...stores.stats_cache import StatsCache
-from ...util.formatting import human_size, local_time
+from ...util.formatting import counted, human_size, local_time
 from ...util.progress import CancelToken, ProgressCallback
 from ..gil import with_gui_turns
 from ..workers import Worker, WorkerPool
@@ -155,7 +155,7 @@ class StatsPanel(QWidget):
             self.status.setText(f"Counting session {self._session[1]}…")
         elif self.folder_scope.isChecked() and self._folder:
             worker = Worker(folder_stats, *self._folder, controls=True)
-            self.status.setText(f"Counting {len(self._folder[1])} stores…")
+            self.status.setText(f"Counting {counted(len(self._folder[1]), 'store')}…")
         else:
             return
         # Bound methods, not lambdas: Qt drops them with the panel when it is deleted.
@@ -180,7 +180,9 @@ class StatsPanel(QWidget):
     def _on_stats(self, stats: SessionStats) -> None:
         self.stats = stats
         scope = (
-            f"session {stats.session_id}" if stats.session_id else f"{stats.session_count} sessions"
+            f"session {stats.session_id}"
+            if stats.session_id
+            else f"{counted(stats.session_count, 'session')}"
         )
         self.status.setText(f"{stats.db_path.name}: {scope}")
         self._fill_summary(stats)

@@ -1,0 +1,45 @@
+"""What the window says agrees with itself: item numbers, plurals, dialog titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agency_desktop.ui.models.message_table import Role
+from tests.helpers.stores import write_plain
+from tests.ui.test_following import _open
+from tests.ui.test_operations import TIMEOUT, _ready
+
+
+def test_one_session_is_not_called_sessions(qtbot: Any, main_window: Any, tmp_path: Path) -> None:
+    write_plain(tmp_path / "one" / "one.db", "only", ("Paris",))
+    window = main_window(tmp_path / "one")
+    qtbot.waitUntil(lambda: not window.scanner.busy and window.session_model.session_count() == 1)
+    assert window.status_label.text().startswith("1 session · ")
+
+
+def test_the_detail_header_numbers_the_item_as_the_table_does(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    _open(qtbot, window, "shared-b")  # its row ids start after shared-a's
+    first = window.message_model.index(0, 0)
+    assert first.data() == "1"
+    assert first.data(Role.ROW_ID) > 1
+    qtbot.waitUntil(lambda: "characters" in window.detail.title.text(), timeout=TIMEOUT)
+    assert window.detail.title.text().startswith("Item 1 · ")
+    count = window.message_model.total
+    assert window.messages.info.text() == f"{count} items"
+
+
+def test_deleting_a_session_is_called_so(qtbot: Any, main_window: Any, store_folder: Path) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    _open(qtbot, window, "shared-a")
+    controller = window.operations
+    controller.ask_delete_selected()
+    qtbot.waitUntil(
+        lambda: controller.preview is not None and controller.preview.isVisible(), timeout=TIMEOUT
+    )
+    assert controller.preview.windowTitle() == "Delete session shared-a"
+    assert controller.preview.confirm_button.text() == "Delete"
+    controller.preview.reject()
