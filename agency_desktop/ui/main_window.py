@@ -1,10 +1,10 @@
 """The main window: sessions on the left, the open session's messages, the item and stats.
 
-The window puts the parts together and keeps them showing the same thing; the menus
-(`window_menus`), open dialogs and drops (`opening`), the listing of scan results
-(`scan_feed`), the search index's schedule (`search_indexer`), settings (`settings`)
-and the notice bar (`widgets.notice_bar`) live in modules of their own. The controllers of the
-Operations and Scratch menus see it only as a `host.WindowHost`.
+The window puts the parts together. What the panes show is `session_view`'s; the
+menus (`window_menus`), open dialogs and drops (`opening`), the listing of scan
+results (`scan_feed`), the search index's schedule (`search_indexer`), settings
+(`settings`) and the notice bar (`widgets.notice_bar`) live in modules of their own.
+The controllers of the Operations and Scratch menus see it only as a `host.WindowHost`.
 """
 
 from __future__ import annotations
@@ -25,9 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..search.index import SearchIndex
-from ..search.records import SearchHit
 from ..stores.listing import StoreScan
-from ..stores.paging import MessageFilter, MessageRow
 from ..stores.records import SessionInfo
 from ..stores.scan_cache import ScanCache
 from ..stores.signatures import Signature
@@ -46,7 +44,7 @@ from .scan_feed import ScanFeed
 from .scratch import ScratchController
 from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
-from .session_follower import SessionFollower
+from .session_view import SessionView
 from .settings import Settings
 from .unlocking import Unlocker
 from .widgets.message_detail import MessageDetail
@@ -88,7 +86,6 @@ class MainWindow(QMainWindow):
         self.opener = StoreOpener(self, self.workers, self.scanner.cache)
         self.folder: Path | None = None
         self.files: list[Path] = []
-        self._select_first_when_scanned = True
         self._build_widgets()
         self._lay_out()
         self._build_menus()
@@ -128,7 +125,10 @@ class MainWindow(QMainWindow):
         self.search_panel = SearchPanel(
             self.workers, self.indexer, lambda: self.scanner.store_paths
         )
-        self.follower = SessionFollower(self.sessions, self._show_session, self._show_gone, self)
+        self.view = SessionView(
+            self.sessions, self.messages, self.detail, self.stats, self.search_panel, self
+        )
+        self.follower = self.view.follower
 
     def _lay_out(self) -> None:
         self.left_tabs = QTabWidget()
@@ -193,10 +193,6 @@ class MainWindow(QMainWindow):
         self.opener.filesChosen.connect(self.open_files)
         self.opener.filesChecked.connect(self._on_files_checked)
         self.opener.failed.connect(self.notice.error)
-        self.sessions.sessionChosen.connect(self._on_session_chosen)
-        self.sessions.problemChosen.connect(self._on_problem_chosen)
-        self.sessions.currentGone.connect(self.follower.changed)
-        self.messages.rowChosen.connect(self._on_row_chosen)
         self.messages.filterChanged.connect(self.detail.clear)
         self.messages.rowFocused.connect(lambda: self.side_tabs.setCurrentWidget(self.detail))
         self.scanner.scanned.connect(self.feed.add)
@@ -204,7 +200,7 @@ class MainWindow(QMainWindow):
         self.scanner.removed.connect(self._on_removed)
         self.scanner.scanned.connect(self.indexer.note_changes)
         self.scanner.removed.connect(self.indexer.note_changes)
-        self.search_panel.hitChosen.connect(self.open_hit)
+        self.search_panel.hitChosen.connect(self.view.open_hit)
         self.scanner.scanStarted.connect(self._update_status)
         self.scanner.scanFinished.connect(self._on_scan_finished)
         self.scanner.failed.connect(
@@ -303,13 +299,9 @@ class MainWindow(QMainWindow):
 
     def _reset_views(self, root: Path | None) -> None:
         self.search_panel.set_folder(root)
-        self._select_first_when_scanned = True
         self.session_model = self.sessions.renew_model(root)
         self.feed.restart(self.session_model)
-        self.follower.closed()
-        self.message_model.close_session()
-        self.detail.clear()
-        self.stats.set_session(None, None)
+        self.view.reset()
         self._update_status()
 
     def _open_default(self, demo_only: bool = False) -> None:
@@ -334,8 +326,7 @@ class MainWindow(QMainWindow):
     def _on_listed(self) -> None:
         self._update_status()
         self.follower.listed(final=not (self.scanner.busy or self.feed.pending))
-        if self._select_first_when_scanned and not self.sessions.has_current():
-            self._select_session(lambda _info: True)
+        self.view.select_first_if_none()
 
     @property
     def has_pending_scans(self) -> bool:
@@ -345,10 +336,7 @@ class MainWindow(QMainWindow):
     def _on_removed(self, paths: list[Path]) -> None:
         for path in paths:
             self.session_model.remove_path(path)
-        gone = self.message_model.db_path
-        if gone in paths:
-            self.follower.closed()
-            self._show_nothing(f"{gone.name} was removed from disk.", str(gone), "No session open")
+        if gone := self.view.show_removed(paths):
             self.notice.warn(f"{gone} was removed from disk.")
         self._update_status()
 
@@ -376,47 +364,6 @@ class MainWindow(QMainWindow):
 
     # --- sessions and messages
 
-    def _select_session(self, wanted: Callable[[SessionInfo], bool]) -> None:
-        if self.sessions.select(wanted):
-            self._select_first_when_scanned = False
-
-    def _on_session_chosen(self, info: SessionInfo) -> None:
-        self._show_session(info, reload=False)
-
-    def _show_session(self, info: SessionInfo, reload: bool) -> None:
-        self._select_first_when_scanned = False
-        self.follower.opened(info)
-        model = self.message_model
-        if not reload and (model.db_path, model.session_id) == (info.db_path, info.session_id):
-            return
-        self.detail.clear()
-        self.message_model.open_session(
-            info.db_path,
-            info.session_id,
-            self.messages.message_filter(),
-            known=(info.message_count, info.last_message_id),
-        )
-        self.stats.set_session(info.db_path, info.session_id)
-        self.search_panel.set_session(info.db_path, info.session_id)
-
-    def _show_nothing(self, title: str, explanation: str, footer: str) -> None:
-        self.message_model.close_session()
-        self.detail.show_empty(title, explanation)
-        self.messages.show_empty(footer)
-        self.stats.set_session(None, None)
-        self.search_panel.set_session(None, None)
-
-    def _show_gone(self, store: Path, session_id: str) -> None:
-        self._show_nothing(
-            f"Session {session_id} is no longer in {store.name}.",
-            "It was renamed, moved or deleted. Choose another session in the list.",
-            "Session no longer in its store",
-        )
-
-    def _on_problem_chosen(self, path: Path, reason: str) -> None:
-        self.follower.closed()
-        self._show_nothing(f"{path.name} cannot be read", reason, "No session open")
-
     def _on_load_failed(self, message: str) -> None:
         """While an operation runs or its rescan is awaited, the follower decides."""
         if self.runner.busy or self.follower.awaiting:
@@ -424,33 +371,10 @@ class MainWindow(QMainWindow):
         else:
             self.notice.error(message)
 
-    def _on_row_chosen(self, row: MessageRow) -> None:
-        model = self.message_model
-        if model.db_path is not None and model.session_id is not None:
-            position = model.position_of(row.row_id)
-            self.detail.show_row(model.db_path, model.session_id, row, position)
-
     def show_search(self) -> None:
         self.left_tabs.setCurrentWidget(self.search_panel)
         self.search_panel.query.setFocus()
         self.search_panel.query.selectAll()
-
-    def open_hit(self, hit: SearchHit) -> None:
-        """Open a search result's session with its item loaded, selected and in view."""
-        model = self.message_model
-        if (model.db_path, model.session_id) == (
-            hit.path,
-            hit.session_id,
-        ) and not model.filter.active:
-            model.focus_row(hit.row_id)
-            return
-        self.messages.clear_filter()
-        self.detail.clear()
-        model.open_session(hit.path, hit.session_id, MessageFilter(), at_row_id=hit.row_id)
-        self.stats.set_session(hit.path, hit.session_id)
-        self.search_panel.set_session(hit.path, hit.session_id)
-        # Show which session is open in the list too (it is open already: nothing reloads).
-        self._select_session(lambda i: (i.db_path, i.session_id) == (hit.path, hit.session_id))
 
     def jump_to_end(self) -> None:
         self.messages.jump_to_end()

@@ -16,7 +16,7 @@ from tests.ui.test_operations import TIMEOUT, _ready
 
 
 def _open(qtbot: Any, window: Any, session_id: str) -> None:
-    window._select_session(lambda info: info.session_id == session_id)
+    window.view.select(lambda info: info.session_id == session_id)
     qtbot.waitUntil(
         lambda: (
             window.message_model.session_id == session_id
