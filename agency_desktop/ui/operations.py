@@ -20,6 +20,8 @@ from ..ops.export import ExportFormat, export_session, import_items
 from ..ops.restore import RestorePlan, plan_restore, run_restore
 from ..stores.records import SessionInfo
 from ..util.formatting import counted, human_size
+from ..util.paths import backup_dir
+from . import file_dialogs as dialogs
 from . import summaries
 from .dialogs.cleanup_preview import CleanupPreview
 from .dialogs.restore_preview import RestorePreview
@@ -89,32 +91,34 @@ class OperationsController(QObject):
         if not self.runner.run(title, fn, *args, summary=summary, **kw):
             self.host.notice.warn("Another operation is still running.")
 
-    def _folder(self, title: str) -> Path | None:
-        chosen = QFileDialog.getExistingDirectory(
-            self.host.dialog_parent(), title, str(Path.home())
-        )
-        return Path(chosen) if chosen else None
+    def _near(self) -> Path:
+        """Where dialogs start: the selected session's store folder, else the open folder."""
+        info = self.host.current_session()
+        return dialogs.first_existing(info.db_path.parent if info else None, self.host.folder)
+
+    def _backups(self) -> Path:
+        return dialogs.first_existing(backup_dir(), self.host.folder)
+
+    def _folder(self, title: str, start: Path | None = None) -> Path | None:
+        return dialogs.choose_folder(self.host.dialog_parent(), title, start or self._near())
 
     def _save_path(
-        self, title: str, filters: str, overwrite_prompt: bool = True
+        self, title: str, filters: str, overwrite_prompt: bool = True, start: Path | None = None
     ) -> tuple[Path, str] | None:
-        options = (
-            QFileDialog.Option(0) if overwrite_prompt else QFileDialog.Option.DontConfirmOverwrite
+        parent = self.host.dialog_parent()
+        return dialogs.choose_save_path(
+            parent, title, start or self._near(), filters, overwrite_prompt
         )
-        chosen, selected = QFileDialog.getSaveFileName(
-            self.host.dialog_parent(), title, str(Path.home()), filters, "", options
-        )
-        return (Path(chosen), selected) if chosen else None
 
     # --- backup
 
     def ask_backup_selected(self) -> None:
         info = self._selected()
-        if info and (folder := self._folder("Back up into folder")):
+        if info and (folder := self._folder("Back up into folder", self._backups())):
             self.do_backup([info.db_path], folder)
 
     def ask_backup_folder(self) -> None:
-        if folder := self._folder("Back up every store into folder"):
+        if folder := self._folder("Back up every store into folder", self._backups()):
             self.do_backup(self._stores(), folder, root=self.host.folder)
 
     def do_backup(self, stores: list[Path], destination: Path, root: Path | None = None) -> None:
@@ -129,9 +133,10 @@ class OperationsController(QObject):
         )
 
     def ask_archive(self) -> None:
-        if chosen := self._save_path("Back up the folder into an archive", "Zip archives (*.zip)"):
-            path = chosen[0] if chosen[0].suffix == ".zip" else chosen[0].with_suffix(".zip")
-            self.do_archive(self._stores(), path)
+        name = f"{(self.host.folder or Path('stores')).name}.zip"
+        title = "Back up the folder into an archive"
+        if chosen := self._save_path(title, "Zip archives (*.zip)", start=self._backups() / name):
+            self.do_archive(self._stores(), chosen[0])
 
     def do_archive(self, stores: list[Path], archive: Path) -> None:
         self._run(
@@ -150,7 +155,7 @@ class OperationsController(QObject):
         source, _ = QFileDialog.getOpenFileName(
             self.host.dialog_parent(),
             "Restore from a backup archive or store",
-            str(Path.home()),
+            str(self._backups()),
             "Backups (*.zip *.db);;All files (*)",
         )
         if source and self.host.folder is not None:
@@ -182,7 +187,7 @@ class OperationsController(QObject):
             "Clean up",
             "Remove sessions with no activity for (days):",
             30,
-            0,
+            1,  # 0 days would take every session, this moment's included
             36_500,
         )
         folder = self.host.folder
@@ -330,13 +335,12 @@ class OperationsController(QObject):
         )
 
     def ask_merge(self) -> None:
-        sources, _ = QFileDialog.getOpenFileNames(
-            self.host.dialog_parent(), "Stores to merge", str(self.host.folder or ""), STORE_FILTER
-        )
+        parent = self.host.dialog_parent()
+        sources = dialogs.choose_open_files(parent, "Stores to merge", self._near(), STORE_FILTER)
         if sources and (
             chosen := self._save_path("Merge into store", STORE_FILTER, overwrite_prompt=False)
         ):
-            self.do_merge([Path(s) for s in sources], chosen[0])
+            self.do_merge(sources, chosen[0])
 
     def do_merge(self, sources: list[Path], target: Path) -> None:
         self._run(
@@ -351,7 +355,11 @@ class OperationsController(QObject):
 
     def ask_export(self) -> None:
         info = self._selected()
-        if info and (chosen := self._save_path("Export session", ";;".join(EXPORT_FILTERS))):
+        if info is None:
+            return
+        suggested = self._near() / f"{dialogs.safe_file_name(info.session_id)}.md"
+        filters = ";;".join(EXPORT_FILTERS)
+        if chosen := self._save_path("Export session", filters, start=suggested):
             self.do_export(info, chosen[0], EXPORT_FILTERS.get(chosen[1], ExportFormat.JSONL))
 
     def do_export(self, info: SessionInfo, target: Path, fmt: ExportFormat) -> None:
@@ -387,7 +395,7 @@ class OperationsController(QObject):
 
     def ask_import(self) -> None:
         source, _ = QFileDialog.getOpenFileName(
-            self.host.dialog_parent(), "Import items", str(Path.home()), "Exports (*.json *.jsonl)"
+            self.host.dialog_parent(), "Import items", str(self._near()), "Exports (*.json *.jsonl)"
         )
         if not source:
             return

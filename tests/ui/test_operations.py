@@ -43,7 +43,7 @@ def test_backup_of_the_folder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window = _ready(qtbot, main_window, store_folder)
-    window.operations._folder = lambda title: tmp_path / "backup"  # the folder dialog's answer
+    window.operations._folder = lambda title, start=None: tmp_path / "backup"  # its answer
     with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
         window.operations.ask_backup_folder()
     assert "Backed up 4 stores" in done.args[0]
