@@ -30,6 +30,11 @@ class ProblemKind(enum.StrEnum):
     def explanation(self) -> str:
         return _EXPLANATIONS[self]
 
+    @property
+    def advice(self) -> str:
+        """What the user can do about it, in a sentence or two."""
+        return _ADVICE[self]
+
 
 _EXPLANATIONS = {
     ProblemKind.MISSING: "the file does not exist",
@@ -43,6 +48,37 @@ _EXPLANATIONS = {
         " the next time a program that writes to it opens it (viewing never writes)"
     ),
     ProblemKind.NOT_A_STORE: "the SQLite database holds no Agents SDK session tables",
+}
+
+
+_ADVICE = {
+    ProblemKind.MISSING: "It was moved or deleted since the folder was read; refresh (F5).",
+    ProblemKind.UNREADABLE: (
+        "Check the file's permissions, or copy it somewhere you can read and open the copy."
+    ),
+    ProblemKind.EMPTY: (
+        "An agent created it but has not written a session yet; it is listed once one is."
+    ),
+    ProblemKind.NOT_SQLITE: (
+        "If it was encrypted with SQLCipher, open it with its key in a SQLCipher tool"
+        " (DB Browser for SQLite has one) and export a plain copy to open here."
+        " Stores written by the SDK's EncryptedSession are plain SQLite and open here."
+    ),
+    ProblemKind.CORRUPT: (
+        "Restore it from a backup (Operations > Restore), or save what SQLite can still"
+        " read with `sqlite3 FILE .recover | sqlite3 recovered.db` and open recovered.db."
+    ),
+    ProblemKind.LOCKED: (
+        "Another program is in the middle of writing it; it is read again when it lets go."
+    ),
+    ProblemKind.NEEDS_RECOVERY: (
+        "A hot journal: copy the store with its -journal file to another folder, open the"
+        " copy once with `sqlite3` (which rolls the journal back), and open that copy here."
+    ),
+    ProblemKind.NOT_A_STORE: (
+        "It is an SQLite database, but not one the Agents SDK wrote: it has no table of"
+        " sessions with a table of their items."
+    ),
 }
 
 

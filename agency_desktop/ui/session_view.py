@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 
 from ..search.records import SearchHit
 from ..stores.paging import MessageFilter, MessageRow
-from ..stores.records import SessionInfo
+from ..stores.records import SessionInfo, StoreProblem
 from .models.message_table import MessageTableModel
 from .search_panel import SearchPanel
 from .session_follower import SessionFollower
@@ -92,9 +92,13 @@ class SessionView(QObject):
             "Session no longer in its store",
         )
 
-    def show_problem(self, path: Path, reason: str) -> None:
+    def show_problem(self, problem: StoreProblem) -> None:
         self.follower.closed()
-        self.show_nothing(f"{path.name} cannot be read", reason, "No session open")
+        self.show_nothing(
+            f"{problem.path.name} cannot be read: {problem.kind}",
+            f"{problem.message}\n\nWhat to do: {problem.kind.advice}",
+            "No session open",
+        )
 
     def show_removed(self, paths: list[Path]) -> Path | None:
         """Files gone from disk: if the open session was in one, say so; returns that file."""

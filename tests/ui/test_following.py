@@ -100,6 +100,8 @@ def test_a_problem_row_empties_the_panes_and_says_why(
     window.session_view.setCurrentIndex(problem)
     qtbot.waitUntil(lambda: window.message_model.session_id is None, timeout=TIMEOUT)
     assert window.message_model.rowCount() == 0
-    assert "notes.db" in window.detail.title.text()
-    assert "not an SQLite database" in window.detail.transcript.toPlainText()
+    assert window.detail.title.text() == "notes.db cannot be read: not SQLite"
+    explanation = window.detail.transcript.toPlainText()
+    assert "not an SQLite database" in explanation
+    assert "What to do: If it was encrypted with SQLCipher" in explanation
     assert window.messages.info.text() == "No session open"

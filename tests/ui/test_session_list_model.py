@@ -27,7 +27,7 @@ def test_model_passes_qt_model_tester(qtmodeltester: Any, store_folder: Path) ->
     qtmodeltester.check(proxy)
 
 
-def test_one_row_per_session_and_a_state_for_bad_files(store_folder: Path) -> None:
+def test_one_row_per_session_and_a_state_for_bad_files(qapp: Any, store_folder: Path) -> None:
     (store_folder / "junk.db").write_bytes(b"junk")
     model = _filled(store_folder)
     rows = {model.index(r, Column.SESSION).data(): r for r in range(model.rowCount())}
@@ -40,7 +40,10 @@ def test_one_row_per_session_and_a_state_for_bad_files(store_folder: Path) -> No
     junk = next(
         r for r in range(model.rowCount()) if model.index(r, Column.FILE).data() == "junk.db"
     )
-    assert model.index(junk, Column.STATE).data() == "not a store"
+    assert model.index(junk, Column.STATE).data() == "not SQLite"  # short: the reason
+    assert model.index(junk, Column.SESSION).data() == "junk.db"  # not the error, cut off
+    assert not model.index(junk, Column.SESSION).data(Qt.ItemDataRole.DecorationRole).isNull()
+    assert model.index(shared, Column.SESSION).data(Qt.ItemDataRole.DecorationRole) is None
     assert model.index(junk, 0).data(Role.INFO) is None
     assert "junk.db" in model.index(junk, 0).data(Qt.ItemDataRole.ToolTipRole)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QStandardItem
+from PySide6.QtGui import QBrush, QColor, QIcon, QStandardItem
+from PySide6.QtWidgets import QApplication, QStyle
 
 from ...stores.errors import ProblemKind
 from ...stores.listing import StoreScan
@@ -24,7 +26,14 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _PROBLEM_BRUSH = QBrush(QColor("#c0392b"))
+
+
+@functools.cache
+def _warning_icon() -> QIcon:
+    """Made once, when the first problem row is: the style exists only with the app."""
+    return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
 
 
 class Column(enum.IntEnum):
@@ -56,11 +65,7 @@ _RIGHT_ALIGNED = frozenset({int(Column.ITEMS), int(Column.SIZE)})
 _SORT, _INFO, _PATH = int(Role.SORT), int(Role.INFO), int(Role.PATH)
 
 
-_STATES = {
-    ProblemKind.LOCKED: "locked",
-    ProblemKind.CORRUPT: "corrupt",
-    ProblemKind.NEEDS_RECOVERY: "needs recovery",
-}
+_STATES = {kind: str(kind) for kind in ProblemKind} | {ProblemKind.NOT_A_STORE: "not a store"}
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,9 @@ class SessionRow:
         """Display text per column (the file column is the model's: it depends on the folder)."""
         info = self.info
         if info is None:
-            explanation = self.problem.kind.explanation if self.problem else ""
-            return (explanation, "", "", "", "", "", "", self.state)
+            # The file's name where a session's would be; the short reason is its state,
+            # the whole of it in the tooltip and the detail pane.
+            return (self.path.name, "", "", "", "", "", "", self.state)
         return (
             info.session_id,
             "",
@@ -111,7 +117,7 @@ class SessionRow:
             return "in memory"
         if self.problem is None:
             return "ok"
-        return _STATES.get(self.problem.kind, "not a store")
+        return _STATES[self.problem.kind]
 
 
 def rows_of(scan: StoreScan) -> list[SessionRow]:
@@ -154,6 +160,8 @@ class SessionListModel(ItemTableModel):
             }
             if column == _SESSION:  # the row's own data lives on its first cell only
                 roles.update({OBJECT: row, _INFO: row.info, _PATH: path})
+                if problem is not None:
+                    roles[_DECORATION] = _warning_icon()
             if column in _RIGHT_ALIGNED:
                 roles[_ALIGNMENT] = _RIGHT_ALIGNMENT
             cells.append(roles)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from ...stores.records import SessionInfo
-from ..models.base import swap_source
+from ..models.base import OBJECT, swap_source
 from ..models.session_list import Column, Role, SessionFilterProxy, SessionListModel
 from .tables import row_table
 
@@ -26,7 +26,7 @@ COLUMN_WIDTHS = {
 
 class SessionPane(QWidget):
     sessionChosen = Signal(object)  # the SessionInfo of the row made current
-    problemChosen = Signal(object, str)  # a row of a file that could not be read: why not
+    problemChosen = Signal(object)  # the StoreProblem of a row of a file that cannot be read
     currentGone = Signal()  # the current row was taken out of the list (its session is gone)
 
     def __init__(self, model: SessionListModel, parent: QWidget | None = None) -> None:
@@ -96,9 +96,7 @@ class SessionPane(QWidget):
         if info is not None:
             self.sessionChosen.emit(info)
         else:
-            self.problemChosen.emit(
-                Path(first.data(Role.PATH)), str(first.data(Qt.ItemDataRole.ToolTipRole))
-            )
+            self.problemChosen.emit(first.data(OBJECT).problem)
 
     def _on_rows_leaving(self, first: int, count: int) -> None:
         current = self.proxy.mapToSource(self.view.currentIndex())
