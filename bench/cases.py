@@ -18,6 +18,7 @@ from pathlib import Path
 from agency_desktop.ops.atomic import remove_quietly
 from agency_desktop.ops.backup import backup_store
 from agency_desktop.stores import parallel
+from agency_desktop.stores.folder_stats import folder_stats
 from agency_desktop.stores.listing import iter_candidate_files
 from agency_desktop.stores.paging import SessionReader
 from agency_desktop.stores.rescan import rescan_changes
@@ -135,6 +136,12 @@ def listing_cases(folder: Path) -> list[TimedCase]:
             lambda: sum(1 for _ in _app_scan(folder)),
             lambda: _raw_listing(folder),
             Target(1.0, "x"),
+        ),
+        TimedCase(
+            "F1 whole folder stats (vs our whole folder scan)",
+            lambda: folder_stats(folder, sorted(iter_candidate_files(folder))),
+            lambda: sum(1 for _ in _app_scan(folder)),
+            Target(1.5, "x"),
         ),
     ]
 

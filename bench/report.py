@@ -91,6 +91,9 @@ BASELINES = """Baselines, run in the same process run, on the same fixtures:
 - F1 whole folder: one loop opening each file with `sqlite3.connect`, `count(*)` and
   `max(created_at)`, in turn; ours lists and reads every file (counts, first and last
   activity per session) in the worker processes, with no cache.
+- F1 whole folder stats: the baseline is ours, the whole folder scan above (the stats
+  panel's "Whole folder" should come within 1.5x of listing the folder); ours counts
+  kinds, tools, sizes and activity of every store in the worker processes.
 - F2 pages: `SELECT id, message_data ... ORDER BY id [DESC] LIMIT 100` on a fresh
   connection; ours opens the session read-only and reads the same page.
 - F2 stats: `SELECT json_extract(message_data, '$.type'), count(*) ... GROUP BY 1`;

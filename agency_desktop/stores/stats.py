@@ -86,14 +86,16 @@ def get_session_stats(
     session_id: str | None = None,
     *,
     cache: StatsCache | None = None,
+    brief: bool = False,
 ) -> SessionStats:
     """Stats for one session, or for every session in the store when session_id is None.
 
     With a `cache`, a session's message rows are read once: later calls read only the
     rows appended since (the cache lives in the app's cache folder, never in the store).
+    `brief`: as `open_readonly` has it (a folder's stores, each read for a moment).
     """
     path = Path(db_path)
-    with reading(path) as conn:
+    with reading(path, brief=brief) as conn:
         layout = discover_layout(conn)
         if not layout.is_store:
             raise StoreError(path, ProblemKind.NOT_A_STORE)

@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.folder.name} — Agency Desktop")
         self.settings.remember_folder(self.folder)
         self._show_recent()
-        self.stats.set_folder(self.folder, [])
+        self.stats.set_folder(self.folder, None)
         self.folderOpened.emit(str(self.folder))
 
     def open_paths(self, paths: list[str]) -> None:

@@ -7,31 +7,6 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from agency_desktop.stores.listing import list_sessions
-from agency_desktop.ui.widgets.stats_panel import folder_stats
-from agency_desktop.util.progress import CancelToken, OperationCancelled
-
-
-def test_folder_stats_add_up_every_store(store_folder: Path) -> None:
-    stores = sorted(store_folder.glob("*.db"))
-    stats = folder_stats(store_folder, stores, progress=lambda *_: None, cancel=CancelToken())
-    assert stats.session_count == len(list_sessions(store_folder)) == 5
-    assert stats.message_count == 8 + 4 + 12 + 8 + 4
-
-
-def test_folder_stats_stop_at_the_next_store_once_cancelled(store_folder: Path) -> None:
-    stores = sorted(store_folder.glob("*.db"))
-    token = CancelToken()
-    seen: list[str] = []
-
-    def progress(done: int, total: int, name: str) -> None:
-        seen.append(name)
-        token.cancel()  # as closing the window does, while the first store is counted
-
-    with pytest.raises(OperationCancelled):
-        folder_stats(store_folder, stores, progress=progress, cancel=token)
-    assert seen == [stores[0].name]
-
 
 def test_a_count_that_finishes_after_another_session_was_chosen_is_not_shown(
     qtbot: Any, store_folder: Path, monkeypatch: pytest.MonkeyPatch
@@ -81,3 +56,51 @@ def test_a_count_scheduled_as_the_window_closes_never_starts(
     QApplication.processEvents()  # where the delayed count would have fired
     panel.refresh()  # and a late refresh all the same: the pool is closed
     assert workers.active == 0 and started == []
+
+
+def test_counting_a_folder_shows_progress_greys_old_figures_and_can_be_cancelled(
+    qtbot: Any, many_stores: Path
+) -> None:
+    from agency_desktop.ui.widgets import stats_panel
+    from agency_desktop.ui.workers import WorkerPool
+
+    workers = WorkerPool()
+    panel = stats_panel.StatsPanel(workers)
+    qtbot.addWidget(panel)
+    panel.show()
+    stores = sorted(many_stores.glob("*.db"))
+    panel.folder_scope.setChecked(True)
+    panel.set_folder(many_stores, stores)
+    panel.refresh()
+    assert panel.progress.isVisible() and panel.cancel_button.isVisible()
+    assert panel.progress.maximum() == len(stores) and not panel.body.isEnabled()
+    qtbot.waitUntil(lambda: panel.stats is not None, timeout=30_000)
+    assert panel.stats.session_count == len(stores)
+    assert not panel.progress.isVisible() and panel.body.isEnabled()
+    assert panel.status.text().endswith(f"{len(stores):,} sessions")
+
+    panel.refresh()
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: "cancelled" in panel.status.text(), timeout=30_000)
+    assert not panel.body.isEnabled()  # the figures on show are from before: greyed
+    assert not panel.cancel_button.isVisible()
+    assert workers.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("largest", "top", "ticks"), [(0, 1, 2), (1, 2, 3), (7, 10, 6), (1_000_000, 1_500_000, 4)]
+)
+def test_chart_axes_tick_at_whole_numbers(largest: float, top: int, ticks: int) -> None:
+    from agency_desktop.ui.widgets.bar_charts import whole_number_ticks
+
+    assert whole_number_ticks(largest) == (top, ticks)
+    step = top // (ticks - 1)
+    assert step * (ticks - 1) == top  # so "%d" labels are each different
+
+
+def test_bar_labels_print_counts_in_full(qapp: Any) -> None:
+    from agency_desktop.ui.widgets.bar_charts import bar_chart
+
+    view = bar_chart("Items by kind", [("user", 1_000_000)], horizontal=True)
+    [series] = view.chart().series()
+    assert series.labelsPrecision() >= 7  # 1000000, not 1e+06

@@ -6,6 +6,7 @@ not while the app starts.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCharts import (
@@ -22,6 +23,25 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPainter, QPalette
 
 Series = QBarSeries | QHorizontalBarSeries | QStackedBarSeries
+LABEL_DIGITS = 15  # significant digits of bar labels: counts print in full
+MOST_TICKS = 6
+
+
+def whole_number_ticks(largest: float, most: int = MOST_TICKS) -> tuple[int, int]:
+    """An axis top and tick count whose ticks are all whole numbers (1, 2 or 5 times a
+    power of ten apart), with room above the largest bar: (1, 2) for an empty chart,
+    where Qt's own "nice numbers" gave 0, 0.2 ... 1, printed "0, 0, 0, 0, 0, 1"."""
+    wanted = max(1, math.ceil(largest * 1.15))
+    step = 1
+    while math.ceil(wanted / step) > most - 1:
+        step = _next_step(step)
+    top = math.ceil(wanted / step) * step
+    return top, top // step + 1
+
+
+def _next_step(step: int) -> int:
+    """1, 2, 5, 10, 20, 50, 100, ..."""
+    return step * 5 // 2 if str(step)[0] == "2" else step * 2
 
 
 def bar_chart(title: str, values: list[tuple[str, int]], *, horizontal: bool) -> QChartView:
@@ -31,6 +51,7 @@ def bar_chart(title: str, values: list[tuple[str, int]], *, horizontal: bool) ->
     series = QHorizontalBarSeries() if horizontal else QBarSeries()
     series.append(bars)
     series.setLabelsVisible(True)
+    series.setLabelsPrecision(LABEL_DIGITS)  # 1000000, not "1e+06"
     return _view(title, series, [label for label, _ in values], horizontal=horizontal)
 
 
@@ -65,8 +86,9 @@ def _view(
     category_axis.append(categories or [""])
     value_axis = QValueAxis()
     value_axis.setLabelFormat("%d")
-    value_axis.setRange(0, max(1.0, _largest(series) * 1.15))
-    value_axis.applyNiceNumbers()  # whole-number ticks, so "%d" never repeats a label
+    top, ticks = whole_number_ticks(_largest(series))
+    value_axis.setRange(0, top)
+    value_axis.setTickCount(ticks)  # every tick a whole number: "%d" never repeats a label
     chart.addAxis(
         category_axis,
         Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom,

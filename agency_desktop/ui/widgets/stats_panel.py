@@ -13,19 +13,20 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
+    QPushButton,
     QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from ...stores.errors import StoreError
+from ...stores.folder_stats import folder_stats
 from ...stores.items import ItemKind
 from ...stores.registry import open_store
-from ...stores.stats import SessionStats, merge_stats
+from ...stores.stats import SessionStats
 from ...stores.stats_cache import StatsCache
 from ...util.formatting import counted, human_size, local_time
-from ...util.progress import CancelToken, ProgressCallback
 from ..gil import with_gui_turns
 from ..workers import Worker, WorkerPool
 
@@ -35,25 +36,6 @@ if TYPE_CHECKING:
 MAX_BARS = 12
 REFRESH_DELAY_MS = 250
 MAX_HOURLY_BUCKETS = 48
-
-
-def folder_stats(
-    folder: Path, paths: list[Path], *, progress: ProgressCallback, cancel: CancelToken
-) -> SessionStats:
-    """Runs in a worker: every readable store of the folder, added up.
-
-    Checks `cancel` between stores, so closing the window or changing scope does not
-    wait for a big folder to be counted to the end.
-    """
-    parts = []
-    for done, path in enumerate(paths):
-        cancel.raise_if_cancelled()
-        progress(done, len(paths), path.name)
-        try:
-            parts.append(open_store(path).stats())
-        except StoreError:
-            continue  # shown as a problem row in the session list already
-    return merge_stats(parts, folder)
 
 
 def session_stats(location: Path, session_id: str, cache: StatsCache) -> SessionStats:
@@ -105,10 +87,18 @@ class StatsPanel(QWidget):
         self.summary = QFormLayout()
         self.status = QLabel("Select a session to see its numbers.")
         self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("statsProgress")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel counting")
+        self.cancel_button.clicked.connect(self.cancel_count)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        self._show_counting(False)
         self.grid = QGridLayout()
-        body = QWidget()
+        self.body = body = QWidget()
         body_layout = QVBoxLayout(body)
-        body_layout.addWidget(self.status)
         body_layout.addLayout(self.summary)
         body_layout.addLayout(self.grid)
         body_layout.addStretch(1)
@@ -118,6 +108,8 @@ class StatsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(scope_row)
+        layout.addWidget(self.status)
+        layout.addLayout(progress_row)
         layout.addWidget(scroll)
 
     def set_session(self, db_path: Path | None, session_id: str | None) -> None:
@@ -128,7 +120,16 @@ class StatsPanel(QWidget):
         if self.session_scope.isChecked():
             self._refresh_soon()
 
-    def set_folder(self, folder: Path | None, stores: list[Path]) -> None:
+    def set_folder(self, folder: Path | None, stores: list[Path] | None) -> None:
+        """`stores` None: the folder is being read; it is counted once it has been."""
+        if stores is None:
+            self._folder = None
+            if self.folder_scope.isChecked():
+                self.cancel_count()
+                self._delay.stop()
+                self.body.setEnabled(False)
+                self.status.setText("Reading the folder…")
+            return
         self._folder = (folder, stores) if folder else None
         if self.folder_scope.isChecked():
             self._refresh_soon()
@@ -156,12 +157,36 @@ class StatsPanel(QWidget):
         elif self.folder_scope.isChecked() and self._folder:
             worker = Worker(folder_stats, *self._folder, controls=True)
             self.status.setText(f"Counting {counted(len(self._folder[1]), 'store')}…")
+            self.progress.setRange(0, len(self._folder[1]))
+            self.progress.setValue(0)
+            self._show_counting(True)
         else:
             return
+        self.body.setEnabled(False)  # the figures on show are the last scope's: greyed
         # Bound methods, not lambdas: Qt drops them with the panel when it is deleted.
         worker.signals.returned.connect(self._on_result)
         worker.signals.errored.connect(self._on_error)
+        worker.signals.progress.connect(self._on_progress)
+        worker.signals.cancelled.connect(self._on_cancelled)
         self._worker = self._workers.start(worker)
+
+    def cancel_count(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+    def _show_counting(self, on: bool) -> None:
+        self.progress.setVisible(on)
+        self.cancel_button.setVisible(on)
+
+    def _on_progress(self, done: int, total: int, _message: str) -> None:
+        if self._from_current_worker():
+            self.progress.setValue(done)
+            self.status.setText(f"Counting stores: {done:,} / {total:,}")
+
+    def _on_cancelled(self) -> None:
+        if self._from_current_worker():
+            self._show_counting(False)
+            self.status.setText("Counting cancelled. The greyed figures are from before.")
 
     # A worker replaced meanwhile may still deliver what it had: only the newest is shown.
 
@@ -174,11 +199,14 @@ class StatsPanel(QWidget):
 
     def _on_error(self, exc: BaseException) -> None:
         if self._from_current_worker():
+            self._show_counting(False)
             self.status.setText(f"Could not count: {exc}")
 
     @with_gui_turns
     def _on_stats(self, stats: SessionStats) -> None:
         self.stats = stats
+        self._show_counting(False)
+        self.body.setEnabled(True)
         scope = (
             f"session {stats.session_id}"
             if stats.session_id
