@@ -26,6 +26,7 @@ from ..stores.listing import (
     require_directory,
     scan_directory,
     side_files,
+    store_size,
 )
 from ..stores.readonly import translate_errors
 from ..stores.records import SessionInfo
@@ -128,7 +129,7 @@ def plan_cleanup(
         if not old:
             continue
         if len(old) == len(scan.sessions):
-            files.append(FileRemoval(scan.path, _size_with_side_files(scan.path), tuple(old)))
+            files.append(FileRemoval(scan.path, store_size(scan.path), tuple(old)))
         else:
             partial.extend(old)
     return CleanupPlan(root, cutoff, tuple(files), tuple(partial))
@@ -155,15 +156,11 @@ def plan_for_sessions(sessions: list[SessionInfo]) -> CleanupPlan:
         except StoreError:
             continue  # unreadable now: nothing can be removed from it safely
         if len(everything) == len(chosen):
-            files.append(FileRemoval(path, _size_with_side_files(path), tuple(chosen)))
+            files.append(FileRemoval(path, store_size(path), tuple(chosen)))
         else:
             partial.extend(chosen)
     folder = Path(os.path.commonpath([str(p.parent) for p in by_file]))
     return CleanupPlan(folder, cutoff, tuple(files), tuple(partial))
-
-
-def _size_with_side_files(path: Path) -> int:
-    return sum(p.stat().st_size for p in (path, *side_files(path)) if p.exists())
 
 
 def send_to_trash(paths: list[str]) -> None:

@@ -90,8 +90,9 @@ def _listed_as_they_come(root: Path) -> Iterator[Path]:
                 yield path
 
 
-def _file_size(path: Path) -> int:
-    """Size of the store including a WAL that has not been checkpointed yet."""
+def store_size(path: Path) -> int:
+    """Size of the store including a WAL that has not been checkpointed yet (not its
+    shared-memory index, which holds no data): the size every view and preview shows."""
     total = 0
     for candidate in (path, path.with_name(path.name + "-wal")):
         with contextlib.suppress(OSError):
@@ -183,7 +184,7 @@ def read_store_sessions(path: str | os.PathLike[str]) -> list[SessionInfo]:
         layout = discover_layout(conn)
         if not layout.is_store:
             raise StoreError(path, ProblemKind.NOT_A_STORE)
-        size = _file_size(path)
+        size = store_size(path)
         return [
             info
             for pair in layout.pairs
