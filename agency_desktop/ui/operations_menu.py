@@ -53,6 +53,7 @@ class OperationsMenu(QObject):
         self._controller: OperationsController | None = None
         self.menu = QMenu("&Operations", host.dialog_parent())
         self._actions: list[QAction] = []
+        self.actions: dict[str, QAction] = {}  # by controller method: for context menus
         for entry in ENTRIES:
             if entry is None:
                 self.menu.addSeparator()
@@ -97,6 +98,7 @@ class OperationsMenu(QObject):
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda _checked=False: getattr(self.controller, method)())
         self._actions.append(action)
+        self.actions[method] = action
 
     def _set_enabled(self, enabled: bool) -> None:
         for action in self._actions:

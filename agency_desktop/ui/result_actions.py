@@ -9,20 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
-
 from ..ops.archive import ArchiveResult, BackupSummary
 from ..ops.backup import BackupResult
 from ..ops.cleanup import CleanupReport
 from ..ops.export import ExportSummary
 from ..ops.store_writer import WriteResult
+from . import desktop
 from .widgets.notice_bar import NoticeAction
-
-
-def open_in_desktop(path: Path) -> bool:
-    """The system's file manager (a folder) or default application (a file)."""
-    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
 
 
 def written_place(result: Any) -> Path | None:
@@ -42,8 +35,8 @@ def result_actions(result: Any) -> list[NoticeAction]:
     actions = []
     if (place := written_place(result)) is not None:
         folder = place if place.is_dir() else place.parent
-        actions.append(NoticeAction("Show in Folder", lambda: open_in_desktop(folder)))
+        actions.append(NoticeAction("Show in Folder", lambda: desktop.open_in_desktop(folder)))
     if isinstance(result, CleanupReport) and result.backups:
         backups = result.backups[0].parent
-        actions.append(NoticeAction("Show Backups", lambda: open_in_desktop(backups)))
+        actions.append(NoticeAction("Show Backups", lambda: desktop.open_in_desktop(backups)))
     return actions

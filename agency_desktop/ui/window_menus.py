@@ -12,7 +12,6 @@ from collections.abc import Callable
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
-from .. import __version__
 from .crash_reporter import CrashReporter
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
@@ -59,8 +58,10 @@ class WindowMenus:
         self.debug_logging = self._add(
             self.help, "&Debug Logging (Logs May Hold Message Content)", checkable=True
         )
+        self.shortcuts = self._add(self.help, "&Keyboard Shortcuts", "Ctrl+/")
         self.help.addSeparator()
         self.about = self._add(self.help, "&About Agency Desktop")
+        self.shortcuts.triggered.connect(self._show_shortcuts)
         self.log_folder.triggered.connect(CrashReporter.show_log_folder)
         self.about.triggered.connect(self._show_about)
 
@@ -76,11 +77,15 @@ class WindowMenus:
         return action
 
     def _show_about(self) -> None:
-        QMessageBox.about(
-            self._window,
-            "About Agency Desktop",
-            f"Agency Desktop {__version__}\n\nBrowse, read and look after OpenAI Agents SDK session stores.",
-        )
+        from .dialogs.help_dialogs import about_text
+
+        QMessageBox.about(self._window, "About Agency Desktop", about_text())
+
+    def _show_shortcuts(self) -> None:
+        from .dialogs.help_dialogs import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self._window.menuBar(), self._window)
+        self.shortcuts_dialog.open()
 
     def insert_before_help(self, menu: QMenu) -> None:
         self._window.menuBar().insertMenu(self.help.menuAction(), menu)

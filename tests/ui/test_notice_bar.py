@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 
 from agency_desktop.ops.backup import backup_store
 from agency_desktop.ops.cleanup import CleanupPlan, CleanupReport
-from agency_desktop.ui import result_actions
+from agency_desktop.ui import desktop, result_actions
 from agency_desktop.ui.widgets.notice_bar import Level, NoticeAction, NoticeBar
 
 LONG = "Could not read the folder: " + "a reason that goes on and on " * 12
@@ -63,7 +63,7 @@ def test_results_offer_the_place_they_were_written(
     store_folder: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
     opened: list[Path] = []
-    monkeypatch.setattr(result_actions, "open_in_desktop", opened.append)
+    monkeypatch.setattr(desktop, "open_in_desktop", opened.append)
     (tmp_path / "backups").mkdir()
     backup = backup_store(store_folder / "plain.db", tmp_path / "backups")
     assert backup.path.parent == tmp_path / "backups"

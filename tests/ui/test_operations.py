@@ -13,7 +13,7 @@ import pytest
 from agency_desktop.ops import cleanup
 from agency_desktop.ops.export import ExportFormat
 from agency_desktop.stores.listing import list_sessions
-from agency_desktop.ui import result_actions
+from agency_desktop.ui import desktop
 from agency_desktop.ui.settings import Settings
 from agency_desktop.ui.widgets.notice_bar import Level
 from tests.helpers.stores import item_texts
@@ -54,7 +54,7 @@ def test_backup_of_the_folder(
     assert window.notice.label.text() == done.args[0]
     assert window.notice.level is Level.SUCCESS
     shown: list[Path] = []
-    monkeypatch.setattr(result_actions, "open_in_desktop", shown.append)
+    monkeypatch.setattr(desktop, "open_in_desktop", shown.append)
     [show] = window.notice.action_buttons
     assert show.text() == "Show in Folder"
     show.click()

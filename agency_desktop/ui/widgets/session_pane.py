@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from ...stores.records import SessionInfo
@@ -28,6 +28,7 @@ class SessionPane(QWidget):
     sessionChosen = Signal(object)  # the SessionInfo of the row made current
     problemChosen = Signal(object)  # the StoreProblem of a row of a file that cannot be read
     currentGone = Signal()  # the current row was taken out of the list (its session is gone)
+    menuAsked = Signal(object, object, object)  # path, SessionInfo or None, global position
 
     def __init__(self, model: SessionListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +40,8 @@ class SessionPane(QWidget):
         self.view = row_table("sessionList", self.proxy, COLUMN_WIDTHS)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(Column.LAST_ACTIVITY, Qt.SortOrder.DescendingOrder)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._on_menu_asked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 0, 4)
         layout.addWidget(self.filter)
@@ -97,6 +100,16 @@ class SessionPane(QWidget):
             self.sessionChosen.emit(info)
         else:
             self.problemChosen.emit(first.data(OBJECT).problem)
+
+    def _on_menu_asked(self, position: QPoint) -> None:
+        """The row under the pointer becomes current (as in a file manager), then its menu."""
+        index = self.view.indexAt(position)
+        if not index.isValid():
+            return
+        self.view.setCurrentIndex(index)
+        first = index.siblingAtColumn(0)
+        where = self.view.viewport().mapToGlobal(position)
+        self.menuAsked.emit(Path(first.data(Role.PATH)), first.data(Role.INFO), where)
 
     def _on_rows_leaving(self, first: int, count: int) -> None:
         current = self.proxy.mapToSource(self.view.currentIndex())
