@@ -47,6 +47,7 @@ from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
 from .session_view import SessionView
 from .settings import Settings
+from .toolbar import Icon, main_toolbar
 from .unlocking import Unlocker
 from .widgets.message_detail import MessageDetail
 from .widgets.message_pane import MessagePane
@@ -165,6 +166,18 @@ class MainWindow(QMainWindow):
         menus.insert_before_help(self.operations_menu.menu)
         self.scratch = ScratchController(self)
         menus.insert_before_help(self.scratch.menu)
+        operations = self.operations_menu.actions
+        self.toolbar = main_toolbar(
+            self,
+            [
+                (menus.open_folder, Icon.SP_DirOpenIcon, "Open Folder"),
+                (menus.open_files, Icon.SP_FileIcon, "Open Store"),
+                (menus.refresh, Icon.SP_BrowserReload, "Refresh"),
+                (operations["ask_backup_folder"], Icon.SP_DialogSaveButton, "Back Up"),
+                (menus.search_all, Icon.SP_FileDialogContentsView, "Search"),
+                (menus.stats, Icon.SP_FileDialogInfoView, "Stats"),
+            ],
+        )
         self._show_recent()
         slots: list[tuple[Any, Callable[..., Any]]] = [
             (menus.open_folder, lambda: self.opener.choose_folder(self.folder)),
@@ -303,6 +316,7 @@ class MainWindow(QMainWindow):
         self.search_panel.set_folder(root)
         self.session_model = self.sessions.renew_model(root)
         self.feed.restart(self.session_model)
+        self.sessions.show_empty_hint(None)
         self.view.reset()
         self._update_status()
 
@@ -327,6 +341,7 @@ class MainWindow(QMainWindow):
 
     def _on_listed(self) -> None:
         self._update_status()
+        self.sessions.show_empty_hint(None)
         self.follower.listed(final=not (self.scanner.busy or self.feed.pending))
         self.view.select_first_if_none()
 
@@ -349,6 +364,8 @@ class MainWindow(QMainWindow):
     def _on_scan_finished(self) -> None:
         self.indexer.scan_finished()
         self._update_status()
+        empty = self.folder is not None and self.session_model.rowCount() == 0
+        self.sessions.show_empty_hint(self.folder if empty and not self.feed.pending else None)
         self.follower.listed(final=not self.feed.pending)
         self.stats.set_folder(
             self.folder or (self.files[0].parent if self.files else None), self.scanner.store_paths

@@ -43,3 +43,20 @@ def test_deleting_a_session_is_called_so(qtbot: Any, main_window: Any, store_fol
     assert controller.preview.windowTitle() == "Delete session shared-a"
     assert controller.preview.confirm_button.text() == "Delete"
     controller.preview.reject()
+
+
+def test_an_empty_folder_says_so_and_how_to_fill_it(
+    qtbot: Any, main_window: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    window = main_window(folder)
+    window.show()
+    hint = window.sessions.empty_hint
+    qtbot.waitUntil(hint.isVisible, timeout=TIMEOUT)
+    assert f"No session stores in {folder}" in hint.text()
+    assert f'SQLiteSession("my-session", "{folder / "sessions.db"}")' in hint.text()
+    assert not window.session_view.isVisible()
+    write_plain(folder / "agent.db", "first", ("Paris",))  # an agent starts writing
+    qtbot.waitUntil(lambda: window.session_model.session_count() == 1, timeout=TIMEOUT)
+    assert window.session_view.isVisible() and not hint.isVisible()

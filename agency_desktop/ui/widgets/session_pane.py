@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...stores.records import SessionInfo
 from ..models.base import OBJECT, swap_source
@@ -42,10 +42,18 @@ class SessionPane(QWidget):
         self.view.sortByColumn(Column.LAST_ACTIVITY, Qt.SortOrder.DescendingOrder)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_menu_asked)
+        self.empty_hint = QLabel()
+        self.empty_hint.setObjectName("emptyFolderHint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty_hint.setContentsMargins(8, 12, 8, 8)
+        self.empty_hint.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 0, 4)
         layout.addWidget(self.filter)
         layout.addWidget(self.view)
+        layout.addWidget(self.empty_hint, 1)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
         # Qt makes a neighbour current when the current row is removed; opening that
@@ -65,6 +73,24 @@ class SessionPane(QWidget):
     def _watch_removals(self, model: SessionListModel) -> None:
         model.rowsLeaving.connect(self._on_rows_leaving)
         model.rowsLeft.connect(self._on_rows_left)
+
+    def show_empty_hint(self, folder: Path | None) -> None:
+        """A folder with no stores says so, and how an agent's sessions come to be here;
+        None: the list is shown (it has rows, or the folder is still being read)."""
+        if folder is None:
+            self.empty_hint.hide()
+            self.view.show()
+            return
+        example = folder / "sessions.db"
+        self.empty_hint.setText(
+            f"No session stores in {folder}.\n\n"
+            "Point an agent at this folder and its sessions show here as it writes them:\n\n"
+            f'    session = SQLiteSession("my-session", "{example}")\n'
+            '    await Runner.run(agent, "Hello", session=session)\n\n'
+            "Or open another folder (Ctrl+O), or the demo folder (File > Open Demo Folder)."
+        )
+        self.view.hide()
+        self.empty_hint.show()
 
     def current(self) -> SessionInfo | None:
         index = self.view.currentIndex()

@@ -1,0 +1,38 @@
+"""The main toolbar: the window's most used actions, with icons, also in their menus.
+
+Icons come from the platform's style (QStyle standard icons): they match the system
+theme and need no image files in the bundle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow, QStyle, QToolBar
+
+Icon = QStyle.StandardPixmap
+
+
+def main_toolbar(window: QMainWindow, entries: Sequence[tuple[QAction, Icon, str]]) -> QToolBar:
+    """`entries`: (action, icon, short label). The toolbar shows the menus' own actions
+    (the label is their icon text), so a button is disabled when its entry is."""
+    bar = QToolBar("Main Toolbar", window)
+    bar.setObjectName("mainToolbar")
+    bar.setMovable(False)
+    bar.setIconSize(QSize(18, 18))
+    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    for action, icon, label in entries:
+        action.setIcon(window.style().standardIcon(icon))
+        action.setIconText(label)
+        action.setToolTip(_tooltip(action))
+        bar.addAction(action)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+    return bar
+
+
+def _tooltip(action: QAction) -> str:
+    text = action.text().replace("&", "").rstrip("…")
+    keys = action.shortcut().toString()
+    return f"{text} ({keys})" if keys else text
