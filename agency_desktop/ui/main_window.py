@@ -438,9 +438,12 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if (splitter := self.settings.splitter) is not None:
             self.splitter.restoreState(splitter)
+        if (columns := self.settings.session_columns) is not None:
+            self.session_view.horizontalHeader().restoreState(columns)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.save_shape(self.saveGeometry(), self.splitter.saveState())
+        columns = self.session_view.horizontalHeader().saveState()
+        self.settings.save_shape(self.saveGeometry(), self.splitter.saveState(), columns)
         self.shutdown()
         super().closeEvent(event)
 

@@ -20,6 +20,7 @@ _AUTO_BACKUP = "operations/autoBackup"
 _DEBUG_LOG = "logging/debug"
 _GEOMETRY = "geometry"
 _SPLITTER = "splitter"
+_SESSION_COLUMNS = "session_columns"  # the session list header: order, widths, hidden
 
 
 def user_settings() -> QSettings:
@@ -94,7 +95,15 @@ class Settings:
         value = self.store.value(_SPLITTER)
         return value if isinstance(value, QByteArray) else None
 
-    def save_shape(self, geometry: QByteArray, splitter: QByteArray) -> None:
+    @property
+    def session_columns(self) -> QByteArray | None:
+        value = self.store.value(_SESSION_COLUMNS)
+        return value if isinstance(value, QByteArray) else None
+
+    def save_shape(
+        self, geometry: QByteArray, splitter: QByteArray, session_columns: QByteArray
+    ) -> None:
         self.store.setValue(_GEOMETRY, geometry)
         self.store.setValue(_SPLITTER, splitter)
+        self.store.setValue(_SESSION_COLUMNS, session_columns)
         self.store.sync()

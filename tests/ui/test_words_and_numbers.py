@@ -60,3 +60,23 @@ def test_an_empty_folder_says_so_and_how_to_fill_it(
     write_plain(folder / "agent.db", "first", ("Paris",))  # an agent starts writing
     qtbot.waitUntil(lambda: window.session_model.session_count() == 1, timeout=TIMEOUT)
     assert window.session_view.isVisible() and not hint.isVisible()
+
+
+def test_the_session_list_puts_last_activity_first_and_columns_can_be_hidden(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    from agency_desktop.ui.models.session_list import Column
+
+    window = _ready(qtbot, main_window, store_folder)
+    header = window.session_view.horizontalHeader()
+    assert header.logicalIndex(1) == Column.LAST_ACTIVITY
+    items_width = window.session_view.columnWidth(Column.ITEMS)
+    assert items_width > window.session_view.fontMetrics().horizontalAdvance("1,000,000")
+    menu = window.sessions.column_menu()
+    [file_action] = [a for a in menu.actions() if a.text() == "File"]
+    file_action.setChecked(False)
+    assert header.isSectionHidden(Column.FILE)
+    window.close()  # remembered with the window's shape
+    again = main_window(store_folder)
+    assert again.session_view.horizontalHeader().isSectionHidden(Column.FILE)
+    assert again.session_view.horizontalHeader().logicalIndex(1) == Column.LAST_ACTIVITY

@@ -6,13 +6,30 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QVBoxLayout, QWidget
 
 from ...stores.records import SessionInfo
 from ..models.base import OBJECT, swap_source
-from ..models.session_list import Column, Role, SessionFilterProxy, SessionListModel
+from ..models.session_list import (
+    HEADERS,
+    Column,
+    Role,
+    SessionFilterProxy,
+    SessionListModel,
+)
 from .tables import row_table
 
+# What a user scans first comes first: the session, then when it was last active.
+VISUAL_ORDER = (
+    Column.SESSION,
+    Column.LAST_ACTIVITY,
+    Column.ITEMS,
+    Column.SIZE,
+    Column.KIND,
+    Column.STATE,
+    Column.FILE,
+    Column.CREATED,
+)
 COLUMN_WIDTHS = {
     Column.SESSION: 150,
     Column.FILE: 130,
@@ -40,6 +57,7 @@ class SessionPane(QWidget):
         self.view = row_table("sessionList", self.proxy, COLUMN_WIDTHS)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(Column.LAST_ACTIVITY, Qt.SortOrder.DescendingOrder)
+        self._arrange_columns()
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_menu_asked)
         self.empty_hint = QLabel()
@@ -73,6 +91,33 @@ class SessionPane(QWidget):
     def _watch_removals(self, model: SessionListModel) -> None:
         model.rowsLeaving.connect(self._on_rows_leaving)
         model.rowsLeft.connect(self._on_rows_left)
+
+    def _arrange_columns(self) -> None:
+        """The visual order above; a right-click on the header shows or hides a column."""
+        header = self.view.horizontalHeader()
+        header.setSectionsMovable(True)
+        for visual, column in enumerate(VISUAL_ORDER):
+            header.moveSection(header.visualIndex(column), visual)
+        # Wide enough for "1,000,000" items: a count is never cut to "1,000,…".
+        self.view.setColumnWidth(Column.ITEMS, self.fontMetrics().horizontalAdvance("10,000,000"))
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_menu)
+
+    def column_menu(self) -> QMenu:
+        """Each column but the session's, checked when shown."""
+        header = self.view.horizontalHeader()
+        menu = QMenu(self)
+        for column in VISUAL_ORDER[1:]:
+            action = menu.addAction(HEADERS[column])
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.toggled.connect(lambda shown, c=column: header.setSectionHidden(c, not shown))
+        return menu
+
+    def _on_header_menu(self, position: QPoint) -> None:
+        self._column_menu = self.column_menu()
+        header = self.view.horizontalHeader()
+        self._column_menu.popup(header.mapToGlobal(position))
 
     def show_empty_hint(self, folder: Path | None) -> None:
         """A folder with no stores says so, and how an agent's sessions come to be here;
