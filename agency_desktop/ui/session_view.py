@@ -59,6 +59,7 @@ class SessionView(QObject):
         self.select_first = True
         self.follower.closed()
         self.model.close_session()
+        self.messages.show_empty("No session open")
         self.detail.clear()
         self.stats.set_session(None, None)
 

@@ -105,3 +105,16 @@ def test_a_problem_row_empties_the_panes_and_says_why(
     assert "not an SQLite database" in explanation
     assert "What to do: If it was encrypted with SQLCipher" in explanation
     assert window.messages.info.text() == "No session open"
+
+
+def test_another_folder_leaves_nothing_of_the_last_on_the_panes(
+    qtbot: Any, main_window: Any, store_folder: Path, tmp_path: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    _open(qtbot, window, "shared-b")
+    assert window.messages.info.text() == "12 items"
+    (tmp_path / "empty").mkdir()
+    window.open_folder(tmp_path / "empty")
+    assert window.message_model.rowCount() == 0
+    assert window.messages.info.text() == "No session open"
+    assert window.detail.title.text() == "Select a message to read it here."
