@@ -17,6 +17,7 @@ from ..util import logs
 from .crash_reporter import CrashReporter
 from .main_window import MainWindow
 from .termination import watch_for_termination
+from .theme import Theme, apply_theme
 
 APP_NAME = "Agency Desktop"
 
@@ -125,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     QApplication.setWindowIcon(app_icon())
     logs.hold_records()
     window = MainWindow(restore=not args.paths)
+    if window.settings.theme is not Theme.SYSTEM:  # the system's needs nothing done
+        apply_theme(window.settings.theme)
     reporter = CrashReporter(window)
     reporter.install()
     debug = logs.env_debug() or window.settings.debug_logging

@@ -47,6 +47,7 @@ from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
 from .session_view import SessionView
 from .settings import Settings
+from .theme import Theme, apply_theme
 from .toolbar import Icon, main_toolbar
 from .unlocking import Unlocker
 from .widgets.message_detail import MessageDetail
@@ -200,6 +201,9 @@ class MainWindow(QMainWindow):
         ]
         for action, slot in slots:
             action.triggered.connect(slot)
+        menus.themes[self.settings.theme].setChecked(True)
+        for theme, action in menus.themes.items():
+            action.triggered.connect(lambda _checked=False, t=theme: self._set_theme(t))
 
     def _connect(self) -> None:
         self.opener.folderChosen.connect(self.open_folder)
@@ -411,6 +415,10 @@ class MainWindow(QMainWindow):
     def _show_detail(self, json: bool) -> None:
         self.side_tabs.setCurrentWidget(self.detail)
         self.detail.show_json(json)
+
+    def _set_theme(self, theme: Theme) -> None:
+        self.settings.theme = theme
+        apply_theme(theme)
 
     def _set_debug_logging(self, on: bool) -> None:
         self.settings.debug_logging = on

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from .theme import Theme
+
 ORGANIZATION, APPLICATION = "AgencyDesktop", "agency-desktop"
 MAX_RECENT = 8
 
@@ -18,6 +20,7 @@ _RECENT_FOLDERS = "recentFolders"
 _KEEP_INDEX = "search/keepIndex"
 _AUTO_BACKUP = "operations/autoBackup"
 _DEBUG_LOG = "logging/debug"
+_THEME = "view/theme"
 _GEOMETRY = "geometry"
 _SPLITTER = "splitter"
 _SESSION_COLUMNS = "session_columns"  # the session list header: order, widths, hidden
@@ -66,6 +69,15 @@ class Settings:
     @keep_index.setter
     def keep_index(self, on: bool) -> None:
         self.store.setValue(_KEEP_INDEX, on)
+
+    @property
+    def theme(self) -> Theme:
+        value = str(self.store.value(_THEME, Theme.SYSTEM.value))
+        return Theme(value) if value in set(Theme) else Theme.SYSTEM
+
+    @theme.setter
+    def theme(self, theme: Theme) -> None:
+        self.store.setValue(_THEME, theme.value)
 
     @property
     def auto_backup(self) -> bool:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 from .crash_reporter import CrashReporter
+from .theme import Theme
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
 Keys = QKeySequence.StandardKey
@@ -45,6 +46,18 @@ class WindowMenus:
         self.transcript = self._add(view, "&Transcript", "Ctrl+T")
         self.json = self._add(view, "&JSON", "Ctrl+J")
         self.stats = self._add(view, "S&tats", "Ctrl+I")
+        view.addSeparator()
+        themes = view.addMenu("T&heme")
+        self.theme_group = QActionGroup(window)
+        self.themes: dict[Theme, QAction] = {}
+        for theme, text in (
+            (Theme.SYSTEM, "&System"),
+            (Theme.LIGHT, "&Light"),
+            (Theme.DARK, "&Dark"),
+        ):
+            action = self._add(themes, text, checkable=True)
+            self.theme_group.addAction(action)
+            self.themes[theme] = action
 
         edit = bar.addMenu("&Edit")
         self.copy_item = self._add(edit, "&Copy Item", "Ctrl+Shift+C")
