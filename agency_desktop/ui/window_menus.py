@@ -71,10 +71,12 @@ class WindowMenus:
         self.debug_logging = self._add(
             self.help, "&Debug Logging (Logs May Hold Message Content)", checkable=True
         )
+        self.palette = self._add(self.help, "&Run a Command…", "Ctrl+K")
         self.shortcuts = self._add(self.help, "&Keyboard Shortcuts", "Ctrl+/")
         self.help.addSeparator()
         self.about = self._add(self.help, "&About Agency Desktop")
         self.shortcuts.triggered.connect(self._show_shortcuts)
+        self.palette.triggered.connect(self._show_palette)
         self.log_folder.triggered.connect(CrashReporter.show_log_folder)
         self.about.triggered.connect(self._show_about)
 
@@ -93,6 +95,12 @@ class WindowMenus:
         from .dialogs.help_dialogs import about_text
 
         QMessageBox.about(self._window, "About Agency Desktop", about_text())
+
+    def _show_palette(self) -> None:
+        from .dialogs.command_palette import CommandPalette
+
+        self.palette_dialog = CommandPalette(self._window.menuBar(), self._window)
+        self.palette_dialog.open()
 
     def _show_shortcuts(self) -> None:
         from .dialogs.help_dialogs import ShortcutsDialog
