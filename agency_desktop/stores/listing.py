@@ -28,6 +28,10 @@ class StoreScan:
     problem: StoreProblem | None = None
 
 
+TITLE_CHARS = 100
+TITLE_SOURCE_CHARS = 400  # read of the first user message: enough for its first line
+
+
 def side_files(path: Path) -> list[Path]:
     """The SQLite files that belong to a store and must travel with it."""
     return [path.with_name(path.name + suffix) for suffix in SIDE_FILE_SUFFIXES]
@@ -101,20 +105,33 @@ def store_size(path: Path) -> int:
 
 
 def _info_query(pair: TablePair, source: str) -> str:
-    """Per session: its row's times, item count, first item time, last item id and time."""
+    """Per session: its row's times, item count, first item time, last item id and time,
+    and the start of its first user message's text (a string, or the first content part's)."""
     m = pair.q_messages
     return (
         f"SELECT x.session_id, s.created_at, s.updated_at,"
         f" (SELECT count(*) FROM {m} WHERE session_id = x.session_id),"
         f" (SELECT created_at FROM {m} WHERE session_id = x.session_id ORDER BY id LIMIT 1),"
         f" (SELECT id FROM {m} WHERE session_id = x.session_id ORDER BY id DESC LIMIT 1),"
-        f" (SELECT created_at FROM {m} WHERE session_id = x.session_id ORDER BY id DESC LIMIT 1)"
+        f" (SELECT created_at FROM {m} WHERE session_id = x.session_id ORDER BY id DESC LIMIT 1),"
+        f" (SELECT substr(coalesce(json_extract(message_data, '$.content[0].text'),"
+        f" json_extract(message_data, '$.content')), 1, {TITLE_SOURCE_CHARS}) FROM {m}"
+        f" WHERE session_id = x.session_id AND json_valid(message_data)"
+        f" AND json_extract(message_data, '$.role') = 'user' ORDER BY id LIMIT 1)"
         f" FROM ({source}) x LEFT JOIN {pair.q_sessions} s ON s.session_id = x.session_id"
     )
 
 
+def session_title(text: Any) -> str:
+    """The first line with words in it, cut to TITLE_CHARS."""
+    if not isinstance(text, str):
+        return ""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1].rstrip() + "…"
+
+
 def _to_info(path: Path, pair: TablePair, size: int, row: tuple[Any, ...]) -> SessionInfo:
-    session_id, meta_created, meta_updated, count, first_at, last_id, last_at = row
+    session_id, meta_created, meta_updated, count, first_at, last_id, last_at, title = row
     created = parse_timestamp(meta_created) or parse_timestamp(first_at)
     return SessionInfo(
         session_id=str(session_id),
@@ -127,6 +144,7 @@ def _to_info(path: Path, pair: TablePair, size: int, row: tuple[Any, ...]) -> Se
         sessions_table=pair.sessions_table,
         messages_table=pair.messages_table,
         last_message_id=last_id,
+        title=session_title(title),
     )
 
 

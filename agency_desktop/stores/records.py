@@ -41,6 +41,7 @@ class SessionInfo:
     sessions_table: str
     messages_table: str
     last_message_id: int | None = None
+    title: str = ""  # the first user message's first line: what the session is about
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +55,7 @@ class SessionInfo:
             "sessions_table": self.sessions_table,
             "messages_table": self.messages_table,
             "last_message_id": self.last_message_id,
+            "title": self.title,
         }
 
     @classmethod
@@ -71,6 +73,7 @@ class SessionInfo:
             sessions_table=data["sessions_table"],
             messages_table=data["messages_table"],
             last_message_id=data["last_message_id"],
+            title=str(data.get("title", "")),
         )
 
 

@@ -26,7 +26,7 @@ from .listing import STORE_SUFFIXES, StoreScan, is_side_or_temp_file
 from .records import SessionInfo, StoreProblem
 from .signatures import Signature, file_signature
 
-CACHE_NAME = "scan-cache.sqlite3"
+CACHE_NAME = "scan-cache-2.sqlite3"  # 2: sessions have titles (1 had none: not reused)
 MAX_ENTRIES = 200_000
 SAVE_BATCH = 256
 # Problems that only a change of the file can undo (a lock or a permission can go away).
@@ -45,9 +45,17 @@ CREATE TABLE IF NOT EXISTS scans (
 """
 
 
+OLD_CACHE_NAMES = ("scan-cache.sqlite3",)  # earlier layouts: removed, never read
+
+
 class ScanCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or cache_dir() / CACHE_NAME
+        if path is None:
+            for name in OLD_CACHE_NAMES:
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(OSError):
+                        (self.path.parent / f"{name}{suffix}").unlink()
 
     @contextlib.contextmanager
     def opened(self) -> Iterator[OpenScanCache | None]:

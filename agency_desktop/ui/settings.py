@@ -23,7 +23,9 @@ _DEBUG_LOG = "logging/debug"
 _THEME = "view/theme"
 _GEOMETRY = "geometry"
 _SPLITTER = "splitter"
-_SESSION_COLUMNS = "session_columns"  # the session list header: order, widths, hidden
+# The session list header: order, widths, hidden. Versioned by its layout: a state saved
+# with other columns would hide the new ones (2: the Title column).
+_SESSION_COLUMNS = "sessionList/header2"
 
 
 def user_settings() -> QSettings:

@@ -62,14 +62,26 @@ def test_an_empty_folder_says_so_and_how_to_fill_it(
     assert window.session_view.isVisible() and not hint.isVisible()
 
 
-def test_the_session_list_puts_last_activity_first_and_columns_can_be_hidden(
+def test_the_session_list_shows_title_and_last_activity_first_and_columns_can_be_hidden(
     qtbot: Any, main_window: Any, store_folder: Path
 ) -> None:
     from agency_desktop.ui.models.session_list import Column
 
     window = _ready(qtbot, main_window, store_folder)
     header = window.session_view.horizontalHeader()
-    assert header.logicalIndex(1) == Column.LAST_ACTIVITY
+    assert [header.logicalIndex(v) for v in (0, 1, 2)] == [
+        Column.SESSION,
+        Column.TITLE,
+        Column.LAST_ACTIVITY,
+    ]
+    shown = sum(window.session_view.columnWidth(c) for c in (0, Column.TITLE, Column.LAST_ACTIVITY))
+    assert shown <= window.session_view.viewport().width()  # no scrolling to see them
+    row = next(
+        r
+        for r in range(window.session_proxy.rowCount())
+        if window.session_proxy.index(r, Column.SESSION).data() == "plain-1"
+    )
+    assert window.session_proxy.index(row, Column.TITLE).data() == "Weather in Paris?"
     items_width = window.session_view.columnWidth(Column.ITEMS)
     assert items_width > window.session_view.fontMetrics().horizontalAdvance("1,000,000")
     menu = window.sessions.column_menu()
@@ -79,4 +91,4 @@ def test_the_session_list_puts_last_activity_first_and_columns_can_be_hidden(
     window.close()  # remembered with the window's shape
     again = main_window(store_folder)
     assert again.session_view.horizontalHeader().isSectionHidden(Column.FILE)
-    assert again.session_view.horizontalHeader().logicalIndex(1) == Column.LAST_ACTIVITY
+    assert again.session_view.horizontalHeader().logicalIndex(2) == Column.LAST_ACTIVITY

@@ -45,9 +45,20 @@ class Column(enum.IntEnum):
     LAST_ACTIVITY = 5
     KIND = 6
     STATE = 7
+    TITLE = 8  # last, so the columns before it keep their numbers (and saved header states)
 
 
-HEADERS = ("Session", "File", "Items", "Size", "Created", "Last activity", "Kind", "State")
+HEADERS = (
+    "Session",
+    "File",
+    "Items",
+    "Size",
+    "Created",
+    "Last activity",
+    "Kind",
+    "State",
+    "Title",
+)
 
 
 class Role(enum.IntEnum):
@@ -90,6 +101,7 @@ class SessionRow:
             _timestamp(info.updated_at),
             str(info.kind),
             self.state,
+            info.title.lower(),
         )
 
     @property
@@ -99,7 +111,7 @@ class SessionRow:
         if info is None:
             # The file's name where a session's would be; the short reason is its state,
             # the whole of it in the tooltip and the detail pane.
-            return (self.path.name, "", "", "", "", "", "", self.state)
+            return (self.path.name, "", "", "", "", "", "", self.state, "")
         return (
             info.session_id,
             "",
@@ -109,6 +121,7 @@ class SessionRow:
             local_time(info.updated_at),
             str(info.kind),
             self.state,
+            info.title,
         )
 
     @property

@@ -22,6 +22,7 @@ from .tables import row_table
 # What a user scans first comes first: the session, then when it was last active.
 VISUAL_ORDER = (
     Column.SESSION,
+    Column.TITLE,
     Column.LAST_ACTIVITY,
     Column.ITEMS,
     Column.SIZE,
@@ -30,8 +31,9 @@ VISUAL_ORDER = (
     Column.FILE,
     Column.CREATED,
 )
-COLUMN_WIDTHS = {
-    Column.SESSION: 150,
+COLUMN_WIDTHS = {  # Session, Title and Last activity fit the pane's first width (470)
+    Column.SESSION: 120,
+    Column.TITLE: 180,
     Column.FILE: 130,
     Column.ITEMS: 60,
     Column.SIZE: 70,
