@@ -48,7 +48,7 @@ from .search_panel import SearchPanel
 from .session_view import SessionView
 from .settings import Settings
 from .theme import Theme, apply_theme
-from .toolbar import Icon, main_toolbar
+from .toolbar import window_toolbar
 from .unlocking import Unlocker
 from .widgets.message_detail import MessageDetail
 from .widgets.message_pane import MessagePane
@@ -167,18 +167,7 @@ class MainWindow(QMainWindow):
         menus.insert_before_help(self.operations_menu.menu)
         self.scratch = ScratchController(self)
         menus.insert_before_help(self.scratch.menu)
-        operations = self.operations_menu.actions
-        self.toolbar = main_toolbar(
-            self,
-            [
-                (menus.open_folder, Icon.SP_DirOpenIcon, "Open Folder"),
-                (menus.open_files, Icon.SP_FileIcon, "Open Store"),
-                (menus.refresh, Icon.SP_BrowserReload, "Refresh"),
-                (operations["ask_backup_folder"], Icon.SP_DialogSaveButton, "Back Up"),
-                (menus.search_all, Icon.SP_FileDialogContentsView, "Search"),
-                (menus.stats, Icon.SP_FileDialogInfoView, "Stats"),
-            ],
-        )
+        self.toolbar = window_toolbar(self, menus, self.operations_menu.actions)
         self._show_recent()
         slots: list[tuple[Any, Callable[..., Any]]] = [
             (menus.open_folder, lambda: self.opener.choose_folder(self.folder)),
