@@ -15,7 +15,8 @@ from pathlib import Path
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .errors import StoreError
 from .parallel import IN_FLIGHT_PER_WORKER, outcome, submit, worker_count
-from .stats import SessionStats, get_session_stats, merge_stats
+from .readonly import read_briefly
+from .stats import SessionStats, merge_stats, stats_on
 
 CHUNK = 100  # stores per task: a round trip costs about what reading one store does
 
@@ -23,11 +24,7 @@ CHUNK = 100  # stores per task: a round trip costs about what reading one store 
 def store_stats(path: Path) -> SessionStats | None:
     """One store's stats; None when it cannot be read (it is a problem row already)."""
     try:
-        return get_session_stats(path, brief=True)
-    except StoreError:
-        pass
-    try:  # a brief read fails if a writer starts meanwhile: once more, the usual way
-        return get_session_stats(path)
+        return read_briefly(path, lambda conn: stats_on(conn, path))
     except StoreError:
         return None
 

@@ -86,33 +86,42 @@ def get_session_stats(
     session_id: str | None = None,
     *,
     cache: StatsCache | None = None,
-    brief: bool = False,
 ) -> SessionStats:
     """Stats for one session, or for every session in the store when session_id is None.
 
     With a `cache`, a session's message rows are read once: later calls read only the
     rows appended since (the cache lives in the app's cache folder, never in the store).
-    `brief`: as `open_readonly` has it (a folder's stores, each read for a moment).
     """
     path = Path(db_path)
-    with reading(path, brief=brief) as conn:
-        layout = discover_layout(conn)
-        if not layout.is_store:
-            raise StoreError(path, ProblemKind.NOT_A_STORE)
-        stats = SessionStats(db_path=path, session_id=session_id)
-        stats.size_bytes = sum(_size(p) for p in (path, path.with_name(path.name + "-wal")))
-        if session_id is None:
-            for pair in layout.pairs:
-                _add_pair(conn, pair, None, stats)
-            stats.session_count = _distinct_sessions(conn, layout.pairs)
-            return stats
-        holder = pair_holding(conn, layout, session_id)
-        if holder is None:
-            raise SessionNotFoundError(path, session_id)
-        totals = cache.totals(conn, path, holder, session_id) if cache is not None else None
-        _add_pair(conn, holder, session_id, stats, totals)
-        stats.session_count = 1
+    with reading(path) as conn:
+        return stats_on(conn, path, session_id, cache)
+
+
+def stats_on(
+    conn: sqlite3.Connection,
+    path: Path,
+    session_id: str | None = None,
+    cache: StatsCache | None = None,
+) -> SessionStats:
+    """`get_session_stats` on a connection the caller opened (a folder's stores are
+    read briefly, through `read_briefly`)."""
+    layout = discover_layout(conn)
+    if not layout.is_store:
+        raise StoreError(path, ProblemKind.NOT_A_STORE)
+    stats = SessionStats(db_path=path, session_id=session_id)
+    stats.size_bytes = sum(_size(p) for p in (path, path.with_name(path.name + "-wal")))
+    if session_id is None:
+        for pair in layout.pairs:
+            _add_pair(conn, pair, None, stats)
+        stats.session_count = _distinct_sessions(conn, layout.pairs)
         return stats
+    holder = pair_holding(conn, layout, session_id)
+    if holder is None:
+        raise SessionNotFoundError(path, session_id)
+    totals = cache.totals(conn, path, holder, session_id) if cache is not None else None
+    _add_pair(conn, holder, session_id, stats, totals)
+    stats.session_count = 1
+    return stats
 
 
 def _distinct_sessions(conn: sqlite3.Connection, pairs: tuple[TablePair, ...]) -> int:
