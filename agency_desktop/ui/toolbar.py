@@ -13,6 +13,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QStyle, QToolBar
 
+from .menu_entries import plain_text
+
 if TYPE_CHECKING:
     from .window_menus import WindowMenus
 
@@ -54,6 +56,6 @@ def main_toolbar(window: QMainWindow, entries: Sequence[tuple[QAction, Icon, str
 
 
 def _tooltip(action: QAction) -> str:
-    text = action.text().replace("&", "").rstrip("…")
+    text = plain_text(action.text())
     keys = action.shortcut().toString()
     return f"{text} ({keys})" if keys else text

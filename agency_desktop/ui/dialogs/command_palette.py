@@ -13,31 +13,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMenu,
     QMenuBar,
     QVBoxLayout,
     QWidget,
 )
+
+from ..menu_entries import menu_entries
 
 _ACTION = Qt.ItemDataRole.UserRole
 
 
 def menu_actions(bar: QMenuBar) -> list[tuple[str, QAction]]:
     """("Menu > Action", action) for every action of the menus, submenus included."""
-    found: list[tuple[str, QAction]] = []
-
-    def walk(menu: QMenu, path: str) -> None:
-        for action in menu.actions():
-            name = action.text().replace("&", "").rstrip("…").strip()
-            if isinstance(sub := action.menu(), QMenu):
-                walk(sub, f"{path} > {name}")
-            elif name and not action.isSeparator():
-                found.append((f"{path} > {name}", action))
-
-    for top in bar.actions():
-        if isinstance(menu := top.menu(), QMenu):
-            walk(menu, top.text().replace("&", ""))
-    return found
+    return [(f"{menu} > {name}", action) for menu, name, action in menu_entries(bar)]
 
 
 class CommandPalette(QDialog):

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QMenu,
     QMenuBar,
     QTableWidget,
     QTableWidgetItem,
@@ -27,32 +26,17 @@ from PySide6.QtWidgets import (
 
 from ... import __version__
 from ...util.paths import backup_dir, cache_dir, data_dir, log_dir
+from ..menu_entries import menu_entries
 
 
 def shortcut_rows(bar: QMenuBar) -> list[tuple[str, str, str]]:
     """(menu, action, keys) for every action of the menus that has a shortcut."""
-    rows = []
-    for top in bar.actions():
-        menu = top.menu()
-        if isinstance(menu, QMenu):
-            rows += _menu_rows(menu, _plain(top.text()))
-    return rows
-
-
-def _menu_rows(menu: QMenu, path: str) -> list[tuple[str, str, str]]:
-    rows = []
-    for action in menu.actions():
-        submenu = action.menu()
-        if isinstance(submenu, QMenu):
-            rows += _menu_rows(submenu, f"{path} > {_plain(action.text())}")
-        elif not action.shortcut().isEmpty():
-            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            rows.append((path, _plain(action.text()), keys))
-    return rows
-
-
-def _plain(text: str) -> str:
-    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").strip()
+    native = QKeySequence.SequenceFormat.NativeText
+    return [
+        (menu, name, action.shortcut().toString(native))
+        for menu, name, action in menu_entries(bar)
+        if not action.shortcut().isEmpty()
+    ]
 
 
 class ShortcutsDialog(QDialog):
