@@ -34,8 +34,7 @@ def written_place(result: Any) -> Path | None:
 def result_actions(result: Any) -> list[NoticeAction]:
     actions = []
     if (place := written_place(result)) is not None:
-        folder = place if place.is_dir() else place.parent
-        actions.append(NoticeAction("Show in Folder", lambda: desktop.open_in_desktop(folder)))
+        actions.append(NoticeAction("Show in Folder", lambda: desktop.show_in_folder(place)))
     if isinstance(result, CleanupReport) and result.backups:
         backups = result.backups[0].parent
         actions.append(NoticeAction("Show Backups", lambda: desktop.open_in_desktop(backups)))
