@@ -180,6 +180,29 @@ class SessionReader:
             params = (self.session_id, *self._filter_params, row_id)
             return int(self._conn.execute(self._count + " AND id < ?", params).fetchone()[0])
 
+    def positions_in_session(self, row_ids: list[int]) -> list[int]:
+        """1-based numbers of these rows (ascending ids) among all the session's items.
+
+        What the # column shows while a filter hides rows between them: one count up
+        to the first row, then a count of each gap, so the whole run costs one pass
+        over the index up to the last row, in SQLite rather than in Python.
+        """
+        base = f"SELECT count(*) FROM {self.pair.q_messages} WHERE session_id = ?"
+        positions: list[int] = []
+        previous, number = None, 0
+        with translate_errors(self.db_path):
+            for row_id in row_ids:
+                if previous is None:
+                    params: tuple[Any, ...] = (self.session_id, row_id)
+                    number = self._conn.execute(base + " AND id <= ?", params).fetchone()[0]
+                else:
+                    params = (self.session_id, previous, row_id)
+                    sql = base + " AND id > ? AND id <= ?"
+                    number += self._conn.execute(sql, params).fetchone()[0]
+                positions.append(int(number))
+                previous = row_id
+        return positions
+
     def data_version(self) -> int:
         """Changes whenever another connection commits to the store (cheap to poll)."""
         with translate_errors(self.db_path):

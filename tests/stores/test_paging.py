@@ -147,3 +147,13 @@ def test_text_filter_finds_non_ascii_and_quoted_text(tmp_path: Path) -> None:
         for text in ("München", "°C", 'said "hi"'):
             reader.set_filter(MessageFilter(text=text))
             assert reader.count() == 1, text
+
+
+def test_positions_in_session_count_every_item_not_only_matches(long_store: Path) -> None:
+    with SessionReader(long_store, "long") as reader:
+        every = [row.row_id for row in reader.page_after(limit=100)]
+        reader.set_filter(MessageFilter(kinds=frozenset({ItemKind.ASSISTANT})))
+        answers = [row.row_id for row in reader.page_after(limit=100)]
+        positions = reader.positions_in_session(answers)
+    # Each turn is user, call, result, answer: the answers are items 4, 8, 12, ...
+    assert positions == [every.index(row_id) + 1 for row_id in answers] == list(range(4, 25, 4))

@@ -192,3 +192,18 @@ def test_a_session_listed_before_an_agent_wrote_is_opened_again_from_a_count(
         conn.close()
     assert _positions(model) == [order.index(i) + 1 for i in ids]  # every position true
     assert (_positions(model)[0] > 1) is jump
+
+
+def test_filtered_rows_keep_their_numbers_in_the_session(qtbot: Any, model, long_store) -> None:
+    """A search or kind filter must not renumber the # column (each turn is 4 items)."""
+    answers = MessageFilter(kinds=frozenset({ItemKind.ASSISTANT}))
+    _open(qtbot, model, long_store, "long", message_filter=answers)
+    assert _positions(model) == list(range(4, 201, 4))
+    with qtbot.waitSignal(model.jumpedToEnd):
+        model.jump_to_end()
+    assert _positions(model) == list(range(44, 241, 4))
+    last = model.index(model.rowCount() - 1, 0).data(Role.ROW_ID)
+    assert model.position_of(last) == 240
+    with qtbot.waitSignal(model.pageLoaded):
+        model.set_filter(MessageFilter())
+    assert _positions(model)[:3] == [1, 2, 3]

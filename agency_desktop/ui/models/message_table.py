@@ -91,6 +91,7 @@ class MessageTableModel(ItemTableModel):
         self._generation = 0
         self._rows: list[MessageRow] = []
         self._first_position = 0
+        self._numbers: dict[int, int] = {}  # row id -> number in the session, while filtered
         self._total = 0
         self._last_id: int | None = None
         self._pending = False
@@ -152,6 +153,7 @@ class MessageTableModel(ItemTableModel):
     def _clear(self) -> None:
         self.clear_rows()
         self._first_position, self._total, self._last_id = 0, 0, None
+        self._numbers.clear()
         self._pending = self._opened = self._jump_wanted = self._jumping = False
         self._focus_row_id = None
 
@@ -169,7 +171,7 @@ class MessageTableModel(ItemTableModel):
         ]
         if not row.valid_json:
             shared.append((_TOOLTIP, _INVALID_TIP))
-        position = f"{self._first_position + number + 1:,}"
+        position = f"{self._number(row.row_id, number):,}"
         return [
             cell(position, row, [*shared, (_ALIGNMENT, _RIGHT)]),
             cell(local_time(row.created_at), row, shared),
@@ -213,7 +215,11 @@ class MessageTableModel(ItemTableModel):
     def position_of(self, row_id: int) -> int | None:
         """The item's number in the session (the # column), if its row is loaded."""
         number = self.row_number_of(row_id)
-        return None if number is None else self._first_position + number + 1
+        return None if number is None else self._number(row_id, number)
+
+    def _number(self, row_id: int, number: int) -> int:
+        """The # column: the item's place among all the session's items, filtered or not."""
+        return self._numbers.get(row_id) or self._first_position + number + 1
 
     def row_number_of(self, row_id: int) -> int | None:
         return next((i for i, r in enumerate(self._rows) if r.row_id == row_id), None)
@@ -233,6 +239,7 @@ class MessageTableModel(ItemTableModel):
             self.jumpedToEnd.emit()
             return
         self.clear_rows()
+        self._numbers.clear()
         self._pending = self._jumping = True
         self.requestLoad.emit(self._generation, "before", None, PAGE_SIZE)
 
@@ -251,11 +258,17 @@ class MessageTableModel(ItemTableModel):
 
     @with_gui_turns
     def _on_loaded(
-        self, generation: int, direction: str, rows: list[MessageRow], position: int
+        self,
+        generation: int,
+        direction: str,
+        rows: list[MessageRow],
+        position: int,
+        numbers: list[int],
     ) -> None:
         if generation != self._generation:
             return
         self._pending = False
+        self._numbers.update(zip((row.row_id for row in rows), numbers, strict=False))
         if direction == "around":
             self._on_loaded_around(rows, position)
         elif rows and direction == "after":
@@ -285,6 +298,7 @@ class MessageTableModel(ItemTableModel):
         self.insert_rows(len(self._rows), rows)
         excess = len(self._rows) - MAX_WINDOW
         if excess > 0:
+            self._forget_numbers(0, excess)
             self.remove_rows(0, excess)
             self._first_position += excess
 
@@ -293,8 +307,13 @@ class MessageTableModel(ItemTableModel):
         self.insert_rows(0, rows)
         excess = len(self._rows) - MAX_WINDOW
         if excess > 0:
+            self._forget_numbers(len(self._rows) - excess, excess)
             self.remove_rows(len(self._rows) - excess, excess)
         self.rowsPrepended.emit(len(rows))
+
+    def _forget_numbers(self, first: int, count: int) -> None:
+        for row in self._rows[first : first + count]:
+            self._numbers.pop(row.row_id, None)
 
     def _on_changed(self, generation: int, total: int, last_id: Any) -> None:
         """An agent wrote to the store: follow the end if we were showing it."""

@@ -26,8 +26,9 @@ POLL_INTERVAL_MS = 1000
 class PageLoader(QObject):
     opened = Signal(int, int, object)  # generation, total matching rows, last row id (or None)
     # generation, "after" | "before" | "around", rows (oldest first), the first row's
-    # position among the matching rows ("around" only; -1 otherwise)
-    loaded = Signal(int, str, list, int)
+    # position among the matching rows ("around" only; -1 otherwise), and while a filter
+    # is on, each row's number among all the session's items (else an empty list)
+    loaded = Signal(int, str, list, int, list)
     changed = Signal(int, int, object)  # generation, new total, new last row id
     misinformed = Signal(int)  # generation: the size it was opened with was not the store's
     failed = Signal(int, str)
@@ -39,6 +40,7 @@ class PageLoader(QObject):
         self._version = -1
         self._timer: QTimer | None = None
         self._known: tuple[int, int | None] | None = None  # to check once a page is out
+        self._filtered = False
 
     @Slot(int, str, str, object, object)
     def open(
@@ -55,6 +57,7 @@ class PageLoader(QObject):
         try:
             self._reader = open_store(db_path).reader(session_id, message_filter or MessageFilter())
             self._version = self._reader.data_version()
+            self._filtered = bool(message_filter and message_filter.active)
             # Trusted only with a last row id: an empty session has no first page whose
             # loading would check the hint, so a wrong "empty" would stand.
             unfiltered = not (message_filter and message_filter.active)
@@ -93,10 +96,13 @@ class PageLoader(QObject):
                 rows = reader.page_before(anchor + 1, limit // 2)
                 rows += reader.page_after(rows[-1].row_id if rows else anchor, limit - len(rows))
                 position = reader.count_before(rows[0].row_id) if rows else 0
+            numbers = (
+                reader.positions_in_session([r.row_id for r in rows]) if self._filtered else []
+            )
         except StoreError as exc:
             self.failed.emit(generation, str(exc))
             return
-        self.loaded.emit(generation, direction, rows, position)
+        self.loaded.emit(generation, direction, rows, position, numbers)
         if self._known is not None:
             known, self._known = self._known, None
             try:
