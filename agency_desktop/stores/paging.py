@@ -230,6 +230,35 @@ class SessionReader:
         rows = before[: start + 1][::-1] + after[:end]
         return [self._opened_context(_context_item(r)) for r in rows]
 
+    def items_after(self, after_id: int | None, limit: int) -> list[ContextItem]:
+        """Up to `limit` whole items (a head of huge ones) after `after_id`, oldest first:
+        what the conversation view reads as it is scrolled down. Ignores the filter."""
+        bound = -1 if after_id is None else after_id
+        sql = self._items_select + " AND id > ? ORDER BY id LIMIT ?"
+        return self._items(sql, (self.session_id, bound, limit))
+
+    def items_before(self, before_id: int | None, limit: int) -> list[ContextItem]:
+        """Up to `limit` whole items before `before_id` (the last ones when None), oldest first."""
+        if before_id is None:
+            return self._items(
+                self._items_select + " ORDER BY id DESC LIMIT ?", (self.session_id, limit)
+            )[::-1]
+        sql = self._items_select + " AND id < ? ORDER BY id DESC LIMIT ?"
+        return self._items(sql, (self.session_id, before_id, limit))[::-1]
+
+    @property
+    def _items_select(self) -> str:
+        return (
+            f"SELECT id, created_at, length(CAST(message_data AS BLOB)),"
+            f" substr(message_data, 1, {PREVIEW_READ_BYTES})"
+            f" FROM {self.pair.q_messages} WHERE session_id = ?"
+        )
+
+    def _items(self, sql: str, params: tuple[Any, ...]) -> list[ContextItem]:
+        with translate_errors(self.db_path):
+            rows = self._conn.execute(sql, params).fetchall()
+        return [self._opened_context(_context_item(row)) for row in rows]
+
     def _opened_context(self, entry: ContextItem) -> ContextItem:
         if entry.truncated:
             return entry

@@ -8,6 +8,7 @@ the view loads no resources, so nothing in a message can fetch or run anything.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,21 +50,64 @@ def _result_block(result: ContextItem, selected: int) -> str:
     return f"**↳ Result**{_time(result)}{_marker(result, selected)}\n\n{fence(text)}"
 
 
-def render_turn(turn: ChatTurn, expanded_reasoning: Iterable[int] = ()) -> str:
+class Role(enum.StrEnum):
+    """Who an entry of the conversation is from: how the view sets it apart."""
+
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+    REASONING = "reasoning"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ChatEntry:
+    """One block of the conversation: an item, or a tool call with its result."""
+
+    row_ids: tuple[int, ...]
+    role: Role
+    markdown: str
+
+
+_ROLES = {
+    ItemKind.USER: Role.USER,
+    ItemKind.ASSISTANT: Role.ASSISTANT,
+    ItemKind.FUNCTION_CALL: Role.TOOL,
+    ItemKind.FUNCTION_CALL_OUTPUT: Role.TOOL,
+    ItemKind.REASONING: Role.REASONING,
+}
+
+
+def chat_entries(
+    items: list[ContextItem],
+    selected: int,
+    expanded_reasoning: Iterable[int] = (),
+    extra_outputs: dict[str, ContextItem] | None = None,
+) -> list[ChatEntry]:
+    """The items as entries, each tool call followed by its result (matched by call_id)."""
     expanded = set(expanded_reasoning)
-    parsed = [(entry, *parse_item(entry.text)) for entry in turn.items]
-    outputs = dict(turn.extra_outputs)
+    parsed = [(entry, *parse_item(entry.text)) for entry in items]
+    outputs = dict(extra_outputs or {})
     for entry, item, ok in parsed:
         kind = classify_item(item)[0] if ok else None
         if kind is ItemKind.FUNCTION_CALL_OUTPUT and isinstance(item.get("call_id"), str):
             outputs[item["call_id"]] = entry
     shown: set[int] = set()
-    blocks: list[str] = []
+    entries: list[ChatEntry] = []
     for entry, item, ok in parsed:
         if entry.row_id in shown:
             continue
-        blocks.append(_render_entry(entry, item, ok, turn.selected_id, outputs, expanded, shown))
-    return "\n\n---\n\n".join(block for block in blocks if block)
+        before = set(shown)
+        text = _render_entry(entry, item, ok, selected, outputs, expanded, shown)
+        kind = classify_item(item)[0] if ok and not entry.truncated else ItemKind.OTHER
+        row_ids = (entry.row_id, *sorted(shown - before))
+        entries.append(ChatEntry(row_ids, _ROLES.get(kind, Role.OTHER), text))
+    return entries
+
+
+def render_turn(turn: ChatTurn, expanded_reasoning: Iterable[int] = ()) -> str:
+    entries = chat_entries(turn.items, turn.selected_id, expanded_reasoning, turn.extra_outputs)
+    return "\n\n---\n\n".join(entry.markdown for entry in entries if entry.markdown)
 
 
 def _render_entry(

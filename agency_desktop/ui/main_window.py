@@ -245,7 +245,8 @@ class MainWindow(QMainWindow):
     def reopen_session(self, info: SessionInfo) -> None:
         if self.message_model.db_path != info.db_path:
             return
-        self.detail.clear()
+        self.detail.close_session()
+        self.detail.set_session(info)
         self.message_model.open_session(info.db_path, info.session_id, self.message_model.filter)
 
     # --- opening things

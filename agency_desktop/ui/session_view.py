@@ -60,7 +60,7 @@ class SessionView(QObject):
         self.follower.closed()
         self.model.close_session()
         self.messages.show_empty("No session open")
-        self.detail.clear()
+        self.detail.close_session()
         self.stats.set_session(None, None)
 
     def show_session(self, info: SessionInfo, reload: bool) -> None:
@@ -69,8 +69,10 @@ class SessionView(QObject):
         self.follower.opened(info)
         model = self.model
         if not reload and (model.db_path, model.session_id) == (info.db_path, info.session_id):
+            self.detail.set_session(info)  # a search hit opened it: its header comes now
             return
-        self.detail.clear()
+        self.detail.close_session()
+        self.detail.set_session(info)
         model.open_session(
             info.db_path,
             info.session_id,
@@ -125,7 +127,7 @@ class SessionView(QObject):
             model.focus_row(hit.row_id)
             return
         self.messages.clear_filter()
-        self.detail.clear()
+        self.detail.close_session()
         model.open_session(hit.path, hit.session_id, MessageFilter(), at_row_id=hit.row_id)
         self._scope(hit.path, hit.session_id)
         # Show which session is open in the list too (it is open already: nothing reloads).

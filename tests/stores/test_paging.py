@@ -157,3 +157,14 @@ def test_positions_in_session_count_every_item_not_only_matches(long_store: Path
         positions = reader.positions_in_session(answers)
     # Each turn is user, call, result, answer: the answers are items 4, 8, 12, ...
     assert positions == [every.index(row_id) + 1 for row_id in answers] == list(range(4, 25, 4))
+
+
+def test_whole_items_page_both_ways_for_the_conversation_view(long_store: Path) -> None:
+    with SessionReader(long_store, "long", MessageFilter(text="Oslo")) as reader:
+        first = reader.items_after(None, 5)
+        after = reader.items_after(first[-1].row_id, 100)
+        last = reader.items_before(None, 3)
+        before = reader.items_before(last[0].row_id, 2)
+    texts = item_texts(long_store, "long")
+    assert [item.text for item in first + after] == texts  # the filter is not applied
+    assert [item.text for item in before + last] == texts[-5:]

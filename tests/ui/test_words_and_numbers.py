@@ -92,3 +92,17 @@ def test_the_session_list_shows_title_and_last_activity_first_and_columns_can_be
     again = main_window(store_folder)
     assert again.session_view.horizontalHeader().isSectionHidden(Column.FILE)
     assert again.session_view.horizontalHeader().logicalIndex(2) == Column.LAST_ACTIVITY
+
+
+def test_the_number_column_fits_a_million(qtbot: Any) -> None:
+    """The # column showed "999,9…" on the million-item store: it is as wide as its last number."""
+    from agency_desktop.ui.models.message_table import Column, MessageTableModel
+    from agency_desktop.ui.widgets.message_pane import MessagePane
+
+    model = MessageTableModel()
+    pane = MessagePane(model)
+    qtbot.addWidget(pane)
+    model.sessionOpened.emit(1_000_000)
+    needed = pane.view.fontMetrics().horizontalAdvance("1,000,000")
+    assert pane.view.columnWidth(Column.POSITION) > needed + 8  # the cell's own margins
+    model.shutdown()

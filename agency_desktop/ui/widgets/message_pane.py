@@ -113,6 +113,9 @@ class MessagePane(QWidget):
             self.rowChosen.emit(row)
 
     def _on_opened(self, total: int) -> None:
+        # The # column fits the session's last number: "1,000,000", never "1,000,…".
+        digits = self.view.fontMetrics().horizontalAdvance(f"{total:,}") + 20
+        self.view.setColumnWidth(Column.POSITION, max(COLUMN_WIDTHS[Column.POSITION], digits))
         text = counted(total, "item")
         if self.model.filter.active:
             text += " matches" if total == 1 else " match"

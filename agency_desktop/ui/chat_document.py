@@ -1,0 +1,124 @@
+"""Conversation entries laid out in a QTextDocument as chat bubbles.
+
+Each entry is a one-cell table: the user's messages to the right, the assistant's
+to the left, tool calls and reasoning in quieter boxes across the width. The entry
+being read gets the palette's highlight as its border. Tables rather than frames
+because only a table can be aligned; both take Markdown through `insertMarkdown`,
+with raw HTML off, so a message stays text whatever it contains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QGuiApplication,
+    QPalette,
+    QTextCursor,
+    QTextDocument,
+    QTextFrameFormat,
+    QTextLength,
+    QTextTable,
+    QTextTableFormat,
+)
+
+from .chat_markdown import ChatEntry, Role
+
+MARKDOWN = QTextDocument.MarkdownFeature
+FEATURES = MARKDOWN.MarkdownDialectGitHub | MARKDOWN.MarkdownNoHTML
+BUBBLE_WIDTH = {Role.USER: 80, Role.ASSISTANT: 88}  # per cent of the view; others: 100
+# Background of each kind of entry, light then dark.
+BACKGROUNDS = {
+    Role.USER: ("#dcebfa", "#1d3b5a"),
+    Role.ASSISTANT: ("#e7f4e4", "#20402a"),
+    Role.TOOL: ("#f7f0e3", "#3d3321"),
+    Role.REASONING: ("#f0f0f0", "#2e2e2e"),
+    Role.OTHER: ("#f0f0f0", "#2e2e2e"),
+}
+SELECTED_BORDER = 3
+BORDER = 1
+
+
+@dataclass
+class PlacedEntry:
+    entry: ChatEntry
+    table: QTextTable
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    palette = palette or QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def write_entries(
+    document: QTextDocument, entries: list[ChatEntry], selected: int | None
+) -> list[PlacedEntry]:
+    """Replace the document's text with `entries`; returns where each one went."""
+    document.clear()
+    dark = is_dark()
+    cursor = QTextCursor(document)
+    placed = []
+    for entry in entries:
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        table = cursor.insertTable(1, 1, _table_format(entry.role, dark, False))
+        cell = table.cellAt(0, 0)
+        cell_format = cell.format()
+        cell_format.setBackground(_background(entry.role, dark))  # a table's own is not painted
+        cell.setFormat(cell_format)
+        inside = cell.firstCursorPosition()
+        inside.insertMarkdown(entry.markdown, FEATURES)
+        placed.append(PlacedEntry(entry, table))
+    _wrap_code(document)
+    if placed and selected is not None:
+        mark_selected(placed, selected)
+    return placed
+
+
+def _wrap_code(document: QTextDocument) -> None:
+    """Let code blocks (tool arguments, results) wrap: a bubble never scrolls sideways."""
+    block = document.begin()
+    while block.isValid():
+        block_format = block.blockFormat()
+        if block_format.nonBreakableLines():
+            block_format.setNonBreakableLines(False)
+            QTextCursor(block).setBlockFormat(block_format)
+        block = block.next()
+
+
+def mark_selected(placed: list[PlacedEntry], selected: int | None) -> PlacedEntry | None:
+    """Border the entry holding row `selected` (and only it); returns it if shown."""
+    dark, found = is_dark(), None
+    for each in placed:
+        on = selected in each.entry.row_ids
+        if on != (each.table.format().border() == SELECTED_BORDER):
+            each.table.setFormat(_table_format(each.entry.role, dark, on))
+        if on:
+            found = each
+    return found
+
+
+def _table_format(role: Role, dark: bool, selected: bool) -> QTextTableFormat:
+    fmt = QTextTableFormat()
+    fmt.setBackground(_background(role, dark))
+    fmt.setWidth(QTextLength(QTextLength.Type.PercentageLength, BUBBLE_WIDTH.get(role, 100)))
+    fmt.setAlignment(
+        Qt.AlignmentFlag.AlignRight if role is Role.USER else Qt.AlignmentFlag.AlignLeft
+    )
+    fmt.setCellPadding(8)
+    fmt.setCellSpacing(0)
+    fmt.setBottomMargin(10)
+    fmt.setBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
+    fmt.setBorder(SELECTED_BORDER if selected else BORDER)
+    highlight = QGuiApplication.palette().color(QPalette.ColorRole.Highlight)
+    fmt.setBorderBrush(
+        QBrush(highlight if selected else QColor(BACKGROUNDS[role][1 if dark else 0]).darker(115))
+    )
+    fmt.setBorderCollapse(True)
+    return fmt
+
+
+def _background(role: Role, dark: bool) -> QColor:
+    return QColor(BACKGROUNDS[role][1 if dark else 0])

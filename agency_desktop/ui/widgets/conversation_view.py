@@ -1,0 +1,288 @@
+"""The whole session as a chat, read a window at a time around the item being read.
+
+Selecting an item loads the items around it; scrolling to either end of the view
+reads the next page that way, keeping what was on screen where it was. At most
+`MAX_ITEMS` items are held (the far end is dropped), each at most a head of a huge
+item, so reading a million-item session costs what reading a page costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ...stores.base import ItemReader
+from ...stores.items import ItemKind, classify_item, parse_item
+from ...stores.paging import ContextItem
+from ...stores.records import SessionInfo
+from ...stores.registry import open_store
+from ...util.formatting import counted
+from ..chat_document import PlacedEntry, mark_selected, write_entries
+from ..chat_markdown import REASONING_SCHEME, chat_entries
+from ..workers import Worker, WorkerPool
+from .inert_browser import InertBrowser
+
+PAGE = 60
+MAX_ITEMS = 240
+AROUND = "around"
+BEFORE = "before"
+AFTER = "after"
+
+
+@dataclass(frozen=True)
+class ChatPage:
+    """Items read for the view, and whether they reach the session's start or end."""
+
+    direction: str
+    items: list[ContextItem]
+    at_start: bool
+    at_end: bool
+    extra_outputs: dict[str, ContextItem] = field(default_factory=dict)
+
+
+def read_chat_page(
+    db_path: Path, session_id: str, direction: str, anchor: int | None, limit: int
+) -> ChatPage:
+    """Runs in a worker. `around`: `anchor` and about `limit` items either side of it."""
+    with open_store(db_path).reader(session_id) as reader:
+        if direction == AROUND:
+            assert anchor is not None
+            before = reader.items_before(anchor + 1, limit)
+            after = reader.items_after(anchor, limit)
+            page = ChatPage(direction, before + after, len(before) < limit, len(after) < limit)
+        elif direction == BEFORE:
+            items = reader.items_before(anchor, limit)
+            page = ChatPage(direction, items, len(items) < limit, False)
+        else:
+            items = reader.items_after(anchor, limit)
+            page = ChatPage(direction, items, False, len(items) < limit)
+        page.extra_outputs.update(_outputs_further_on(reader, page.items))
+    return page
+
+
+def _outputs_further_on(reader: ItemReader, items: list[ContextItem]) -> dict[str, ContextItem]:
+    """Results of the page's last tool calls that lie beyond it, so a call shows its result."""
+    calls: dict[str, int] = {}
+    for entry in items:
+        item, ok = parse_item(entry.text)
+        call_id = item.get("call_id") if ok and isinstance(item, dict) else None
+        if not isinstance(call_id, str):
+            continue
+        kind = classify_item(item)[0]
+        if kind is ItemKind.FUNCTION_CALL:
+            calls[call_id] = entry.row_id
+        elif kind is ItemKind.FUNCTION_CALL_OUTPUT:
+            calls.pop(call_id, None)
+    found = {}
+    for call_id, row_id in calls.items():
+        result = reader.find_call_output(call_id, row_id)
+        if result is not None:
+            found[call_id] = result
+    return found
+
+
+class ConversationView(QWidget):
+    itemShown = Signal(int)  # row id: the item is in the view, marked and scrolled to
+    failed = Signal(str)
+
+    def __init__(self, workers: WorkerPool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._workers = workers
+        self._worker: Worker | None = None
+        self._generation = 0
+        self._source: tuple[Path, str] | None = None
+        self._items: list[ContextItem] = []
+        self._extra: dict[str, ContextItem] = {}
+        self._at_start = self._at_end = True
+        self._selected: int | None = None
+        self._placed: list[PlacedEntry] = []
+        self._expanded: set[int] = set()
+        self._drawing = False  # the scroll bar moves as the text is replaced: read nothing then
+        self.title = QLabel()
+        self.title.setObjectName("conversationTitle")
+        font = QFont(self.title.font())
+        font.setBold(True)
+        self.title.setFont(font)
+        self.facts = QLabel()
+        self.facts.setObjectName("conversationFacts")
+        for label in (self.title, self.facts):
+            label.setTextFormat(label.textFormat().PlainText)
+            label.setWordWrap(True)
+        self.browser = InertBrowser()
+        self.browser.setObjectName("transcriptView")
+        self.browser.setAccessibleName("Conversation")
+        self.browser.anchorClicked.connect(self._on_anchor_clicked)
+        self.browser.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.browser, 1)
+        self.set_session(None)
+
+    # --- what is shown
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [item.row_id for item in self._items]
+
+    def set_session(self, info: SessionInfo | None) -> None:
+        """The header: which conversation this is, where it is kept, how long it is."""
+        if info is None:
+            self.title.setText("")
+            self.facts.setText("")
+            return
+        self.title.setText(info.title or info.session_id)
+        facts = [f"Session {info.session_id}", info.db_path.name]
+        facts.append(counted(info.message_count, "item"))
+        self.facts.setText(" · ".join(facts))
+
+    def show_item(self, db_path: Path, session_id: str, row_id: int) -> None:
+        """Show the item's place in the conversation: at once if it is loaded."""
+        self._selected = row_id
+        if self._source == (db_path, session_id) and row_id in self.item_ids:
+            self._scroll_to(mark_selected(self._placed, row_id))
+            self.itemShown.emit(row_id)
+            return
+        if self._source != (db_path, session_id):
+            self._forget()
+            self._source = (db_path, session_id)
+        self._load(AROUND, row_id)
+
+    def show_text(self, text: str) -> None:
+        """Nothing to show, and why."""
+        self.clear()
+        self.browser.setPlainText(text)
+
+    def clear(self) -> None:
+        self._forget()
+        self._source = None
+        self.set_session(None)
+
+    def _forget(self) -> None:
+        self._cancel()
+        self._items, self._extra, self._placed = [], {}, []
+        self._expanded.clear()
+        self._at_start = self._at_end = True
+        self.browser.clear()
+
+    # --- reading
+
+    def _load(self, direction: str, anchor: int | None) -> None:
+        assert self._source is not None
+        self._cancel()
+        generation = self._generation
+        worker = Worker(read_chat_page, *self._source, direction, anchor, PAGE)
+        worker.signals.returned.connect(lambda page: self._on_page(generation, page))
+        worker.signals.errored.connect(lambda error: self._on_error(generation, error))
+        self._worker = self._workers.start(worker)
+
+    def _cancel(self) -> None:
+        self._generation += 1
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+
+    def _on_page(self, generation: int, page: ChatPage) -> None:
+        if generation != self._generation:
+            return
+        self._worker = None
+        self._extra.update(page.extra_outputs)
+        if page.direction == AROUND:
+            self._items, self._at_start, self._at_end = page.items, page.at_start, page.at_end
+            self._render()
+            self._scroll_to(mark_selected(self._placed, self._selected))
+            if self._selected is not None:
+                self.itemShown.emit(self._selected)
+        else:
+            self._add(page)
+        self._fill_view()
+
+    def _add(self, page: ChatPage) -> None:
+        kept = self._top_entry()
+        if page.direction == BEFORE:
+            self._items = page.items + self._items
+            self._at_start = page.at_start
+            if len(self._items) > MAX_ITEMS:
+                self._items, self._at_end = self._items[:MAX_ITEMS], False
+        else:
+            self._items = self._items + page.items
+            self._at_end = page.at_end
+            if len(self._items) > MAX_ITEMS:
+                self._items, self._at_start = self._items[-MAX_ITEMS:], False
+        self._render()
+        self._restore(kept)
+
+    def _on_error(self, generation: int, error: Exception) -> None:
+        if generation == self._generation:
+            self._worker = None
+            self.browser.setPlainText(f"Could not read this conversation: {error}")
+            self.failed.emit(str(error))
+
+    # --- drawing and scrolling
+
+    def _render(self) -> None:
+        entries = chat_entries(self._items, self._selected or -1, self._expanded, self._extra)
+        self._drawing = True
+        try:
+            self._placed = write_entries(self.browser.document(), entries, self._selected)
+        finally:
+            self._drawing = False
+
+    def _entry_top(self, placed: PlacedEntry) -> int:
+        return int(self.browser.cursorRect(placed.table.firstCursorPosition()).top())
+
+    def _top_entry(self) -> tuple[int, int] | None:
+        """The first row id of the entry at the top of the view, and where its top is."""
+        shown = None
+        for placed in self._placed:
+            top = self._entry_top(placed)
+            if shown is not None and top > 0:
+                break
+            shown = (placed.entry.row_ids[0], top)
+        return shown
+
+    def _restore(self, kept: tuple[int, int] | None) -> None:
+        # By any of its rows: a result shown alone joins its call once the call is read.
+        placed = next((p for p in self._placed if kept and kept[0] in p.entry.row_ids), None)
+        if kept is not None and placed is not None:
+            self._scroll_by(self._entry_top(placed) - kept[1])
+
+    def _scroll_to(self, placed: PlacedEntry | None) -> None:
+        if placed is not None:
+            self._scroll_by(self._entry_top(placed) - self.browser.viewport().height() // 6)
+
+    def _scroll_by(self, pixels: int) -> None:
+        bar = self.browser.verticalScrollBar()
+        self._drawing = True
+        try:
+            bar.setValue(bar.value() + pixels)
+        finally:
+            self._drawing = False
+
+    def _on_scrolled(self, value: int) -> None:
+        if self._drawing or self._worker is not None or self._source is None or not self._items:
+            return
+        bar = self.browser.verticalScrollBar()
+        if value <= bar.minimum() and not self._at_start:
+            self._load(BEFORE, self._items[0].row_id)
+        elif value >= bar.maximum() and not self._at_end:
+            self._load(AFTER, self._items[-1].row_id)
+
+    def _fill_view(self) -> None:
+        """A window too short to scroll reads on, so the view is never left half empty."""
+        if self.browser.verticalScrollBar().maximum() == 0:
+            self._on_scrolled(0)
+
+    def _on_anchor_clicked(self, url: QUrl) -> None:
+        if url.scheme() != REASONING_SCHEME:
+            return  # links in messages are shown, never followed
+        row_id = int(url.path() or url.toString().split(":", 1)[1])
+        self._expanded ^= {row_id}
+        kept = self._top_entry()
+        self._render()
+        self._restore(kept)

@@ -1,0 +1,125 @@
+"""The conversation tab: the whole session as a chat, read a window at a time."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agency_desktop.stores.listing import read_store_sessions
+from agency_desktop.stores.paging import SessionReader
+from agency_desktop.ui.chat_document import SELECTED_BORDER
+from agency_desktop.ui.widgets import conversation_view
+from agency_desktop.ui.widgets.conversation_view import ConversationView
+from agency_desktop.ui.workers import WorkerPool
+from tests.helpers.stores import write_plain
+
+CITIES = ("Paris", "Oslo", "Lima", "Rome") * 10  # 40 turns, 160 items
+
+
+@pytest.fixture(scope="module")
+def _chat_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_plain(tmp_path_factory.mktemp("chat") / "chat.db", "chat", CITIES)
+
+
+@pytest.fixture
+def chat(_chat_template: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copyfile(_chat_template, tmp_path / "chat.db"))
+
+
+@pytest.fixture
+def view(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[ConversationView]:
+    monkeypatch.setattr(conversation_view, "PAGE", 10)
+    monkeypatch.setattr(conversation_view, "MAX_ITEMS", 40)
+    pool = WorkerPool()
+    widget = ConversationView(pool)
+    widget.resize(500, 400)
+    qtbot.addWidget(widget)
+    widget.show()
+    yield widget
+    pool.shutdown()
+
+
+def _ids(path: Path) -> list[int]:
+    with SessionReader(path, "chat") as reader:
+        return [row.row_id for row in reader.page_after(None, 1000)]
+
+
+def _show(qtbot: Any, view: ConversationView, path: Path, row_id: int) -> None:
+    with qtbot.waitSignal(view.itemShown, timeout=5000) as shown:
+        view.show_item(path, "chat", row_id)
+    assert shown.args == [row_id]
+
+
+def _selected_entries(view: ConversationView) -> list[tuple[int, ...]]:
+    return [p.entry.row_ids for p in view._placed if p.table.format().border() == SELECTED_BORDER]
+
+
+def test_shows_the_turns_around_the_item_not_only_its_own(qtbot: Any, view, chat) -> None:
+    ids = _ids(chat)
+    _show(qtbot, view, chat, ids[80])
+    text = view.browser.toPlainText()
+    assert text.count("User ·") >= 4  # several turns, as a chat shows them
+    assert view.item_ids == ids[71:91]  # a page before the item and a page after it
+    assert len(_selected_entries(view)) == 1 and ids[80] in _selected_entries(view)[0]
+    assert "◀ selected" in text
+
+
+def test_the_header_names_the_conversation_its_store_and_length(qtbot: Any, view, chat) -> None:
+    (info,) = read_store_sessions(chat)
+    view.set_session(info)
+    assert view.title.text() == "Weather in Paris?"
+    assert view.facts.text() == "Session chat · chat.db · 160 items"
+
+
+def test_another_item_already_read_is_marked_without_reading_again(qtbot: Any, view, chat) -> None:
+    ids = _ids(chat)
+    _show(qtbot, view, chat, ids[80])
+    before = view.item_ids
+    _show(qtbot, view, chat, ids[84])  # the signal comes at once: nothing is read
+    assert view.item_ids == before and view._worker is None
+    assert ids[84] in _selected_entries(view)[0] and len(_selected_entries(view)) == 1
+
+
+def test_scrolling_to_the_end_reads_on_and_holds_a_bounded_window(qtbot: Any, view, chat) -> None:
+    ids = _ids(chat)
+    _show(qtbot, view, chat, ids[0])
+    bar = view.browser.verticalScrollBar()
+    for _ in range(30):
+        if view.item_ids[-1] == ids[-1]:
+            break
+        last = view.item_ids[-1]
+        bar.setValue(bar.maximum())
+        qtbot.waitUntil(lambda last=last: view.item_ids[-1] != last, timeout=5000)
+        assert len(view.item_ids) <= conversation_view.MAX_ITEMS
+    assert view.item_ids == ids[-40:]  # the far start was let go: memory stays bounded
+    assert view.browser.toPlainText().rstrip().endswith("Rome is warm.")
+
+
+def test_scrolling_up_reads_earlier_items_and_keeps_the_view_still(qtbot: Any, view, chat) -> None:
+    ids = _ids(chat)
+    _show(qtbot, view, chat, ids[-1])
+    bar = view.browser.verticalScrollBar()
+    first = view.item_ids[0]
+    bar.setValue(bar.minimum())
+    top_before = view._entry_top(view._placed[0])
+    qtbot.waitUntil(lambda: view.item_ids[0] != first, timeout=5000)
+    assert view.item_ids[0] == ids[ids.index(first) - 10]
+    (holding,) = [p for p in view._placed if first in p.entry.row_ids]
+    assert abs(view._entry_top(holding) - top_before) < 20  # what was on top stays there
+    assert bar.value() > bar.minimum()
+
+
+def test_another_session_empties_the_view_until_it_is_read(
+    qtbot: Any, view, chat, tmp_path
+) -> None:
+    other = write_plain(tmp_path / "other.db", "chat", ("Lima",))
+    ids = _ids(chat)
+    _show(qtbot, view, chat, ids[0])
+    view.show_item(other, "chat", _ids(other)[0])
+    assert view.browser.toPlainText() == ""  # never the first session's text under the second
+    qtbot.waitUntil(lambda: "Lima" in view.browser.toPlainText(), timeout=5000)
+    assert "Paris" not in view.browser.toPlainText()
