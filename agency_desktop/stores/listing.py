@@ -13,7 +13,7 @@ from typing import Any
 from .errors import ProblemKind, StoreError
 from .readonly import has_sqlite_header, read_briefly
 from .records import SessionInfo, StoreProblem, latest, parse_timestamp
-from .schema import TablePair, discover_layout
+from .schema import USAGE_TABLE, TablePair, discover_layout, quote_identifier
 
 STORE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3", ".db3"})
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -106,8 +106,15 @@ def store_size(path: Path) -> int:
 
 def _info_query(pair: TablePair, source: str) -> str:
     """Per session: its row's times, item count, first item time, last item id and time,
-    and the start of its first user message's text (a string, or the first content part's)."""
+    and the start of its first user message's text (a string, or the first content part's),
+    and the tokens its turns used where the store keeps usage (NULL where it does not)."""
     m = pair.q_messages
+    tokens = (
+        f"(SELECT sum(total_tokens) FROM {quote_identifier(USAGE_TABLE)}"
+        " WHERE session_id = x.session_id)"
+        if pair.has_usage
+        else "NULL"
+    )
     return (
         f"SELECT x.session_id, s.created_at, s.updated_at,"
         f" (SELECT count(*) FROM {m} WHERE session_id = x.session_id),"
@@ -117,7 +124,7 @@ def _info_query(pair: TablePair, source: str) -> str:
         f" (SELECT substr(coalesce(json_extract(message_data, '$.content[0].text'),"
         f" json_extract(message_data, '$.content')), 1, {TITLE_SOURCE_CHARS}) FROM {m}"
         f" WHERE session_id = x.session_id AND json_valid(message_data)"
-        f" AND json_extract(message_data, '$.role') = 'user' ORDER BY id LIMIT 1)"
+        f" AND json_extract(message_data, '$.role') = 'user' ORDER BY id LIMIT 1), {tokens}"
         f" FROM ({source}) x LEFT JOIN {pair.q_sessions} s ON s.session_id = x.session_id"
     )
 
@@ -131,7 +138,7 @@ def session_title(text: Any) -> str:
 
 
 def _to_info(path: Path, pair: TablePair, size: int, row: tuple[Any, ...]) -> SessionInfo:
-    session_id, meta_created, meta_updated, count, first_at, last_id, last_at, title = row
+    session_id, meta_created, meta_updated, count, first_at, last_id, last_at, title, tokens = row
     created = parse_timestamp(meta_created) or parse_timestamp(first_at)
     return SessionInfo(
         session_id=str(session_id),
@@ -145,6 +152,7 @@ def _to_info(path: Path, pair: TablePair, size: int, row: tuple[Any, ...]) -> Se
         messages_table=pair.messages_table,
         last_message_id=last_id,
         title=session_title(title),
+        tokens=None if tokens is None and not pair.has_usage else int(tokens or 0),
     )
 
 

@@ -24,6 +24,7 @@ from .items import ItemKind, classify_item, item_text, kind_sql, like_pattern, o
 from .readonly import open_readonly, translate_errors
 from .records import parse_timestamp
 from .schema import TablePair, discover_layout, pair_holding
+from .turn_usage import TurnUsage, session_usage, usage_by_opening_item
 
 PREVIEW_READ_BYTES = 64 * 1024
 LOCKED_PREVIEW = "encrypted: give the session's key to read it (Session > Unlock)"
@@ -245,6 +246,16 @@ class SessionReader:
             )[::-1]
         sql = self._items_select + " AND id < ? ORDER BY id DESC LIMIT ?"
         return self._items(sql, (self.session_id, before_id, limit))[::-1]
+
+    def turn_usage(self, row_ids: list[int]) -> dict[int, TurnUsage]:
+        """Usage of the turns that those of `row_ids` open (AdvancedSQLiteSession only)."""
+        with translate_errors(self.db_path):
+            return usage_by_opening_item(self._conn, self.pair, self.session_id, row_ids)
+
+    def usage_total(self) -> TurnUsage | None:
+        """The session's usage in all, or None where the store keeps none."""
+        with translate_errors(self.db_path):
+            return session_usage(self._conn, self.pair, self.session_id)
 
     @property
     def _items_select(self) -> str:

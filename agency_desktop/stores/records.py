@@ -42,6 +42,7 @@ class SessionInfo:
     messages_table: str
     last_message_id: int | None = None
     title: str = ""  # the first user message's first line: what the session is about
+    tokens: int | None = None  # tokens used in all (AdvancedSQLiteSession's turn_usage), if kept
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,7 @@ class SessionInfo:
             "messages_table": self.messages_table,
             "last_message_id": self.last_message_id,
             "title": self.title,
+            "tokens": self.tokens,
         }
 
     @classmethod
@@ -74,6 +76,7 @@ class SessionInfo:
             messages_table=data["messages_table"],
             last_message_id=data["last_message_id"],
             title=str(data.get("title", "")),
+            tokens=data.get("tokens"),
         )
 
 

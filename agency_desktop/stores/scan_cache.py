@@ -26,7 +26,7 @@ from .listing import STORE_SUFFIXES, StoreScan, is_side_or_temp_file
 from .records import SessionInfo, StoreProblem
 from .signatures import Signature, file_signature
 
-CACHE_NAME = "scan-cache-2.sqlite3"  # 2: sessions have titles (1 had none: not reused)
+CACHE_NAME = "scan-cache-3.sqlite3"  # 3: tokens, 2: titles (older ones lack them: not reused)
 MAX_ENTRIES = 200_000
 SAVE_BATCH = 256
 # Problems that only a change of the file can undo (a lock or a permission can go away).
@@ -45,7 +45,10 @@ CREATE TABLE IF NOT EXISTS scans (
 """
 
 
-OLD_CACHE_NAMES = ("scan-cache.sqlite3",)  # earlier layouts: removed, never read
+OLD_CACHE_NAMES = (
+    "scan-cache.sqlite3",
+    "scan-cache-2.sqlite3",
+)  # earlier layouts: removed, never read
 
 
 class ScanCache:

@@ -83,8 +83,11 @@ def chat_entries(
     selected: int,
     expanded_reasoning: Iterable[int] = (),
     extra_outputs: dict[str, ContextItem] | None = None,
+    notes: dict[int, str] | None = None,
 ) -> list[ChatEntry]:
-    """The items as entries, each tool call followed by its result (matched by call_id)."""
+    """The items as entries, each tool call followed by its result (matched by call_id).
+
+    `notes`: text to add to an item's heading (a turn's usage on its user message)."""
     expanded = set(expanded_reasoning)
     parsed = [(entry, *parse_item(entry.text)) for entry in items]
     outputs = dict(extra_outputs or {})
@@ -98,7 +101,8 @@ def chat_entries(
         if entry.row_id in shown:
             continue
         before = set(shown)
-        text = _render_entry(entry, item, ok, selected, outputs, expanded, shown)
+        note = f" · {notes[entry.row_id]}" if notes and entry.row_id in notes else ""
+        text = _render_entry(entry, item, ok, selected, outputs, expanded, shown, note)
         kind = classify_item(item)[0] if ok and not entry.truncated else ItemKind.OTHER
         row_ids = (entry.row_id, *sorted(shown - before))
         entries.append(ChatEntry(row_ids, _ROLES.get(kind, Role.OTHER), text))
@@ -118,8 +122,9 @@ def _render_entry(
     outputs: dict[str, ContextItem],
     expanded: set[int],
     shown: set[int],
+    note: str = "",
 ) -> str:
-    mark, when = _marker(entry, selected), _time(entry)
+    mark, when = _marker(entry, selected), _time(entry) + note
     if entry.truncated:
         size = f"{entry.size_bytes / 1_048_576:.1f} MB"
         return f"**Large item ({size})**{when}{mark}\n\nShowing the beginning only.\n\n{fence(entry.text[:4000])}"

@@ -47,6 +47,7 @@ from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
 from .session_view import SessionView
 from .settings import Settings
+from .status_text import listing_status
 from .theme import Theme, apply_theme
 from .toolbar import window_toolbar
 from .unlocking import Unlocker
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
         self._lay_out()
         self._build_menus()
         self._connect()
-        self._restore_geometry()
+        self.settings.restore_shape(self, self.splitter, self.session_view.horizontalHeader())
         lifetime.stop_on_quit(self)
         if folder is not None:
             self.open_folder(folder)
@@ -118,6 +119,8 @@ class MainWindow(QMainWindow):
         self.notice = NoticeBar()
         self.detail = MessageDetail(self.workers)
         self.stats = StatsPanel(self.workers)
+        self.stats.prices = self.settings.prices
+        self.detail.set_prices(self.stats.prices)
         self.status_label = QLabel()
         self.progress_strip = ProgressStrip()
         self.runner = OperationRunner(self.workers, self.progress_strip, self)
@@ -178,7 +181,7 @@ class MainWindow(QMainWindow):
             (menus.filter_sessions, self.sessions.focus_filter),
             (menus.search_session, self.messages.search.setFocus),
             (menus.search_all, self.show_search),
-            (menus.keep_index, self._set_keep_index),
+            (menus.keep_index, self.set_keep_index),
             (menus.last_item, self.jump_to_end),
             (menus.transcript, lambda: self._show_detail(json=False)),
             (menus.json, lambda: self._show_detail(json=True)),
@@ -187,12 +190,13 @@ class MainWindow(QMainWindow):
             (menus.unlock, self.unlocker.unlock_current),
             (menus.forget_keys, self.unlocker.forget_keys),
             (menus.debug_logging, self._set_debug_logging),
+            (menus.preferences, self.edit_preferences),
         ]
         for action, slot in slots:
             action.triggered.connect(slot)
         menus.themes[self.settings.theme].setChecked(True)
         for theme, action in menus.themes.items():
-            action.triggered.connect(lambda _checked=False, t=theme: self._set_theme(t))
+            action.triggered.connect(lambda _checked=False, t=theme: self.set_theme(t))
 
     def _connect(self) -> None:
         self.opener.folderChosen.connect(self.open_folder)
@@ -315,7 +319,7 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _open_default(self, demo_only: bool = False) -> None:
-        last = self.settings.last_folder
+        last = self.settings.start_folder or self.settings.last_folder
         if not demo_only and last is not None and last.is_dir():
             self.open_folder(last)
             return
@@ -351,7 +355,7 @@ class MainWindow(QMainWindow):
             self.notice.warn(f"{gone} was removed from disk.")
         self._update_status()
 
-    def _set_keep_index(self, keep: bool) -> None:
+    def set_keep_index(self, keep: bool) -> None:
         self.settings.keep_index = keep
         self.indexer.keep(keep)
 
@@ -366,14 +370,11 @@ class MainWindow(QMainWindow):
         )
 
     def _update_status(self) -> None:
-        model = self.session_model
         where = str(self.folder) if self.folder else ", ".join(p.name for p in self.files)
-        text = f"{counted(model.session_count(), 'session')} · {where}"
-        if model.problem_count():
-            text += f" · {counted(model.problem_count(), 'file')} not readable"
-        if self.scanner.busy:
-            text += " · scanning…"
-        self.status_label.setText(text)
+        model = self.session_model
+        self.status_label.setText(
+            listing_status(model.session_count(), model.problem_count(), where, self.scanner.busy)
+        )
 
     # --- sessions and messages
 
@@ -406,9 +407,14 @@ class MainWindow(QMainWindow):
         self.side_tabs.setCurrentWidget(self.detail)
         self.detail.show_json(json)
 
-    def _set_theme(self, theme: Theme) -> None:
+    def set_theme(self, theme: Theme) -> None:
         self.settings.theme = theme
         apply_theme(theme)
+
+    def edit_preferences(self) -> None:
+        from .preferences_editor import edit_preferences
+
+        self.preferences_dialog = edit_preferences(self)
 
     def _set_debug_logging(self, on: bool) -> None:
         self.settings.debug_logging = on
@@ -431,17 +437,8 @@ class MainWindow(QMainWindow):
 
     # --- state
 
-    def _restore_geometry(self) -> None:
-        if (geometry := self.settings.geometry) is not None:
-            self.restoreGeometry(geometry)
-        if (splitter := self.settings.splitter) is not None:
-            self.splitter.restoreState(splitter)
-        if (columns := self.settings.session_columns) is not None:
-            self.session_view.horizontalHeader().restoreState(columns)
-
     def closeEvent(self, event: QCloseEvent) -> None:
-        columns = self.session_view.horizontalHeader().saveState()
-        self.settings.save_shape(self.saveGeometry(), self.splitter.saveState(), columns)
+        self.settings.save_shape(self, self.splitter, self.session_view.horizontalHeader())
         self.shutdown()
         super().closeEvent(event)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter
 
+from ..util.pricing import PriceTable
 from .theme import Theme
 
 ORGANIZATION, APPLICATION = "AgencyDesktop", "agency-desktop"
@@ -21,11 +23,13 @@ _KEEP_INDEX = "search/keepIndex"
 _AUTO_BACKUP = "operations/autoBackup"
 _DEBUG_LOG = "logging/debug"
 _THEME = "view/theme"
+_START_FOLDER = "startFolder"
+_PRICES = "usage/prices"
 _GEOMETRY = "geometry"
 _SPLITTER = "splitter"
 # The session list header: order, widths, hidden. Versioned by its layout: a state saved
-# with other columns would hide the new ones (2: the Title column).
-_SESSION_COLUMNS = "sessionList/header2"
+# with other columns would hide the new ones (2: the Title column, 3: Tokens).
+_SESSION_COLUMNS = "sessionList/header3"
 
 
 def user_settings() -> QSettings:
@@ -55,6 +59,16 @@ class Settings:
         if isinstance(value, str):  # QSettings' INI form of a one-item list
             return [value]
         return [str(v) for v in value] if isinstance(value, list) else []
+
+    @property
+    def start_folder(self) -> Path | None:
+        """The folder to open at start (Preferences); None: the last one opened."""
+        value = str(self.store.value(_START_FOLDER, "", str))
+        return Path(value) if value else None
+
+    @start_folder.setter
+    def start_folder(self, folder: Path | None) -> None:
+        self.store.setValue(_START_FOLDER, str(folder) if folder else "")
 
     def remember_folder(self, folder: Path) -> None:
         """`folder` becomes the last one opened, first of the recent ones."""
@@ -90,6 +104,14 @@ class Settings:
         self.store.setValue(_AUTO_BACKUP, on)
 
     @property
+    def prices(self) -> PriceTable:
+        return PriceTable.from_json(str(self.store.value(_PRICES, "", str)))
+
+    @prices.setter
+    def prices(self, table: PriceTable) -> None:
+        self.store.setValue(_PRICES, table.to_json())
+
+    @property
     def debug_logging(self) -> bool:
         return self._flag(_DEBUG_LOG, False)
 
@@ -114,10 +136,17 @@ class Settings:
         value = self.store.value(_SESSION_COLUMNS)
         return value if isinstance(value, QByteArray) else None
 
-    def save_shape(
-        self, geometry: QByteArray, splitter: QByteArray, session_columns: QByteArray
-    ) -> None:
-        self.store.setValue(_GEOMETRY, geometry)
-        self.store.setValue(_SPLITTER, splitter)
-        self.store.setValue(_SESSION_COLUMNS, session_columns)
+    def save_shape(self, window: QMainWindow, splitter: QSplitter, columns: QHeaderView) -> None:
+        self.store.setValue(_GEOMETRY, window.saveGeometry())
+        self.store.setValue(_SPLITTER, splitter.saveState())
+        self.store.setValue(_SESSION_COLUMNS, columns.saveState())
         self.store.sync()
+
+    def restore_shape(self, window: QMainWindow, splitter: QSplitter, columns: QHeaderView) -> None:
+        """The window's size, its panes' widths and the session list's columns as they were."""
+        if (geometry := self.geometry) is not None:
+            window.restoreGeometry(geometry)
+        if (sizes := self.splitter) is not None:
+            splitter.restoreState(sizes)
+        if (header := self.session_columns) is not None:
+            columns.restoreState(header)

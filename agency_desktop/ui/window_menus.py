@@ -43,7 +43,7 @@ class WindowMenus:
             " (turning it off deletes the index)"
         )
         self.last_item = self._add(view, "&Last Item", "Ctrl+End")
-        self.transcript = self._add(view, "&Transcript", "Ctrl+T")
+        self.transcript = self._add(view, "&Conversation", "Ctrl+T")
         self.json = self._add(view, "&JSON", "Ctrl+J")
         self.stats = self._add(view, "S&tats", "Ctrl+I")
         view.addSeparator()
@@ -61,6 +61,9 @@ class WindowMenus:
 
         edit = bar.addMenu("&Edit")
         self.copy_item = self._add(edit, "&Copy Item", "Ctrl+Shift+C")
+        edit.addSeparator()
+        self.preferences = self._add(edit, "&Preferences…", "Ctrl+,")
+        self.preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
 
         session = bar.addMenu("&Session")
         self.unlock = self._add(session, "&Unlock Encrypted Session…", "Ctrl+U")

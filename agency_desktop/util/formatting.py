@@ -28,3 +28,20 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     """ "1 session", "2,000 sessions": every count the app and the CLI show reads so."""
     word = noun if n == 1 else (plural or f"{noun}s")
     return f"{n:,} {word}"
+
+
+def dollars(amount: float) -> str:
+    """A cost: "$1.23", or four significant figures below a cent ("$0.0004421")."""
+    if amount >= 0.01 or amount == 0:
+        return f"${amount:,.2f}"
+    return f"${amount:.4g}" if amount >= 1e-4 else f"${amount:.2e}"
+
+
+def token_count(
+    tokens: int, input_tokens: int | None = None, output_tokens: int | None = None
+) -> str:
+    """ "1,234 tokens (1,000 in, 234 out)" or just "1,234 tokens"."""
+    text = counted(tokens, "token")
+    if input_tokens is not None and output_tokens is not None:
+        text += f" ({input_tokens:,} in, {output_tokens:,} out)"
+    return text

@@ -123,3 +123,13 @@ def test_an_index_the_planner_cannot_seek_with_is_not_taken_for_one(
     assert not discover_layout(conn).pairs[0].session_indexed
     conn.close()
     assert [i.session_id for i in read_store_sessions(store)] == ["odd-1"]
+
+
+def test_sessions_carry_the_tokens_their_turns_used_where_the_store_keeps_usage(
+    store_folder: Path,
+) -> None:
+    found = {info.session_id: info for info in list_sessions(store_folder)}
+    # adv-1: two turns of two model calls each, stored with store_run_usage: 2 × (110 + 111).
+    assert found["adv-1"].tokens == 442
+    assert found["plain-1"].tokens is None  # SQLiteSession keeps no usage: none, not zero
+    assert found["adv-1"].as_dict()["tokens"] == 442

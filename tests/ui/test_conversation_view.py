@@ -123,3 +123,30 @@ def test_another_session_empties_the_view_until_it_is_read(
     assert view.browser.toPlainText() == ""  # never the first session's text under the second
     qtbot.waitUntil(lambda: "Lima" in view.browser.toPlainText(), timeout=5000)
     assert "Paris" not in view.browser.toPlainText()
+
+
+def test_usage_per_turn_and_per_session_with_an_estimated_cost(
+    qtbot: Any, view, tmp_path: Path
+) -> None:
+    from agency_desktop.util.pricing import Price, PriceTable
+    from tests.helpers.stores import write_advanced
+
+    path = write_advanced(tmp_path / "adv.db", "chat")  # Paris then Oslo, usage stored
+    (info,) = read_store_sessions(path)
+    view.set_session(info)
+    view.set_prices(PriceTable({"m": Price(1.0, 2.0)}, "m"))
+    _show(qtbot, view, path, _ids(path)[0])
+    text = view.browser.toPlainText()
+    # Each turn made two model calls of 100+i in and 10 out (see run_turns).
+    assert "turn 1 · 220 tokens (200 in, 20 out)" in text
+    assert "turn 2 · 222 tokens (202 in, 20 out)" in text
+    facts = view.facts.text()
+    assert "442 tokens (402 in, 40 out)" in facts
+    assert "≈ $0.000482 estimate at m prices" in facts  # (402 × 1 + 40 × 2) / 1e6
+
+
+def test_a_store_without_usage_says_nothing_of_tokens(qtbot: Any, view, chat) -> None:
+    (info,) = read_store_sessions(chat)
+    view.set_session(info)
+    _show(qtbot, view, chat, _ids(chat)[0])
+    assert "token" not in view.facts.text() and "token" not in view.browser.toPlainText()

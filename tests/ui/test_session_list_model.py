@@ -17,7 +17,7 @@ def _filled(folder: Path) -> SessionListModel:
     return model
 
 
-def test_model_passes_qt_model_tester(qtmodeltester: Any, store_folder: Path) -> None:
+def test_model_passes_qt_model_tester(qapp: Any, qtmodeltester: Any, store_folder: Path) -> None:
     (store_folder / "junk.db").write_bytes(b"junk")
     model = _filled(store_folder)
     qtmodeltester.check(model)
@@ -117,3 +117,17 @@ def test_session_and_problem_totals_follow_every_change(store_folder: Path) -> N
     assert (model.session_count(), model.problem_count()) == counted(model) == (4, 0)
     model.clear_rows()
     assert (model.session_count(), model.problem_count()) == (0, 0)
+
+
+def test_tokens_column_shows_usage_and_sorts_by_number(qapp: Any, store_folder: Path) -> None:
+    model = _filled(store_folder)
+    texts = {
+        model.index(r, Column.SESSION).data(): model.index(r, Column.TOKENS).data()
+        for r in range(model.rowCount())
+    }
+    assert texts["adv-1"] == "442" and texts["plain-1"] == ""  # no usage kept: blank, not 0
+    assert model.headerData(Column.TOKENS, Qt.Orientation.Horizontal) == "Tokens"
+    proxy = SessionFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(Column.TOKENS, Qt.SortOrder.DescendingOrder)
+    assert proxy.index(0, Column.SESSION).data() == "adv-1"

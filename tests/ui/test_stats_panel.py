@@ -104,3 +104,51 @@ def test_bar_labels_print_counts_in_full(qapp: Any) -> None:
     view = bar_chart("Items by kind", [("user", 1_000_000)], horizontal=True)
     [series] = view.chart().series()
     assert series.labelsPrecision() >= 7  # 1000000, not 1e+06
+
+
+def _summary(panel: Any) -> dict[str, str]:
+    from PySide6.QtWidgets import QFormLayout
+
+    form = panel.summary
+    return {
+        form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text(): form.itemAt(
+            row, QFormLayout.ItemRole.FieldRole
+        )
+        .widget()
+        .text()
+        for row in range(form.rowCount())
+    }
+
+
+@pytest.mark.parametrize(
+    ("store", "session", "expected"),
+    [
+        (
+            "advanced.db",
+            "adv-1",
+            {"Tokens in all": "442", "Cost (estimate)": "≈ $0.001124 at gpt-4.1 prices"},
+        ),
+        (
+            "plain.db",
+            "plain-1",
+            {
+                "Token usage": "none recorded (AdvancedSQLiteSession records it with store_run_usage)"
+            },
+        ),
+    ],
+)
+def test_usage_is_summed_and_priced_or_said_to_be_missing(
+    qtbot: Any, store_folder: Path, store: str, session: str, expected: dict[str, str]
+) -> None:
+    from agency_desktop.ui.widgets.stats_panel import StatsPanel
+    from agency_desktop.ui.workers import WorkerPool
+
+    workers = WorkerPool()
+    panel = StatsPanel(workers)
+    qtbot.addWidget(panel)
+    panel.set_session(store_folder / store, session)
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.stats is not None, timeout=5000)
+    shown = _summary(panel)
+    assert {key: shown.get(key) for key in expected} == expected
+    assert workers.shutdown()

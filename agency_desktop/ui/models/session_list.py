@@ -45,7 +45,8 @@ class Column(enum.IntEnum):
     LAST_ACTIVITY = 5
     KIND = 6
     STATE = 7
-    TITLE = 8  # last, so the columns before it keep their numbers (and saved header states)
+    TITLE = 8  # new columns go last, so the others keep their numbers (and saved header states)
+    TOKENS = 9
 
 
 HEADERS = (
@@ -58,6 +59,7 @@ HEADERS = (
     "Kind",
     "State",
     "Title",
+    "Tokens",
 )
 
 
@@ -72,7 +74,7 @@ class Role(enum.IntEnum):
 # Plain ints: comparing and indexing with IntEnum members costs a Python call each.
 _COLUMNS = tuple(int(column) for column in Column)
 _SESSION, _FILE = int(Column.SESSION), int(Column.FILE)
-_RIGHT_ALIGNED = frozenset({int(Column.ITEMS), int(Column.SIZE)})
+_RIGHT_ALIGNED = frozenset({int(Column.ITEMS), int(Column.SIZE), int(Column.TOKENS)})
 _SORT, _INFO, _PATH = int(Role.SORT), int(Role.INFO), int(Role.PATH)
 
 
@@ -91,7 +93,8 @@ class SessionRow:
         """Typed sort values per column: the proxy sorts on these, not on display text."""
         info = self.info
         if info is None:
-            return tuple(-1 if c in (Column.ITEMS, Column.SIZE) else "" for c in Column)
+            numeric = (Column.ITEMS, Column.SIZE, Column.TOKENS)
+            return tuple(-1 if c in numeric else "" for c in Column)
         return (
             info.session_id.lower(),
             str(self.path).lower(),
@@ -102,6 +105,7 @@ class SessionRow:
             str(info.kind),
             self.state,
             info.title.lower(),
+            -1 if info.tokens is None else info.tokens,
         )
 
     @property
@@ -111,7 +115,7 @@ class SessionRow:
         if info is None:
             # The file's name where a session's would be; the short reason is its state,
             # the whole of it in the tooltip and the detail pane.
-            return (self.path.name, "", "", "", "", "", "", self.state, "")
+            return (self.path.name, "", "", "", "", "", "", self.state, "", "")
         return (
             info.session_id,
             "",
@@ -122,6 +126,7 @@ class SessionRow:
             str(info.kind),
             self.state,
             info.title,
+            "" if info.tokens is None else f"{info.tokens:,}",
         )
 
     @property

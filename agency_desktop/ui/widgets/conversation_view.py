@@ -8,7 +8,7 @@ item, so reading a million-item session costs what reading a page costs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
@@ -20,7 +20,9 @@ from ...stores.items import ItemKind, classify_item, parse_item
 from ...stores.paging import ContextItem
 from ...stores.records import SessionInfo
 from ...stores.registry import open_store
-from ...util.formatting import counted
+from ...stores.turn_usage import TurnUsage
+from ...util.formatting import counted, dollars, token_count
+from ...util.pricing import PriceTable, default_table
 from ..chat_document import PlacedEntry, mark_selected, write_entries
 from ..chat_markdown import REASONING_SCHEME, chat_entries
 from ..workers import Worker, WorkerPool
@@ -42,6 +44,8 @@ class ChatPage:
     at_start: bool
     at_end: bool
     extra_outputs: dict[str, ContextItem] = field(default_factory=dict)
+    usage: dict[int, TurnUsage] = field(default_factory=dict)  # by the row opening the turn
+    total: TurnUsage | None = None  # the session's, read with an "around" page
 
 
 def read_chat_page(
@@ -61,6 +65,9 @@ def read_chat_page(
             items = reader.items_after(anchor, limit)
             page = ChatPage(direction, items, False, len(items) < limit)
         page.extra_outputs.update(_outputs_further_on(reader, page.items))
+        page.usage.update(reader.turn_usage([item.row_id for item in page.items]))
+        if direction == AROUND:
+            page = replace(page, total=reader.usage_total())
     return page
 
 
@@ -101,6 +108,10 @@ class ConversationView(QWidget):
         self._selected: int | None = None
         self._placed: list[PlacedEntry] = []
         self._expanded: set[int] = set()
+        self._usage: dict[int, TurnUsage] = {}
+        self._info: SessionInfo | None = None
+        self._total: TurnUsage | None = None
+        self._prices = default_table()
         self._drawing = False  # the scroll bar moves as the text is replaced: read nothing then
         self.title = QLabel()
         self.title.setObjectName("conversationTitle")
@@ -132,6 +143,17 @@ class ConversationView(QWidget):
 
     def set_session(self, info: SessionInfo | None) -> None:
         """The header: which conversation this is, where it is kept, how long it is."""
+        if info is None or self._info is None or info.db_path != self._info.db_path:
+            self._total = None
+        self._info = info
+        self._show_header()
+
+    def set_prices(self, prices: PriceTable) -> None:
+        self._prices = prices
+        self._show_header()
+
+    def _show_header(self) -> None:
+        info = self._info
         if info is None:
             self.title.setText("")
             self.facts.setText("")
@@ -139,6 +161,14 @@ class ConversationView(QWidget):
         self.title.setText(info.title or info.session_id)
         facts = [f"Session {info.session_id}", info.db_path.name]
         facts.append(counted(info.message_count, "item"))
+        total = self._total
+        if total is not None and total.turn:  # turns counted: usage was recorded
+            facts.append(token_count(total.total_tokens, total.input_tokens, total.output_tokens))
+            cost = self._prices.estimate(total.input_tokens, total.output_tokens)
+            if cost is not None:
+                facts.append(f"≈ {dollars(cost)} estimate at {self._prices.model} prices")
+        elif total is not None:
+            facts.append("no usage recorded")
         self.facts.setText(" · ".join(facts))
 
     def show_item(self, db_path: Path, session_id: str, row_id: int) -> None:
@@ -165,7 +195,7 @@ class ConversationView(QWidget):
 
     def _forget(self) -> None:
         self._cancel()
-        self._items, self._extra, self._placed = [], {}, []
+        self._items, self._extra, self._placed, self._usage = [], {}, [], {}
         self._expanded.clear()
         self._at_start = self._at_end = True
         self.browser.clear()
@@ -192,7 +222,10 @@ class ConversationView(QWidget):
             return
         self._worker = None
         self._extra.update(page.extra_outputs)
+        self._usage.update(page.usage)
         if page.direction == AROUND:
+            self._total = page.total
+            self._show_header()
             self._items, self._at_start, self._at_end = page.items, page.at_start, page.at_end
             self._render()
             self._scroll_to(mark_selected(self._placed, self._selected))
@@ -214,6 +247,11 @@ class ConversationView(QWidget):
             self._at_end = page.at_end
             if len(self._items) > MAX_ITEMS:
                 self._items, self._at_start = self._items[-MAX_ITEMS:], False
+        held = set(self.item_ids)  # what was let go of takes its notes with it
+        self._usage = {row: usage for row, usage in self._usage.items() if row in held}
+        self._extra = {
+            call: out for call, out in self._extra.items() if out.row_id > self._items[0].row_id
+        }
         self._render()
         self._restore(kept)
 
@@ -226,7 +264,13 @@ class ConversationView(QWidget):
     # --- drawing and scrolling
 
     def _render(self) -> None:
-        entries = chat_entries(self._items, self._selected or -1, self._expanded, self._extra)
+        notes = {
+            row_id: f"turn {u.turn} · {token_count(u.total_tokens, u.input_tokens, u.output_tokens)}"
+            for row_id, u in self._usage.items()
+        }
+        entries = chat_entries(
+            self._items, self._selected or -1, self._expanded, self._extra, notes
+        )
         self._drawing = True
         try:
             self._placed = write_entries(self.browser.document(), entries, self._selected)

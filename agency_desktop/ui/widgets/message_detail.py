@@ -24,6 +24,7 @@ from ...stores.paging import MessageRow
 from ...stores.records import SessionInfo
 from ...stores.registry import open_store
 from ...util.formatting import counted
+from ...util.pricing import PriceTable
 from ..chat_document import is_dark
 from ..workers import Worker, WorkerPool
 from .conversation_view import ConversationView
@@ -120,6 +121,9 @@ class MessageDetail(QWidget):
 
     def set_session(self, info: SessionInfo | None) -> None:
         self.conversation.set_session(info)
+
+    def set_prices(self, prices: PriceTable) -> None:
+        self.conversation.set_prices(prices)
 
     def clear(self) -> None:
         """No item chosen: the conversation's header stays while its session is open."""

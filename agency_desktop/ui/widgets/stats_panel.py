@@ -26,7 +26,8 @@ from ...stores.items import ItemKind
 from ...stores.registry import open_store
 from ...stores.stats import SessionStats
 from ...stores.stats_cache import StatsCache
-from ...util.formatting import counted, human_size, local_time
+from ...util.formatting import counted, dollars, human_size, local_time
+from ...util.pricing import default_table
 from ..gil import with_gui_turns
 from ..workers import Worker, WorkerPool
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from PySide6.QtCharts import QChartView
 
 MAX_BARS = 12
+NO_USAGE = "none recorded (AdvancedSQLiteSession records it with store_run_usage)"
 REFRESH_DELAY_MS = 250
 MAX_HOURLY_BUCKETS = 48
 
@@ -63,6 +65,7 @@ class StatsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("statsPanel")
         self._workers = workers
+        self.prices = default_table()  # the main window hands over the user's (Preferences)
         self._worker: Worker | None = None
         self._cache = StatsCache()  # a session counted once is then read only past its end
         self._session: tuple[Path, str] | None = None
@@ -230,19 +233,27 @@ class StatsPanel(QWidget):
             ("Last activity", local_time(stats.updated_at)),
             ("Unreadable rows", f"{stats.invalid_json_rows:,}"),
         ]
-        if stats.token_usage is not None:
-            usage = stats.token_usage
-            rows += [
-                ("Requests", f"{usage.requests:,}"),
-                ("Tokens in / out", f"{usage.input_tokens:,} / {usage.output_tokens:,}"),
-                ("Tokens in all", f"{usage.total_tokens:,}"),
-            ]
+        rows += self._usage_rows(stats)
         if stats.branches:
             rows.append(("Branches", ", ".join(f"{b} ({n})" for b, n in stats.branches.items())))
         for label, value in rows:
             text = QLabel(value)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.summary.addRow(label, text)
+
+    def _usage_rows(self, stats: SessionStats) -> list[tuple[str, str]]:
+        usage = stats.token_usage
+        if usage is None or not usage.turns:
+            return [("Token usage", NO_USAGE)]
+        rows = [
+            ("Requests", f"{usage.requests:,}"),
+            ("Tokens in / out", f"{usage.input_tokens:,} / {usage.output_tokens:,}"),
+            ("Tokens in all", f"{usage.total_tokens:,}"),
+        ]
+        cost = self.prices.estimate(usage.input_tokens, usage.output_tokens)
+        if cost is not None:
+            rows.append(("Cost (estimate)", f"≈ {dollars(cost)} at {self.prices.model} prices"))
+        return rows
 
     def _fill_charts(self, stats: SessionStats) -> None:
         for view in self.charts.values():

@@ -1,0 +1,49 @@
+"""Opens Preferences with the settings as they are and puts the user's choice into effect.
+
+Each setting also has a menu entry (or a pane) that shows it; those are brought in
+line here, so the menu's tick never disagrees with the dialog.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .dialogs.preferences import Preferences, PreferencesDialog
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+def current_preferences(settings: Settings) -> Preferences:
+    return Preferences(
+        settings.start_folder,
+        settings.auto_backup,
+        settings.keep_index,
+        settings.theme,
+        settings.prices,
+    )
+
+
+def edit_preferences(window: MainWindow) -> PreferencesDialog:
+    dialog = PreferencesDialog(current_preferences(window.settings), window)
+    dialog.accepted.connect(lambda: apply_preferences(window, dialog.chosen()))
+    dialog.open()
+    return dialog
+
+
+def apply_preferences(window: MainWindow, chosen: Preferences) -> None:
+    settings = window.settings
+    settings.start_folder = chosen.start_folder
+    if chosen.auto_backup != settings.auto_backup:
+        window.operations_menu.auto_backup_action.setChecked(chosen.auto_backup)
+        settings.auto_backup = chosen.auto_backup
+    if chosen.keep_index != settings.keep_index:
+        window.keep_index_action.setChecked(chosen.keep_index)
+        window.set_keep_index(chosen.keep_index)
+    if chosen.theme != settings.theme:
+        window.menus.themes[chosen.theme].setChecked(True)
+        window.set_theme(chosen.theme)
+    settings.prices = chosen.prices
+    window.detail.set_prices(chosen.prices)
+    window.stats.prices = chosen.prices

@@ -1,0 +1,15 @@
+"""The status bar's line about what is listed."""
+
+from __future__ import annotations
+
+from ..util.formatting import counted
+
+
+def listing_status(sessions: int, problems: int, where: str, scanning: bool) -> str:
+    """ "12 sessions · /data/agents · 1 file not readable · scanning…" """
+    text = f"{counted(sessions, 'session')} · {where}"
+    if problems:
+        text += f" · {counted(problems, 'file')} not readable"
+    if scanning:
+        text += " · scanning…"
+    return text
