@@ -6,13 +6,33 @@ line here, so the menu's tick never disagrees with the dialog.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
 
 from .dialogs.preferences import Preferences, PreferencesDialog
+from .operations_menu import OperationsMenu
 from .settings import Settings
+from .theme import Theme
+from .widgets.message_detail import MessageDetail
+from .widgets.stats_panel import StatsPanel
+from .window_menus import WindowMenus
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+
+class MainWindow(Protocol):
+    """What of the main window Preferences changes (the window imports this module)."""
+
+    settings: Settings
+    operations_menu: OperationsMenu
+    keep_index_action: QAction
+    menus: WindowMenus
+    detail: MessageDetail
+    stats: StatsPanel
+
+    def set_keep_index(self, keep: bool) -> None: ...
+    def set_theme(self, theme: Theme) -> None: ...
+    def dialog_parent(self) -> QWidget: ...
 
 
 def current_preferences(settings: Settings) -> Preferences:
@@ -26,7 +46,7 @@ def current_preferences(settings: Settings) -> Preferences:
 
 
 def edit_preferences(window: MainWindow) -> PreferencesDialog:
-    dialog = PreferencesDialog(current_preferences(window.settings), window)
+    dialog = PreferencesDialog(current_preferences(window.settings), window.dialog_parent())
     dialog.accepted.connect(lambda: apply_preferences(window, dialog.chosen()))
     dialog.open()
     return dialog
