@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from ...util.pricing import Price, PriceTable, default_table
 from ..theme import Theme
 
-PRICE_HEADERS = ("Model", "Input, $ per 1M tokens", "Output, $ per 1M tokens")
+PRICE_HEADERS = ("Model", "Input, $ / 1M tokens", "Output, $ / 1M tokens")
 THEME_NAMES = {Theme.SYSTEM: "Follow the system", Theme.LIGHT: "Light", Theme.DARK: "Dark"}
 
 
@@ -95,7 +95,10 @@ class PreferencesDialog(QDialog):
         usage = QGroupBox("Cost estimates (the SDK does not record which model ran)")
         usage_layout = QVBoxLayout(usage)
         self.prices.setHorizontalHeaderLabels(PRICE_HEADERS)
-        self.prices.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.prices.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.prices.verticalHeader().hide()
         self.prices.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         usage_layout.addWidget(self.prices)
