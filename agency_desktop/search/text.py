@@ -100,3 +100,31 @@ def snippet(text: str, query: Query, width: int = 160) -> str:
             break
     excerpt = flat[start : start + width]
     return ("…" if start else "") + excerpt + ("…" if start + width < len(flat) else "")
+
+
+def match_spans(text: str, terms: tuple[str, ...], limit: int = 500) -> list[tuple[int, int]]:
+    """(start, end) of the first `limit` words of `text` that a term starts, in order:
+    what to highlight, found as the search finds them (word starts, case folded)."""
+    spans: list[tuple[int, int]] = []
+    if not terms:
+        return spans
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        term = next((t for t in terms if word.startswith(t)), None)
+        if term is not None:
+            spans.append((match.start(), match.start() + len(term)))
+            if len(spans) >= limit:
+                break
+    return spans
+
+
+def relevance(text: str, query: Query) -> float:
+    """How well `text` answers `query`, for ordering results: whole words count more
+    than prefixes, and a term found several times counts with diminishing weight."""
+    counts: dict[str, float] = {}
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        for term in query.terms:
+            if word.startswith(term):
+                counts[term] = counts.get(term, 0.0) + (1.0 if word == term else 0.5)
+    return sum(1.0 + min(hits, 5.0) / 5.0 for hits in counts.values())

@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QColor,
     QGuiApplication,
     QPalette,
+    QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFrameFormat,
@@ -25,6 +26,7 @@ from PySide6.QtGui import (
     QTextTableFormat,
 )
 
+from ..search.text import match_spans
 from .chat_markdown import ChatEntry, Role
 
 MARKDOWN = QTextDocument.MarkdownFeature
@@ -39,6 +41,8 @@ BACKGROUNDS = {
     Role.OTHER: ("#f0f0f0", "#2e2e2e"),
 }
 SELECTED_BORDER = 3
+MATCH_GROUND = "#ffe066"
+MAX_MARKS = 2000  # a common word in 240 items: marking every one would stall painting
 BORDER = 1
 
 
@@ -122,3 +126,22 @@ def _table_format(role: Role, dark: bool, selected: bool) -> QTextTableFormat:
 
 def _background(role: Role, dark: bool) -> QColor:
     return QColor(BACKGROUNDS[role][1 if dark else 0])
+
+
+def mark_matches(document: QTextDocument, terms: tuple[str, ...], limit: int = MAX_MARKS) -> int:
+    """Give each searched word found in the text a yellow ground; returns how many."""
+    if not terms:
+        return 0
+    marked = QTextCharFormat()
+    marked.setBackground(QColor(MATCH_GROUND))
+    marked.setForeground(QColor("#000000"))
+    count, block = 0, document.begin()
+    while block.isValid() and count < limit:
+        for start, end in match_spans(block.text(), terms, limit - count):
+            cursor = QTextCursor(document)
+            cursor.setPosition(block.position() + start)
+            cursor.setPosition(block.position() + end, QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(marked)
+            count += 1
+        block = block.next()
+    return count

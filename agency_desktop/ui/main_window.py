@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QLabel,
@@ -34,7 +34,7 @@ from ..util.formatting import counted
 from ..util.logs import log
 from ..util.paths import demo_dir
 from . import lifetime
-from .context_menus import session_menu
+from .context_menus import ContextMenus
 from .folder_scanner import FolderScanner
 from .models.message_table import MessageTableModel
 from .models.session_list import SessionListModel
@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
         self.scanner.scanned.connect(self.indexer.note_changes)
         self.scanner.removed.connect(self.indexer.note_changes)
         self.search_panel.hitChosen.connect(self.view.open_hit)
-        self.sessions.menuAsked.connect(self._show_session_menu)
+        self.context_menus = ContextMenus.of_window(self)
         self.scanner.scanStarted.connect(self._update_status)
         self.scanner.scanFinished.connect(self._on_scan_finished)
         self.scanner.failed.connect(
@@ -392,10 +392,6 @@ class MainWindow(QMainWindow):
 
     def jump_to_end(self) -> None:
         self.messages.jump_to_end()
-
-    def _show_session_menu(self, path: Path, info: SessionInfo | None, where: QPoint) -> None:
-        self.session_menu = session_menu(self, path, info, self.operations_menu.actions)
-        self.session_menu.popup(where)
 
     def _on_operation_done(self, summary: str, result: object) -> None:
         from .result_actions import result_actions  # imports ops: loaded by now

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,8 +35,15 @@ from ..stores.items import ItemKind
 from ..util.formatting import counted
 from .gil import with_gui_turns
 from .models.base import swap_source
-from .models.search_results import Column, SearchResultsModel, SearchResultsProxy
+from .models.search_results import (
+    RELEVANCE,
+    SORT,
+    Column,
+    SearchResultsModel,
+    SearchResultsProxy,
+)
 from .search_indexer import SearchIndexer
+from .widgets.highlight_delegate import install as install_highlighter
 from .workers import Worker, WorkerPool
 
 TYPING_DELAY_MS = 250
@@ -60,8 +67,17 @@ def _search(*args: Any) -> Iterator[Any]:
     yield from search_files(*args)
 
 
+# How results can be ordered: (label, column, sort role, order).
+ORDERS = (
+    ("Newest first", Column.TIME, SORT, Qt.SortOrder.DescendingOrder),
+    ("By store and item", Column.FILE, SORT, Qt.SortOrder.AscendingOrder),
+    ("Most relevant first", Column.MATCH, RELEVANCE, Qt.SortOrder.DescendingOrder),
+)
+
+
 class SearchPanel(QWidget):
     hitChosen = Signal(object)  # SearchHit
+    menuAsked = Signal(object, object)  # SearchHit, global position
 
     def __init__(
         self,
@@ -106,21 +122,13 @@ class SearchPanel(QWidget):
         self.rebuild = QToolButton()
         self.rebuild.setText("Rebuild index")
         self.rebuild.setToolTip("Throw the search index away and build it again from the files")
-        self.results = QTableView()
-        self.results.setObjectName("searchResults")
-        self.results.setModel(self.proxy)
-        self.results.setSortingEnabled(True)
-        self.results.sortByColumn(Column.TIME, Qt.SortOrder.DescendingOrder)
-        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.results.setWordWrap(False)
-        self.results.setAlternatingRowColors(True)
-        self.results.verticalHeader().hide()
-        self.results.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.results.verticalHeader().setDefaultSectionSize(self.results.fontMetrics().height() + 8)
-        self.results.horizontalHeader().setStretchLastSection(True)
-        for column, width in COLUMN_WIDTHS.items():
-            self.results.setColumnWidth(column, width)
+        self.results = self._results_table()
+        self.order = QComboBox()
+        self.order.setObjectName("searchOrder")
+        self.order.setAccessibleName("Order of results")
+        self.order.setPlaceholderText("As sorted by the column")
+        for label, *_how in ORDERS:
+            self.order.addItem(label)
         self.status = QLabel()
         self.status.setWordWrap(True)
         filters = QHBoxLayout()
@@ -130,6 +138,7 @@ class SearchPanel(QWidget):
         for part in (QLabel("From"), self.since, QLabel("to"), self.until):
             dates.addWidget(part)
         dates.addStretch(1)
+        dates.addWidget(self.order)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 0, 4)
         layout.addWidget(self.query)
@@ -143,6 +152,26 @@ class SearchPanel(QWidget):
         layout.addLayout(bottom)
         self._typing = QTimer(self, singleShot=True, interval=TYPING_DELAY_MS)
         self._lister = QTimer(self, interval=0)
+
+    def _results_table(self) -> QTableView:
+        results = QTableView()
+        results.setObjectName("searchResults")
+        results.setModel(self.proxy)
+        results.setSortingEnabled(True)
+        results.sortByColumn(Column.TIME, Qt.SortOrder.DescendingOrder)
+        results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.highlighter = install_highlighter(results, Column.MATCH)
+        results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        results.setWordWrap(False)
+        results.setAlternatingRowColors(True)
+        results.verticalHeader().hide()
+        results.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        results.verticalHeader().setDefaultSectionSize(results.fontMetrics().height() + 8)
+        results.horizontalHeader().setStretchLastSection(True)
+        for column, width in COLUMN_WIDTHS.items():
+            results.setColumnWidth(column, width)
+        return results
 
     def _date_edit(self, tip: str) -> QDateEdit:
         edit = QDateEdit()
@@ -165,6 +194,9 @@ class SearchPanel(QWidget):
         self._lister.timeout.connect(self._list_slice)
         self.results.selectionModel().currentRowChanged.connect(self._on_current)
         self.results.activated.connect(self._on_current)
+        self.results.customContextMenuRequested.connect(self._on_menu_asked)
+        self.order.currentIndexChanged.connect(self._apply_order)
+        self.results.horizontalHeader().sectionClicked.connect(self._on_header_clicked)
         self.rebuild.clicked.connect(lambda: self.indexer.rebuild(self._folder_files()))
         self.indexer.progressed.connect(self._on_index_progress)
         self.indexer.updated.connect(self._on_index_updated)
@@ -225,6 +257,8 @@ class SearchPanel(QWidget):
         self._fresh_results(self._root)
         self._skipped = []
         query = Query.parse(self.query.text())
+        self.model.query = query
+        self.highlighter.set_terms(query.terms)
         files = self._files()
         if query.empty:
             self.status.setText(self._index_state)
@@ -294,6 +328,30 @@ class SearchPanel(QWidget):
             )
             self.status.setToolTip("\n".join(s.message for s in self._skipped[:20]))
         self.status.setText(text)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The words searched for: what the conversation marks when a result is opened."""
+        return self.highlighter.terms
+
+    def _apply_order(self, choice: int) -> None:
+        if choice < 0:
+            return
+        _label, column, role, order = ORDERS[choice]
+        self.proxy.setSortRole(role)
+        self.results.sortByColumn(column, order)
+
+    def _on_header_clicked(self, _column: int) -> None:
+        """A column's own order: typed values again, and the order list says it no longer applies."""
+        self.proxy.setSortRole(SORT)
+        self.order.blockSignals(True)
+        self.order.setCurrentIndex(-1)
+        self.order.blockSignals(False)
+
+    def _on_menu_asked(self, where: QPoint) -> None:
+        hit = self.results.indexAt(where).data(Qt.ItemDataRole.UserRole)
+        if isinstance(hit, SearchHit):
+            self.menuAsked.emit(hit, self.results.viewport().mapToGlobal(where))
 
     def _on_current(self, index: QModelIndex, _previous: QModelIndex | None = None) -> None:
         hit = index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None

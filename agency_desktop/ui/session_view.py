@@ -44,6 +44,8 @@ class SessionView(QObject):
         sessions.problemChosen.connect(self.show_problem)
         sessions.currentGone.connect(self.follower.changed)
         messages.rowChosen.connect(self.show_row)
+        # The words searched for in the session are marked in its conversation.
+        messages.filterChanged.connect(lambda: detail.set_highlight(messages.terms))
 
     def select(self, wanted: Callable[[SessionInfo], bool]) -> None:
         """Make the first listed session that is `wanted` current (and so shown)."""
@@ -73,6 +75,7 @@ class SessionView(QObject):
             return
         self.detail.close_session()
         self.detail.set_session(info)
+        self.detail.set_highlight(self.messages.terms)
         model.open_session(
             info.db_path,
             info.session_id,
@@ -121,6 +124,7 @@ class SessionView(QObject):
     def open_hit(self, hit: SearchHit) -> None:
         """Open a search result's session with its item loaded, selected and in view."""
         model = self.model
+        self.detail.set_highlight(self.search_panel.terms)
         if (model.db_path, model.session_id) == (hit.path, hit.session_id) and not (
             model.filter.active
         ):

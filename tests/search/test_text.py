@@ -36,3 +36,24 @@ def test_item_facts_of_a_tool_call_name_the_tool() -> None:
 def test_snippet_starts_near_the_match() -> None:
     text = "word " * 100 + "Paris is sunny"
     assert "Paris" in snippet(text, Query.parse("paris"), width=40)
+
+
+def test_match_spans_mark_the_searched_prefix_of_each_word_it_starts() -> None:
+    from agency_desktop.search.text import match_spans
+
+    text = "Weather in Paris: weathering, paris-bound; unparisian"
+    spans = match_spans(text, Query.parse("weath paris").terms)
+    assert [text[a:b] for a, b in spans] == ["Weath", "Paris", "weath", "paris"]
+    assert match_spans(text, ()) == []
+    assert len(match_spans("a " * 50, ("a",), limit=7)) == 7
+
+
+def test_relevance_prefers_whole_words_and_every_term() -> None:
+    from agency_desktop.search.text import relevance
+
+    query = Query.parse("paris weather")
+    both = relevance("Weather in Paris", query)
+    one = relevance("Paris Paris Paris", query)
+    prefix = relevance("Parisian weathering", query)
+    assert both > one and both > prefix > 0
+    assert relevance("nothing here", query) == 0

@@ -129,7 +129,7 @@ def test_sessions_carry_the_tokens_their_turns_used_where_the_store_keeps_usage(
     store_folder: Path,
 ) -> None:
     found = {info.session_id: info for info in list_sessions(store_folder)}
-    # adv-1: two turns of two model calls each, stored with store_run_usage: 2 × (110 + 111).
+    # adv-1: two turns of two model calls each, stored with store_run_usage: 2 x (110 + 111).
     assert found["adv-1"].tokens == 442
     assert found["plain-1"].tokens is None  # SQLiteSession keeps no usage: none, not zero
     assert found["adv-1"].as_dict()["tokens"] == 442

@@ -17,7 +17,7 @@ def _right_click(window: Any, wanted: Any) -> Any:
     row = next(r for r in range(proxy.rowCount()) if wanted(proxy.index(r, 0)))
     position = view.visualRect(proxy.index(row, 0)).center()
     view.customContextMenuRequested.emit(position)
-    menu = window.session_menu
+    menu = window.context_menus.shown
     return menu, {action.text(): action for action in menu.actions() if action.text()}
 
 
@@ -52,4 +52,28 @@ def test_a_broken_file_row_offers_only_what_applies(
     assert list(actions) == ["Copy File Path", "Show in Folder"]
     actions["Copy File Path"].trigger()
     assert QApplication.clipboard().text() == str(store_folder / "notes.db")
+    menu.close()
+
+
+def test_an_item_row_offers_copy_views_and_its_sessions_operations(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    import json
+
+    from tests.ui.test_following import _open
+
+    window = _ready(qtbot, main_window, store_folder)
+    window.show()
+    _open(qtbot, window, "plain-1")
+    view = window.message_view
+    view.customContextMenuRequested.emit(view.visualRect(window.message_model.index(1, 0)).center())
+    assert view.currentIndex().row() == 1  # the row right-clicked is the one shown
+    menu = window.context_menus.shown
+    actions = {a.text(): a for a in menu.actions() if a.text()}
+    assert list(actions)[:3] == ["Copy Item JSON", "Copy Preview Text", "Copy Call ID"]
+    assert {"&Conversation", "&JSON", "E&xport Session…", "Show Store in Folder"} <= set(actions)
+    QApplication.clipboard().clear()
+    actions["Copy Item JSON"].trigger()
+    qtbot.waitUntil(lambda: QApplication.clipboard().text().startswith("{"), timeout=TIMEOUT)
+    assert json.loads(QApplication.clipboard().text())["type"] == "function_call"
     menu.close()

@@ -142,7 +142,7 @@ def test_usage_per_turn_and_per_session_with_an_estimated_cost(
     assert "turn 2 · 222 tokens (202 in, 20 out)" in text
     facts = view.facts.text()
     assert "442 tokens (402 in, 40 out)" in facts
-    assert "≈ $0.000482 estimate at m prices" in facts  # (402 × 1 + 40 × 2) / 1e6
+    assert "≈ $0.000482 estimate at m prices" in facts  # (402 x 1 + 40 x 2) / 1e6
 
 
 def test_a_store_without_usage_says_nothing_of_tokens(qtbot: Any, view, chat) -> None:

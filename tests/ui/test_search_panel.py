@@ -18,6 +18,7 @@ from agency_desktop.ui import search_indexer
 from agency_desktop.ui.models.message_table import Role as MessageRole
 from agency_desktop.ui.models.search_results import (
     HIT,
+    RELEVANCE,
     Column,
     SearchResultsModel,
     SearchResultsProxy,
@@ -171,3 +172,69 @@ def test_unsearchable_files_are_named_in_the_status(
     qtbot.waitUntil(lambda: window.session_model.session_count() == 1, timeout=TIMEOUT)
     panel = _search(qtbot, window, "paris", 4)
     assert "could not be searched" in panel.status.text()
+
+
+def test_results_order_by_store_and_item_or_by_relevance(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    window = main_window(store_folder)
+    panel = _search(qtbot, window, "oslo", 12)
+    panel.order.setCurrentIndex(1)  # by store and item
+    keys = [
+        (str(panel.proxy.index(r, 0).data(HIT).path), panel.proxy.index(r, 0).data(HIT).row_id)
+        for r in range(12)
+    ]
+    assert keys == sorted(keys)
+    panel.order.setCurrentIndex(2)  # most relevant first
+    scores = [panel.proxy.index(r, Column.MATCH).data(RELEVANCE) for r in range(12)]
+    assert scores == sorted(scores, reverse=True)
+    panel.results.horizontalHeader().sectionClicked.emit(Column.SESSION)
+    assert panel.order.currentIndex() == -1  # the list's order is the column's now
+
+
+def test_matches_are_marked_in_results_and_in_the_conversation(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    from agency_desktop.ui.widgets.highlight_delegate import MATCH_STYLE, marked_html
+
+    window = main_window(store_folder)
+    panel = _search(qtbot, window, "oslo", 12)
+    assert panel.highlighter.terms == ("oslo",)
+    excerpt = panel.proxy.index(0, Column.MATCH).data()
+    marked = marked_html(excerpt, panel.terms)
+    assert marked is not None and f'<span style="{MATCH_STYLE}">' in marked
+    panel.results.grab()  # painted through the delegate without a complaint
+    panel.results.setCurrentIndex(panel.proxy.index(0, 0))
+    browser = window.detail.transcript
+    qtbot.waitUntil(lambda: "Oslo" in browser.toPlainText(), timeout=TIMEOUT)
+    at = browser.toPlainText().index("Oslo")
+    cursor = browser.textCursor()
+    cursor.setPosition(at + 1)
+    assert cursor.charFormat().background().color().name() == "#ffe066"
+
+
+def test_a_result_offers_open_copy_and_show_in_folder(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    window = main_window(store_folder)
+    window.show()
+    panel = _search(qtbot, window, "lima", 4)
+    hit = panel.proxy.index(0, 0).data(HIT)
+    position = panel.results.visualRect(panel.proxy.index(0, 0)).center()
+    panel.results.customContextMenuRequested.emit(position)
+    menu = window.context_menus.shown
+    actions = {a.text(): a for a in menu.actions() if a.text()}
+    assert list(actions) == [
+        "Open",
+        "Copy Excerpt",
+        "Copy Session ID",
+        "Copy File Path",
+        "Show in Folder",
+    ]
+    actions["Copy Session ID"].trigger()
+    assert QApplication.clipboard().text() == hit.session_id
+    actions["Open"].trigger()
+    qtbot.waitUntil(lambda: window.message_model.session_id == hit.session_id, timeout=TIMEOUT)
+    menu.close()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QStandardItem
 
 from ...search.records import SearchHit
+from ...search.text import Query, relevance
 from ...util.formatting import local_time
 from .base import OBJECT, ItemTableModel, cell
 from .message_table import KIND_COLOURS
@@ -18,6 +19,9 @@ from .message_table import KIND_COLOURS
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 SORT = Qt.ItemDataRole.UserRole + 1
+# On the Match cell: how well the excerpt answers the query (search.text.relevance); the
+# excerpt, not the whole item, is what the list has, so this orders, it does not rank.
+RELEVANCE = Qt.ItemDataRole.UserRole + 2
 _COLOURS = {kind: QColor(colour) for kind, colour in KIND_COLOURS.items()}
 
 
@@ -40,6 +44,7 @@ class SearchResultsModel(ItemTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._root_prefix = ""
+        self.query = Query(())
 
     def reset(self, root: Path | None) -> None:
         """Start a new result list; files under `root` are shown relative to it."""
@@ -66,14 +71,15 @@ class SearchResultsModel(ItemTableModel):
             (hit.kind.label, hit.kind.label),
             (local_time(hit.created_at), hit.created_at.timestamp() if hit.created_at else 0.0),
             (hit.tool or "", hit.tool or ""),
-            (file_label, path.lower()),
+            (file_label, f"{path.lower()}\0{hit.row_id:015d}"),  # by store, then item
         )
         tooltip = (_TOOLTIP, f"{path}\n{hit.session_id}, item {hit.row_id}")
-        kind_colour = (_FOREGROUND, _COLOURS[hit.kind])
+        extra: dict[Column, list[tuple[int, Any]]] = {
+            Column.KIND: [(_FOREGROUND, _COLOURS[hit.kind])],
+            Column.MATCH: [(RELEVANCE, relevance(hit.snippet, self.query))],
+        }
         return [
-            cell(
-                text, hit, [(SORT, key), tooltip, *([kind_colour] if column == Column.KIND else [])]
-            )
+            cell(text, hit, [(SORT, key), tooltip, *extra.get(column, [])])
             for column, (text, key) in zip(Column, texts_and_keys, strict=True)
         ]
 

@@ -23,7 +23,7 @@ from ...stores.registry import open_store
 from ...stores.turn_usage import TurnUsage
 from ...util.formatting import counted, dollars, token_count
 from ...util.pricing import PriceTable, default_table
-from ..chat_document import PlacedEntry, mark_selected, write_entries
+from ..chat_document import PlacedEntry, mark_matches, mark_selected, write_entries
 from ..chat_markdown import REASONING_SCHEME, chat_entries
 from ..workers import Worker, WorkerPool
 from .inert_browser import InertBrowser
@@ -112,6 +112,7 @@ class ConversationView(QWidget):
         self._info: SessionInfo | None = None
         self._total: TurnUsage | None = None
         self._prices = default_table()
+        self._terms: tuple[str, ...] = ()  # searched words, marked in the text
         self._drawing = False  # the scroll bar moves as the text is replaced: read nothing then
         self.title = QLabel()
         self.title.setObjectName("conversationTitle")
@@ -147,6 +148,16 @@ class ConversationView(QWidget):
             self._total = None
         self._info = info
         self._show_header()
+
+    def set_highlight(self, terms: tuple[str, ...]) -> None:
+        """Mark the words a search looked for (none: no marks)."""
+        if terms == self._terms:
+            return
+        self._terms = terms
+        if self._items:
+            kept = self._top_entry()
+            self._render()
+            self._restore(kept)
 
     def set_prices(self, prices: PriceTable) -> None:
         self._prices = prices
@@ -274,6 +285,7 @@ class ConversationView(QWidget):
         self._drawing = True
         try:
             self._placed = write_entries(self.browser.document(), entries, self._selected)
+            mark_matches(self.browser.document(), self._terms)
         finally:
             self._drawing = False
 

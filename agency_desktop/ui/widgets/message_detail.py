@@ -48,12 +48,12 @@ def load_detail(db_path: Path, session_id: str, row_id: int, dark: bool = False)
     """Runs in a worker: the item's full text, pretty and coloured."""
     with open_store(db_path).reader(session_id) as reader:
         raw = reader.read_item(row_id) or ""
-    pretty = _pretty(raw)
+    pretty = pretty_item(raw)
     # Colouring (and importing pygments the first time) happens here, off the GUI thread.
     return Detail(row_id, raw, pretty, highlighted_json(pretty, dark))
 
 
-def _pretty(raw: str) -> str:
+def pretty_item(raw: str) -> str:
     if len(raw) > SHOW_LIMIT:
         return (
             raw[:SHOW_LIMIT]
@@ -121,6 +121,9 @@ class MessageDetail(QWidget):
 
     def set_session(self, info: SessionInfo | None) -> None:
         self.conversation.set_session(info)
+
+    def set_highlight(self, terms: tuple[str, ...]) -> None:
+        self.conversation.set_highlight(terms)
 
     def set_prices(self, prices: PriceTable) -> None:
         self.conversation.set_prices(prices)

@@ -7,7 +7,7 @@ above it) and says when the user changed what is shown.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...search.text import Query
 from ...stores.items import ItemKind
 from ...stores.paging import MessageFilter
 from ...util.formatting import counted
 from ..models.message_table import Column, MessageTableModel, Role
+from .highlight_delegate import install as install_highlighter
 from .tables import row_table
 
 SEARCH_DELAY_MS = 300
@@ -33,6 +35,7 @@ class MessagePane(QWidget):
     filterChanged = Signal()  # the kind or the words changed: the rows are read again
     rowChosen = Signal(object)  # the MessageRow of the item now current
     rowFocused = Signal()  # an item asked for (a search hit) is current and in view
+    menuAsked = Signal(object, object)  # the MessageRow under the pointer, global position
 
     def __init__(self, model: MessageTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +52,8 @@ class MessagePane(QWidget):
         self.end_button = QPushButton("Last item")
         self.end_button.setToolTip("Jump to the last item (Ctrl+End)")
         self.view = row_table("messageTable", model, COLUMN_WIDTHS)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.highlighter = install_highlighter(self.view, Column.PREVIEW)
         self.info = QLabel()
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._lay_out()
@@ -71,6 +76,7 @@ class MessagePane(QWidget):
         self._search_timer.timeout.connect(self._apply_filter)
         self.end_button.clicked.connect(self.jump_to_end)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
+        self.view.customContextMenuRequested.connect(self._on_menu_asked)
         self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.model.sessionOpened.connect(self._on_opened)
         self.model.pageLoaded.connect(self._on_page_loaded)
@@ -99,13 +105,28 @@ class MessagePane(QWidget):
         self.search.clear()
         for widget in (self.kind_filter, self.search):
             widget.blockSignals(False)
+        self.highlighter.set_terms(())
 
     def jump_to_end(self) -> None:
         self.model.jump_to_end()
 
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The words of the search in this session, to mark where they are found."""
+        return Query.parse(self.search.text()).terms
+
     def _apply_filter(self) -> None:
         self.model.set_filter(self.message_filter())
+        self.highlighter.set_terms(self.terms)
         self.filterChanged.emit()
+
+    def _on_menu_asked(self, position: QPoint) -> None:
+        """The row under the pointer becomes current (so the panes show it), then its menu."""
+        index = self.view.indexAt(position)
+        row = index.data(Role.ROW) if index.isValid() else None
+        if row is not None:
+            self.view.setCurrentIndex(index)
+            self.menuAsked.emit(row, self.view.viewport().mapToGlobal(position))
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = current.data(Role.ROW) if current.isValid() else None
