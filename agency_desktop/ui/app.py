@@ -93,7 +93,7 @@ def quit_when_shown(app: QApplication, window: MainWindow, mode: str = "1") -> N
             return
         if mode == "end" and not jumped:
             if not window.message_model.loading:
-                window.jump_to_end()
+                window.messages.jump_to_end()
             return
         poll.stop()
         window.repaint()

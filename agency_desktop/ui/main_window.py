@@ -13,14 +13,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -53,10 +50,12 @@ from .toolbar import window_toolbar
 from .unlocking import Unlocker
 from .widgets.message_detail import MessageDetail
 from .widgets.message_pane import MessagePane
-from .widgets.notice_bar import NoticeBar
+from .widgets.notice_bar import NoticeAction, NoticeBar
 from .widgets.progress_strip import ProgressStrip
 from .widgets.session_pane import SessionPane
 from .widgets.stats_panel import StatsPanel
+from .widgets.welcome_view import WelcomePage
+from .window_layout import arrange
 from .window_menus import WindowMenus
 from .workers import WorkerPool
 
@@ -64,6 +63,10 @@ if TYPE_CHECKING:
     from .operations import OperationsController
 
 WORKER_THREADS = 8
+DEMO_NOTICE = (
+    "This is the demo folder: sample conversations written by the Agents SDK."
+    " Open a folder of your own stores to see yours."
+)
 
 
 class MainWindow(QMainWindow):
@@ -137,27 +140,16 @@ class MainWindow(QMainWindow):
         self.follower = self.view.follower
 
     def _lay_out(self) -> None:
-        self.left_tabs = QTabWidget()
-        self.left_tabs.setObjectName("leftPanel")
-        self.left_tabs.addTab(self.sessions, "Sessions")
-        self.left_tabs.addTab(self.search_panel, "Search")
-        self.side_tabs = QTabWidget()
-        self.side_tabs.setObjectName("sidePanel")
-        self.side_tabs.addTab(self.detail, "Message")
-        self.side_tabs.addTab(self.stats, "Stats")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for pane in (self.left_tabs, self.messages, self.side_tabs):
-            self.splitter.addWidget(pane)
-        self.splitter.setSizes([470, 520, 450])
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(self.progress_strip)
+        panes = arrange(
+            self,
+            [(self.sessions, "Sessions"), (self.search_panel, "Search")],
+            self.messages,
+            [(self.detail, "Message"), (self.stats, "Stats")],
+            self.notice,
+            (self.status_label, self.progress_strip),
+        )
+        self.left_tabs, self.side_tabs = panes.left_tabs, panes.side_tabs
+        self.splitter, self.pages = panes.splitter, panes.pages
 
     def _build_menus(self) -> None:
         self.menus = menus = WindowMenus(self)
@@ -171,18 +163,23 @@ class MainWindow(QMainWindow):
         self.scratch = ScratchController(self)
         menus.insert_before_help(self.scratch.menu)
         self.toolbar = window_toolbar(self, menus, self.operations_menu.actions)
-        self._show_recent()
+        opening = (menus.open_folder, menus.open_files, menus.open_demo)
+        self.welcome = WelcomePage(
+            self.pages, opening, lambda: self.settings.recent_folders, self.open_folder
+        )
+        self.menus.show_recent(self.settings.recent_folders, self.open_folder)
         slots: list[tuple[Any, Callable[..., Any]]] = [
             (menus.open_folder, lambda: self.opener.choose_folder(self.folder)),
             (menus.open_files, lambda: self.opener.choose_files(self.folder)),
             (menus.open_demo, lambda: self._open_default(demo_only=True)),
+            (menus.close_folder, self.close_folder),
             (menus.refresh, lambda: self.scanner.rescan(full=True)),
             (menus.quit, self.close),
             (menus.filter_sessions, self.sessions.focus_filter),
             (menus.search_session, self.messages.search.setFocus),
             (menus.search_all, self.show_search),
             (menus.keep_index, self.set_keep_index),
-            (menus.last_item, self.jump_to_end),
+            (menus.last_item, self.messages.jump_to_end),
             (menus.transcript, lambda: self._show_detail(json=False)),
             (menus.json, lambda: self._show_detail(json=True)),
             (menus.stats, lambda: self.side_tabs.setCurrentWidget(self.stats)),
@@ -267,8 +264,12 @@ class MainWindow(QMainWindow):
         self._reset_views(self.folder)
         self.setWindowTitle(f"{self.folder.name} — Agency Desktop")
         self.settings.remember_folder(self.folder)
-        self._show_recent()
+        self.menus.show_recent(self.settings.recent_folders, self.open_folder)
         self.stats.set_folder(self.folder, None)
+        if self.folder == demo_dir().resolve():
+            self.notice.show_message(
+                DEMO_NOTICE, actions=[NoticeAction("Open Folder…", self.menus.open_folder.trigger)]
+            )
         self.folderOpened.emit(str(self.folder))
 
     def open_paths(self, paths: list[str]) -> None:
@@ -311,6 +312,7 @@ class MainWindow(QMainWindow):
         self.filesOpened.emit([str(p) for p in good])
 
     def _reset_views(self, root: Path | None) -> None:
+        self.pages.setCurrentWidget(self.splitter)
         self.search_panel.set_folder(root)
         self.session_model = self.sessions.renew_model(root)
         self.feed.restart(self.session_model)
@@ -319,9 +321,14 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _open_default(self, demo_only: bool = False) -> None:
-        last = self.settings.start_folder or self.settings.last_folder
-        if not demo_only and last is not None and last.is_dir():
-            self.open_folder(last)
+        """The folder of the settings; the demo when there is none (the first start)."""
+        wanted = self.settings.start_folder or self.settings.last_folder
+        if not demo_only and wanted is not None:
+            if wanted.is_dir():
+                self.open_folder(wanted)
+            else:
+                self.welcome.show()
+                self.notice.warn(f"{wanted} is no longer there: open another folder.")
             return
         if demo_dir().is_dir():
             self.open_folder(demo_dir())
@@ -329,11 +336,14 @@ class MainWindow(QMainWindow):
         self.status_label.setText("Preparing the demo folder (first run)…")
         self.opener.prepare_demo()
 
-    def recent_folders(self) -> list[str]:
-        return self.settings.recent_folders
-
-    def _show_recent(self) -> None:
-        self.menus.show_recent(self.settings.recent_folders, self.open_folder)
+    def close_folder(self) -> None:
+        """Nothing open any more: the welcome page, until a folder or store is opened."""
+        self.scanner.stop()
+        self.folder, self.files = None, []
+        self._reset_views(None)
+        self.stats.set_folder(None, [])
+        self.setWindowTitle("Agency Desktop")
+        self.welcome.show()
 
     # --- scanning
 
@@ -342,11 +352,6 @@ class MainWindow(QMainWindow):
         self.sessions.show_empty_hint(None)
         self.follower.listed(final=not (self.scanner.busy or self.feed.pending))
         self.view.select_first_if_none()
-
-    @property
-    def has_pending_scans(self) -> bool:
-        """Scan results received but not listed yet."""
-        return self.feed.pending
 
     def _on_removed(self, paths: list[Path]) -> None:
         for path in paths:
@@ -389,9 +394,6 @@ class MainWindow(QMainWindow):
         self.left_tabs.setCurrentWidget(self.search_panel)
         self.search_panel.query.setFocus()
         self.search_panel.query.selectAll()
-
-    def jump_to_end(self) -> None:
-        self.messages.jump_to_end()
 
     def _on_operation_done(self, summary: str, result: object) -> None:
         from .result_actions import result_actions  # imports ops: loaded by now

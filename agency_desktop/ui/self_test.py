@@ -104,7 +104,7 @@ class ListingWatch:
         notice = window.notice.label.text()
         if notice.startswith("Not opened"):
             return notice  # every file given was refused, with the reason per file
-        if not self.scans_finished or window.has_pending_scans:
+        if not self.scans_finished or window.feed.pending:
             return None
         if window.scanner.busy or window.session_model.session_count():
             return None

@@ -28,6 +28,7 @@ class WindowMenus:
         self.open_files = self._add(file, "Open &Store…", "Ctrl+Shift+O")
         self.recent = file.addMenu("&Recent Folders")
         self.open_demo = self._add(file, "Open &Demo Folder")
+        self.close_folder = self._add(file, "&Close Folder", "Ctrl+Shift+W")
         file.addSeparator()
         self.refresh = self._add(file, "&Refresh", Keys.Refresh)
         file.addSeparator()

@@ -299,7 +299,7 @@ def test_the_window_showing_a_store_leaves_it_as_it_was(
     qtbot.waitUntil(lambda: window.message_model.rowCount() > 0, timeout=10_000)
     qtbot.waitUntil(lambda: window.stats.stats is not None, timeout=10_000)
     with qtbot.waitSignal(window.message_model.jumpedToEnd, timeout=10_000):
-        window.jump_to_end()
+        window.messages.jump_to_end()
     window.show_search()
     window.search_panel.query.setText("paris")
     window.search_panel.search()

@@ -205,7 +205,7 @@ def test_jump_to_last_item(qtbot: Any, main_window: Any, tmp_path: Path, monkeyp
     window = main_window(tmp_path / "long")
     _wait_for_sessions(qtbot, window, 1)
     _select_session(qtbot, window, "long")
-    window.jump_to_end()
+    window.messages.jump_to_end()
     qtbot.waitUntil(
         lambda: (
             window.message_view.currentIndex().row() == window.message_model.rowCount() - 1
@@ -232,9 +232,9 @@ def test_last_folder_and_recent_folders_are_remembered(
     write_plain(other / "x.db", "x-1")
     first = main_window(store_folder)
     first.open_folder(other)
-    assert first.recent_folders()[:2] == [str(other.resolve()), str(store_folder.resolve())]
+    assert first.settings.recent_folders[:2] == [str(other.resolve()), str(store_folder.resolve())]
     actions = [a.text() for a in first.menus.recent.actions()]
-    assert actions[:2] == first.recent_folders()[:2]
+    assert actions[:2] == first.settings.recent_folders[:2]
     second = main_window(restore=True)
     qtbot.waitUntil(lambda: second.folder == other.resolve(), timeout=TIMEOUT)
 
