@@ -340,6 +340,7 @@ class MainWindow(QMainWindow):
         """Nothing open any more: the welcome page, until a folder or store is opened."""
         self.scanner.stop()
         self.folder, self.files = None, []
+        self.notice.hide()  # about what was open
         self._reset_views(None)
         self.stats.set_folder(None, [])
         self.setWindowTitle("Agency Desktop")

@@ -108,6 +108,7 @@ class SearchPanel(QWidget):
     def _build(self) -> None:
         self.query = QLineEdit(placeholderText="Search all sessions", clearButtonEnabled=True)
         self.query.setObjectName("folderSearch")
+        self.query.setAccessibleName("Search all sessions")
         self.scope = QComboBox()
         self.scope.addItem("Whole folder", FOLDER)
         self.scope.addItem("Open session", SESSION)
@@ -117,8 +118,10 @@ class SearchPanel(QWidget):
             self.kind.addItem(kind.label.capitalize(), kind)
         self.tool = QComboBox()
         self.tool.addItem("Any tool", None)
-        self.since = self._date_edit("From this day (any: no lower bound)")
-        self.until = self._date_edit("Up to and including this day (any: no upper bound)")
+        self.since = self._date_edit("From this day (any: no lower bound)", "Results from")
+        self.until = self._date_edit(
+            "Up to and including this day (any: no upper bound)", "Results up to"
+        )
         self.rebuild = QToolButton()
         self.rebuild.setText("Rebuild index")
         self.rebuild.setToolTip("Throw the search index away and build it again from the files")
@@ -156,6 +159,7 @@ class SearchPanel(QWidget):
     def _results_table(self) -> QTableView:
         results = QTableView()
         results.setObjectName("searchResults")
+        results.setAccessibleName("Search results")
         results.setModel(self.proxy)
         results.setSortingEnabled(True)
         results.sortByColumn(Column.TIME, Qt.SortOrder.DescendingOrder)
@@ -173,8 +177,9 @@ class SearchPanel(QWidget):
             results.setColumnWidth(column, width)
         return results
 
-    def _date_edit(self, tip: str) -> QDateEdit:
+    def _date_edit(self, tip: str, name: str) -> QDateEdit:
         edit = QDateEdit()
+        edit.setAccessibleName(name)
         edit.setCalendarPopup(True)
         edit.setMinimumDate(_ANY_DATE)
         edit.setSpecialValueText("any day")

@@ -17,6 +17,7 @@ def test_closing_the_folder_shows_the_welcome_page_with_recent_folders(
     assert window.welcome.shown and window.folder is None
     assert window.session_model.rowCount() == 0 and window.message_model.session_id is None
     assert window.windowTitle() == "Agency Desktop"
+    assert window.status_label.text() == "Nothing open"
     buttons = [button.text() for button in page.buttons]
     assert buttons == ["Open Folder…", "Open Store…", "Open the Demo Folder (sample data)"]
     assert page.recent.item(0).text() == str(store_folder.resolve())

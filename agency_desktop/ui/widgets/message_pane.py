@@ -49,9 +49,12 @@ class MessagePane(QWidget):
             placeholderText="Search in this session (Ctrl+Shift+F)", clearButtonEnabled=True
         )
         self.search.setObjectName("messageSearch")
+        self.search.setAccessibleName("Search in this session")
+        self.kind_filter.setAccessibleName("Kind of item shown")
         self.end_button = QPushButton("Last item")
         self.end_button.setToolTip("Jump to the last item (Ctrl+End)")
         self.view = row_table("messageTable", model, COLUMN_WIDTHS)
+        self.view.setAccessibleName("Items of the open session")
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.highlighter = install_highlighter(self.view, Column.PREVIEW)
         self.info = QLabel()

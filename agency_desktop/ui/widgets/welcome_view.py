@@ -83,7 +83,8 @@ class WelcomeView(QWidget):
         column.addWidget(drop)
         column.addSpacing(16)
         column.addWidget(self.recent_title)
-        column.addWidget(self.recent, 1)
+        column.addWidget(self.recent)
+        column.addStretch(1)
         outer = QHBoxLayout(self)
         outer.addStretch(1)
         outer.addLayout(column, 3)
@@ -97,6 +98,8 @@ class WelcomeView(QWidget):
             QListWidgetItem(folder, self.recent)
         self.recent_title.setText("Recent folders" if folders else "No folders opened yet")
         self.recent.setVisible(bool(folders))
+        rows = max(1, min(len(folders), 8))  # as tall as the list, the page's foot left empty
+        self.recent.setMaximumHeight(rows * self.recent.sizeHintForRow(0) + 8)
 
 
 class WelcomePage:
