@@ -55,7 +55,7 @@ from .widgets.progress_strip import ProgressStrip
 from .widgets.session_pane import SessionPane
 from .widgets.stats_panel import StatsPanel
 from .widgets.welcome_view import WelcomePage
-from .window_layout import arrange
+from .window_layout import arrange, fit_to_screen
 from .window_menus import WindowMenus
 from .workers import WorkerPool
 
@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         """Opens `folder`; without one, the last folder (or the demo) unless restore is False."""
         super().__init__()
         self.setWindowTitle("Agency Desktop")
-        self.resize(1440, 880)
+        fit_to_screen(self, 1440, 880)
         self.setAcceptDrops(True)
         self.settings = settings if isinstance(settings, Settings) else Settings(settings)
         # More threads than cores: most workers wait on SQLite or on worker processes, and

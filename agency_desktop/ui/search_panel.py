@@ -44,6 +44,7 @@ from .models.search_results import (
 )
 from .search_indexer import SearchIndexer
 from .widgets.highlight_delegate import install as install_highlighter
+from .widgets.tables import narrow_combo
 from .workers import Worker, WorkerPool
 
 TYPING_DELAY_MS = 250
@@ -141,12 +142,17 @@ class SearchPanel(QWidget):
         for part in (QLabel("From"), self.since, QLabel("to"), self.until):
             dates.addWidget(part)
         dates.addStretch(1)
-        dates.addWidget(self.order)
+        order = QHBoxLayout()
+        order.addWidget(QLabel("Order"))
+        order.addWidget(self.order, 1)  # a row of its own: the panel stays narrow at 200%
+        for combo in (self.scope, self.kind, self.tool, self.order):
+            narrow_combo(combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 0, 4)
         layout.addWidget(self.query)
         layout.addLayout(filters)
         layout.addLayout(dates)
+        layout.addLayout(order)
         layout.addWidget(self.results, 1)
         bottom = QGridLayout()
         bottom.addWidget(self.status, 0, 0)

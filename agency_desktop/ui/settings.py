@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter
 
 from ..util.pricing import PriceTable
 from .theme import Theme
+from .window_layout import fit_to_screen
 
 ORGANIZATION, APPLICATION = "AgencyDesktop", "agency-desktop"
 MAX_RECENT = 8
@@ -146,6 +147,7 @@ class Settings:
         """The window's size, its panes' widths and the session list's columns as they were."""
         if (geometry := self.geometry) is not None:
             window.restoreGeometry(geometry)
+            fit_to_screen(window, window.width(), window.height())  # saved at another scale
         if (sizes := self.splitter) is not None:
             splitter.restoreState(sizes)
         if (header := self.session_columns) is not None:

@@ -57,6 +57,16 @@ def arrange(
     return Panes(left_tabs, side_tabs, splitter, pages)
 
 
+def fit_to_screen(window: QMainWindow, width: int, height: int) -> None:
+    """The window's first size, never larger than the screen's free area (at 200% scale
+    a 1440-pixel-wide window would be wider than a 2560-pixel screen)."""
+    screen = window.screen()
+    free = screen.availableGeometry() if screen is not None else None
+    if free is not None and free.width() > 0:
+        width, height = min(width, free.width()), min(height, free.height())
+    window.resize(width, height)
+
+
 def _tabs(name: str, pages: list[tuple[QWidget, str]]) -> QTabWidget:
     tabs = QTabWidget()
     tabs.setObjectName(name)

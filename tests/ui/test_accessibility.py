@@ -87,3 +87,13 @@ def test_a_large_font_gives_rows_room_for_their_text(
             assert row >= view.fontMetrics().height() + 4, view.objectName()
     finally:
         qapp.setFont(font)
+
+
+def test_the_window_fits_a_screen_at_200_percent(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    """At 200% a 1440x900 screen is 720x450 device-independent pixels: the window's
+    panes must fit in that (they did not: the search pane alone wanted 457)."""
+    window = _ready(qtbot, main_window, store_folder)
+    needed = window.minimumSizeHint()
+    assert needed.width() <= 720 and needed.height() <= 450

@@ -103,6 +103,7 @@ class MessageDetail(QWidget):
         self.tabs.addTab(self.json_view, "JSON")
         self.title = QLabel("Select a message to read it here.")
         self.title.setObjectName("itemTitle")
+        self.title.setWordWrap(True)  # a narrow pane (a large font, 200% scale) wraps it
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy this item's JSON (Ctrl+Shift+C)")
         self.copy_button.clicked.connect(self.copy_to_clipboard)

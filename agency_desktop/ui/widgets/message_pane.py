@@ -25,7 +25,7 @@ from ...stores.paging import MessageFilter
 from ...util.formatting import counted
 from ..models.message_table import Column, MessageTableModel, Role
 from .highlight_delegate import install as install_highlighter
-from .tables import row_table
+from .tables import narrow_combo, row_table
 
 SEARCH_DELAY_MS = 300
 COLUMN_WIDTHS = {Column.POSITION: 56, Column.TIME: 140, Column.KIND: 86, Column.TOOL: 96}
@@ -51,6 +51,7 @@ class MessagePane(QWidget):
         self.search.setObjectName("messageSearch")
         self.search.setAccessibleName("Search in this session")
         self.kind_filter.setAccessibleName("Kind of item shown")
+        narrow_combo(self.kind_filter)
         self.end_button = QPushButton("Last item")
         self.end_button.setToolTip("Jump to the last item (Ctrl+End)")
         self.view = row_table("messageTable", model, COLUMN_WIDTHS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableView
 
 
 def row_table(name: str, model: Any, widths: dict[Any, int]) -> QTableView:
@@ -23,3 +23,10 @@ def row_table(name: str, model: Any, widths: dict[Any, int]) -> QTableView:
     for column, width in widths.items():
         view.setColumnWidth(column, width)
     return view
+
+
+def narrow_combo(combo: QComboBox, characters: int = 4) -> None:
+    """A combo box that may be narrower than its longest entry (the list still shows it
+    whole), so a pane keeps a small minimum width at a large font or 200% scale."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
