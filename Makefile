@@ -14,7 +14,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak lint bench lock clean package
+.PHONY: run test soak lint bench lock clean package screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (install it, or set PYTHON=...)"; exit 1; }
@@ -43,6 +43,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
+
+screenshots: $(STAMP)  # the README's pictures, light and dark, taken offscreen
+	AGENCY_DESKTOP_DATA_DIR=$$(mktemp -d) $(BIN)/python docs/screenshots/take.py
 
 lock: $(STAMP)
 	@(echo "# Exact versions for 'make' installs (pip constraints). Regenerate with 'make lock'."; \

@@ -165,9 +165,9 @@ class ConversationView(QWidget):
 
     def _show_header(self) -> None:
         info = self._info
+        for label in (self.title, self.facts):
+            label.setVisible(info is not None)  # no empty band above "nothing to show"
         if info is None:
-            self.title.setText("")
-            self.facts.setText("")
             return
         self.title.setText(info.title or info.session_id)
         facts = [f"Session {info.session_id}", info.db_path.name]
