@@ -26,7 +26,6 @@ from ..stores.listing import StoreScan
 from ..stores.records import SessionInfo
 from ..stores.scan_cache import ScanCache
 from ..stores.signatures import Signature
-from ..util import logs
 from ..util.formatting import counted
 from ..util.logs import log
 from ..util.paths import demo_dir
@@ -45,9 +44,9 @@ from .search_panel import SearchPanel
 from .session_view import SessionView
 from .settings import Settings
 from .status_text import listing_status
-from .theme import Theme, apply_theme
 from .toolbar import window_toolbar
 from .unlocking import Unlocker
+from .view_choices import ViewChoices
 from .widgets.message_detail import MessageDetail
 from .widgets.message_pane import MessagePane
 from .widgets.notice_bar import NoticeAction, NoticeBar
@@ -157,7 +156,6 @@ class MainWindow(QMainWindow):
         self.keep_index_action = menus.keep_index
         menus.keep_index.setChecked(self.indexer.enabled)
         self.debug_log_action = menus.debug_logging
-        menus.debug_logging.setChecked(logs.env_debug() or self.settings.debug_logging)
         self.operations_menu = OperationsMenu(self)
         menus.insert_before_help(self.operations_menu.menu)
         self.scratch = ScratchController(self)
@@ -186,14 +184,11 @@ class MainWindow(QMainWindow):
             (menus.copy_item, self.detail.copy_to_clipboard),
             (menus.unlock, self.unlocker.unlock_current),
             (menus.forget_keys, self.unlocker.forget_keys),
-            (menus.debug_logging, self._set_debug_logging),
             (menus.preferences, self.edit_preferences),
         ]
         for action, slot in slots:
             action.triggered.connect(slot)
-        menus.themes[self.settings.theme].setChecked(True)
-        for theme, action in menus.themes.items():
-            action.triggered.connect(lambda _checked=False, t=theme: self.set_theme(t))
+        self.choices = ViewChoices(self.settings, menus, self.sessions)
 
     def _connect(self) -> None:
         self.opener.folderChosen.connect(self.open_folder)
@@ -406,18 +401,10 @@ class MainWindow(QMainWindow):
         self.side_tabs.setCurrentWidget(self.detail)
         self.detail.show_json(json)
 
-    def set_theme(self, theme: Theme) -> None:
-        self.settings.theme = theme
-        apply_theme(theme)
-
     def edit_preferences(self) -> None:
         from .preferences_editor import edit_preferences
 
         self.preferences_dialog = edit_preferences(self)
-
-    def _set_debug_logging(self, on: bool) -> None:
-        self.settings.debug_logging = on
-        logs.configure(debug=on)
 
     # --- drag and drop
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 from .dialogs.preferences import Preferences, PreferencesDialog
 from .operations_menu import OperationsMenu
 from .settings import Settings
-from .theme import Theme
+from .view_choices import ViewChoices
 from .widgets.message_detail import MessageDetail
 from .widgets.stats_panel import StatsPanel
 from .window_menus import WindowMenus
@@ -28,10 +28,10 @@ class MainWindow(Protocol):
     keep_index_action: QAction
     menus: WindowMenus
     detail: MessageDetail
+    choices: ViewChoices
     stats: StatsPanel
 
     def set_keep_index(self, keep: bool) -> None: ...
-    def set_theme(self, theme: Theme) -> None: ...
     def dialog_parent(self) -> QWidget: ...
 
 
@@ -62,8 +62,7 @@ def apply_preferences(window: MainWindow, chosen: Preferences) -> None:
         window.keep_index_action.setChecked(chosen.keep_index)
         window.set_keep_index(chosen.keep_index)
     if chosen.theme != settings.theme:
-        window.menus.themes[chosen.theme].setChecked(True)
-        window.set_theme(chosen.theme)
+        window.choices.set_theme(chosen.theme)
     settings.prices = chosen.prices
     window.detail.set_prices(chosen.prices)
     window.stats.prices = chosen.prices

@@ -24,6 +24,7 @@ _KEEP_INDEX = "search/keepIndex"
 _AUTO_BACKUP = "operations/autoBackup"
 _DEBUG_LOG = "logging/debug"
 _THEME = "view/theme"
+_GROUP_BY_STORE = "view/groupByStore"
 _START_FOLDER = "startFolder"
 _PRICES = "usage/prices"
 _GEOMETRY = "geometry"
@@ -95,6 +96,14 @@ class Settings:
     @theme.setter
     def theme(self, theme: Theme) -> None:
         self.store.setValue(_THEME, theme.value)
+
+    @property
+    def group_by_store(self) -> bool:
+        return self._flag(_GROUP_BY_STORE, False)
+
+    @group_by_store.setter
+    def group_by_store(self, on: bool) -> None:
+        self.store.setValue(_GROUP_BY_STORE, on)
 
     @property
     def auto_backup(self) -> bool:

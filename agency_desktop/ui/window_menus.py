@@ -38,6 +38,8 @@ class WindowMenus:
         self.filter_sessions = self._add(view, "Filter &Sessions", Keys.Find)
         self.search_session = self._add(view, "Search in Session", "Ctrl+Shift+F")
         self.search_all = self._add(view, "Search &All Sessions", "Ctrl+Shift+S")
+        self.group_by_store = self._add(view, "&Group Sessions by Store", checkable=True)
+        self.group_by_store.setToolTip("A store that holds several sessions as a node above them")
         self.keep_index = self._add(view, "&Keep a Search Index", checkable=True)
         self.keep_index.setToolTip(
             "Index the folder's text in the app's cache folder, so searches answer at once"

@@ -53,7 +53,7 @@ def test_changes_take_effect_and_the_menus_agree(
     assert settings.theme is Theme.DARK and window.menus.themes[Theme.DARK].isChecked()
     assert settings.prices.model == "house-model" and window.stats.prices == settings.prices
     assert window.detail.conversation._prices == settings.prices
-    window.set_theme(Theme.SYSTEM)
+    window.choices.set_theme(Theme.SYSTEM)
 
 
 def test_a_price_that_is_not_a_number_keeps_the_dialog_open_and_says_why(

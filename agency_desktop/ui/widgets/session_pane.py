@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QStackedWidget, QVBoxLayout, QWidget
 
 from ...stores.records import SessionInfo
 from ..models.base import OBJECT, swap_source
@@ -17,6 +17,7 @@ from ..models.session_list import (
     SessionFilterProxy,
     SessionListModel,
 )
+from .store_tree import StoreTree
 from .tables import row_table
 
 # What a user scans first comes first: the session, then when it was last active.
@@ -75,8 +76,11 @@ class SessionPane(QWidget):
         self.empty_hint.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 0, 4)
+        self.views = QStackedWidget()  # the table, or the tree of stores over it
+        self.views.addWidget(self.view)
+        self.tree: StoreTree | None = None
         layout.addWidget(self.filter)
-        layout.addWidget(self.view)
+        layout.addWidget(self.views)
         layout.addWidget(self.empty_hint, 1)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
@@ -130,7 +134,7 @@ class SessionPane(QWidget):
         None: the list is shown (it has rows, or the folder is still being read)."""
         if folder is None:
             self.empty_hint.hide()
-            self.view.show()
+            self.views.show()
             return
         example = folder / "sessions.db"
         self.empty_hint.setText(
@@ -140,8 +144,30 @@ class SessionPane(QWidget):
             '    await Runner.run(agent, "Hello", session=session)\n\n'
             "Or open another folder (Ctrl+O), or the demo folder (File > Open Demo Folder)."
         )
-        self.view.hide()
+        self.views.hide()
         self.empty_hint.show()
+
+    def set_grouped(self, on: bool) -> None:
+        """Show sessions under their store (a file with several) or as one flat list."""
+        if on and self.tree is None:
+            self.tree = StoreTree(self.view, self.proxy, self)
+            self.tree.customContextMenuRequested.connect(self._on_tree_menu_asked)
+            self.views.addWidget(self.tree)
+        elif not on and self.tree is not None:
+            self.views.removeWidget(self.tree)
+            self.tree.deleteLater()  # its grouping is not kept up to date for nothing
+            self.tree = None
+        self.views.setCurrentWidget(self.tree or self.view)
+
+    def _on_tree_menu_asked(self, position: QPoint) -> None:
+        assert self.tree is not None
+        index = self.tree.indexAt(position)
+        if not index.isValid():
+            return
+        self.tree.setCurrentIndex(index)
+        where = self.tree.viewport().mapToGlobal(position)
+        path, info = self.tree.groups.store_path(index), index.siblingAtColumn(0).data(Role.INFO)
+        self.menuAsked.emit(path, info, where)
 
     def current(self) -> SessionInfo | None:
         index = self.view.currentIndex()
