@@ -65,7 +65,10 @@ def _time_to_first(window: Any, folder: Path, started: float | None = None) -> f
     window.open_folder(folder)
     model = window.session_model  # a new one for each folder; rows come in later turns
 
-    last_cell = (FIRST - 1, len(model.headers) - 1)
+    from agency_desktop.ui.models.session_list import Column
+
+    # Items: a cell every session has (Tokens, the last column, is blank for a plain store).
+    last_cell = (FIRST - 1, int(Column.ITEMS))
 
     def check(*_: object) -> None:
         # Rows are inserted blank, then filled: the 100th counts once its last cell is.

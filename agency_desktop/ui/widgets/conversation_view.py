@@ -23,12 +23,19 @@ from ...stores.registry import open_store
 from ...stores.turn_usage import TurnUsage
 from ...util.formatting import counted, dollars, token_count
 from ...util.pricing import PriceTable, default_table
-from ..chat_document import PlacedEntry, mark_matches, mark_selected, write_entries
-from ..chat_markdown import REASONING_SCHEME, chat_entries
+from ..chat_document import (
+    PlacedEntry,
+    insert_entries,
+    mark_matches,
+    mark_selected,
+    remove_entries,
+    write_entries,
+)
+from ..chat_markdown import REASONING_SCHEME, ChatEntry, chat_entries
 from ..workers import Worker, WorkerPool
 from .inert_browser import InertBrowser
 
-PAGE = 60
+PAGE = 30  # about 10 ms of drawing on the GUI thread (40 ms for 120: too long a stall)
 MAX_ITEMS = 240
 AROUND = "around"
 BEFORE = "before"
@@ -51,13 +58,14 @@ class ChatPage:
 def read_chat_page(
     db_path: Path, session_id: str, direction: str, anchor: int | None, limit: int
 ) -> ChatPage:
-    """Runs in a worker. `around`: `anchor` and about `limit` items either side of it."""
+    """Runs in a worker. `around`: `anchor` and `limit` items in all, half either side."""
     with open_store(db_path).reader(session_id) as reader:
         if direction == AROUND:
             assert anchor is not None
-            before = reader.items_before(anchor + 1, limit)
-            after = reader.items_after(anchor, limit)
-            page = ChatPage(direction, before + after, len(before) < limit, len(after) < limit)
+            half = max(1, limit // 2)
+            before = reader.items_before(anchor + 1, half)
+            after = reader.items_after(anchor, half)
+            page = ChatPage(direction, before + after, len(before) < half, len(after) < half)
         elif direction == BEFORE:
             items = reader.items_before(anchor, limit)
             page = ChatPage(direction, items, len(items) < limit, False)
@@ -247,24 +255,58 @@ class ConversationView(QWidget):
         self._fill_view()
 
     def _add(self, page: ChatPage) -> None:
+        """A page read at one end: only it (and the entry it joins) is drawn."""
         kept = self._top_entry()
-        if page.direction == BEFORE:
-            self._items = page.items + self._items
-            self._at_start = page.at_start
-            if len(self._items) > MAX_ITEMS:
-                self._items, self._at_end = self._items[:MAX_ITEMS], False
+        before = page.direction == BEFORE
+        seam = (self._placed[0] if before else self._placed[-1]) if self._placed else None
+        joined = self._items_of(seam)
+        if before:
+            self._items, self._at_start = page.items + self._items, page.at_start
         else:
-            self._items = self._items + page.items
-            self._at_end = page.at_end
-            if len(self._items) > MAX_ITEMS:
-                self._items, self._at_start = self._items[-MAX_ITEMS:], False
+            self._items, self._at_end = self._items + page.items, page.at_end
+        self._drawing = True
+        try:
+            document = self.browser.document()
+            if seam is not None:  # drawn again with the page: a call meets its result
+                remove_entries(document, [seam])
+                self._placed.remove(seam)
+            items = page.items + joined if before else joined + page.items
+            at = 0 if before else None
+            new = insert_entries(document, self._entries(items), at)
+            self._placed = new + self._placed if before else self._placed + new
+            mark_matches(new, self._terms)
+            self._let_go(from_start=not before)
+            mark_selected(self._placed, self._selected)
+        finally:
+            self._drawing = False
+        self._restore(kept)
+
+    def _items_of(self, placed: PlacedEntry | None) -> list[ContextItem]:
+        rows = set(placed.entry.row_ids) if placed is not None else set()
+        return [item for item in self._items if item.row_id in rows]
+
+    def _let_go(self, from_start: bool) -> None:
+        """Past MAX_ITEMS, whole entries at the far end go (memory stays bounded)."""
+        while len(self._items) > MAX_ITEMS and len(self._placed) > 1:
+            gone = self._placed.pop(0 if from_start else -1)
+            remove_entries(self.browser.document(), [gone])
+            rows = set(gone.entry.row_ids)
+            self._items = [item for item in self._items if item.row_id not in rows]
+            if from_start:
+                self._at_start = False
+            else:
+                self._at_end = False
         held = set(self.item_ids)  # what was let go of takes its notes with it
         self._usage = {row: usage for row, usage in self._usage.items() if row in held}
-        self._extra = {
-            call: out for call, out in self._extra.items() if out.row_id > self._items[0].row_id
+        first = self._items[0].row_id if self._items else 0
+        self._extra = {call: out for call, out in self._extra.items() if out.row_id > first}
+
+    def _entries(self, items: list[ContextItem]) -> list[ChatEntry]:
+        notes = {
+            row_id: f"turn {u.turn} · {token_count(u.total_tokens, u.input_tokens, u.output_tokens)}"
+            for row_id, u in self._usage.items()
         }
-        self._render()
-        self._restore(kept)
+        return chat_entries(items, self._selected or -1, self._expanded, self._extra, notes)
 
     def _on_error(self, generation: int, error: Exception) -> None:
         if generation == self._generation:
@@ -275,17 +317,12 @@ class ConversationView(QWidget):
     # --- drawing and scrolling
 
     def _render(self) -> None:
-        notes = {
-            row_id: f"turn {u.turn} · {token_count(u.total_tokens, u.input_tokens, u.output_tokens)}"
-            for row_id, u in self._usage.items()
-        }
-        entries = chat_entries(
-            self._items, self._selected or -1, self._expanded, self._extra, notes
-        )
+        """The whole window drawn again: a new place in the session, a new search."""
         self._drawing = True
         try:
+            entries = self._entries(self._items)
             self._placed = write_entries(self.browser.document(), entries, self._selected)
-            mark_matches(self.browser.document(), self._terms)
+            mark_matches(self._placed, self._terms)
         finally:
             self._drawing = False
 
@@ -314,9 +351,13 @@ class ConversationView(QWidget):
 
     def _scroll_by(self, pixels: int) -> None:
         bar = self.browser.verticalScrollBar()
+        target = bar.value() + pixels
+        # Qt sizes the scroll bar from the part of the document it has laid out so far;
+        # entries just put above would be cut short of their height: make room now.
+        bar.setMaximum(max(bar.maximum(), target))
         self._drawing = True
         try:
-            bar.setValue(bar.value() + pixels)
+            bar.setValue(target)
         finally:
             self._drawing = False
 
