@@ -15,12 +15,10 @@ from typing import Any
 
 from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -44,7 +42,7 @@ from .models.search_results import (
 )
 from .search_indexer import SearchIndexer
 from .widgets.highlight_delegate import install as install_highlighter
-from .widgets.tables import narrow_combo
+from .widgets.tables import narrow_combo, row_table
 from .workers import Worker, WorkerPool
 
 TYPING_DELAY_MS = 250
@@ -163,24 +161,12 @@ class SearchPanel(QWidget):
         self._lister = QTimer(self, interval=0)
 
     def _results_table(self) -> QTableView:
-        results = QTableView()
-        results.setObjectName("searchResults")
+        results = row_table("searchResults", self.proxy, COLUMN_WIDTHS)
         results.setAccessibleName("Search results")
-        results.setModel(self.proxy)
         results.setSortingEnabled(True)
         results.sortByColumn(Column.TIME, Qt.SortOrder.DescendingOrder)
         results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.highlighter = install_highlighter(results, Column.MATCH)
-        results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        results.setWordWrap(False)
-        results.setAlternatingRowColors(True)
-        results.verticalHeader().hide()
-        results.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        results.verticalHeader().setDefaultSectionSize(results.fontMetrics().height() + 8)
-        results.horizontalHeader().setStretchLastSection(True)
-        for column, width in COLUMN_WIDTHS.items():
-            results.setColumnWidth(column, width)
         return results
 
     def _date_edit(self, tip: str, name: str) -> QDateEdit:

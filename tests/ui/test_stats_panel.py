@@ -132,7 +132,7 @@ def _summary(panel: Any) -> dict[str, str]:
             "plain.db",
             "plain-1",
             {
-                "Token usage": "none recorded (AdvancedSQLiteSession records it with store_run_usage)"
+                "Token usage": "no usage recorded (AdvancedSQLiteSession records it with store_run_usage)"
             },
         ),
     ],

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from PySide6.QtCharts import QChartView
 
 MAX_BARS = 12
-NO_USAGE = "none recorded (AdvancedSQLiteSession records it with store_run_usage)"
+NO_USAGE = "no usage recorded (AdvancedSQLiteSession records it with store_run_usage)"
 REFRESH_DELAY_MS = 250
 MAX_HOURLY_BUCKETS = 48
 
