@@ -68,7 +68,7 @@ def _settled(window: Any) -> bool:
     """The scan is over, every result is listed, and the first session is on screen."""
     return (
         not window.scanner.busy
-        and not window.has_pending_scans
+        and not window.feed.pending
         and window.session_model.rowCount() > 0
         and _session_shown(window)
     )
@@ -111,7 +111,7 @@ def measure(f1: Path, store: Path, f3: Path) -> dict[str, float]:
     opened = heartbeat.run_until(lambda: _session_shown(window, store))
     jumped: list[bool] = []
     window.message_model.jumpedToEnd.connect(lambda: jumped.append(True))
-    window.jump_to_end()
+    window.messages.jump_to_end()
     result["open_ms"] = max(opened, heartbeat.run_until(lambda: bool(jumped)))
     window.operations.do_backup([store], scratch / "backup")
     result["backup_ms"] = heartbeat.run_until(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -35,6 +35,7 @@ from ..chat_markdown import REASONING_SCHEME, ChatEntry, chat_entries
 from ..workers import Worker, WorkerPool
 from .inert_browser import InertBrowser
 
+READ_DELAY_MS = 80
 PAGE = 30  # about 10 ms of drawing on the GUI thread (40 ms for 120: too long a stall)
 MAX_ITEMS = 240
 AROUND = "around"
@@ -122,6 +123,10 @@ class ConversationView(QWidget):
         self._prices = default_table()
         self._terms: tuple[str, ...] = ()  # searched words, marked in the text
         self._drawing = False  # the scroll bar moves as the text is replaced: read nothing then
+        # A new place in the session is read a moment after it is chosen: arrowing down
+        # the list, or a folder listing its first sessions, reads only where it stops.
+        self._soon = QTimer(self, singleShot=True, interval=READ_DELAY_MS)
+        self._soon.timeout.connect(lambda: self._load(AROUND, self._selected))
         self.title = QLabel()
         self.title.setObjectName("conversationTitle")
         font = QFont(self.title.font())
@@ -200,7 +205,8 @@ class ConversationView(QWidget):
         if self._source != (db_path, session_id):
             self._forget()
             self._source = (db_path, session_id)
-        self._load(AROUND, row_id)
+        self._cancel()
+        self._soon.start()
 
     def show_text(self, text: str) -> None:
         """Nothing to show, and why."""
@@ -231,6 +237,7 @@ class ConversationView(QWidget):
         self._worker = self._workers.start(worker)
 
     def _cancel(self) -> None:
+        self._soon.stop()
         self._generation += 1
         if self._worker is not None:
             self._worker.cancel()
@@ -362,7 +369,8 @@ class ConversationView(QWidget):
             self._drawing = False
 
     def _on_scrolled(self, value: int) -> None:
-        if self._drawing or self._worker is not None or self._source is None or not self._items:
+        busy = self._drawing or self._worker is not None or self._soon.isActive()
+        if busy or self._source is None or not self._items:
             return
         bar = self.browser.verticalScrollBar()
         if value <= bar.minimum() and not self._at_start:
