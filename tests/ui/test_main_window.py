@@ -85,7 +85,9 @@ def test_open_folder_select_session_read_transcript(
         ),
         timeout=TIMEOUT,
     )
-    text = window.detail.transcript.toPlainText()
+    browser = window.detail.transcript
+    qtbot.waitUntil(lambda: "Lima: overcast" in browser.toPlainText(), timeout=TIMEOUT)
+    text = browser.toPlainText()
     assert "Weather in Lima?" in text and "Tool call: get_weather" in text
     assert "Result" in text and "Lima: overcast" in text
     assert '"call_id": "call_0_Lima"' in window.detail.json_view.toPlainText()
