@@ -195,14 +195,13 @@ def test_results_order_by_store_and_item_or_by_relevance(
 def test_matches_are_marked_in_results_and_in_the_conversation(
     qtbot: Any, main_window: Any, store_folder: Path
 ) -> None:
-    from agency_desktop.ui.widgets.highlight_delegate import MATCH_STYLE, marked_html
+    from agency_desktop.ui.widgets.highlight_delegate import runs
 
     window = main_window(store_folder)
     panel = _search(qtbot, window, "oslo", 12)
     assert panel.highlighter.terms == ("oslo",)
     excerpt = panel.proxy.index(0, Column.MATCH).data()
-    marked = marked_html(excerpt, panel.terms)
-    assert marked is not None and f'<span style="{MATCH_STYLE}">' in marked
+    assert ("Oslo", True) in runs(excerpt, panel.terms)
     panel.results.grab()  # painted through the delegate without a complaint
     panel.results.setCurrentIndex(panel.proxy.index(0, 0))
     browser = window.detail.transcript
@@ -238,3 +237,14 @@ def test_a_result_offers_open_copy_and_show_in_folder(
     actions["Open"].trigger()
     qtbot.waitUntil(lambda: window.message_model.session_id == hit.session_id, timeout=TIMEOUT)
     menu.close()
+
+
+def test_a_cell_is_cut_into_runs_at_its_matches() -> None:
+    from agency_desktop.ui.widgets.highlight_delegate import runs
+
+    assert runs("Oslo: light snow in oslo", ("oslo",)) == [
+        ("Oslo", True),
+        (": light snow in ", False),
+        ("oslo", True),
+    ]
+    assert runs("nothing here", ("oslo",)) == [("nothing here", False)]

@@ -1,11 +1,14 @@
-"""Cells that show where the searched words are: each match on a yellow ground."""
+"""Cells that show where the searched words are: each match on a yellow ground.
+
+Painted run by run with the painter, not through a QTextDocument per cell: a result
+list filling while a search runs repaints often, and a document per cell made that
+a visible stall.
+"""
 
 from __future__ import annotations
 
-import html
-
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
-from PySide6.QtGui import QPainter, QPalette, QTextDocument
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -16,21 +19,22 @@ from PySide6.QtWidgets import (
 
 from ...search.text import match_spans
 
-MATCH_STYLE = "background-color: #ffe066; color: #000000"
+MATCH_GROUND = QColor("#ffe066")
+MATCH_TEXT = QColor("#000000")
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
-def marked_html(text: str, terms: tuple[str, ...]) -> str | None:
-    """`text` as HTML with each match in a span, or None when nothing matches."""
-    spans = match_spans(text, terms)
-    if not spans:
-        return None
-    parts, at = [], 0
-    for start, end in spans:
-        parts.append(html.escape(text[at:start]))
-        parts.append(f'<span style="{MATCH_STYLE}">{html.escape(text[start:end])}</span>')
+def runs(text: str, terms: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, is a match) runs; one unmatched run when nothing matches."""
+    pieces, at = [], 0
+    for start, end in match_spans(text, terms):
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
         at = end
-    parts.append(html.escape(text[at:]))
-    return "".join(parts)
+    if at < len(text) or not pieces:
+        pieces.append((text[at:], False))
+    return pieces
 
 
 class HighlightDelegate(QStyledItemDelegate):
@@ -46,8 +50,8 @@ class HighlightDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         text = index.data()
-        marked = marked_html(text, self.terms) if self.terms and isinstance(text, str) else None
-        if marked is None:
+        pieces = runs(text, self.terms) if self.terms and isinstance(text, str) else []
+        if len(pieces) < 2 and not (pieces and pieces[0][1]):
             super().paint(painter, option, index)
             return
         shown = QStyleOptionViewItem(option)
@@ -58,16 +62,21 @@ class HighlightDelegate(QStyledItemDelegate):
         area = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, shown, shown.widget)
         selected = bool(shown.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        document = QTextDocument()
-        document.setDocumentMargin(0)
-        document.setDefaultFont(shown.font)
-        colour = shown.palette.color(role).name()
-        document.setHtml(f'<span style="color: {colour}; white-space: pre">{marked}</span>')
         painter.save()
         painter.setClipRect(area)
-        top = area.top() + (area.height() - document.size().height()) / 2
-        painter.translate(area.left() + 2, top)
-        document.drawContents(painter)
+        painter.setFont(shown.font)
+        metrics = painter.fontMetrics()
+        x = area.left() + 3  # where the style starts a cell's text
+        for piece, matched in pieces:
+            if x > area.right():
+                break  # the rest would be clipped
+            width = metrics.horizontalAdvance(piece)
+            rect = QRect(x, area.top(), width, area.height())
+            if matched:
+                painter.fillRect(rect.adjusted(0, 1, 0, -1), MATCH_GROUND)
+            painter.setPen(MATCH_TEXT if matched else shown.palette.color(role))
+            painter.drawText(rect, _LEFT, piece)
+            x += width
         painter.restore()
 
 
