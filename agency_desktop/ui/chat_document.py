@@ -59,17 +59,6 @@ def is_dark(palette: QPalette | None = None) -> bool:
     return palette.color(QPalette.ColorRole.Base).lightness() < 128
 
 
-def write_entries(
-    document: QTextDocument, entries: list[ChatEntry], selected: int | None
-) -> list[PlacedEntry]:
-    """Replace the document's text with `entries`; returns where each one went."""
-    document.clear()
-    placed = insert_entries(document, entries, None)
-    if placed and selected is not None:
-        mark_selected(placed, selected)
-    return placed
-
-
 def insert_entries(
     document: QTextDocument, entries: list[ChatEntry], at: int | None
 ) -> list[PlacedEntry]:

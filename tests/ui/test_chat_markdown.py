@@ -6,7 +6,7 @@ from typing import Any
 from PySide6.QtCore import QUrl
 
 from agency_desktop.stores.paging import ContextItem
-from agency_desktop.ui.chat_document import write_entries
+from agency_desktop.ui.chat_document import insert_entries
 from agency_desktop.ui.chat_markdown import REASONING_SCHEME, ChatTurn, chat_entries, render_turn
 from agency_desktop.ui.widgets.message_detail import MessageDetail
 from agency_desktop.ui.workers import WorkerPool
@@ -92,7 +92,7 @@ def test_hostile_content_renders_inert(qtbot: Any) -> None:
         return original(kind, name)
 
     browser.loadResource = spy  # type: ignore[method-assign]
-    write_entries(browser.document(), chat_entries(_items(hostile), 1), 1)
+    insert_entries(browser.document(), chat_entries(_items(hostile), 1), None)
     browser.grab()  # lay out and paint: this is when images would be fetched
     pool.shutdown()
     plain = browser.toPlainText()

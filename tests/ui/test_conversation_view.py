@@ -51,7 +51,7 @@ def _ids(path: Path) -> list[int]:
 def _show(qtbot: Any, view: ConversationView, path: Path, row_id: int) -> None:
     with qtbot.waitSignal(view.itemShown, timeout=5000) as shown:
         view.show_item(path, "chat", row_id)
-    assert shown.args == [row_id]
+    assert shown.args == [row_id] and not view.drawing  # shown once its place is drawn
 
 
 def _selected_entries(view: ConversationView) -> list[tuple[int, ...]]:
@@ -95,7 +95,9 @@ def test_scrolling_to_the_end_reads_on_and_holds_a_bounded_window(qtbot: Any, vi
             break
         last = view.item_ids[-1]
         bar.setValue(bar.maximum())
-        qtbot.waitUntil(lambda last=last: view.item_ids[-1] != last, timeout=5000)
+        qtbot.waitUntil(
+            lambda last=last: view.item_ids[-1] != last and not view.drawing, timeout=5000
+        )
         assert len(view.item_ids) <= conversation_view.MAX_ITEMS
     held = view.item_ids  # the far start was let go, whole entries at a time
     assert 30 <= len(held) <= 40 and held == ids[-len(held) :]
@@ -109,7 +111,7 @@ def test_scrolling_up_reads_earlier_items_and_keeps_the_view_still(qtbot: Any, v
     first = view.item_ids[0]
     bar.setValue(bar.minimum())
     top_before = view._entry_top(view._placed[0])
-    qtbot.waitUntil(lambda: view.item_ids[0] != first, timeout=5000)
+    qtbot.waitUntil(lambda: view.item_ids[0] != first and not view.drawing, timeout=5000)
     assert view.item_ids[0] == ids[ids.index(first) - 10]
     (holding,) = [p for p in view._placed if first in p.entry.row_ids]
     assert abs(view._entry_top(holding) - top_before) < 20  # what was on top stays there
@@ -153,3 +155,18 @@ def test_a_store_without_usage_says_nothing_of_tokens(qtbot: Any, view, chat) ->
     view.set_session(info)
     _show(qtbot, view, chat, _ids(chat)[0])
     assert "token" not in view.facts.text() and "token" not in view.browser.toPlainText()
+
+
+def test_another_session_of_the_same_store_never_shows_the_first_ones_usage(
+    qtbot: Any, view, tmp_path: Path
+) -> None:
+    from tests.helpers.stores import write_advanced
+
+    path = write_advanced(tmp_path / "adv.db", "chat")
+    write_advanced(path, "other", ("Rome",))
+    infos = {info.session_id: info for info in read_store_sessions(path)}
+    view.set_session(infos["chat"])
+    _show(qtbot, view, path, _ids(path)[0])
+    assert "442 tokens" in view.facts.text()
+    view.set_session(infos["other"])  # its own usage comes with its first page
+    assert "token" not in view.facts.text()

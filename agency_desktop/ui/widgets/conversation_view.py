@@ -8,6 +8,7 @@ item, so reading a million-item session costs what reading a page costs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,14 +24,8 @@ from ...stores.registry import open_store
 from ...stores.turn_usage import TurnUsage
 from ...util.formatting import counted, dollars, token_count
 from ...util.pricing import PriceTable, default_table
-from ..chat_document import (
-    PlacedEntry,
-    insert_entries,
-    mark_matches,
-    mark_selected,
-    remove_entries,
-    write_entries,
-)
+from ..chat_document import PlacedEntry, mark_selected, remove_entries
+from ..chat_drawer import ChatDrawer
 from ..chat_markdown import REASONING_SCHEME, ChatEntry, chat_entries
 from ..workers import Worker, WorkerPool
 from .inert_browser import InertBrowser
@@ -101,6 +96,10 @@ def _outputs_further_on(reader: ItemReader, items: list[ContextItem]) -> dict[st
     return found
 
 
+def _key(info: SessionInfo) -> tuple[Path, str]:
+    return info.db_path, info.session_id
+
+
 class ConversationView(QWidget):
     itemShown = Signal(int)  # row id: the item is in the view, marked and scrolled to
     failed = Signal(str)
@@ -141,6 +140,12 @@ class ConversationView(QWidget):
         self.browser.setObjectName("transcriptView")
         self.browser.setAccessibleName("Conversation")
         self.browser.anchorClicked.connect(self._on_anchor_clicked)
+        self.drawer = ChatDrawer(self.browser.document(), self)
+        self.drawer.chunkStarting.connect(self._on_chunk_starting)
+        self.drawer.chunkDrawn.connect(self._on_chunk_drawn)
+        self._kept: tuple[int, int] | None = None
+        self._holding = False
+        self._scroll_wanted = False  # an item chosen while its place was still being drawn
         self.browser.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -157,8 +162,8 @@ class ConversationView(QWidget):
 
     def set_session(self, info: SessionInfo | None) -> None:
         """The header: which conversation this is, where it is kept, how long it is."""
-        if info is None or self._info is None or info.db_path != self._info.db_path:
-            self._total = None
+        if info is None or self._info is None or _key(info) != _key(self._info):
+            self._total = None  # another session's usage is never shown under this one
         self._info = info
         self._show_header()
 
@@ -166,11 +171,10 @@ class ConversationView(QWidget):
         """Mark the words a search looked for (none: no marks)."""
         if terms == self._terms:
             return
-        self._terms = terms
+        self._terms = self.drawer.terms = terms
         if self._items:
             kept = self._top_entry()
-            self._render()
-            self._restore(kept)
+            self._render(then=lambda: self._redrawn(kept))
 
     def set_prices(self, prices: PriceTable) -> None:
         self._prices = prices
@@ -195,10 +199,15 @@ class ConversationView(QWidget):
             facts.append("no usage recorded")
         self.facts.setText(" · ".join(facts))
 
+    @property
+    def drawing(self) -> bool:
+        return self.drawer.active
+
     def show_item(self, db_path: Path, session_id: str, row_id: int) -> None:
         """Show the item's place in the conversation: at once if it is loaded."""
         self._selected = row_id
         if self._source == (db_path, session_id) and row_id in self.item_ids:
+            self._scroll_wanted = self.drawing
             self._scroll_to(mark_selected(self._placed, row_id))
             self.itemShown.emit(row_id)
             return
@@ -238,6 +247,8 @@ class ConversationView(QWidget):
 
     def _cancel(self) -> None:
         self._soon.stop()
+        self.drawer.stop()
+        self._holding = False
         self._generation += 1
         if self._worker is not None:
             self._worker.cancel()
@@ -253,17 +264,18 @@ class ConversationView(QWidget):
             self._total = page.total
             self._show_header()
             self._items, self._at_start, self._at_end = page.items, page.at_start, page.at_end
-            self._render()
-            self._scroll_to(mark_selected(self._placed, self._selected))
-            if self._selected is not None:
-                self.itemShown.emit(self._selected)
+            self._render(then=self._show_selected)
         else:
             self._add(page)
+
+    def _show_selected(self) -> None:
+        self._scroll_to(mark_selected(self._placed, self._selected))
+        if self._selected is not None:
+            self.itemShown.emit(self._selected)
         self._fill_view()
 
     def _add(self, page: ChatPage) -> None:
         """A page read at one end: only it (and the entry it joins) is drawn."""
-        kept = self._top_entry()
         before = page.direction == BEFORE
         seam = (self._placed[0] if before else self._placed[-1]) if self._placed else None
         joined = self._items_of(seam)
@@ -271,22 +283,21 @@ class ConversationView(QWidget):
             self._items, self._at_start = page.items + self._items, page.at_start
         else:
             self._items, self._at_end = self._items + page.items, page.at_end
-        self._drawing = True
-        try:
-            document = self.browser.document()
-            if seam is not None:  # drawn again with the page: a call meets its result
-                remove_entries(document, [seam])
-                self._placed.remove(seam)
-            items = page.items + joined if before else joined + page.items
-            at = 0 if before else None
-            new = insert_entries(document, self._entries(items), at)
-            self._placed = new + self._placed if before else self._placed + new
-            mark_matches(new, self._terms)
+        self._kept = self._top_entry(besides=seam) if before else None
+        self._holding = before  # every chunk put above keeps this entry where it is
+        if seam is not None:  # drawn again with the page: a call meets its result
+            self._drawing = True
+            remove_entries(self.browser.document(), [seam])
+            self._placed.remove(seam)
+            self._on_chunk_drawn(before)
+        items = page.items + joined if before else joined + page.items
+
+        def drawn() -> None:
+            self._holding = False
             self._let_go(from_start=not before)
-            mark_selected(self._placed, self._selected)
-        finally:
-            self._drawing = False
-        self._restore(kept)
+            self._after_drawing()
+
+        self.drawer.draw(self._entries(items), self._placed, before, drawn)
 
     def _items_of(self, placed: PlacedEntry | None) -> list[ContextItem]:
         rows = set(placed.entry.row_ids) if placed is not None else set()
@@ -323,23 +334,50 @@ class ConversationView(QWidget):
 
     # --- drawing and scrolling
 
-    def _render(self) -> None:
+    def _render(self, then: Callable[[], None] | None = None) -> None:
         """The whole window drawn again: a new place in the session, a new search."""
+        self.drawer.stop()
         self._drawing = True
         try:
-            entries = self._entries(self._items)
-            self._placed = write_entries(self.browser.document(), entries, self._selected)
-            mark_matches(self._placed, self._terms)
+            self.browser.document().clear()
         finally:
             self._drawing = False
+        self._placed = []
+        self.drawer.draw(
+            self._entries(self._items), self._placed, False, then or self._after_drawing
+        )
+
+    def _redrawn(self, kept: tuple[int, int] | None) -> None:
+        mark_selected(self._placed, self._selected)
+        self._restore(kept)
+
+    def _after_drawing(self) -> None:
+        found = mark_selected(self._placed, self._selected)
+        if self._scroll_wanted:
+            self._scroll_wanted = False
+            self._scroll_to(found)
+        self._fill_view()
+
+    def _on_chunk_starting(self, at_top: bool) -> None:
+        self._drawing = True
+        if not self._holding:
+            self._kept = self._top_entry() if at_top else None
+
+    def _on_chunk_drawn(self, at_top: bool) -> None:
+        self._drawing = False
+        if at_top:
+            self._restore(self._kept)  # what was on screen stays where it was
 
     def _entry_top(self, placed: PlacedEntry) -> int:
         return int(self.browser.cursorRect(placed.table.firstCursorPosition()).top())
 
-    def _top_entry(self) -> tuple[int, int] | None:
-        """The first row id of the entry at the top of the view, and where its top is."""
+    def _top_entry(self, besides: PlacedEntry | None = None) -> tuple[int, int] | None:
+        """The first row id of the entry at the top of the view, and where its top is
+        (`besides`: an entry about to be drawn again, which cannot hold the view still)."""
         shown = None
         for placed in self._placed:
+            if placed is besides:
+                continue
             top = self._entry_top(placed)
             if shown is not None and top > 0:
                 break
@@ -369,7 +407,7 @@ class ConversationView(QWidget):
             self._drawing = False
 
     def _on_scrolled(self, value: int) -> None:
-        busy = self._drawing or self._worker is not None or self._soon.isActive()
+        busy = self._drawing or self.drawing or self._worker is not None or self._soon.isActive()
         if busy or self._source is None or not self._items:
             return
         bar = self.browser.verticalScrollBar()
@@ -389,5 +427,4 @@ class ConversationView(QWidget):
         row_id = int(url.path() or url.toString().split(":", 1)[1])
         self._expanded ^= {row_id}
         kept = self._top_entry()
-        self._render()
-        self._restore(kept)
+        self._render(then=lambda: self._redrawn(kept))
