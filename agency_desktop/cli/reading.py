@@ -12,6 +12,7 @@ from typing import Any
 from rich.markdown import Markdown
 from rich.table import Table
 
+from ..stores.doctor import Finding
 from ..stores.health import check_directory
 from ..stores.items import ItemKind, parse_item
 from ..stores.listing import iter_candidate_files, scan_directory
@@ -217,6 +218,14 @@ def _is_json(text: str) -> bool:
     return parse_item(text)[1]
 
 
+def _print_finding(finding: Finding) -> None:
+    where = f"session {finding.session_id}" if finding.session_id is not None else "no session id"
+    out.print(
+        f"       {finding.kind}: {where}, {counted(finding.rows, 'row')}: {finding.explanation}."
+        f" Repair: {finding.repair}." + (f" SDK: {finding.sdk_issue}" if finding.sdk_issue else "")
+    )
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     results = check_directory(args.directory, args.recursive)
     if args.json:
@@ -225,17 +234,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         for r in results:
             if r.problem:
                 out.print(f"[red]BAD[/red]  {r.problem.message}")
+            elif r.integrity != "ok":
+                out.print(f"[yellow]WARN[/yellow] {r.path}: integrity: {r.integrity}")
             elif not r.ok:
-                detail = (
-                    f"integrity: {r.integrity}"
-                    if r.integrity != "ok"
-                    else f"{r.invalid_json_rows} rows are not valid JSON"
-                )
-                out.print(f"[yellow]WARN[/yellow] {r.path}: {detail}")
+                out.print(f"[yellow]WARN[/yellow] {r.path}: {counted(len(r.findings), 'finding')}")
             else:
                 out.print(
                     f"[green]OK[/green]   {r.path}: {counted(r.sessions, 'session')}, {counted(r.messages, 'item')}"
                 )
+            for finding in r.findings:
+                _print_finding(finding)
         bad = sum(not r.ok for r in results)
         out.print(f"{counted(len(results), 'file')} checked, {bad} with problems")
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .doctor import Finding, diagnose
 from .errors import ProblemKind, StoreError
 from .listing import iter_candidate_files
 from .readonly import reading
@@ -22,10 +23,12 @@ class StoreHealth:
     invalid_json_rows: int = 0
     integrity: str = "ok"
     problem: StoreProblem | None = None
+    findings: tuple[Finding, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.problem is None and self.integrity == "ok" and self.invalid_json_rows == 0
+        clean = not any(finding.kind.is_problem for finding in self.findings)
+        return self.problem is None and self.integrity == "ok" and clean
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +39,7 @@ class StoreHealth:
             "invalid_json_rows": self.invalid_json_rows,
             "integrity": self.integrity,
             "problem": self.problem.as_dict() if self.problem else None,
+            "findings": [finding.as_dict() for finding in self.findings],
         }
 
 
@@ -54,9 +58,10 @@ def check_store(path: Path) -> StoreHealth:
                 ).fetchone()
                 messages += total
                 invalid += bad
+            findings = tuple(diagnose(conn, path, layout))
     except StoreError as exc:
         return StoreHealth(path, problem=StoreProblem.from_error(exc))
-    return StoreHealth(path, sessions, messages, invalid, integrity)
+    return StoreHealth(path, sessions, messages, invalid, integrity, None, findings)
 
 
 def check_directory(

@@ -1,0 +1,77 @@
+"""The store doctor finds what the SDK hides or loses, on stores the SDK wrote."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from agents.extensions.memory import AdvancedSQLiteSession
+
+from agency_desktop.stores.doctor import FindingKind
+from agency_desktop.stores.health import check_store
+from tests.helpers.stores import corrupt_row, folder_snapshot, run_turns, write_plain
+
+
+def _upgraded(path: Path) -> Path:
+    """As users upgrade: a SQLiteSession's store, then AdvancedSQLiteSession on the same
+    file and session id, and the agent runs on."""
+    write_plain(path, "chat", ("Paris", "Oslo"))
+    session = AdvancedSQLiteSession(session_id="chat", db_path=path, create_tables=True)
+    try:
+        assert asyncio.run(session.get_items()) == []  # the history the SDK no longer sees
+        asyncio.run(run_turns(session, ["Lima"], store_usage=True))
+    finally:
+        session.close()
+    return path
+
+
+def _found(path: Path) -> dict[FindingKind, tuple[str | None, int]]:
+    health = check_store(path)
+    return {f.kind: (f.session_id, f.rows) for f in health.findings}
+
+
+def test_history_hidden_by_an_upgrade_to_advanced_is_found_and_explained(tmp_path: Path) -> None:
+    path = _upgraded(tmp_path / "chat.db")
+    before = folder_snapshot(tmp_path)
+    health = check_store(path)
+    assert folder_snapshot(tmp_path) == before  # looking changes nothing
+    (finding,) = [f for f in health.findings if f.kind is FindingKind.HIDDEN_HISTORY]
+    assert (finding.session_id, finding.rows) == ("chat", 8)  # the two turns before the upgrade
+    assert finding.sdk_issue == "https://github.com/openai/openai-agents-python/issues/4729"
+    assert "pop_item" in finding.explanation and "structure rows" in finding.repair
+    assert not health.ok
+    assert health.as_dict()["findings"][0]["kind"] == "hidden history"
+
+
+def test_a_store_the_sdk_wrote_cleanly_has_no_findings(tmp_path: Path) -> None:
+    from tests.helpers.stores import write_advanced
+
+    assert _found(write_advanced(tmp_path / "adv.db", "adv")) == {}
+    assert _found(write_plain(tmp_path / "plain.db", "plain")) == {}
+
+
+def test_unreadable_items_lost_session_rows_and_empty_sessions(tmp_path: Path) -> None:
+    path = write_plain(tmp_path / "plain.db", "chat", ("Paris",))
+    corrupt_row(path, "null")
+    conn = sqlite3.connect(path)
+    with conn:  # deliberately broken: the kinds of damage the doctor is for
+        conn.execute("UPDATE agent_messages SET message_data = '{not json' WHERE id = 1")
+        conn.execute("INSERT INTO agent_messages (session_id, message_data) VALUES ('lost', '{}')")
+        conn.execute("INSERT INTO agent_sessions (session_id) VALUES ('empty')")
+    conn.close()
+    found = _found(path)
+    assert found[FindingKind.UNREADABLE_ITEMS] == ("chat", 2)
+    assert found[FindingKind.MESSAGES_WITHOUT_SESSION] == ("lost", 1)
+    assert found[FindingKind.EMPTY_SESSION] == ("empty", 0)
+
+
+def test_check_prints_each_finding_with_its_session_and_sdk_issue(capsys, tmp_path: Path) -> None:
+    from agency_desktop.cli import main
+
+    _upgraded(tmp_path / "chat.db")
+    code = main(["check", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "hidden history: session chat, 8 rows" in out
+    assert "issues/4729" in out
