@@ -44,6 +44,7 @@ from .search_panel import SearchPanel
 from .session_view import SessionView
 from .settings import Settings
 from .status_text import listing_status
+from .store_doctor import StoreDoctor
 from .toolbar import window_toolbar
 from .unlocking import Unlocker
 from .view_choices import ViewChoices
@@ -153,6 +154,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         self.menus = menus = WindowMenus(self)
         self.unlocker = Unlocker(self)
+        stores = lambda: self.scanner.store_paths  # noqa: E731
+        self.doctor = StoreDoctor(self, self.workers, stores, self.sessions.current_path)
         self.keep_index_action = menus.keep_index
         menus.keep_index.setChecked(self.indexer.enabled)
         self.debug_log_action = menus.debug_logging
@@ -185,6 +188,8 @@ class MainWindow(QMainWindow):
             (menus.unlock, self.unlocker.unlock_current),
             (menus.forget_keys, self.unlocker.forget_keys),
             (menus.preferences, self.edit_preferences),
+            (menus.check_store, self.doctor.check_current),
+            (menus.check_folder, self.doctor.check_folder),
         ]
         for action, slot in slots:
             action.triggered.connect(slot)

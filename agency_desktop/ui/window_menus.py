@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QMessageBox
 
 from .crash_reporter import CrashReporter
 from .theme import Theme
@@ -62,15 +62,7 @@ class WindowMenus:
             self.theme_group.addAction(action)
             self.themes[theme] = action
 
-        edit = bar.addMenu("&Edit")
-        self.copy_item = self._add(edit, "&Copy Item", "Ctrl+Shift+C")
-        edit.addSeparator()
-        self.preferences = self._add(edit, "&Preferences…", "Ctrl+,")
-        self.preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
-
-        session = bar.addMenu("&Session")
-        self.unlock = self._add(session, "&Unlock Encrypted Session…", "Ctrl+U")
-        self.forget_keys = self._add(session, "&Forget Session Keys")
+        self._edit_and_session_menus(bar)
 
         self.help = bar.addMenu("&Help")
         self.log_folder = self._add(self.help, "Show &Log Folder")
@@ -85,6 +77,21 @@ class WindowMenus:
         self.palette.triggered.connect(self._show_palette)
         self.log_folder.triggered.connect(CrashReporter.show_log_folder)
         self.about.triggered.connect(self._show_about)
+
+    def _edit_and_session_menus(self, bar: QMenuBar) -> None:
+        edit = bar.addMenu("&Edit")
+        self.copy_item = self._add(edit, "&Copy Item", "Ctrl+Shift+C")
+        edit.addSeparator()
+        self.preferences = self._add(edit, "&Preferences…", "Ctrl+,")
+        self.preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+
+        session = bar.addMenu("&Session")
+        self.unlock = self._add(session, "&Unlock Encrypted Session…", "Ctrl+U")
+        self.forget_keys = self._add(session, "&Forget Session Keys")
+        session.addSeparator()
+        self.check_store = self._add(session, "&Check Store…")
+        self.check_store.setToolTip("What the SDK would hide or lose in the selected store")
+        self.check_folder = self._add(session, "Check &Every Store…")
 
     def _add(
         self, menu: QMenu, text: str, shortcut: Shortcut = None, *, checkable: bool = False

@@ -173,6 +173,11 @@ class SessionPane(QWidget):
         index = self.view.currentIndex()
         return index.siblingAtColumn(0).data(Role.INFO) if index.isValid() else None
 
+    def current_path(self) -> Path | None:
+        """The file of the current row (a session's store, or a file that cannot be read)."""
+        index = self.view.currentIndex()
+        return Path(index.siblingAtColumn(0).data(Role.PATH)) if index.isValid() else None
+
     def has_current(self) -> bool:
         return self.view.currentIndex().row() >= 0
 

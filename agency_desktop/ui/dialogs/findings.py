@@ -1,0 +1,109 @@
+"""Session > Check Store / Check Folder: the store doctor's findings as a table.
+
+Sort by any column; Export writes the same JSON as `agency-sessions check --json`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...ops.atomic import fsync_file, publish, staged
+from ...stores.health import StoreHealth
+from ...util.formatting import counted
+from ..file_dialogs import choose_save_path
+
+HEADERS = ("Store", "Session", "Finding", "Rows", "What it means", "Repair", "SDK issue")
+
+
+class FindingsDialog(QDialog):
+    def __init__(self, stores: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Check Stores")
+        self.setObjectName("findingsDialog")
+        self.results: list[StoreHealth] = []
+        self.summary = QLabel(f"Checking {counted(stores, 'store')}…")
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setObjectName("findingsTable")
+        self.table.setAccessibleName("Findings")
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.export_button = QPushButton("Export…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._export)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(1000, 420)
+
+    def show_results(self, results: list[StoreHealth]) -> None:
+        self.results = results
+        rows = [
+            (
+                str(f.path.name),
+                f.session_id or "",
+                str(f.kind),
+                f.rows,
+                f.explanation,
+                f.repair,
+                f.sdk_issue or "",
+            )
+            for health in results
+            for f in health.findings
+        ]
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(rows))
+        for number, row in enumerate(rows):
+            for column, value in enumerate(row):
+                item = QTableWidgetItem()
+                item.setData(Qt.ItemDataRole.DisplayRole, value)  # rows sort as numbers
+                item.setToolTip(str(value))
+                self.table.setItem(number, column, item)
+        self.table.setSortingEnabled(True)
+        self.table.resizeColumnsToContents()
+        unreadable = sum(health.problem is not None for health in results)
+        problems = sum(not health.ok for health in results)
+        text = (
+            f"{counted(len(results), 'store')} checked: {counted(len(rows), 'finding')},"
+            f" {counted(problems, 'store')} with problems"
+        )
+        if unreadable:
+            text += f" ({unreadable} cannot be read at all; see the session list)"
+        self.summary.setText(text + ". Nothing was changed.")
+        self.export_button.setEnabled(True)
+
+    def show_error(self, message: str) -> None:
+        self.summary.setText(f"The check failed: {message}")
+
+    def _export(self) -> None:
+        target = choose_save_path(
+            self, "Export Findings", Path.home() / "findings.json", "JSON (*.json)"
+        )
+        if target is None:
+            return
+        path = target[0]
+        document = json.dumps([health.as_dict() for health in self.results], indent=2)
+        with staged(path) as temporary:  # a temporary name, then the real one
+            temporary.write_text(document, encoding="utf-8")
+            fsync_file(temporary)
+            publish(temporary, path, overwrite=True)
