@@ -25,11 +25,14 @@ class FindingKind(enum.StrEnum):
     ORPHAN_USAGE = "usage rows without their session"
     UNREADABLE_ITEMS = "unreadable items"
     EMPTY_SESSION = "session with no items"
+    NOT_WAL = "journal mode is not WAL"
+    FREE_SPACE = "free space worth a vacuum"
 
     @property
     def is_problem(self) -> bool:
-        """An empty session is worth knowing of; the others lose or hide history."""
-        return self is not FindingKind.EMPTY_SESSION
+        """Advice (an empty session, the file's upkeep) is worth knowing of; the others
+        lose or hide history."""
+        return self not in _ADVICE
 
 
 _EXPLAINED: dict[FindingKind, tuple[str, str, int | None]] = {
@@ -62,7 +65,21 @@ _EXPLAINED: dict[FindingKind, tuple[str, str, int | None]] = {
         4939,
     ),
     FindingKind.EMPTY_SESSION: ("a session row with no items", "none needed", None),
+    FindingKind.NOT_WAL: (
+        "the SDK opens its stores in WAL mode; this one was changed since, so an agent"
+        " writing blocks readers (rows: 0)",
+        "set journal_mode=WAL",
+        None,
+    ),
+    FindingKind.FREE_SPACE: (
+        "pages freed by deleted items, kept in the file (rows: the free pages)",
+        "Operations > Vacuum Store (agency-sessions vacuum)",
+        None,
+    ),
 }
+_ADVICE = frozenset({FindingKind.EMPTY_SESSION, FindingKind.NOT_WAL, FindingKind.FREE_SPACE})
+FREE_SHARE = 0.25  # of the file's pages, and at least FREE_BYTES, before a vacuum is worth it
+FREE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -100,13 +117,26 @@ class Finding:
 
 def diagnose(conn: sqlite3.Connection, path: Path, layout: StoreLayout) -> list[Finding]:
     """Every finding in one store, session by session (queries over its own tables)."""
-    found: list[Finding] = []
+    found = _upkeep(conn, path)
     for pair in layout.pairs:
         for kind, sql in _queries(pair):
             for session_id, rows in conn.execute(sql):
                 found.append(
                     Finding(path, kind, None if session_id is None else str(session_id), int(rows))
                 )
+    return found
+
+
+def _upkeep(conn: sqlite3.Connection, path: Path) -> list[Finding]:
+    """The file's own state: journal mode and free pages (read, never set)."""
+    found = []
+    if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        found.append(Finding(path, FindingKind.NOT_WAL, None, 0))
+    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+    size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    if pages and free / pages >= FREE_SHARE and free * size >= FREE_BYTES:
+        found.append(Finding(path, FindingKind.FREE_SPACE, None, free))
     return found
 
 

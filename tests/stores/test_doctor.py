@@ -75,3 +75,28 @@ def test_check_prints_each_finding_with_its_session_and_sdk_issue(capsys, tmp_pa
     assert code == 1
     assert "hidden history: session chat, 8 rows" in out
     assert "issues/4729" in out
+
+
+def test_the_files_upkeep_is_advice_not_a_problem(tmp_path: Path) -> None:
+    from agents import SQLiteSession
+
+    from tests.helpers.stores import write_long
+
+    path = write_long(tmp_path / "long.db", "long", 20_000)
+    write_plain(path, "kept", ("Paris",))
+    session = SQLiteSession("long", path)
+    try:
+        asyncio.run(session.clear_session())  # the SDK frees the pages, SQLite keeps them
+    finally:
+        session.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = DELETE")  # deliberately: not as the SDK left it
+    conn.close()
+    health = check_store(path)
+    found = {f.kind: f for f in health.findings}
+    assert set(found) == {FindingKind.FREE_SPACE, FindingKind.NOT_WAL}
+    assert (
+        found[FindingKind.FREE_SPACE].rows > 100
+        and "Vacuum" in found[FindingKind.FREE_SPACE].repair
+    )
+    assert health.ok  # advice: nothing is hidden or lost
