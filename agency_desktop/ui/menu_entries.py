@@ -15,6 +15,13 @@ def plain_text(text: str) -> str:
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").strip()
 
 
+def action_tooltip(action: QAction) -> str:
+    """ "Open Folder (Ctrl+O)": for a button that triggers a menu's action."""
+    text = plain_text(action.text())
+    keys = action.shortcut().toString()
+    return f"{text} ({keys})" if keys else text
+
+
 def menu_entries(bar: QMenuBar) -> list[tuple[str, str, QAction]]:
     """(menu path, action name, action) for every action of the menus, submenus included."""
     found: list[tuple[str, str, QAction]] = []

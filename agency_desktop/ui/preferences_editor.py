@@ -55,9 +55,8 @@ def edit_preferences(window: MainWindow) -> PreferencesDialog:
 def apply_preferences(window: MainWindow, chosen: Preferences) -> None:
     settings = window.settings
     settings.start_folder = chosen.start_folder
-    if chosen.auto_backup != settings.auto_backup:
-        window.operations_menu.auto_backup_action.setChecked(chosen.auto_backup)
-        settings.auto_backup = chosen.auto_backup
+    # The menu's entry saves the setting when it is toggled.
+    window.operations_menu.auto_backup_action.setChecked(chosen.auto_backup)
     if chosen.keep_index != settings.keep_index:
         window.keep_index_action.setChecked(chosen.keep_index)
         window.set_keep_index(chosen.keep_index)

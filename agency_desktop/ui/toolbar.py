@@ -13,7 +13,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QStyle, QToolBar
 
-from .menu_entries import plain_text
+from .menu_entries import action_tooltip
 
 if TYPE_CHECKING:
     from .window_menus import WindowMenus
@@ -49,13 +49,7 @@ def main_toolbar(window: QMainWindow, entries: Sequence[tuple[QAction, Icon, str
     for action, icon, label in entries:
         action.setIcon(window.style().standardIcon(icon))
         action.setIconText(label)
-        action.setToolTip(_tooltip(action))
+        action.setToolTip(action_tooltip(action))
         bar.addAction(action)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     return bar
-
-
-def _tooltip(action: QAction) -> str:
-    text = plain_text(action.text())
-    keys = action.shortcut().toString()
-    return f"{text} ({keys})" if keys else text

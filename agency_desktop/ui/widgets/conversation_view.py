@@ -120,7 +120,6 @@ class ConversationView(QWidget):
         self._info: SessionInfo | None = None
         self._total: TurnUsage | None = None
         self._prices = default_table()
-        self._terms: tuple[str, ...] = ()  # searched words, marked in the text
         self._drawing = False  # the scroll bar moves as the text is replaced: read nothing then
         # A new place in the session is read a moment after it is chosen: arrowing down
         # the list, or a folder listing its first sessions, reads only where it stops.
@@ -169,9 +168,9 @@ class ConversationView(QWidget):
 
     def set_highlight(self, terms: tuple[str, ...]) -> None:
         """Mark the words a search looked for (none: no marks)."""
-        if terms == self._terms:
+        if terms == self.drawer.terms:  # the drawer marks them in what it draws
             return
-        self._terms = self.drawer.terms = terms
+        self.drawer.terms = terms
         if self._items:
             kept = self._top_entry()
             self._render(then=lambda: self._redrawn(kept))

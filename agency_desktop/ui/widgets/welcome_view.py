@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..menu_entries import plain_text
+from ..menu_entries import action_tooltip
 
 DROP_HINT = "or drop a folder or a .db file anywhere on this window"
 DEMO_LABEL = "Open the Demo Folder (sample data)"
@@ -65,8 +65,7 @@ class WelcomeView(QWidget):
 
     def _button(self, action: QAction, text: str) -> QPushButton:
         button = QPushButton(text)
-        keys = action.shortcut().toString()
-        button.setToolTip(f"{plain_text(action.text())} ({keys})" if keys else text)
+        button.setToolTip(action_tooltip(action))
         button.clicked.connect(action.trigger)
         return button
 
