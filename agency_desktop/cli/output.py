@@ -70,7 +70,7 @@ def progress_bar(label: str) -> Iterator[ProgressCallback | None]:
 def confirm(question: str) -> bool:
     if not sys.stdin.isatty():
         raise UsageError(
-            "refusing to remove anything without confirmation: pass --yes (or --dry-run)"
+            "refusing to change anything without confirmation: pass --yes (or --dry-run)"
         )
     return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 

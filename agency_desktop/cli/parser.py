@@ -8,6 +8,7 @@ from datetime import datetime
 
 from .. import __version__
 from ..ops.export import ExportFormat
+from ..ops.repair import REPAIRABLE
 from ..stores.items import ItemKind
 from .changing import (
     cmd_archive,
@@ -23,6 +24,7 @@ from .changing import (
 )
 from .reading import cmd_check, cmd_list, cmd_search, cmd_show, cmd_stats
 from .reorganising import cmd_merge, cmd_move, cmd_rename, cmd_split
+from .repairing import cmd_repair
 
 DESCRIPTION = "The headless command line over the same core as the desktop app."
 MAX_DAYS = 36_500  # a century: older cut-offs overflow dates
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         return command
 
     _add_core_commands(add)
+    _add_doctor_commands(add)
     _add_reorganising_commands(add)
     add("demo", cmd_demo, "write the demo folder if needed and print its path")
     return parser
@@ -136,9 +139,24 @@ def _add_core_commands(add: AddCommand) -> None:
         help="bring the app's search index up to date with the folder first",
     )
     p.add_argument("--no-index", action="store_true", help="read every file; ignore the index")
+
+
+def _add_doctor_commands(add: AddCommand) -> None:
     p = add("check", cmd_check, "check the integrity of every store in a folder")
     p.add_argument("directory")
     p.add_argument("-r", "--recursive", action="store_true")
+    p = add("repair", cmd_repair, "repair what check found in a store (shown first, backed up)")
+    p.add_argument("db")
+    p.add_argument("--session", help="only this session's findings")
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=sorted(str(kind) for kind in REPAIRABLE),
+        metavar="KIND",
+        help="only findings of this kind (repeatable): " + ", ".join(sorted(map(str, REPAIRABLE))),
+    )
+    p.add_argument("--dry-run", action="store_true", help="show what would be done; change nothing")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
 
 def _add_reorganising_commands(add: AddCommand) -> None:

@@ -163,8 +163,10 @@ def _queries(pair: TablePair) -> list[tuple[FindingKind, str]]:
         queries += [
             (
                 FindingKind.HIDDEN_HISTORY,
-                f"SELECT session_id, count(*) FROM {m} AS item WHERE NOT EXISTS"
-                f" (SELECT 1 FROM {structure} WHERE message_id = item.id) GROUP BY session_id",
+                # NOT IN over a subquery is read once into a temporary index; a
+                # correlated NOT EXISTS would scan the structure table once per item.
+                f"SELECT session_id, count(*) FROM {m} WHERE id NOT IN (SELECT message_id"
+                f" FROM {structure} WHERE message_id IS NOT NULL) GROUP BY session_id",
             ),
             (
                 FindingKind.ORPHAN_STRUCTURE,

@@ -155,7 +155,9 @@ class MainWindow(QMainWindow):
         self.menus = menus = WindowMenus(self)
         self.unlocker = Unlocker(self)
         stores = lambda: self.scanner.store_paths  # noqa: E731
-        self.doctor = StoreDoctor(self, self.workers, stores, self.sessions.current_path)
+        self.doctor = StoreDoctor(
+            self, self.workers, stores, self.sessions.current_path, self.runner
+        )
         self.keep_index_action = menus.keep_index
         menus.keep_index.setChecked(self.indexer.enabled)
         self.debug_log_action = menus.debug_logging

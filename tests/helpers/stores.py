@@ -79,6 +79,28 @@ def write_advanced(path: Path, session_id: str, cities: Sequence[str] = ("Paris"
     return path
 
 
+def write_upgraded(
+    path: Path,
+    session_id: str = "chat",
+    before: Sequence[str] = ("Paris", "Oslo"),
+    after: Sequence[str] = ("Lima",),
+    **tables: str,
+) -> Path:
+    """The upgrade pitfall as users make it (openai-agents-python#4729): turns through
+    SQLiteSession, then AdvancedSQLiteSession on the same file and session id, and the
+    agent runs on (storing its usage), no longer seeing the older turns."""
+    write_plain(path, session_id, before, **tables)
+    session = AdvancedSQLiteSession(
+        session_id=session_id, db_path=path, create_tables=True, **tables
+    )
+    try:
+        assert asyncio.run(session.get_items()) == []  # the history the SDK no longer sees
+        asyncio.run(run_turns(session, after, store_usage=True))
+    finally:
+        session.close()
+    return path
+
+
 def write_long(path: Path, session_id: str, items: int) -> Path:
     """One long session: real turns run by the SDK, then their items added again through
     the SDK's own add_items until the session holds `items` (running that many turns

@@ -6,24 +6,13 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from agents.extensions.memory import AdvancedSQLiteSession
-
 from agency_desktop.stores.doctor import FindingKind
 from agency_desktop.stores.health import check_store
-from tests.helpers.stores import corrupt_row, folder_snapshot, run_turns, write_plain
+from tests.helpers.stores import corrupt_row, folder_snapshot, write_plain, write_upgraded
 
 
 def _upgraded(path: Path) -> Path:
-    """As users upgrade: a SQLiteSession's store, then AdvancedSQLiteSession on the same
-    file and session id, and the agent runs on."""
-    write_plain(path, "chat", ("Paris", "Oslo"))
-    session = AdvancedSQLiteSession(session_id="chat", db_path=path, create_tables=True)
-    try:
-        assert asyncio.run(session.get_items()) == []  # the history the SDK no longer sees
-        asyncio.run(run_turns(session, ["Lima"], store_usage=True))
-    finally:
-        session.close()
-    return path
+    return write_upgraded(path)
 
 
 def _found(path: Path) -> dict[FindingKind, tuple[str | None, int]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...ops.atomic import fsync_file, publish, staged
+from ...ops.repair import REPAIRABLE
+from ...stores.doctor import Finding
 from ...stores.health import StoreHealth
 from ...util.formatting import counted
 from ..file_dialogs import choose_save_path
@@ -30,6 +32,8 @@ HEADERS = ("Store", "Session", "Finding", "Rows", "What it means", "Repair", "SD
 
 
 class FindingsDialog(QDialog):
+    repairRequested = Signal(list)  # the findings to repair: the selected ones, else all
+
     def __init__(self, stores: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Check Stores")
@@ -47,7 +51,14 @@ class FindingsDialog(QDialog):
         self.export_button = QPushButton("Export…")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._export)
+        self.repair_button = QPushButton("Repair…")
+        self.repair_button.setEnabled(False)
+        self.repair_button.setToolTip(
+            "Shows exactly what will change first; each store is backed up before it is repaired"
+        )
+        self.repair_button.clicked.connect(self._ask_repair)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.repair_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -58,6 +69,7 @@ class FindingsDialog(QDialog):
 
     def show_results(self, results: list[StoreHealth]) -> None:
         self.results = results
+        findings = [f for health in results for f in health.findings]
         rows = [
             (
                 str(f.path.name),
@@ -68,8 +80,7 @@ class FindingsDialog(QDialog):
                 f.repair,
                 f.sdk_issue or "",
             )
-            for health in results
-            for f in health.findings
+            for f in findings
         ]
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(rows))
@@ -78,6 +89,7 @@ class FindingsDialog(QDialog):
                 item = QTableWidgetItem()
                 item.setData(Qt.ItemDataRole.DisplayRole, value)  # rows sort as numbers
                 item.setToolTip(str(value))
+                item.setData(Qt.ItemDataRole.UserRole, findings[number])
                 self.table.setItem(number, column, item)
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
@@ -89,8 +101,24 @@ class FindingsDialog(QDialog):
         )
         if unreadable:
             text += f" ({unreadable} cannot be read at all; see the session list)"
-        self.summary.setText(text + ". Nothing was changed.")
+        self.summary.setText(text + ". The check changed nothing.")
         self.export_button.setEnabled(True)
+        self.repair_button.setEnabled(any(f.kind in REPAIRABLE for f in findings))
+
+    def selected_findings(self) -> list[Finding]:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        every = range(self.table.rowCount())
+        items = [self.table.item(row, 0) for row in (sorted(rows) if rows else every)]
+        return [item.data(Qt.ItemDataRole.UserRole) for item in items if item is not None]
+
+    def _ask_repair(self) -> None:
+        findings = [f for f in self.selected_findings() if f.kind in REPAIRABLE]
+        if findings:
+            self.repairRequested.emit(findings)
+
+    def show_rechecking(self) -> None:
+        self.summary.setText("Checking again after the repair…")
+        self.repair_button.setEnabled(False)
 
     def show_error(self, message: str) -> None:
         self.summary.setText(f"The check failed: {message}")
