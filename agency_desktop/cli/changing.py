@@ -204,7 +204,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output in (None, "-"):
         if args.json:
             raise UsageError("--json needs -o FILE: without it the export itself is the output")
-        export_session(args.db, args.session, args.format, sys.stdout)
+        export_session(args.db, args.session, args.format, sys.stdout, branch=args.branch)
         return EXIT_OK
     with progress_bar("exporting") as progress:
         count = export_session(
@@ -214,10 +214,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             args.output,
             overwrite=args.overwrite,
             progress=progress,
+            branch=args.branch,
         )
     data = {
         "db_path": str(args.db),
         "session_id": args.session,
+        "branch": args.branch,
         "format": str(args.format),
         "output": str(args.output),
         "item_count": count,

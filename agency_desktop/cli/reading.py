@@ -12,6 +12,8 @@ from typing import Any
 from rich.markdown import Markdown
 from rich.table import Table
 
+from ..ops.export import described_source
+from ..stores.branches import BranchInfo
 from ..stores.doctor import Finding
 from ..stores.health import check_directory
 from ..stores.items import ItemKind, parse_item
@@ -19,7 +21,7 @@ from ..stores.listing import iter_candidate_files, scan_directory
 from ..stores.records import SessionInfo, StoreProblem
 from ..stores.registry import names_a_folder, open_store
 from ..stores.transcript import render_transcript
-from ..util.formatting import counted, human_size
+from ..util.formatting import counted, fork_text, human_size
 from .output import EXIT_FAILED, EXIT_OK, UsageError, err, out, print_json, progress_bar, when
 
 
@@ -165,9 +167,17 @@ def _print_hits(folder: Path, hits: list[Any]) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = open_store(args.db).stats(args.session)
+    store = open_store(args.db)
+    stats = store.stats(args.session)
+    branches: list[BranchInfo] = []
+    if args.session:
+        with store.reader(args.session) as reader:
+            branches = reader.branches()
     if args.json:
-        print_json(stats.as_dict())
+        document = stats.as_dict()
+        if args.session:
+            document["branch_details"] = [branch.as_dict() for branch in branches]
+        print_json(document)
         return EXIT_OK
     scope = (
         f"session {args.session}" if args.session else f"{counted(stats.session_count, 'session')}"
@@ -191,21 +201,34 @@ def cmd_stats(args: argparse.Namespace) -> int:
             ("output tokens", usage.output_tokens),
             ("total tokens", usage.total_tokens),
         ]
-    rows += [(f"  branch {name}", count) for name, count in (stats.branches or {}).items()]
+    if not branches:
+        rows += [(f"  branch {name}", count) for name, count in (stats.branches or {}).items()]
     table = Table(show_header=False, box=None)
     for label, value in rows:
         table.add_row(label, str(value))
     out.print(table)
+    if len(branches) > 1:
+        out.print(branch_table(branches))
     return EXIT_OK
 
 
+def branch_table(branches: list[BranchInfo]) -> Table:
+    """Per branch: its items, turns and tokens, and where it leaves main."""
+    table = Table("branch", "items", "user turns", "tokens", "forks from main", box=None)
+    for branch in branches:
+        fork = "-" if branch.is_main else fork_text(branch.fork_turn, branch.shared_items)
+        tokens = "-" if branch.tokens is None else f"{branch.tokens:,}"
+        table.add_row(branch.branch_id, str(branch.items), str(branch.user_turns), tokens, fork)
+    return table
+
+
 def cmd_show(args: argparse.Namespace) -> int:
-    with open_store(args.db).reader(args.session) as reader:
+    with open_store(args.db).reader(args.session, branch=args.branch) as reader:
         if args.json:
             items = reader.iter_items()
             print_json([json.loads(text) if _is_json(text) else text for _, _, text in items])
             return EXIT_OK
-        chunks = render_transcript(args.session, reader.source, reader.iter_items())
+        chunks = render_transcript(args.session, described_source(reader), reader.iter_items())
         if out.is_terminal:
             out.print(Markdown("".join(chunks)))
         else:

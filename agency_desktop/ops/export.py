@@ -62,13 +62,18 @@ def _line(raw: str) -> str:
     )
 
 
+def described_source(reader: ItemReader) -> str:
+    """Where a transcript comes from, as its heading says: the store, and the branch."""
+    return reader.source + (f" · branch {reader.branch}" if reader.branch else "")
+
+
 def export_chunks(reader: ItemReader, fmt: ExportFormat, report: Reporter) -> Iterator[str]:
     total = reader.count()
     items = _counted(reader.iter_items(), total, report)
     if fmt is ExportFormat.MARKDOWN:
-        yield from render_transcript(reader.session_id, reader.source, items)
+        yield from render_transcript(reader.session_id, described_source(reader), items)
     elif fmt is ExportFormat.HTML:
-        yield from render_html(reader.session_id, reader.source, items)
+        yield from render_html(reader.session_id, described_source(reader), items)
     elif fmt is ExportFormat.JSONL:
         for _, _, raw in items:
             yield _line(raw) + "\n"
@@ -97,15 +102,17 @@ def export_session(
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    branch: str | None = None,
 ) -> int:
     """Write the export to a path (atomically) or an open text stream; returns the item count.
 
-    `db_path` is a store's location (a path today) or an open `Store`.
+    `db_path` is a store's location (a path today) or an open `Store`; `branch`, one
+    branch of an AdvancedSQLiteSession on its own (else every item of the session).
     """
     fmt = ExportFormat(fmt)
     report = Reporter(progress, cancel)
     store = open_store(db_path)
-    with store.reader(session_id) as reader:
+    with store.reader(session_id, branch=branch) as reader:
         count = reader.count()
         if not isinstance(destination, (str, os.PathLike)):
             for chunk in export_chunks(reader, fmt, report):

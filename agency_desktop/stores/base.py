@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from ..util.progress import Reporter
+    from .branches import BranchInfo
     from .paging import ContextItem, MessageFilter, MessageRow
     from .records import SessionInfo
     from .session_data import SessionData
@@ -42,6 +43,9 @@ class ItemReader(Protocol):
         """Where the items come from, for headings and messages: the store's location."""
         ...
 
+    branch: str | None
+
+    def branches(self) -> list[BranchInfo]: ...
     def set_filter(self, message_filter: MessageFilter) -> None: ...
     def page_after(self, after_id: int | None = None, limit: int = ...) -> list[MessageRow]: ...
     def page_before(self, before_id: int | None = None, limit: int = ...) -> list[MessageRow]: ...
@@ -134,8 +138,14 @@ class Store(abc.ABC):
         """Every session the store holds, streamed in the order the store keeps them."""
 
     @abc.abstractmethod
-    def reader(self, session_id: str, message_filter: MessageFilter | None = None) -> ItemReader:
-        """A cursor over one session's items (SessionNotFoundError if it has none)."""
+    def reader(
+        self,
+        session_id: str,
+        message_filter: MessageFilter | None = None,
+        branch: str | None = None,
+    ) -> ItemReader:
+        """A cursor over one session's items, or one branch's (SessionNotFoundError if it
+        has none, BranchNotFoundError for a branch it does not have)."""
 
     def read_item(self, session_id: str, row_id: int) -> str | None:
         """One item's full text, or None if it has gone."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from .branches import BranchInfo, branch_scope, read_branches, require_branch
 from .encrypted import KEYS, SessionKey, WrongKey, is_envelope, open_text
 from .errors import ProblemKind, SessionNotFoundError, StoreError
 from .items import ItemKind, classify_item, item_text, kind_sql, like_pattern, one_line, parse_item
@@ -96,16 +97,23 @@ class SessionReader:
         db_path: str | os.PathLike[str],
         session_id: str,
         message_filter: MessageFilter | None = None,
+        branch: str | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.session_id = session_id
+        self.branch = branch
         self._conn = open_readonly(self.db_path)
         try:
             with translate_errors(self.db_path):
                 self.pair = self._find_pair()
+                if branch is not None:
+                    require_branch(self.branches(), session_id, branch)
         except BaseException:
             self._conn.close()
             raise
+        # Every query of the session's items goes through this scope: the whole session,
+        # or the items of one branch (keyset paging by row id holds within a branch).
+        self._scope, self._scope_params = branch_scope(self.pair, session_id, branch)
         self.set_filter(message_filter or MessageFilter())
 
     @property
@@ -117,9 +125,9 @@ class SessionReader:
         where, self._filter_params = message_filter.sql()
         self._select = (
             f"SELECT id, created_at, length(CAST(message_data AS BLOB)), substr(message_data, 1, {PREVIEW_READ_BYTES})"
-            f" FROM {self.pair.q_messages} WHERE session_id = ?{where}"
+            f" FROM {self.pair.q_messages} WHERE {self._scope}{where}"
         )
-        self._count = f"SELECT count(*) FROM {self.pair.q_messages} WHERE session_id = ?{where}"
+        self._count = f"SELECT count(*) FROM {self.pair.q_messages} WHERE {self._scope}{where}"
 
     def _find_pair(self) -> TablePair:
         layout = discover_layout(self._conn)
@@ -129,6 +137,11 @@ class SessionReader:
         if pair is None:
             raise SessionNotFoundError(self.db_path, self.session_id)
         return pair
+
+    def branches(self) -> list[BranchInfo]:
+        """The session's branches, main first (none for a store without them)."""
+        with translate_errors(self.db_path):
+            return read_branches(self._conn, self.pair, self.session_id)
 
     def __enter__(self) -> SessionReader:
         return self
@@ -153,7 +166,7 @@ class SessionReader:
     ) -> list[MessageRow]:
         """Up to `limit` rows with id > after_id, oldest first (from the start when None)."""
         bound = -1 if after_id is None else after_id
-        params = (self.session_id, *self._filter_params, bound, limit)
+        params = (*self._scope_params, *self._filter_params, bound, limit)
         return self._rows(self._select + " AND id > ? ORDER BY id LIMIT ?", params)
 
     def page_before(
@@ -163,22 +176,22 @@ class SessionReader:
         params: tuple[Any, ...]
         if before_id is None:
             sql = self._select + " ORDER BY id DESC LIMIT ?"
-            params = (self.session_id, *self._filter_params, limit)
+            params = (*self._scope_params, *self._filter_params, limit)
         else:
             sql = self._select + " AND id < ? ORDER BY id DESC LIMIT ?"
-            params = (self.session_id, *self._filter_params, before_id, limit)
+            params = (*self._scope_params, *self._filter_params, before_id, limit)
         return self._rows(sql, params)[::-1]
 
     def count(self) -> int:
         """Rows matching the current filter (all rows of the session when there is none)."""
         with translate_errors(self.db_path):
-            params = (self.session_id, *self._filter_params)
+            params = (*self._scope_params, *self._filter_params)
             return int(self._conn.execute(self._count, params).fetchone()[0])
 
     def count_before(self, row_id: int) -> int:
         """How many matching rows come before `row_id`: its 0-based position."""
         with translate_errors(self.db_path):
-            params = (self.session_id, *self._filter_params, row_id)
+            params = (*self._scope_params, *self._filter_params, row_id)
             return int(self._conn.execute(self._count + " AND id < ?", params).fetchone()[0])
 
     def positions_in_session(self, row_ids: list[int]) -> list[int]:
@@ -188,16 +201,16 @@ class SessionReader:
         to the first row, then a count of each gap, so the whole run costs one pass
         over the index up to the last row, in SQLite rather than in Python.
         """
-        base = f"SELECT count(*) FROM {self.pair.q_messages} WHERE session_id = ?"
+        base = f"SELECT count(*) FROM {self.pair.q_messages} WHERE {self._scope}"
         positions: list[int] = []
         previous, number = None, 0
         with translate_errors(self.db_path):
             for row_id in row_ids:
                 if previous is None:
-                    params: tuple[Any, ...] = (self.session_id, row_id)
+                    params: tuple[Any, ...] = (*self._scope_params, row_id)
                     number = self._conn.execute(base + " AND id <= ?", params).fetchone()[0]
                 else:
-                    params = (self.session_id, previous, row_id)
+                    params = (*self._scope_params, previous, row_id)
                     sql = base + " AND id > ? AND id <= ?"
                     number += self._conn.execute(sql, params).fetchone()[0]
                 positions.append(int(number))
@@ -217,14 +230,15 @@ class SessionReader:
         """
         query = (
             f"SELECT id, created_at, length(CAST(message_data AS BLOB)), substr(message_data, 1, {PREVIEW_READ_BYTES}),"
-            f" {kind_sql('message_data')} = 'user' FROM {self.pair.q_messages} WHERE session_id = ?"
+            f" {kind_sql('message_data')} = 'user' FROM {self.pair.q_messages} WHERE {self._scope}"
         )
         with translate_errors(self.db_path):
             before = self._conn.execute(
-                query + " AND id <= ? ORDER BY id DESC LIMIT ?", (self.session_id, row_id, radius)
+                query + " AND id <= ? ORDER BY id DESC LIMIT ?",
+                (*self._scope_params, row_id, radius),
             ).fetchall()
             after = self._conn.execute(
-                query + " AND id > ? ORDER BY id LIMIT ?", (self.session_id, row_id, radius)
+                query + " AND id > ? ORDER BY id LIMIT ?", (*self._scope_params, row_id, radius)
             ).fetchall()
         start = next((i for i, row in enumerate(before) if row[4]), len(before) - 1)
         end = next((i for i, row in enumerate(after) if row[4]), len(after))
@@ -236,33 +250,35 @@ class SessionReader:
         what the conversation view reads as it is scrolled down. Ignores the filter."""
         bound = -1 if after_id is None else after_id
         sql = self._items_select + " AND id > ? ORDER BY id LIMIT ?"
-        return self._items(sql, (self.session_id, bound, limit))
+        return self._items(sql, (*self._scope_params, bound, limit))
 
     def items_before(self, before_id: int | None, limit: int) -> list[ContextItem]:
         """Up to `limit` whole items before `before_id` (the last ones when None), oldest first."""
         if before_id is None:
             return self._items(
-                self._items_select + " ORDER BY id DESC LIMIT ?", (self.session_id, limit)
+                self._items_select + " ORDER BY id DESC LIMIT ?", (*self._scope_params, limit)
             )[::-1]
         sql = self._items_select + " AND id < ? ORDER BY id DESC LIMIT ?"
-        return self._items(sql, (self.session_id, before_id, limit))[::-1]
+        return self._items(sql, (*self._scope_params, before_id, limit))[::-1]
 
     def turn_usage(self, row_ids: list[int]) -> dict[int, TurnUsage]:
         """Usage of the turns that those of `row_ids` open (AdvancedSQLiteSession only)."""
         with translate_errors(self.db_path):
-            return usage_by_opening_item(self._conn, self.pair, self.session_id, row_ids)
+            return usage_by_opening_item(
+                self._conn, self.pair, self.session_id, row_ids, self.branch
+            )
 
     def usage_total(self) -> TurnUsage | None:
         """The session's usage in all, or None where the store keeps none."""
         with translate_errors(self.db_path):
-            return session_usage(self._conn, self.pair, self.session_id)
+            return session_usage(self._conn, self.pair, self.session_id, self.branch)
 
     @property
     def _items_select(self) -> str:
         return (
             f"SELECT id, created_at, length(CAST(message_data AS BLOB)),"
             f" substr(message_data, 1, {PREVIEW_READ_BYTES})"
-            f" FROM {self.pair.q_messages} WHERE session_id = ?"
+            f" FROM {self.pair.q_messages} WHERE {self._scope}"
         )
 
     def _items(self, sql: str, params: tuple[Any, ...]) -> list[ContextItem]:
@@ -284,13 +300,13 @@ class SessionReader:
         """The result answering `call_id`, looked for among the next `scan_limit` items."""
         query = (
             f"SELECT id, created_at, length(CAST(message_data AS BLOB)), substr(message_data, 1, {PREVIEW_READ_BYTES})"
-            f" FROM (SELECT * FROM {self.pair.q_messages} WHERE session_id = ? AND id > ?"
+            f" FROM (SELECT * FROM {self.pair.q_messages} WHERE {self._scope} AND id > ?"
             " ORDER BY id LIMIT ?) WHERE json_valid(message_data)"
             " AND json_extract(message_data, '$.call_id') = ?"
             " AND json_extract(message_data, '$.type') LIKE '%output' ORDER BY id LIMIT 1"
         )
         with translate_errors(self.db_path):
-            params = (self.session_id, after_id, scan_limit, call_id)
+            params = (*self._scope_params, after_id, scan_limit, call_id)
             row = self._conn.execute(query, params).fetchone()
         return None if row is None else _context_item(row)
 
@@ -308,8 +324,8 @@ class SessionReader:
 
     def last_row_id(self) -> int | None:
         with translate_errors(self.db_path):
-            query = f"SELECT max(id) FROM {self.pair.q_messages} WHERE session_id = ?"
-            value = self._conn.execute(query, (self.session_id,)).fetchone()[0]
+            query = f"SELECT max(id) FROM {self.pair.q_messages} WHERE {self._scope}"
+            value = self._conn.execute(query, self._scope_params).fetchone()[0]
             return int(value) if value is not None else None
 
     def read_item(self, row_id: int) -> str | None:
@@ -325,12 +341,12 @@ class SessionReader:
         """Every item's full text in order, read in keyset batches (bounded memory)."""
         query = (
             f"SELECT id, created_at, message_data FROM {self.pair.q_messages}"
-            " WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?"
+            f" WHERE {self._scope} AND id > ? ORDER BY id LIMIT ?"
         )
         after = -1
         while True:
             with translate_errors(self.db_path):
-                rows = self._conn.execute(query, (self.session_id, after, batch)).fetchall()
+                rows = self._conn.execute(query, (*self._scope_params, after, batch)).fetchall()
             for row_id, created, text in rows:
                 yield row_id, parse_timestamp(created), _as_text(text)
             if len(rows) < batch:

@@ -66,8 +66,13 @@ class SQLiteFileStore(Store):
     def sessions(self) -> Iterator[SessionInfo]:
         yield from read_store_sessions(self.path)
 
-    def reader(self, session_id: str, message_filter: MessageFilter | None = None) -> SessionReader:
-        return SessionReader(self.path, session_id, message_filter)
+    def reader(
+        self,
+        session_id: str,
+        message_filter: MessageFilter | None = None,
+        branch: str | None = None,
+    ) -> SessionReader:
+        return SessionReader(self.path, session_id, message_filter, branch)
 
     def stats(
         self, session_id: str | None = None, *, cache: StatsCache | None = None

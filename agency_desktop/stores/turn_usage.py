@@ -25,11 +25,16 @@ class TurnUsage:
 
 
 def usage_by_opening_item(
-    conn: sqlite3.Connection, pair: TablePair, session_id: str, row_ids: list[int]
+    conn: sqlite3.Connection,
+    pair: TablePair,
+    session_id: str,
+    row_ids: list[int],
+    branch: str | None = None,
 ) -> dict[int, TurnUsage]:
     """For those of `row_ids` that open a turn (its user message): that turn's usage.
 
-    A message shared by several branches counts on the main branch, else the first.
+    A message shared by several branches counts on the branch being read, else on main,
+    else on the first.
     """
     if not (pair.has_usage and pair.is_advanced) or not row_ids:
         return {}
@@ -41,8 +46,8 @@ def usage_by_opening_item(
         " ON u.session_id = s.session_id AND u.branch_id = s.branch_id"
         " AND u.user_turn_number = s.user_turn_number"
         f" WHERE s.session_id = ? AND s.message_type = 'user' AND s.message_id IN ({marks})"
-        " ORDER BY s.branch_id != ?, s.branch_id",
-        (session_id, *row_ids, MAIN_BRANCH),
+        " ORDER BY s.branch_id != ?, s.branch_id != ?, s.branch_id",
+        (session_id, *row_ids, branch or MAIN_BRANCH, MAIN_BRANCH),
     ).fetchall()
     found: dict[int, TurnUsage] = {}
     for message_id, turn, *counts in rows:
@@ -50,13 +55,17 @@ def usage_by_opening_item(
     return found
 
 
-def session_usage(conn: sqlite3.Connection, pair: TablePair, session_id: str) -> TurnUsage | None:
-    """The session's usage over every turn of every branch, or None where none is kept."""
+def session_usage(
+    conn: sqlite3.Connection, pair: TablePair, session_id: str, branch: str | None = None
+) -> TurnUsage | None:
+    """The session's usage over every turn of every branch (or of one branch), or None
+    where none is kept."""
     if not pair.has_usage:
         return None
     row = conn.execute(
         "SELECT count(*), sum(requests), sum(input_tokens), sum(output_tokens),"
-        f" sum(total_tokens) FROM {quote_identifier(USAGE_TABLE)} WHERE session_id = ?",
-        (session_id,),
+        f" sum(total_tokens) FROM {quote_identifier(USAGE_TABLE)} WHERE session_id = ?"
+        " AND (? IS NULL OR branch_id = ?)",
+        (session_id, branch, branch),
     ).fetchone()
     return TurnUsage(*(int(value or 0) for value in row))

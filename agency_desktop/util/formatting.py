@@ -45,3 +45,10 @@ def token_count(
     if input_tokens is not None and output_tokens is not None:
         text += f" ({input_tokens:,} in, {output_tokens:,} out)"
     return text
+
+
+def fork_text(fork_turn: int | None, shared_items: int) -> str:
+    """Where a branch leaves main: "at turn 2, after 4 shared items"."""
+    if fork_turn is None:
+        return f"no items of its own ({counted(shared_items, 'shared item')})"
+    return f"at turn {fork_turn:,}, after {counted(shared_items, 'shared item')}"

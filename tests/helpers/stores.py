@@ -101,6 +101,27 @@ def write_upgraded(
     return path
 
 
+def write_branched(path: Path, session_id: str = "branched") -> Path:
+    """An AdvancedSQLiteSession with a branch, made as the SDK documents it: three turns
+    on main, `create_branch_from_turn(2)` (the branch keeps turn 1), one turn on the
+    branch, then back to main for one more. Usage stored for every turn."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    session = AdvancedSQLiteSession(session_id=session_id, db_path=path, create_tables=True)
+
+    async def converse() -> None:
+        await run_turns(session, ("Paris", "Oslo", "Lima"), store_usage=True)
+        await session.create_branch_from_turn(2, "what-if-rome")
+        await run_turns(session, ("Rome",), store_usage=True)
+        await session.switch_to_branch("main")
+        await run_turns(session, ("Oslo",), store_usage=True)
+
+    try:
+        asyncio.run(converse())
+    finally:
+        session.close()
+    return path
+
+
 def write_long(path: Path, session_id: str, items: int) -> Path:
     """One long session: real turns run by the SDK, then their items added again through
     the SDK's own add_items until the session holds `items` (running that many turns
