@@ -37,6 +37,7 @@ class BranchInfo:
     shared_items: int  # items it shares with main (all of them, for main)
     fork_turn: int | None  # the first turn of its own (None for main, or when it has none)
     first_own_position: int | None  # 1-based position of its first item main lacks
+    fork_after_id: int | None = None  # row id of the last item it shares with main
 
     @property
     def is_main(self) -> bool:
@@ -52,6 +53,7 @@ class BranchInfo:
             "shared_items": self.shared_items,
             "fork_turn": self.fork_turn,
             "first_own_position": self.first_own_position,
+            "fork_after_id": self.fork_after_id,
         }
 
 
@@ -86,7 +88,7 @@ def read_branches(conn: sqlite3.Connection, pair: TablePair, session_id: str) ->
     main_ids = _main_ids(conn, session_id) if len(rows) > 1 else set()
     found = []
     for branch_id, items, users, created in rows:
-        shared, fork_turn, first_own = _fork(conn, session_id, branch_id, main_ids)
+        shared, fork_turn, first_own, after_id = _fork(conn, session_id, branch_id, main_ids)
         found.append(
             BranchInfo(
                 str(branch_id),
@@ -97,9 +99,28 @@ def read_branches(conn: sqlite3.Connection, pair: TablePair, session_id: str) ->
                 int(items) if branch_id == MAIN_BRANCH else shared,
                 fork_turn,
                 first_own,
+                after_id,
             )
         )
     return found
+
+
+def first_branch_holding(
+    conn: sqlite3.Connection,
+    pair: TablePair,
+    session_id: str,
+    row_id: int,
+    prefer: str | None = None,
+) -> str | None:
+    """The branch to read an item on: `prefer` if it holds it, else main, else the first."""
+    if not pair.is_advanced:
+        return None
+    row = conn.execute(
+        f"SELECT branch_id FROM {quote_identifier(STRUCTURE_TABLE)} WHERE session_id = ?"
+        " AND message_id = ? ORDER BY branch_id IS NOT ?, branch_id != ?, id LIMIT 1",
+        (session_id, row_id, prefer, MAIN_BRANCH),
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def require_branch(branches: list[BranchInfo], session_id: str, branch: str) -> BranchInfo:
@@ -131,18 +152,19 @@ def _main_ids(conn: sqlite3.Connection, session_id: str) -> set[int]:
 
 def _fork(
     conn: sqlite3.Connection, session_id: str, branch: str, main_ids: set[int]
-) -> tuple[int, int | None, int | None]:
-    """(items shared with main, first turn of its own, position of its first own item)."""
+) -> tuple[int, int | None, int | None, int | None]:
+    """(items shared with main, first turn of its own, position of its first own item,
+    row id of the last shared item)."""
     if branch == MAIN_BRANCH:
-        return 0, None, None
+        return 0, None, None, None
     rows = conn.execute(
         f"SELECT message_id, branch_turn_number FROM {quote_identifier(STRUCTURE_TABLE)}"
         " WHERE session_id = ? AND branch_id = ? ORDER BY sequence_number",
         (session_id, branch),
     )
-    shared = 0
+    shared, last_shared = 0, None
     for message_id, turn in rows:
         if int(message_id) not in main_ids:
-            return shared, None if turn is None else int(turn), shared + 1
-        shared += 1
-    return shared, None, None
+            return shared, None if turn is None else int(turn), shared + 1, last_shared
+        shared, last_shared = shared + 1, int(message_id)
+    return shared, None, None, last_shared

@@ -18,7 +18,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .branches import BranchInfo, branch_scope, read_branches, require_branch
+from .branches import (
+    BranchInfo,
+    branch_scope,
+    first_branch_holding,
+    read_branches,
+    require_branch,
+)
 from .encrypted import KEYS, SessionKey, WrongKey, is_envelope, open_text
 from .errors import ProblemKind, SessionNotFoundError, StoreError
 from .items import ItemKind, classify_item, item_text, kind_sql, like_pattern, one_line, parse_item
@@ -50,6 +56,9 @@ class MessageFilter:
 
     kinds: frozenset[ItemKind] | None = None
     text: str = ""
+    # One branch of an AdvancedSQLiteSession: a scope, not a filter of the user's (the
+    # # column still numbers the rows one by one, and nothing reads "matches").
+    branch: str | None = None
 
     @property
     def active(self) -> bool:
@@ -101,26 +110,28 @@ class SessionReader:
     ) -> None:
         self.db_path = Path(db_path)
         self.session_id = session_id
-        self.branch = branch
+        self._branch_asked = branch
         self._conn = open_readonly(self.db_path)
         try:
             with translate_errors(self.db_path):
                 self.pair = self._find_pair()
-                if branch is not None:
-                    require_branch(self.branches(), session_id, branch)
+            self.set_filter(message_filter or MessageFilter())
         except BaseException:
             self._conn.close()
             raise
-        # Every query of the session's items goes through this scope: the whole session,
-        # or the items of one branch (keyset paging by row id holds within a branch).
-        self._scope, self._scope_params = branch_scope(self.pair, session_id, branch)
-        self.set_filter(message_filter or MessageFilter())
 
     @property
     def source(self) -> str:
         return str(self.db_path)
 
     def set_filter(self, message_filter: MessageFilter) -> None:
+        """Which rows to return; a branch named here (or given when opening) scopes every
+        query of the session's items (keyset paging by row id holds within a branch)."""
+        branch = message_filter.branch if message_filter.branch is not None else self._branch_asked
+        if branch is not None:
+            require_branch(self.branches(), self.session_id, branch)
+        self.branch = branch
+        self._scope, self._scope_params = branch_scope(self.pair, self.session_id, branch)
         self.filter = message_filter
         where, self._filter_params = message_filter.sql()
         self._select = (
@@ -142,6 +153,12 @@ class SessionReader:
         """The session's branches, main first (none for a store without them)."""
         with translate_errors(self.db_path):
             return read_branches(self._conn, self.pair, self.session_id)
+
+    def branch_of(self, row_id: int, prefer: str | None = None) -> str | None:
+        """The branch to read an item on: `prefer` if it holds it, else main, else the
+        first that has it (None: the item is on no branch, or there are none)."""
+        with translate_errors(self.db_path):
+            return first_branch_holding(self._conn, self.pair, self.session_id, row_id, prefer)
 
     def __enter__(self) -> SessionReader:
         return self

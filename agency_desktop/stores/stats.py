@@ -61,6 +61,14 @@ class SessionStats:
     def user_turns(self) -> int:
         return self.by_kind[ItemKind.USER]
 
+    @property
+    def branch_tokens(self) -> dict[str, int]:
+        """Total tokens per branch, from the usage the store keeps per turn."""
+        totals: Counter[str] = Counter()
+        for turn in self.token_usage.turns if self.token_usage else ():
+            totals[str(turn["branch_id"])] += int(turn["total_tokens"] or 0)
+        return dict(totals)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "db_path": str(self.db_path),
@@ -77,6 +85,7 @@ class SessionStats:
             "invalid_json_rows": self.invalid_json_rows,
             "token_usage": self.token_usage.as_dict() if self.token_usage else None,
             "branches": self.branches,
+            "branch_tokens": self.branch_tokens if self.token_usage else None,
             "timeline": dict(sorted(self.timeline.items())),
         }
 

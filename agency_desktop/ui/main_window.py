@@ -41,6 +41,7 @@ from .scan_feed import ScanFeed
 from .scratch import ScratchController
 from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
+from .session_tools import SessionTools
 from .session_view import SessionView
 from .settings import Settings
 from .status_text import listing_status
@@ -212,6 +213,8 @@ class MainWindow(QMainWindow):
         self.scanner.removed.connect(self.indexer.note_changes)
         self.search_panel.hitChosen.connect(self.view.open_hit)
         self.context_menus = ContextMenus.of_window(self)
+        self.tools = SessionTools(self, self.message_model)
+        self.messages.compareAsked.connect(self.tools.compare_branches)
         self.scanner.scanStarted.connect(self._update_status)
         self.scanner.scanFinished.connect(self._on_scan_finished)
         self.scanner.failed.connect(

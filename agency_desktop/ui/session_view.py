@@ -119,7 +119,8 @@ class SessionView(QObject):
         model = self.model
         if model.db_path is not None and model.session_id is not None:
             position = model.position_of(row.row_id)
-            self.detail.show_row(model.db_path, model.session_id, row, position)
+            branch = model.filter.branch
+            self.detail.show_row(model.db_path, model.session_id, row, position, branch)
 
     def open_hit(self, hit: SearchHit) -> None:
         """Open a search result's session with its item loaded, selected and in view."""

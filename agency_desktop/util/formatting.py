@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Protocol
 
 
 def human_size(n: int) -> str:
@@ -52,3 +53,23 @@ def fork_text(fork_turn: int | None, shared_items: int) -> str:
     if fork_turn is None:
         return f"no items of its own ({counted(shared_items, 'shared item')})"
     return f"at turn {fork_turn:,}, after {counted(shared_items, 'shared item')}"
+
+
+class Branch(Protocol):
+    """What a branch list shows of a branch (stores.branches.BranchInfo: this module sits
+    below the stores and cannot name it)."""
+
+    @property
+    def branch_id(self) -> str: ...
+    @property
+    def items(self) -> int: ...
+    @property
+    def fork_turn(self) -> int | None: ...
+
+
+def branch_label(branch: Branch) -> str:
+    """ "main · 16 items", "what-if-rome · 8 items, from turn 2": a branch in a list."""
+    text = f"{branch.branch_id} · {counted(branch.items, 'item')}"
+    if branch.fork_turn is not None:
+        text += f", from turn {branch.fork_turn:,}"
+    return text

@@ -10,6 +10,7 @@ window is dropped, which bounds memory however far the user scrolls.
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ _COLOURS = {kind: QColor(colour) for kind, colour in KIND_COLOURS.items()}
 class MessageTableModel(ItemTableModel):
     headers = HEADERS
 
-    requestOpen = Signal(int, str, str, object, object)
+    requestOpen = Signal(int, str, str, object, object, object)
     requestLoad = Signal(int, str, object, int)
     requestClose = Signal()
     sessionOpened = Signal(int)  # total rows matching the filter
@@ -75,6 +76,7 @@ class MessageTableModel(ItemTableModel):
     pageLoaded = Signal()
     jumpedToEnd = Signal()  # the last page is loaded after jump_to_end
     rowFocused = Signal(int)  # the row number of the item asked for by open_session(at_row_id=)
+    branchesRead = Signal(list, object)  # the session's branches, the one shown (or None)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -84,6 +86,7 @@ class MessageTableModel(ItemTableModel):
         self.requestLoad.connect(loader.load)
         self.requestClose.connect(loader.close)
         loader.opened.connect(self._on_opened)
+        loader.branched.connect(self._on_branched)
         loader.loaded.connect(self._on_loaded)
         loader.changed.connect(self._on_changed)
         loader.misinformed.connect(self._on_misinformed)
@@ -120,8 +123,7 @@ class MessageTableModel(ItemTableModel):
         """
         self.db_path, self.session_id = db_path, session_id
         self.filter = message_filter or MessageFilter()
-        self._restart(known)
-        self._focus_row_id = at_row_id
+        self._restart(known, at_row_id)
 
     def focus_row(self, row_id: int) -> None:
         """Show the item `row_id` of the open session: at once if loaded, else load around it."""
@@ -142,13 +144,23 @@ class MessageTableModel(ItemTableModel):
         self._clear()
         self.requestClose.emit()
 
-    def _restart(self, known: tuple[int, int | None] | None = None) -> None:
+    def _restart(
+        self, known: tuple[int, int | None] | None = None, focus: int | None = None
+    ) -> None:
         self._generation += 1
         self._clear()
+        self._focus_row_id = focus
         assert self.db_path is not None and self.session_id is not None
         self.requestOpen.emit(
-            self._generation, str(self.db_path), self.session_id, self.filter, known
+            self._generation, str(self.db_path), self.session_id, self.filter, known, focus
         )
+
+    def _on_branched(self, generation: int, branches: list[Any], branch: str | None) -> None:
+        """The branch read is kept in the filter, so a new filter stays on it."""
+        if generation != self._generation:
+            return
+        self.filter = replace(self.filter, branch=branch)
+        self.branchesRead.emit(branches, branch)
 
     def _clear(self) -> None:
         self.clear_rows()

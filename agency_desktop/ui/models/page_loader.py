@@ -9,11 +9,13 @@ It also polls PRAGMA data_version once a second to notice agents appending.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from ...stores.base import ItemReader
+from ...stores.branches import MAIN_BRANCH, BranchNotFoundError
 from ...stores.errors import SessionNotFoundError, StoreError
 from ...stores.paging import MessageFilter
 from ...stores.registry import open_store
@@ -25,6 +27,9 @@ POLL_INTERVAL_MS = 1000
 
 class PageLoader(QObject):
     opened = Signal(int, int, object)  # generation, total matching rows, last row id (or None)
+    # generation, the session's branches (BranchInfo, main first; none without them),
+    # the branch being read (None: the whole session). Sent before `opened`.
+    branched = Signal(int, list, object)
     # generation, "after" | "before" | "around", rows (oldest first), the first row's
     # position among the matching rows ("around" only; -1 otherwise), and while a filter
     # is on, each row's number among all the session's items (else an empty list)
@@ -42,32 +47,51 @@ class PageLoader(QObject):
         self._known: tuple[int, int | None] | None = None  # to check once a page is out
         self._filtered = False
 
-    @Slot(int, str, str, object, object)
+    @Slot(int, str, str, object, object, object)
     def open(
-        self, generation: int, db_path: str, session_id: str, message_filter: Any, known: Any
+        self,
+        generation: int,
+        db_path: str,
+        session_id: str,
+        message_filter: Any,
+        known: Any,
+        focus: Any,
     ) -> None:
         """`known`: (rows, last row id) of the unfiltered session as just listed, or None.
 
         Given, the first page is read at once and the count (a scan of the session's
-        index: 40 ms a million rows) is only checked after it.
+        index: 40 ms a million rows) is only checked after it. A session with branches
+        is read on one: the filter's, else the one holding the item `focus`, else main.
         """
         yield_to_gui_thread()
         self.close()
         self._generation = generation
+        wanted: MessageFilter = message_filter or MessageFilter()
         try:
-            self._reader = open_store(db_path).reader(session_id, message_filter or MessageFilter())
+            self._reader = open_store(db_path).reader(session_id, wanted)
+            branches = self._reader.branches()
+            if len(branches) > 1:
+                branch = wanted.branch
+                if focus is not None:  # the item asked for decides, when it is on a branch
+                    branch = self._reader.branch_of(focus, prefer=branch) or branch
+                if branch != wanted.branch or branch is None:
+                    wanted = replace(wanted, branch=branch or MAIN_BRANCH)
+                    self._reader.set_filter(wanted)
+            self.branched.emit(generation, branches, wanted.branch)
             self._version = self._reader.data_version()
-            self._filtered = bool(message_filter and message_filter.active)
+            self._filtered = wanted.active
             # Trusted only with a last row id: an empty session has no first page whose
             # loading would check the hint, so a wrong "empty" would stand.
-            unfiltered = not (message_filter and message_filter.active)
+            unfiltered = not wanted.active and wanted.branch is None
             if known is not None and known[1] is not None and unfiltered:
                 self._known = tuple(known)
                 self.opened.emit(generation, *self._known)
             else:
                 self._known = None
                 self.opened.emit(generation, self._reader.count(), self._last_id())
-        except (StoreError, SessionNotFoundError) as exc:
+        except (StoreError, SessionNotFoundError, BranchNotFoundError) as exc:
+            if self._reader is not None:
+                self._reader.close()
             self._reader = None
             self.failed.emit(generation, str(exc))
             return

@@ -52,10 +52,16 @@ class ChatPage:
 
 
 def read_chat_page(
-    db_path: Path, session_id: str, direction: str, anchor: int | None, limit: int
+    db_path: Path,
+    session_id: str,
+    branch: str | None,
+    direction: str,
+    anchor: int | None,
+    limit: int,
 ) -> ChatPage:
-    """Runs in a worker. `around`: `anchor` and `limit` items in all, half either side."""
-    with open_store(db_path).reader(session_id) as reader:
+    """Runs in a worker. `around`: `anchor` and `limit` items in all, half either side;
+    `branch`: the items of one branch only (None: every item of the session)."""
+    with open_store(db_path).reader(session_id, branch=branch) as reader:
         if direction == AROUND:
             assert anchor is not None
             half = max(1, limit // 2)
@@ -109,7 +115,7 @@ class ConversationView(QWidget):
         self._workers = workers
         self._worker: Worker | None = None
         self._generation = 0
-        self._source: tuple[Path, str] | None = None
+        self._source: tuple[Path, str, str | None] | None = None
         self._items: list[ContextItem] = []
         self._extra: dict[str, ContextItem] = {}
         self._at_start = self._at_end = True
@@ -187,7 +193,11 @@ class ConversationView(QWidget):
             return
         self.title.setText(info.title or info.session_id)
         facts = [f"Session {info.session_id}", info.db_path.name]
-        facts.append(counted(info.message_count, "item"))
+        branch = self._source[2] if self._source is not None else None
+        if branch is not None:
+            facts.append(f"branch {branch}")
+        else:
+            facts.append(counted(info.message_count, "item"))
         total = self._total
         if total is not None and total.turn:  # turns counted: usage was recorded
             facts.append(token_count(total.total_tokens, total.input_tokens, total.output_tokens))
@@ -202,17 +212,22 @@ class ConversationView(QWidget):
     def drawing(self) -> bool:
         return self.drawer.active
 
-    def show_item(self, db_path: Path, session_id: str, row_id: int) -> None:
-        """Show the item's place in the conversation: at once if it is loaded."""
+    def show_item(
+        self, db_path: Path, session_id: str, row_id: int, branch: str | None = None
+    ) -> None:
+        """Show the item's place in the conversation (of one branch, when given): at once
+        if it is loaded."""
         self._selected = row_id
-        if self._source == (db_path, session_id) and row_id in self.item_ids:
+        source = (db_path, session_id, branch)
+        if self._source == source and row_id in self.item_ids:
             self._scroll_wanted = self.drawing
             self._scroll_to(mark_selected(self._placed, row_id))
             self.itemShown.emit(row_id)
             return
-        if self._source != (db_path, session_id):
+        if self._source != source:
             self._forget()
-            self._source = (db_path, session_id)
+            self._source = source
+            self._show_header()
         self._cancel()
         self._soon.start()
 

@@ -151,9 +151,15 @@ class MessageDetail(QWidget):
         self.conversation.show_text(explanation)
 
     def show_row(
-        self, db_path: Path, session_id: str, row: MessageRow, position: int | None = None
+        self,
+        db_path: Path,
+        session_id: str,
+        row: MessageRow,
+        position: int | None = None,
+        branch: str | None = None,
     ) -> None:
-        """`position`: the item's number in the session, as the table's # column shows it."""
+        """`position`: the item's number in the session (or its branch), as the table's #
+        column shows it; `branch`: the branch the conversation is read on."""
         if self._worker is not None:
             self._worker.cancel()
         self._label = f"Item {position:,}" if position is not None else f"Item id {row.row_id}"
@@ -163,7 +169,7 @@ class MessageDetail(QWidget):
         worker.signals.returned.connect(self._on_loaded)
         worker.signals.errored.connect(self._on_error)
         self._worker = self._workers.start(worker)
-        self.conversation.show_item(db_path, session_id, row.row_id)
+        self.conversation.show_item(db_path, session_id, row.row_id, branch)
 
     def _on_loaded(self, detail: Detail) -> None:
         self._detail = detail

@@ -7,6 +7,8 @@ above it) and says when the user changed what is shown.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,9 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...search.text import Query
+from ...stores.branches import MAIN_BRANCH, BranchInfo
 from ...stores.items import ItemKind
 from ...stores.paging import MessageFilter
-from ...util.formatting import counted
+from ...util.formatting import branch_label, counted, fork_text
 from ..models.message_table import Column, MessageTableModel, Role
 from .highlight_delegate import install as install_highlighter
 from .tables import narrow_combo, row_table
@@ -36,10 +39,12 @@ class MessagePane(QWidget):
     rowChosen = Signal(object)  # the MessageRow of the item now current
     rowFocused = Signal()  # an item asked for (a search hit) is current and in view
     menuAsked = Signal(object, object)  # the MessageRow under the pointer, global position
+    compareAsked = Signal(str, str)  # two branches of the open session: main first
 
     def __init__(self, model: MessageTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self._branches: list[BranchInfo] = []
         self.kind_filter = QComboBox()
         self.kind_filter.setObjectName("kindFilter")
         self.kind_filter.addItem("All kinds", None)
@@ -52,6 +57,16 @@ class MessagePane(QWidget):
         self.search.setAccessibleName("Search in this session")
         self.kind_filter.setAccessibleName("Kind of item shown")
         narrow_combo(self.kind_filter)
+        self.branch_choice = QComboBox()
+        self.branch_choice.setObjectName("branchChoice")
+        self.branch_choice.setAccessibleName("Branch shown")
+        self.branch_choice.setToolTip("The branch of this session shown (AdvancedSQLiteSession)")
+        narrow_combo(self.branch_choice, 10)  # the search field keeps its room
+        self.branch_choice.hide()  # only sessions with branches have a choice to make
+        self.compare_button = QPushButton("Compare…")
+        self.compare_button.setObjectName("compareBranches")
+        self.compare_button.setToolTip("Compare this branch with main, side by side from the fork")
+        self.compare_button.hide()
         self.end_button = QPushButton("Last item")
         self.end_button.setToolTip("Jump to the last item (Ctrl+End)")
         self.view = row_table("messageTable", model, COLUMN_WIDTHS)
@@ -65,8 +80,10 @@ class MessagePane(QWidget):
 
     def _lay_out(self) -> None:
         tools = QHBoxLayout()
+        tools.addWidget(self.branch_choice)
+        tools.addWidget(self.compare_button)
         tools.addWidget(self.kind_filter)
-        tools.addWidget(self.search, 1)
+        tools.addWidget(self.search, 2)
         tools.addWidget(self.end_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -76,6 +93,9 @@ class MessagePane(QWidget):
 
     def _connect(self) -> None:
         self.kind_filter.currentIndexChanged.connect(self._apply_filter)
+        self.branch_choice.currentIndexChanged.connect(self._apply_filter)
+        self.compare_button.clicked.connect(self._ask_compare)
+        self.model.branchesRead.connect(self._on_branches)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self._search_timer.timeout.connect(self._apply_filter)
         self.end_button.clicked.connect(self.jump_to_end)
@@ -97,9 +117,37 @@ class MessagePane(QWidget):
         self._search_timer.stop()
 
     def message_filter(self) -> MessageFilter:
+        """The kind and words chosen; no branch (another session starts on its main)."""
         kind = self.kind_filter.currentData()  # Qt hands a StrEnum back as a plain str
         kinds = frozenset({ItemKind(kind)}) if kind else None
         return MessageFilter(kinds=kinds, text=self.search.text().strip())
+
+    @property
+    def branches(self) -> list[BranchInfo]:
+        return list(self._branches)
+
+    def _on_branches(self, branches: list[BranchInfo], shown: str | None) -> None:
+        """The open session's branches, as its reading found them: a choice when several."""
+        self._branches = branches if len(branches) > 1 else []
+        self.branch_choice.blockSignals(True)
+        self.branch_choice.clear()
+        for branch in self._branches:
+            self.branch_choice.addItem(branch_label(branch), branch.branch_id)
+            if not branch.is_main:
+                tip = f"Forks from main {fork_text(branch.fork_turn, branch.shared_items)}"
+                self.branch_choice.setItemData(
+                    self.branch_choice.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
+                )
+        self.branch_choice.setCurrentIndex(max(0, self.branch_choice.findData(shown)))
+        self.branch_choice.blockSignals(False)
+        self.branch_choice.setVisible(bool(self._branches))
+        self.compare_button.setVisible(bool(self._branches))
+
+    def _ask_compare(self) -> None:
+        shown = self.branch_choice.currentData()
+        other = next((b.branch_id for b in self._branches if b.branch_id != shown), None)
+        if shown is not None and other is not None:  # main on the left, the other right
+            self.compareAsked.emit(MAIN_BRANCH, other if shown == MAIN_BRANCH else shown)
 
     def clear_filter(self) -> None:
         """Show every item again, without reading the rows for it (the caller opens anew)."""
@@ -120,7 +168,8 @@ class MessagePane(QWidget):
         return Query.parse(self.search.text()).terms
 
     def _apply_filter(self) -> None:
-        self.model.set_filter(self.message_filter())
+        branch = self.branch_choice.currentData() if self._branches else None
+        self.model.set_filter(replace(self.message_filter(), branch=branch))
         self.highlighter.set_terms(self.terms)
         self.filterChanged.emit()
 
@@ -144,6 +193,8 @@ class MessagePane(QWidget):
         text = counted(total, "item")
         if self.model.filter.active:
             text += " matches" if total == 1 else " match"
+        if self._branches and self.model.filter.branch:
+            text += f" on {self.model.filter.branch}"
         self.info.setText(text)
 
     def _on_scrolled(self, value: int) -> None:

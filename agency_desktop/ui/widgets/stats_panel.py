@@ -235,7 +235,7 @@ class StatsPanel(QWidget):
         ]
         rows += self._usage_rows(stats)
         if stats.branches:
-            rows.append(("Branches", ", ".join(f"{b} ({n})" for b, n in stats.branches.items())))
+            rows.append(("Branches", _branches_text(stats)))
         for label, value in rows:
             text = QLabel(value)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -286,3 +286,15 @@ class StatsPanel(QWidget):
         view.setObjectName(f"chart_{key}")
         self.grid.addWidget(view, len(self.charts), 0)
         self.charts[key] = view
+
+
+def _branches_text(stats: SessionStats) -> str:
+    """Each branch's items, and its tokens where usage is kept: one branch a line."""
+    tokens = stats.branch_tokens if stats.token_usage else {}
+    lines = []
+    for branch, items in (stats.branches or {}).items():
+        line = f"{branch}: {counted(items, 'item')}"
+        if branch in tokens:
+            line += f", {counted(tokens[branch], 'token')}"
+        lines.append(line)
+    return "\n".join(lines)
