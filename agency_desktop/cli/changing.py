@@ -18,6 +18,7 @@ from ..ops.migrate import copy_session
 from ..ops.restore import RestoreReport, plan_restore, run_restore
 from ..stores.listing import iter_candidate_files
 from ..util.formatting import counted, human_size
+from .annotating import export_notes
 from .output import (
     EXIT_FAILED,
     EXIT_OK,
@@ -201,10 +202,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    notes = export_notes(args.db, args.session) if args.with_notes else None
     if args.output in (None, "-"):
         if args.json:
             raise UsageError("--json needs -o FILE: without it the export itself is the output")
-        export_session(args.db, args.session, args.format, sys.stdout, branch=args.branch)
+        export_session(
+            args.db, args.session, args.format, sys.stdout, branch=args.branch, notes=notes
+        )
         return EXIT_OK
     with progress_bar("exporting") as progress:
         count = export_session(
@@ -215,6 +219,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             progress=progress,
             branch=args.branch,
+            notes=notes,
         )
     data = {
         "db_path": str(args.db),

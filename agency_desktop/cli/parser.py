@@ -10,6 +10,7 @@ from .. import __version__
 from ..ops.export import ExportFormat
 from ..ops.repair import REPAIRABLE
 from ..stores.items import ItemKind
+from .annotating import cmd_bookmark, cmd_note, cmd_notes, cmd_star, cmd_tag, cmd_title
 from .changing import (
     cmd_archive,
     cmd_backup,
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_core_commands(add)
     _add_doctor_commands(add)
     _add_reorganising_commands(add)
+    _add_note_commands(add, sub.choices)
     add("demo", cmd_demo, "write the demo folder if needed and print its path")
     return parser
 
@@ -209,3 +211,46 @@ def _add_reorganising_commands(add: AddCommand) -> None:
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("-y", "--yes", action="store_true")
     p.add_argument("-r", "--recursive", action="store_true")
+
+
+def _add_note_commands(add: AddCommand, commands: dict[str, argparse.ArgumentParser]) -> None:
+    """The user's own notes (cli/annotating.py), and `export --with-notes` (`commands`: the
+    subcommands made so far)."""
+    commands["export"].add_argument(
+        "--with-notes", action="store_true", help="include your title, tags, note and bookmarks"
+    )
+    kept = "kept by the app, never written into the store"
+
+    def on_session(
+        name: str, handler: Callable[[argparse.Namespace], int], help_text: str
+    ) -> argparse.ArgumentParser:
+        p = add(name, handler, f"{help_text} ({kept})")
+        p.add_argument("db")
+        p.add_argument("--session", required=True)
+        return p
+
+    p = on_session("tag", cmd_tag, "show, add or remove a session's tags")
+    p.add_argument("--add", action="append", default=[], metavar="TAG")
+    p.add_argument("--remove", action="append", default=[], metavar="TAG")
+    for name, handler in (("note", cmd_note), ("title", cmd_title)):
+        p = on_session(name, handler, f"show, set or clear a session's {name}")
+        # nargs=1 made optional, not nargs="?": Python 3.12.1's argparse gives a "?"
+        # positional nothing at DB already, so TEXT after --session would be refused.
+        text = p.add_argument(
+            "text", nargs=1, metavar="[TEXT]", help=f"the new {name} ('-': stdin)"
+        )
+        text.required = False
+        p.add_argument("--clear", action="store_true", help=f"remove the {name}")
+    p = on_session("star", cmd_star, "star a session (--off: unstar it)")
+    p.add_argument("--off", action="store_true")
+    p = on_session("bookmark", cmd_bookmark, "list, add or remove bookmarks on items")
+    either = p.add_mutually_exclusive_group()
+    either.add_argument("--item", type=int, metavar="ROW_ID", help="bookmark this item")
+    either.add_argument("--remove", type=int, metavar="ROW_ID", help="remove this bookmark")
+    p.add_argument("--label", help="with --item: a few words on the item")
+    p = add("notes", cmd_notes, "every session you annotated (of a folder, if given)")
+    p.add_argument("directory", nargs="?")
+    p.add_argument("-r", "--recursive", action="store_true")
+    p.add_argument("--tag", help="only sessions with this tag")
+    p.add_argument("--starred", action="store_true", help="only starred sessions")
+    p.add_argument("--text", help="only sessions whose title, note or tags hold these words")

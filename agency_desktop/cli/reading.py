@@ -11,8 +11,10 @@ from typing import Any
 
 from rich.markdown import Markdown
 from rich.table import Table
+from rich.text import Text
 
 from ..ops.export import described_source
+from ..ops.notes import SessionNotes
 from ..stores.branches import BranchInfo
 from ..stores.doctor import Finding
 from ..stores.health import check_directory
@@ -22,6 +24,7 @@ from ..stores.records import SessionInfo, StoreProblem
 from ..stores.registry import names_a_folder, open_store
 from ..stores.transcript import render_transcript
 from ..util.formatting import counted, fork_text, human_size
+from .annotating import listing_notes
 from .output import EXIT_FAILED, EXIT_OK, UsageError, err, out, print_json, progress_bar, when
 
 
@@ -38,22 +41,36 @@ def cmd_list(args: argparse.Namespace) -> int:
         store = open_store(location)
         sessions, problems, stores = list(store.sessions()), [], 1
         folder = Path(location).parent
+    notes = listing_notes(sessions)  # the user's own titles and tags, kept by the app
     if args.json:
         print_json(
             {
                 "directory": str(location),
-                "sessions": [s.as_dict() for s in sessions],
+                "sessions": [
+                    {**s.as_dict(), "notes": _as_dict(notes.get((s.db_path, s.session_id)))}
+                    for s in sessions
+                ],
                 "problems": [p.as_dict() for p in problems],
             }
         )
         return EXIT_OK
-    _print_sessions(str(location), folder, sessions)
+    _print_sessions(str(location), folder, sessions, notes)
     out.print(f"{counted(len(sessions), 'session')} in {counted(stores, 'store')}")
     _print_problems(location, problems)
     return EXIT_OK
 
 
-def _print_sessions(title: str, folder: Path, sessions: list[SessionInfo]) -> None:
+def _as_dict(notes: SessionNotes | None) -> dict[str, Any] | None:
+    return notes.as_dict() if notes is not None else None
+
+
+def _print_sessions(
+    title: str,
+    folder: Path,
+    sessions: list[SessionInfo],
+    notes: dict[tuple[Path, str], SessionNotes],
+) -> None:
+    """The sessions, newest first; with a title and tags column when any has notes."""
     table = Table(title=f"Sessions in {title}", title_justify="left")
     for name, justify in (
         ("session", "left"),
@@ -65,8 +82,12 @@ def _print_sessions(title: str, folder: Path, sessions: list[SessionInfo]) -> No
         ("kind", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    if notes:
+        table.add_column("title")
+        table.add_column("tags")
     oldest = datetime.min.replace(tzinfo=UTC)
     for s in sorted(sessions, key=lambda s: s.updated_at or oldest, reverse=True):
+        noted = notes.get((s.db_path, s.session_id))
         table.add_row(
             s.session_id,
             str(s.db_path.relative_to(folder) if s.db_path.is_relative_to(folder) else s.db_path),
@@ -75,8 +96,18 @@ def _print_sessions(title: str, folder: Path, sessions: list[SessionInfo]) -> No
             when(s.created_at),
             when(s.updated_at),
             str(s.kind),
+            *(_noted_cells(s, noted) if notes else ()),
         )
     out.print(table)
+
+
+def _noted_cells(info: SessionInfo, notes: SessionNotes | None) -> tuple[Text, Text]:
+    """The title (the user's, starred with ★, else the first message's) and the tags, as
+    Text: words like "[/b]" are the user's, never markup."""
+    if notes is None:
+        return Text(info.title), Text()
+    star = "★ " if notes.starred else ""
+    return Text(star + (notes.title or info.title)), Text(", ".join(notes.tags))
 
 
 def _print_problems(location: str | Path, problems: list[StoreProblem]) -> None:

@@ -33,6 +33,15 @@ from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import naming_target, publish, staged
 from .html_transcript import render_html
+from .notes_export import (
+    Notes,
+    after_heading,
+    json_brackets,
+    jsonl_head,
+    notes_html,
+    notes_markdown,
+    without_notes,
+)
 from .store_writer import WriteResult, write_session
 
 INVALID_KEY = "agency_desktop_invalid_json"
@@ -67,21 +76,28 @@ def described_source(reader: ItemReader) -> str:
     return reader.source + (f" · branch {reader.branch}" if reader.branch else "")
 
 
-def export_chunks(reader: ItemReader, fmt: ExportFormat, report: Reporter) -> Iterator[str]:
+def export_chunks(
+    reader: ItemReader, fmt: ExportFormat, report: Reporter, notes: Notes = None
+) -> Iterator[str]:
+    """The export in chunks; `notes`, the user's notes on the session, when asked for."""
     total = reader.count()
     items = _counted(reader.iter_items(), total, report)
     if fmt is ExportFormat.MARKDOWN:
-        yield from render_transcript(reader.session_id, described_source(reader), items)
+        chunks = render_transcript(reader.session_id, described_source(reader), items)
+        yield from after_heading(chunks, notes_markdown(notes))
     elif fmt is ExportFormat.HTML:
-        yield from render_html(reader.session_id, described_source(reader), items)
+        page = render_html(reader.session_id, described_source(reader), items)
+        yield from after_heading(page, notes_html(notes))
     elif fmt is ExportFormat.JSONL:
+        yield jsonl_head(notes)
         for _, _, raw in items:
             yield _line(raw) + "\n"
     else:
-        yield "["
+        opening, closing = json_brackets(notes)
+        yield opening
         for index, (_, _, raw) in enumerate(items):
             yield ("\n" if index == 0 else ",\n") + _line(raw)
-        yield "\n]\n"
+        yield closing
 
 
 def _counted(
@@ -103,6 +119,7 @@ def export_session(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     branch: str | None = None,
+    notes: Notes = None,
 ) -> int:
     """Write the export to a path (atomically) or an open text stream; returns the item count.
 
@@ -115,7 +132,7 @@ def export_session(
     with store.reader(session_id, branch=branch) as reader:
         count = reader.count()
         if not isinstance(destination, (str, os.PathLike)):
-            for chunk in export_chunks(reader, fmt, report):
+            for chunk in export_chunks(reader, fmt, report, notes):
                 destination.write(chunk)
             return count
         target = Path(destination)
@@ -126,7 +143,7 @@ def export_session(
         target.parent.mkdir(parents=True, exist_ok=True)
         with staged(target) as temporary, naming_target(target):
             with temporary.open("w", encoding="utf-8", newline="\n") as handle:
-                for chunk in export_chunks(reader, fmt, report):
+                for chunk in export_chunks(reader, fmt, report, notes):
                     handle.write(chunk)
             report.check()  # a cancel that came with the last chunk still leaves nothing behind
             publish(temporary, target, overwrite=overwrite)
@@ -316,6 +333,7 @@ def read_items_file(path: str | os.PathLike[str]) -> list[str]:
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    text = without_notes(text, source)  # an export made with the user's notes
     if text.lstrip().startswith("["):
         raws = list(_json_array_elements(text, source))
     else:

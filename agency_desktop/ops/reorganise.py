@@ -23,6 +23,7 @@ from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .auto_backup import automatic_backup
 from .migrate import copy_session, read_file_session
+from .notes import follow_move, follow_rename
 from .store_writer import WriteResult
 
 
@@ -72,6 +73,7 @@ def move_session(
     Reporter(progress, cancel).check()
     saved = automatic_backup(source, backups) if auto_backup else None
     _remove_if_unchanged(source, session_id, (len(data.messages), data.digest()))
+    follow_move(source, session_id, result.path, result.session_id)  # the user's notes
     return result, saved
 
 
@@ -112,6 +114,7 @@ def rename_session(
     with write_transaction(path) as conn:
         changed = _rename_rows(conn, path, session_id, new_session_id)
         report.check()  # still inside the transaction: a cancel rolls it back
+    follow_rename(path, session_id, new_session_id)  # the user's notes
     if progress is not None:
         progress(1, 1, "done")
     return changed

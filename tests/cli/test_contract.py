@@ -36,6 +36,13 @@ USES: dict[str, Args] = {
     "vacuum": lambda s, t: [str(s / "plain.db")],
     "remove-empty": lambda s, t: [str(s), "--yes"],
     "demo": lambda s, t: [],
+    "repair": lambda s, t: [str(s / "advanced.db"), "--yes"],
+    "tag": lambda s, t: [str(s / "plain.db"), "--session", "plain-1", "--add", "x"],
+    "note": lambda s, t: [str(s / "plain.db"), "--session", "plain-1", "a note"],
+    "title": lambda s, t: [str(s / "plain.db"), "--session", "plain-1"],
+    "star": lambda s, t: [str(s / "plain.db"), "--session", "plain-1"],
+    "bookmark": lambda s, t: [str(s / "plain.db"), "--session", "plain-1", "--item", "1"],
+    "notes": lambda s, t: [str(s)],
 }
 
 
