@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,15 @@ from agency_desktop import cli
 from agency_desktop.ops import maintenance
 
 Args = Callable[[Path, Path], list[str]]
+
+
+def _copy(store: Path, folder: Path) -> str:
+    """A byte copy (its backup, say): identical, so `diff` exits 0."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / store.name
+    shutil.copyfile(store, copy)
+    return str(copy)
+
 
 # One valid use of each subcommand: (store folder, scratch folder) -> its arguments.
 USES: dict[str, Args] = {
@@ -37,6 +47,7 @@ USES: dict[str, Args] = {
     "remove-empty": lambda s, t: [str(s), "--yes"],
     "demo": lambda s, t: [],
     "repair": lambda s, t: [str(s / "advanced.db"), "--yes"],
+    "diff": lambda s, t: [str(s / "plain.db"), _copy(s / "plain.db", t), "--session", "plain-1"],
     "tag": lambda s, t: [str(s / "plain.db"), "--session", "plain-1", "--add", "x"],
     "note": lambda s, t: [str(s / "plain.db"), "--session", "plain-1", "a note"],
     "title": lambda s, t: [str(s / "plain.db"), "--session", "plain-1"],

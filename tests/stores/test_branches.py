@@ -68,7 +68,7 @@ def test_a_branch_has_its_own_usage_and_turns(branched: Path) -> None:
         usage = reader.turn_usage([own_user_message.row_id])
         assert usage[own_user_message.row_id].turn == 2
         turn = reader.context(own_user_message.row_id + 1)
-        assert [item.row_id for item in turn][0] == own_user_message.row_id
+        assert turn[0].row_id == own_user_message.row_id
 
 
 def test_an_unknown_branch_names_the_ones_there_are(branched: Path, tmp_path: Path) -> None:

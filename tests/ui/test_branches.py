@@ -27,8 +27,9 @@ def branched_window(qtbot: Any, main_window: Any, tmp_path: Path) -> Any:
 def _open(qtbot: Any, window: Any, session_id: str) -> None:
     window.view.select(lambda info: info.session_id == session_id)
     qtbot.waitUntil(
-        lambda: window.message_model.session_id == session_id
-        and window.message_model.rowCount() > 0,
+        lambda: (
+            window.message_model.session_id == session_id and window.message_model.rowCount() > 0
+        ),
         timeout=TIMEOUT,
     )
 
@@ -85,9 +86,7 @@ def test_a_session_without_branches_shows_no_choice(qtbot: Any, branched_window:
     _open(qtbot, window, "branched")
     qtbot.waitUntil(lambda: window.messages.branch_choice.count() == 2, timeout=TIMEOUT)
     _open(qtbot, window, "plain")
-    qtbot.waitUntil(
-        lambda: not window.messages.branch_choice.isVisibleTo(window), timeout=TIMEOUT
-    )
+    qtbot.waitUntil(lambda: not window.messages.branch_choice.isVisibleTo(window), timeout=TIMEOUT)
     assert window.message_model.filter.branch is None
     assert not window.messages.compare_button.isVisibleTo(window)
 
@@ -97,9 +96,7 @@ def test_compare_shows_both_branches_side_by_side_from_the_fork(
 ) -> None:
     window = branched_window
     _open(qtbot, window, "branched")
-    qtbot.waitUntil(
-        lambda: window.messages.compare_button.isVisibleTo(window), timeout=TIMEOUT
-    )
+    qtbot.waitUntil(lambda: window.messages.compare_button.isVisibleTo(window), timeout=TIMEOUT)
     window.messages.compare_button.click()
     dialog = window.tools.branch_compare
     qtbot.waitUntil(lambda: dialog.table.rowCount() > 0, timeout=TIMEOUT)
@@ -132,8 +129,10 @@ def test_a_search_hit_on_a_branch_opens_that_branch(qtbot: Any, branched_window:
     model.open_session(model.db_path, "branched", at_row_id=rome_user)
     qtbot.waitUntil(lambda: model.filter.branch == "what-if-rome", timeout=TIMEOUT)
     qtbot.waitUntil(
-        lambda: window.message_view.currentIndex().isValid()
-        and model.row(window.message_view.currentIndex().row()).row_id == rome_user,
+        lambda: (
+            window.message_view.currentIndex().isValid()
+            and model.row(window.message_view.currentIndex().row()).row_id == rome_user
+        ),
         timeout=TIMEOUT,
     )
     assert window.messages.branch_choice.currentText().startswith("what-if-rome")
@@ -143,14 +142,14 @@ def test_stats_count_items_and_tokens_per_branch(qtbot: Any, branched_window: An
     window = branched_window
     _open(qtbot, window, "branched")
     stats = window.stats
-    qtbot.waitUntil(
-        lambda: stats.stats is not None and bool(stats.stats.branches), timeout=TIMEOUT
-    )
+    qtbot.waitUntil(lambda: stats.stats is not None and bool(stats.stats.branches), timeout=TIMEOUT)
     layout = stats.summary
     rows = {
         layout.itemAt(row, layout.ItemRole.LabelRole).widget().text(): layout.itemAt(
             row, layout.ItemRole.FieldRole
-        ).widget().text()
+        )
+        .widget()
+        .text()
         for row in range(layout.rowCount())
     }
     assert rows["Branches"] == "main: 16 items, 886 tokens\nwhat-if-rome: 8 items, 220 tokens"
