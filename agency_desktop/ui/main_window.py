@@ -213,8 +213,10 @@ class MainWindow(QMainWindow):
         self.scanner.removed.connect(self.indexer.note_changes)
         self.search_panel.hitChosen.connect(self.view.open_hit)
         self.context_menus = ContextMenus.of_window(self)
-        self.tools = SessionTools(self, self.message_model)
+        listed = lambda: list(self.session_model.listed_sessions().values())  # noqa: E731
+        self.tools = SessionTools(self, self.message_model, listed)
         self.messages.compareAsked.connect(self.tools.compare_branches)
+        self.menus.compare_with.triggered.connect(self.tools.ask_compare)
         self.scanner.scanStarted.connect(self._update_status)
         self.scanner.scanFinished.connect(self._on_scan_finished)
         self.scanner.failed.connect(

@@ -89,6 +89,11 @@ class WindowMenus:
         self.unlock = self._add(session, "&Unlock Encrypted Session…", "Ctrl+U")
         self.forget_keys = self._add(session, "&Forget Session Keys")
         session.addSeparator()
+        self.compare_with = self._add(session, "Compare &With…")
+        self.compare_with.setToolTip(
+            "Where the selected session and another differ: its backup, another session or file"
+        )
+        session.addSeparator()
         self.check_store = self._add(session, "&Check Store…")
         self.check_store.setToolTip("What the SDK would hide or lose in the selected store")
         self.check_folder = self._add(session, "Check &Every Store…")
