@@ -24,6 +24,7 @@ QSettings.setPath(
 
 from tests.helpers.fixtures import (  # noqa: E402, F401
     _template_folder,
+    app_data,
     big_store,
     broken_folder,
     full_disk,

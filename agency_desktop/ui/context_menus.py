@@ -31,6 +31,9 @@ from .workers import Worker, WorkerPool
 
 # Operations that act on the selected session or its store, in menu order; None: a line.
 SESSION_OPERATIONS = (
+    "edit_notes",
+    "toggle_star",
+    None,
     "ask_export",
     "ask_backup_selected",
     None,
@@ -41,7 +44,7 @@ SESSION_OPERATIONS = (
     "ask_delete_selected",
 )
 # What an item's menu offers for its session (the item's session is the open one).
-ITEM_OPERATIONS = ("ask_export", "ask_backup_selected")
+ITEM_OPERATIONS = ("bookmark_item", "ask_export", "ask_backup_selected")
 
 
 def session_menu(
@@ -149,9 +152,14 @@ class ContextMenus(QObject):
     @classmethod
     def of_window(cls, window: MenuHost) -> ContextMenus:
         """Menus for the window's session list, message table and search results."""
+        notes = {
+            "edit_notes": window.menus.edit_notes,
+            "toggle_star": window.menus.toggle_star,
+            "bookmark_item": window.menus.bookmark_item,
+        }
         menus = cls(
             window.dialog_parent(),
-            window.operations_menu.actions,
+            {**window.operations_menu.actions, **notes},
             (window.menus.transcript, window.menus.json),
             window.workers,
             window.message_model,

@@ -41,6 +41,7 @@ from .scan_feed import ScanFeed
 from .scratch import ScratchController
 from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
+from .session_notes import SessionNotesController
 from .session_tools import SessionTools
 from .session_view import SessionView
 from .settings import Settings
@@ -216,6 +217,7 @@ class MainWindow(QMainWindow):
         listed = lambda: list(self.session_model.listed_sessions().values())  # noqa: E731
         self.tools = SessionTools(self, self.message_model, listed)
         self.messages.compareAsked.connect(self.tools.compare_branches)
+        self.notes = SessionNotesController.of_window(self)
         self.menus.compare_with.triggered.connect(self.tools.ask_compare)
         self.scanner.scanStarted.connect(self._update_status)
         self.scanner.scanFinished.connect(self._on_scan_finished)
@@ -450,4 +452,5 @@ class MainWindow(QMainWindow):
         self.messages.shutdown()
         self.message_model.shutdown()
         self.workers.shutdown()
+        self.notes.shutdown()
         self.scratch.shutdown()

@@ -124,19 +124,21 @@ class SessionView(QObject):
 
     def open_hit(self, hit: SearchHit) -> None:
         """Open a search result's session with its item loaded, selected and in view."""
-        model = self.model
         self.detail.set_highlight(self.search_panel.terms)
-        if (model.db_path, model.session_id) == (hit.path, hit.session_id) and not (
-            model.filter.active
-        ):
-            model.focus_row(hit.row_id)
+        self.show_item(hit.path, hit.session_id, hit.row_id)
+
+    def show_item(self, db_path: Path, session_id: str, row_id: int) -> None:
+        """Open a session with one of its items (a search hit, a bookmark) selected and in view."""
+        model = self.model
+        if (model.db_path, model.session_id) == (db_path, session_id) and not (model.filter.active):
+            model.focus_row(row_id)
             return
         self.messages.clear_filter()
         self.detail.close_session()
-        model.open_session(hit.path, hit.session_id, MessageFilter(), at_row_id=hit.row_id)
-        self._scope(hit.path, hit.session_id)
+        model.open_session(db_path, session_id, MessageFilter(), at_row_id=row_id)
+        self._scope(db_path, session_id)
         # Show which session is open in the list too (it is open already: nothing reloads).
-        self.select(lambda i: (i.db_path, i.session_id) == (hit.path, hit.session_id))
+        self.select(lambda i: (i.db_path, i.session_id) == (db_path, session_id))
 
     def _scope(self, db_path: Path, session_id: str) -> None:
         self.stats.set_session(db_path, session_id)

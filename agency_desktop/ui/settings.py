@@ -30,8 +30,8 @@ _PRICES = "usage/prices"
 _GEOMETRY = "geometry"
 _SPLITTER = "splitter"
 # The session list header: order, widths, hidden. Versioned by its layout: a state saved
-# with other columns would hide the new ones (2: the Title column, 3: Tokens).
-_SESSION_COLUMNS = "sessionList/header3"
+# with other columns would hide the new ones (2: the Title column, 3: Tokens, 4: Tags, Note).
+_SESSION_COLUMNS = "sessionList/header4"
 
 
 def user_settings() -> QSettings:

@@ -89,6 +89,13 @@ class WindowMenus:
         self.unlock = self._add(session, "&Unlock Encrypted Session…", "Ctrl+U")
         self.forget_keys = self._add(session, "&Forget Session Keys")
         session.addSeparator()
+        self.edit_notes = self._add(session, "Edit &Notes…", "Ctrl+Shift+N")
+        self.edit_notes.setToolTip(
+            "Your title, tags, star and note: kept by the app, not the store"
+        )
+        self.toggle_star = self._add(session, "S&tar or Unstar Session", "Ctrl+Shift+8")
+        self.bookmark_item = self._add(session, "&Bookmark Item…", "Ctrl+Shift+M")
+        session.addSeparator()
         self.compare_with = self._add(session, "Compare &With…")
         self.compare_with.setToolTip(
             "Where the selected session and another differ: its backup, another session or file"

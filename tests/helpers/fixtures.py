@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import uuid
@@ -72,7 +73,22 @@ def settings(tmp_path: Path) -> Any:
 
 
 @pytest.fixture
-def main_window(qtbot: Any, settings: Any) -> Iterator[Callable[..., Any]]:
+def app_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An app data folder of the test's own (notes, backups, caches are per test), with the
+    demo folder shared: writing it runs the SDK, once per run is enough."""
+    from agency_desktop.ops.demo import ensure_demo_folder
+    from agency_desktop.util.paths import DATA_DIR_ENV
+
+    data = tmp_path / "app-data"
+    data.mkdir()
+    shared = ensure_demo_folder(Path(os.environ[DATA_DIR_ENV]) / "demo")
+    (data / "demo").symlink_to(shared, target_is_directory=True)
+    monkeypatch.setenv(DATA_DIR_ENV, str(data))
+    return data
+
+
+@pytest.fixture
+def main_window(qtbot: Any, settings: Any, app_data: Path) -> Iterator[Callable[..., Any]]:
     """Builds MainWindows; afterwards checks that each stopped every thread it started."""
     from agency_desktop.ui.main_window import MainWindow
 

@@ -6,7 +6,7 @@ import enum
 import functools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QStandardItem
 from PySide6.QtWidgets import QApplication, QStyle
 
+from ...ops.notes_records import SessionNotes
 from ...stores.errors import ProblemKind
 from ...stores.listing import StoreScan
 from ...stores.records import SessionInfo, StoreProblem
@@ -47,6 +48,8 @@ class Column(enum.IntEnum):
     STATE = 7
     TITLE = 8  # new columns go last, so the others keep their numbers (and saved header states)
     TOKENS = 9
+    TAGS = 10  # the user's own notes (never in the store): tags, and the note's first line
+    NOTE = 11
 
 
 HEADERS = (
@@ -60,6 +63,8 @@ HEADERS = (
     "State",
     "Title",
     "Tokens",
+    "Tags",
+    "Note",
 )
 
 
@@ -69,6 +74,7 @@ class Role(enum.IntEnum):
     SORT = Qt.ItemDataRole.UserRole + 1
     INFO = Qt.ItemDataRole.UserRole + 2  # the SessionInfo, or None for a problem row
     PATH = Qt.ItemDataRole.UserRole + 3
+    TAGS = Qt.ItemDataRole.UserRole + 4  # on the TITLE and TAGS cells: the tags, as chips
 
 
 # Plain ints: comparing and indexing with IntEnum members costs a Python call each.
@@ -76,6 +82,8 @@ _COLUMNS = tuple(int(column) for column in Column)
 _SESSION, _FILE = int(Column.SESSION), int(Column.FILE)
 _RIGHT_ALIGNED = frozenset({int(Column.ITEMS), int(Column.SIZE), int(Column.TOKENS)})
 _SORT, _INFO, _PATH = int(Role.SORT), int(Role.INFO), int(Role.PATH)
+_TAGS_COLUMN, _TAGS, _TITLE = int(Column.TAGS), int(Role.TAGS), int(Column.TITLE)
+STAR = "★"
 
 
 _STATES = {kind: str(kind) for kind in ProblemKind} | {ProblemKind.NOT_A_STORE: "not a store"}
@@ -87,6 +95,28 @@ class SessionRow:
     info: SessionInfo | None = None
     problem: StoreProblem | None = None
     scratch: bool = False  # an in-memory scratch session, shown through its snapshot file
+    notes: SessionNotes | None = None  # the user's own, kept by the app
+
+    @property
+    def key(self) -> tuple[Path, str] | None:
+        return (self.info.db_path, self.info.session_id) if self.info is not None else None
+
+    @property
+    def title(self) -> str:
+        """The user's title over the first message's; a star in front when starred."""
+        if self.info is None:
+            return ""
+        notes = self.notes
+        title = (notes.title if notes is not None else "") or self.info.title
+        return f"{STAR} {title}" if notes is not None and notes.starred else title
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.notes.tags if self.notes is not None else ()
+
+    @property
+    def note_line(self) -> str:
+        return " ".join(self.notes.note.split()) if self.notes is not None else ""
 
     @property
     def sort_keys(self) -> tuple[Any, ...]:
@@ -95,6 +125,9 @@ class SessionRow:
         if info is None:
             numeric = (Column.ITEMS, Column.SIZE, Column.TOKENS)
             return tuple(-1 if c in numeric else "" for c in Column)
+        # Starred first in an ascending sort of titles, then by the title itself.
+        starred = self.notes is not None and self.notes.starred
+        title = ("0" if starred else "1") + self.title.lower()  # a str: Qt compares it
         return (
             info.session_id.lower(),
             str(self.path).lower(),
@@ -104,8 +137,10 @@ class SessionRow:
             _timestamp(info.updated_at),
             str(info.kind),
             self.state,
-            info.title.lower(),
+            title,
             -1 if info.tokens is None else info.tokens,
+            ", ".join(self.tags).lower(),
+            self.note_line.lower(),
         )
 
     @property
@@ -115,7 +150,7 @@ class SessionRow:
         if info is None:
             # The file's name where a session's would be; the short reason is its state,
             # the whole of it in the tooltip and the detail pane.
-            return (self.path.name, "", "", "", "", "", "", self.state, "", "")
+            return (self.path.name, "", "", "", "", "", "", self.state, "", "", "", "")
         return (
             info.session_id,
             "",
@@ -125,8 +160,10 @@ class SessionRow:
             local_time(info.updated_at),
             str(info.kind),
             self.state,
-            info.title,
+            self.title,
             "" if info.tokens is None else f"{info.tokens:,}",
+            ", ".join(self.tags),
+            self.note_line,
         )
 
     @property
@@ -156,6 +193,7 @@ class SessionListModel(ItemTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[SessionRow] = []
+        self.notes: dict[tuple[Path, str], SessionNotes] = {}  # as last read, by session
         self.root: Path | None = None
         self._root_prefix = ""
         self._sessions = self._problems = 0
@@ -182,6 +220,10 @@ class SessionListModel(ItemTableModel):
                     roles[_DECORATION] = _warning_icon()
             if column in _RIGHT_ALIGNED:
                 roles[_ALIGNMENT] = _RIGHT_ALIGNMENT
+            if column in (_TAGS_COLUMN, _TITLE):  # chips before the title
+                roles[_TAGS] = row.tags
+            if column == _TITLE and row.notes is not None and row.notes.note:
+                roles[_TOOLTIP] = row.notes.note  # the whole note, where the title is
             cells.append(roles)
         return cells
 
@@ -191,9 +233,28 @@ class SessionListModel(ItemTableModel):
     # and destroying them made clearing a list of 10,000 sessions hold the GUI thread
     # for 50 to 150 ms; making them cost as much as everything else about a row.
 
+    def _noted(self, rows: Sequence[SessionRow]) -> list[SessionRow]:
+        """Rows with the user's notes as last read (a rescan lists rows without them)."""
+        notes = self.notes
+        return [
+            replace(row, notes=notes.get(row.key)) if row.key is not None else row for row in rows
+        ]
+
+    def apply_notes(self, found: dict[tuple[Path, str], SessionNotes]) -> int:
+        """Show the notes as just read; returns how many rows changed."""
+        self.notes = found
+        changed = 0
+        for number, row in enumerate(self._rows):
+            notes = found.get(row.key) if row.key is not None else None
+            if notes != row.notes:
+                self.replace_row(number, replace(row, notes=notes))
+                changed += 1
+        return changed
+
     def insert_rows(self, at: int, rows: Sequence[SessionRow]) -> None:
         if not rows:
             return
+        rows = self._noted(rows) if self.notes else rows
         self._rows[at:at] = rows
         self._count(rows, 1)
         self.insertRows(at, len(rows))
@@ -259,6 +320,7 @@ class SessionListModel(ItemTableModel):
         """A new model for another folder, holding this one's scratch sessions: swapping it
         in costs nothing, where clearing a big folder's rows takes tens of ms."""
         model = SessionListModel(self.parent())
+        model.notes = self.notes  # the notes file is the app's: the same for any folder
         model.reset(root)
         model.insert_rows(0, [row for row in self._rows if row.scratch])
         return model
@@ -289,7 +351,7 @@ class SessionListModel(ItemTableModel):
 
     def apply_scan(self, scan: StoreScan) -> None:
         """Show a file's current state: its sessions, or its problem."""
-        new_rows = rows_of(scan)
+        new_rows = self._noted(rows_of(scan))
         first, count = self._block(scan.path)
         if any(row.scratch for row in self._rows[first : first + count]):
             return  # a snapshot file is not part of the folder being scanned

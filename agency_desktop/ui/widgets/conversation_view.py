@@ -116,6 +116,8 @@ class ConversationView(QWidget):
         self._worker: Worker | None = None
         self._generation = 0
         self._source: tuple[Path, str, str | None] | None = None
+        # The user's own title for a session ("" for none), over its first message's.
+        self.user_title: Callable[[SessionInfo], str] = lambda _info: ""
         self._items: list[ContextItem] = []
         self._extra: dict[str, ContextItem] = {}
         self._at_start = self._at_end = True
@@ -185,13 +187,17 @@ class ConversationView(QWidget):
         self._prices = prices
         self._show_header()
 
+    def refresh_header(self) -> None:
+        """Show the header again: the user's title for the session may have changed."""
+        self._show_header()
+
     def _show_header(self) -> None:
         info = self._info
         for label in (self.title, self.facts):
             label.setVisible(info is not None)  # no empty band above "nothing to show"
         if info is None:
             return
-        self.title.setText(info.title or info.session_id)
+        self.title.setText(self.user_title(info) or info.title or info.session_id)
         facts = [f"Session {info.session_id}", info.db_path.name]
         branch = self._source[2] if self._source is not None else None
         if branch is not None:

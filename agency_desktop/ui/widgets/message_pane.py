@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ...search.text import Query
 from ...stores.branches import MAIN_BRANCH, BranchInfo
 from ...stores.items import ItemKind
-from ...stores.paging import MessageFilter
+from ...stores.paging import MessageFilter, MessageRow
 from ...util.formatting import branch_label, counted, fork_text
 from ..models.message_table import Column, MessageTableModel, Role
 from .highlight_delegate import install as install_highlighter
@@ -158,6 +158,10 @@ class MessagePane(QWidget):
         for widget in (self.kind_filter, self.search):
             widget.blockSignals(False)
         self.highlighter.set_terms(())
+
+    def current_row(self) -> MessageRow | None:
+        index = self.view.currentIndex()
+        return index.data(Role.ROW) if index.isValid() else None
 
     def jump_to_end(self) -> None:
         self.model.jump_to_end()

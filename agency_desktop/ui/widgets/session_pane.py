@@ -19,12 +19,14 @@ from ..models.session_list import (
 )
 from .store_tree import StoreTree
 from .tables import row_table
+from .tag_chips import TitleWithTags
 
 # What a user scans first comes first: the session, then when it was last active.
 VISUAL_ORDER = (
     Column.SESSION,
     Column.TITLE,
     Column.LAST_ACTIVITY,
+    Column.TAGS,
     Column.ITEMS,
     Column.TOKENS,
     Column.SIZE,
@@ -32,7 +34,9 @@ VISUAL_ORDER = (
     Column.STATE,
     Column.FILE,
     Column.CREATED,
+    Column.NOTE,
 )
+HIDDEN_AT_FIRST = (Column.TAGS, Column.NOTE)  # the title shows the tags; filtered on anyway
 COLUMN_WIDTHS = {  # Session, Title and Last activity fit the pane's first width (470)
     Column.SESSION: 120,
     Column.TITLE: 180,
@@ -43,6 +47,8 @@ COLUMN_WIDTHS = {  # Session, Title and Last activity fit the pane's first width
     Column.CREATED: 140,
     Column.LAST_ACTIVITY: 140,
     Column.KIND: 72,
+    Column.TAGS: 90,
+    Column.NOTE: 200,
 }
 
 
@@ -57,7 +63,10 @@ class SessionPane(QWidget):
         self.model = model
         self.proxy = SessionFilterProxy(self)
         self.proxy.setSourceModel(model)
-        self.filter = QLineEdit(placeholderText="Filter sessions (Ctrl+F)", clearButtonEnabled=True)
+        self.filter = QLineEdit(
+            placeholderText="Filter: id, title, tags, notes; ★ for starred (Ctrl+F)",
+            clearButtonEnabled=True,
+        )
         self.filter.setObjectName("sessionFilter")
         self.filter.setAccessibleName("Filter sessions")
         self.view = row_table("sessionList", self.proxy, COLUMN_WIDTHS)
@@ -108,6 +117,9 @@ class SessionPane(QWidget):
         header.setSectionsMovable(True)
         for visual, column in enumerate(VISUAL_ORDER):
             header.moveSection(header.visualIndex(column), visual)
+        for column in HIDDEN_AT_FIRST:
+            header.setSectionHidden(column, True)
+        self.view.setItemDelegateForColumn(Column.TITLE, TitleWithTags(self.view))
         # Wide enough for "1,000,000" items: a count is never cut to "1,000,…".
         self.view.setColumnWidth(Column.ITEMS, self.fontMetrics().horizontalAdvance("10,000,000"))
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
