@@ -7,15 +7,30 @@ the upstream SDK issue behind it where there is one, and what a repair would do
 
 from __future__ import annotations
 
+import base64
 import enum
+import os
 import sqlite3
+import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..util.formatting import human_size
 from .schema import STRUCTURE_TABLE, USAGE_TABLE, StoreLayout, TablePair, quote_identifier
 
 SDK_ISSUES = "https://github.com/openai/openai-agents-python/issues/"
+# EncryptedSession's TTL when it is given none: `ttl: int = 600` in its __init__
+# (agents/extensions/memory/encrypt_session.py), which exposes no constant for it.
+SDK_DEFAULT_TTL_S = 600
+# A WAL is worth a word once it is larger than this and than the main file: SQLite copies
+# it back into the main file every 1000 pages (4 MB) and starts it over, unless a reader
+# holds a snapshot from before (a viewer or agent that never ends its read transaction)
+# or a checkpoint crashed; until then it grows, and every read looks in it first.
+LARGE_WAL_BYTES = 64 * 1024 * 1024
+_WAL_HEADER = 32  # bytes; then each frame is a 24-byte header and one page
+_WAL_FRAME_HEADER = 24
 
 
 class FindingKind(enum.StrEnum):
@@ -27,6 +42,9 @@ class FindingKind(enum.StrEnum):
     EMPTY_SESSION = "session with no items"
     NOT_WAL = "journal mode is not WAL"
     FREE_SPACE = "free space worth a vacuum"
+    EXPIRED_ENVELOPES = "items the SDK no longer returns (older than its TTL)"
+    MIXED_KEY_IDS = "items under different key ids"
+    LARGE_WAL = "a WAL far larger than its store"
 
     @property
     def is_problem(self) -> bool:
@@ -76,8 +94,39 @@ _EXPLAINED: dict[FindingKind, tuple[str, str, int | None]] = {
         "Operations > Vacuum Store (agency-sessions vacuum)",
         None,
     ),
+    FindingKind.EXPIRED_ENVELOPES: (
+        f"EncryptedSession items older than the SDK's default TTL ({SDK_DEFAULT_TTL_S} s):"
+        " an agent opening the session with that default no longer gets them from"
+        " get_items(), without a word, while a viewer with the key still shows them",
+        "none in the store: open the session with a longer ttl, or, while the key is known,"
+        " read it so and add its items to a plain session (Operations > Copy Session To..."
+        " copies the items as they are: still encrypted, still as old)",
+        None,
+    ),
+    FindingKind.MIXED_KEY_IDS: (
+        "EncryptedSession items under more than one key id (kid): an agent holding one key"
+        " does not get the others from get_items() (rows: the items not under the"
+        " session's most common key id)",
+        "none in the store: read the items with each key and add them again under one key",
+        None,
+    ),
+    FindingKind.LARGE_WAL: (
+        "the -wal file beside the store is larger than the store itself and"
+        f" {LARGE_WAL_BYTES // 2**20} MB: a reader that never lets the agent checkpoint, or"
+        " a crashed checkpoint, keeps it growing, and every read has to consult it"
+        " (rows: its pages)",
+        "a checkpoint (agency-sessions vacuum, or closing the process that holds the store open)",
+        None,
+    ),
 }
-_ADVICE = frozenset({FindingKind.EMPTY_SESSION, FindingKind.NOT_WAL, FindingKind.FREE_SPACE})
+_ADVICE = frozenset(
+    {
+        FindingKind.EMPTY_SESSION,
+        FindingKind.NOT_WAL,
+        FindingKind.FREE_SPACE,
+        FindingKind.LARGE_WAL,
+    }
+)
 FREE_SHARE = 0.25  # of the file's pages, and at least FREE_BYTES, before a vacuum is worth it
 FREE_BYTES = 1024 * 1024
 
@@ -88,10 +137,14 @@ class Finding:
     kind: FindingKind
     session_id: str | None
     rows: int
+    size_bytes: int | None = None  # the file a finding is about, where it is one (the WAL)
 
     @property
     def explanation(self) -> str:
-        return _EXPLAINED[self.kind][0]
+        text = _EXPLAINED[self.kind][0]
+        if self.size_bytes is not None:
+            text += f"; it holds {self.size_bytes:,} bytes ({human_size(self.size_bytes)})"
+        return text
 
     @property
     def repair(self) -> str:
@@ -112,23 +165,26 @@ class Finding:
             "explanation": self.explanation,
             "repair": self.repair,
             "sdk_issue": self.sdk_issue,
+            "size_bytes": self.size_bytes,
         }
 
 
 def diagnose(conn: sqlite3.Connection, path: Path, layout: StoreLayout) -> list[Finding]:
     """Every finding in one store, session by session (queries over its own tables)."""
     found = _upkeep(conn, path)
+    now = time.time()
     for pair in layout.pairs:
         for kind, sql in _queries(pair):
             for session_id, rows in conn.execute(sql):
                 found.append(
                     Finding(path, kind, None if session_id is None else str(session_id), int(rows))
                 )
+        found += _envelope_findings(conn, path, pair, now)
     return found
 
 
 def _upkeep(conn: sqlite3.Connection, path: Path) -> list[Finding]:
-    """The file's own state: journal mode and free pages (read, never set)."""
+    """The file's own state: journal mode, free pages and the WAL (read, never set)."""
     found = []
     if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
         found.append(Finding(path, FindingKind.NOT_WAL, None, 0))
@@ -137,7 +193,80 @@ def _upkeep(conn: sqlite3.Connection, path: Path) -> list[Finding]:
     size = int(conn.execute("PRAGMA page_size").fetchone()[0])
     if pages and free / pages >= FREE_SHARE and free * size >= FREE_BYTES:
         found.append(Finding(path, FindingKind.FREE_SPACE, None, free))
+    wal = _large_wal(path, size)
+    if wal is not None:
+        found.append(wal)
     return found
+
+
+def _large_wal(path: Path, page_size: int) -> Finding | None:
+    """The -wal file beside the store, by its size only: never opened (or created)."""
+    try:
+        wal_bytes = os.stat(path.with_name(path.name + "-wal")).st_size
+        main_bytes = os.stat(path).st_size
+    except OSError:
+        return None
+    if wal_bytes <= max(LARGE_WAL_BYTES, main_bytes):
+        return None
+    frames = max(0, (wal_bytes - _WAL_HEADER) // (page_size + _WAL_FRAME_HEADER))
+    return Finding(path, FindingKind.LARGE_WAL, None, frames, size_bytes=wal_bytes)
+
+
+# EncryptedSession's envelopes, {"__enc__": 1, "v": 1, "kid": "hkdf-v1", "payload": <Fernet
+# token>}, as its `_is_encrypted_envelope` knows them (a string payload, as it decrypts).
+# One pass: instr() is a plain substring test, so rows that are not envelopes (and stores
+# without any) pay only that, never a JSON parse, and only sessions holding envelopes get
+# further. Of each envelope only its key id and the first 12 characters of its token leave
+# SQLite, grouped: those hold the token's version byte and the second it was made, in
+# clear, so rows made in the same second (a turn's items) are decoded once, without a key.
+_ENVELOPES = (
+    "SELECT session_id, kid, head, count(*) FROM (SELECT session_id,"
+    " json_extract(message_data, '$.kid') AS kid,"
+    " substr(json_extract(message_data, '$.payload'), 1, 12) AS head FROM {table}"
+    " WHERE instr(message_data, '\"__enc__\"') AND CASE WHEN json_valid(message_data) THEN"
+    " json_extract(message_data, '$.__enc__') = 1"
+    " AND json_type(message_data, '$.payload') = 'text'"
+    " AND json_type(message_data, '$.kid') IS NOT NULL"
+    " AND json_type(message_data, '$.v') IS NOT NULL END"
+    " LIMIT -1) GROUP BY session_id, kid, head"
+)
+_FERNET_VERSION = 0x80
+
+
+def _envelope_findings(
+    conn: sqlite3.Connection, path: Path, pair: TablePair, now: float
+) -> list[Finding]:
+    """Envelopes the SDK's default TTL has expired, and sessions under several key ids."""
+    kids: dict[str, Counter[Any]] = {}
+    expired: Counter[str] = Counter()
+    for session_id, kid, head, rows in conn.execute(_ENVELOPES.format(table=pair.q_messages)):
+        kids.setdefault(str(session_id), Counter())[kid] += rows
+        made = _fernet_time(head)
+        # As Fernet.decrypt(token, ttl) refuses a token: timestamp + ttl < now.
+        if made is not None and made + SDK_DEFAULT_TTL_S < int(now):
+            expired[str(session_id)] += rows
+    found = [
+        Finding(path, FindingKind.EXPIRED_ENVELOPES, session_id, rows)
+        for session_id, rows in expired.items()
+    ]
+    found += [
+        Finding(path, FindingKind.MIXED_KEY_IDS, session_id, by_kid.total() - max(by_kid.values()))
+        for session_id, by_kid in kids.items()
+        if len(by_kid) > 1
+    ]
+    return found
+
+
+def _fernet_time(head: str) -> int | None:
+    """When a Fernet token was made, from its first 12 base64 characters: byte 0 is the
+    version, bytes 1..8 the seconds since the epoch, big-endian, in clear."""
+    try:
+        raw = base64.urlsafe_b64decode(head)
+    except (ValueError, TypeError):
+        return None
+    if len(raw) < 9 or raw[0] != _FERNET_VERSION:
+        return None
+    return int.from_bytes(raw[1:9], "big")
 
 
 def _queries(pair: TablePair) -> list[tuple[FindingKind, str]]:

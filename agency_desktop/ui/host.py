@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from ..ops.notes import NoteBook
+    from ..ops.notes_records import SessionNotes
     from ..stores.listing import StoreScan
     from ..stores.records import SessionInfo
     from .operation_runner import OperationRunner
@@ -21,12 +23,26 @@ if TYPE_CHECKING:
     from .workers import WorkerPool
 
 
+class NotesService(Protocol):
+    """The user's notes as the window holds them (ui/session_notes.py)."""
+
+    @property
+    def book(self) -> NoteBook: ...
+
+    def notes_of(self, info: SessionInfo) -> SessionNotes: ...
+
+
 class WindowHost(Protocol):
     notice: NoticeBar  # messages for the user
     workers: WorkerPool  # short jobs off the GUI thread
     runner: OperationRunner  # long operations, with progress and Cancel
     settings: Settings
     folder: Path | None  # the open folder; None when single stores are open
+
+    @property
+    def notes(self) -> NotesService:
+        """The user's own notes on sessions."""
+        ...
 
     @property
     def store_paths(self) -> list[Path]:

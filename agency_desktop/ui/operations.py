@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFile, QObject
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from ..ops import cleanup, maintenance, reorganise
 from ..ops.archive import backup_archive, backup_many
 from ..ops.export import ExportFormat, export_session, import_items
+from ..ops.notes import NoteBook
 from ..ops.restore import RestorePlan, plan_restore, run_restore
 from ..stores.records import SessionInfo
 from ..util.formatting import counted, human_size
@@ -360,17 +361,33 @@ class OperationsController(QObject):
         suggested = self._near() / f"{dialogs.safe_file_name(info.session_id)}.md"
         filters = ";;".join(EXPORT_FILTERS)
         if chosen := self._save_path("Export session", filters, start=suggested):
-            self.do_export(info, chosen[0], EXPORT_FILTERS.get(chosen[1], ExportFormat.JSONL))
+            fmt = EXPORT_FILTERS.get(chosen[1], ExportFormat.JSONL)
+            self.do_export(info, chosen[0], fmt, with_notes=self._ask_with_notes(info))
 
-    def do_export(self, info: SessionInfo, target: Path, fmt: ExportFormat) -> None:
+    def _ask_with_notes(self, info: SessionInfo) -> bool:
+        """Only a session with notes of the user's asks; the answer defaults to no."""
+        if self.host.notes.notes_of(info).empty:
+            return False
+        answer = QMessageBox.question(
+            self.host.dialog_parent(),
+            "Export session",
+            "Include your own notes on this session (title, tags, note, bookmarks) in the export?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def do_export(
+        self, info: SessionInfo, target: Path, fmt: ExportFormat, with_notes: bool = False
+    ) -> None:
+        book = self.host.notes.book if with_notes else None
         self._run(
             "Exporting",
-            export_session,
-            info.db_path,
-            info.session_id,
+            _export,
+            info,
             fmt,
             target,
-            overwrite=True,
+            book,
             summary=lambda n: f"Exported {counted(n, 'item')} to {target}",
         )
 
@@ -436,3 +453,13 @@ def _export_all(
         except StoreError:
             continue  # listed as a problem row already
     return export_many(sessions, destination, fmt, overwrite=True, progress=progress, cancel=cancel)
+
+
+def _export(
+    info: SessionInfo, fmt: ExportFormat, target: Path, book: NoteBook | None, **controls: Any
+) -> int:
+    """Runs in a worker: the user's notes are read there too (bookmarks read the store)."""
+    notes = book.for_export(info) if book is not None else None
+    return export_session(
+        info.db_path, info.session_id, fmt, target, overwrite=True, notes=notes, **controls
+    )

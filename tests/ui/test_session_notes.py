@@ -139,3 +139,34 @@ def test_a_bookmarked_item_is_listed_in_the_notes_and_shown_from_there(
         lambda: model.row(window.message_view.currentIndex().row()).row_id == 6, timeout=TIMEOUT
     )
     dialog.reject()
+
+
+def test_export_asks_to_include_the_notes_only_of_a_noted_session(
+    qtbot: Any, noted: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import json
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from agency_desktop.ops.export import ExportFormat
+
+    window = noted
+    asked: list[str] = []
+
+    def answer(*args: Any, **kw: Any) -> QMessageBox.StandardButton:
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    info = window.current_session()
+    assert window.operations._ask_with_notes(info) is False and asked == []  # none yet
+    with NoteBook() as book:
+        book.edit(info, title="Trip planning", add_tags=["travel"])
+    qtbot.waitUntil(lambda: window.notes.notes_of(info).title == "Trip planning", timeout=TIMEOUT)
+    assert window.operations._ask_with_notes(info) is True and "your own notes" in asked[0]
+    target = tmp_path / "chat.json"
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT):
+        window.operations.do_export(info, target, ExportFormat.JSON, with_notes=True)
+    document = json.loads(target.read_text())
+    assert document["notes"]["title"] == "Trip planning"
+    assert document["notes"]["tags"] == ["travel"]
