@@ -51,6 +51,10 @@ class WindowHost(Protocol):
 
     def current_session(self) -> SessionInfo | None: ...
 
+    def shown_branch(self, info: SessionInfo) -> str | None:
+        """The branch on show of `info`'s session, if it is open and has branches."""
+        ...
+
     def dialog_parent(self) -> QWidget:
         """The widget dialogs open over."""
         ...

@@ -243,6 +243,11 @@ class MainWindow(QMainWindow):
     def current_session(self) -> SessionInfo | None:
         return self.sessions.current()
 
+    def shown_branch(self, info: SessionInfo) -> str | None:
+        model = self.message_model
+        shown = (model.db_path, model.session_id) == (info.db_path, info.session_id)
+        return model.filter.branch if shown and self.messages.branches else None
+
     def list_scratch(self, scan: StoreScan) -> None:
         self.session_model.apply_scratch(scan)
 

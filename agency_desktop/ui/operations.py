@@ -380,7 +380,10 @@ class OperationsController(QObject):
     def do_export(
         self, info: SessionInfo, target: Path, fmt: ExportFormat, with_notes: bool = False
     ) -> None:
+        """The session as shown: of a session with branches, the branch on show."""
         book = self.host.notes.book if with_notes else None
+        branch = self.host.shown_branch(info)
+        on = f" (branch {branch})" if branch else ""
         self._run(
             "Exporting",
             _export,
@@ -388,7 +391,8 @@ class OperationsController(QObject):
             fmt,
             target,
             book,
-            summary=lambda n: f"Exported {counted(n, 'item')} to {target}",
+            branch,
+            summary=lambda n: f"Exported {counted(n, 'item')}{on} to {target}",
         )
 
     def ask_export_all(self) -> None:
@@ -456,10 +460,22 @@ def _export_all(
 
 
 def _export(
-    info: SessionInfo, fmt: ExportFormat, target: Path, book: NoteBook | None, **controls: Any
+    info: SessionInfo,
+    fmt: ExportFormat,
+    target: Path,
+    book: NoteBook | None,
+    branch: str | None,
+    **controls: Any,
 ) -> int:
     """Runs in a worker: the user's notes are read there too (bookmarks read the store)."""
     notes = book.for_export(info) if book is not None else None
     return export_session(
-        info.db_path, info.session_id, fmt, target, overwrite=True, notes=notes, **controls
+        info.db_path,
+        info.session_id,
+        fmt,
+        target,
+        overwrite=True,
+        notes=notes,
+        branch=branch,
+        **controls,
     )

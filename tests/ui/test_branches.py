@@ -153,3 +153,20 @@ def test_stats_count_items_and_tokens_per_branch(qtbot: Any, branched_window: An
         for row in range(layout.rowCount())
     }
     assert rows["Branches"] == "main: 16 items, 886 tokens\nwhat-if-rome: 8 items, 220 tokens"
+
+
+def test_export_writes_the_branch_on_show(qtbot: Any, branched_window: Any, tmp_path: Path) -> None:
+    from agency_desktop.ops.export import ExportFormat
+
+    window = branched_window
+    _open(qtbot, window, "branched")
+    choice = window.messages.branch_choice
+    qtbot.waitUntil(lambda: choice.count() == 2, timeout=TIMEOUT)
+    choice.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: window.message_model.rowCount() == 8, timeout=TIMEOUT)
+    target = tmp_path / "rome.jsonl"
+    info = window.current_session()
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
+        window.operations.do_export(info, target, ExportFormat.JSONL)
+    assert done.args[0] == f"Exported 8 items (branch what-if-rome) to {target}"
+    assert len(target.read_text().splitlines()) == 8
