@@ -15,7 +15,12 @@ from typing import Any
 
 from ..util.paths import demo_dir
 
-_FORECASTS = {"Paris": "sunny, 21 °C", "Oslo": "light snow, -3 °C", "Lima": "overcast, 17 °C"}
+_FORECASTS = {
+    "Paris": "sunny, 21 °C",
+    "Oslo": "light snow, -3 °C",
+    "Lima": "overcast, 17 °C",
+    "Rome": "warm, 24 °C",
+}
 _ORDERS = {"A-1042": "shipped on 2026-11-20, arriving Friday", "A-1043": "refunded on 2026-11-22"}
 
 
@@ -125,6 +130,12 @@ async def _write_demo(folder: Path) -> None:
         turn = _weather_turn(city, f"call_{city.lower()}", f"{city}: {_FORECASTS[city]}.", usage)
         (result,) = await _converse(research, tools["get_weather"], [turn])
         await research.store_run_usage(result)
+    # A branch, as the SDK makes one: turn 3 asked again about another city.
+    await research.create_branch_from_turn(3, "what-if-rome")
+    rome = _weather_turn("Rome", "call_rome", f"Rome: {_FORECASTS['Rome']}.", usage)
+    (result,) = await _converse(research, tools["get_weather"], [rome])
+    await research.store_run_usage(result)
+    await research.switch_to_branch("main")
     research.close()
 
     custom = SQLiteSession(

@@ -101,6 +101,7 @@ class StoreDoctor(QObject):
             shown.append(f"… and {counted(len(lines) - SHOWN_STEPS, 'more step')} (Details)")
         question = self.question = QMessageBox(self.dialog or self._parent)
         question.setObjectName("repairQuestion")
+        question.setStyleSheet("QLabel { min-width: 460px; }")  # steps read as lines, not words
         question.setIcon(QMessageBox.Icon.Question)
         question.setWindowTitle("Repair")
         question.setText(

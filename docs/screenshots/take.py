@@ -63,7 +63,9 @@ def take(app: QApplication, folder: Path, settings: QSettings, theme: Theme) -> 
     window.show_search()
     window.search_panel.query.setText("oslo")
     window.search_panel.search()
-    wait_until(app, lambda: not window.search_panel.searching and window.search_panel.proxy.rowCount())
+    wait_until(
+        app, lambda: not window.search_panel.searching and window.search_panel.proxy.rowCount()
+    )
     window.search_panel.results.setCurrentIndex(window.search_panel.proxy.index(0, 0))
     wait_until(app, lambda: "characters" in window.detail.title.text())
     save(window, "search", theme)
@@ -99,6 +101,9 @@ def main() -> None:
         settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
         for theme in (Theme.LIGHT, Theme.DARK):
             take(app, folder, settings, theme)
+        from features import take_features  # the store doctor, branches, notes, diff
+
+        take_features(app, folder, settings, wait_until)
 
 
 if __name__ == "__main__":

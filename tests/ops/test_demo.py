@@ -25,8 +25,9 @@ def test_demo_folder_holds_real_stores_of_every_kind(tmp_path: Path) -> None:
     }
     assert find_problem_files(folder) == []
     research = get_session_stats(folder / "research.db", "research-trip")
-    assert research.token_usage is not None and len(research.token_usage.turns) == 3
-    assert research.tool_calls == {"get_weather": 3}
+    assert research.token_usage is not None and len(research.token_usage.turns) == 4
+    assert research.tool_calls == {"get_weather": 4}
+    assert research.branches == {"main": 12, "what-if-rome": 12}  # turns 1-2 shared, then Rome
     assert get_session_stats(folder / "support.db").session_count == 2
 
 

@@ -27,6 +27,7 @@ def test_check_store_lists_the_hidden_history_of_the_selected_store(
     row = [table.item(0, column).text() for column in range(table.columnCount())]
     assert row[:4] == ["chat.db", "chat", "hidden history", "8"]
     assert row[6].endswith("/issues/4729")
+    assert "pop_item" in dialog.details.text() and "issues/4729" in dialog.details.text()
     assert dialog.summary.text() == (
         "1 store checked: 1 finding, 1 store with problems. The check changed nothing."
     )

@@ -5,6 +5,7 @@ Sort by any column; Export writes the same JSON as `agency-sessions check --json
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from ...util.formatting import counted
 from ..file_dialogs import choose_save_path
 
 HEADERS = ("Store", "Session", "Finding", "Rows", "What it means", "Repair", "SDK issue")
+EXPLANATION, REPAIR = 4, 5
+TEXT_WIDTH = 300  # pixels of those two columns at most
 
 
 class FindingsDialog(QDialog):
@@ -48,6 +51,12 @@ class FindingsDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
+        self.table.currentCellChanged.connect(lambda row, *_: self._show_details(row))
+        self.details = QLabel()  # the chosen finding in full: the columns are cut short
+        self.details.setObjectName("findingDetails")
+        self.details.setWordWrap(True)
+        self.details.setOpenExternalLinks(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.export_button = QPushButton("Export…")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._export)
@@ -64,6 +73,7 @@ class FindingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.details)
         layout.addWidget(buttons)
         self.resize(1000, 420)
 
@@ -93,6 +103,10 @@ class FindingsDialog(QDialog):
                 self.table.setItem(number, column, item)
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
+        for column in (EXPLANATION, REPAIR):  # the rest stays in view; in full below
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), TEXT_WIDTH))
+        if rows:
+            self.table.setCurrentCell(0, 0)
         unreadable = sum(health.problem is not None for health in results)
         problems = sum(not health.ok for health in results)
         text = (
@@ -104,6 +118,18 @@ class FindingsDialog(QDialog):
         self.summary.setText(text + ". The check changed nothing.")
         self.export_button.setEnabled(True)
         self.repair_button.setEnabled(any(f.kind in REPAIRABLE for f in findings))
+
+    def _show_details(self, row: int) -> None:
+        item = self.table.item(row, 0) if row >= 0 else None
+        finding: Finding | None = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if finding is None:
+            self.details.clear()
+            return
+        issue = f' <a href="{finding.sdk_issue}">SDK issue</a>' if finding.sdk_issue else ""
+        self.details.setText(
+            f"<b>{html.escape(str(finding.kind))}</b>: {html.escape(finding.explanation)}."
+            f"<br>Repair: {html.escape(finding.repair)}.{issue}"
+        )
 
     def selected_findings(self) -> list[Finding]:
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}

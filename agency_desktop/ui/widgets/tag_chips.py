@@ -50,10 +50,16 @@ def _draw_chips(painter: QPainter, option: QStyleOptionViewItem, tags: tuple[str
     fill = palette.color(QPalette.ColorRole.Base if selected else QPalette.ColorRole.Button)
     ink = palette.color(QPalette.ColorRole.Text if selected else QPalette.ColorRole.ButtonText)
     left = float(rect.left())
-    for number, tag in enumerate(tags):
+    for number, name in enumerate(tags):
+        tag = name
         width = metrics.horizontalAdvance(tag) + 2 * PADDING
         rest = len(tags) - number - 1
         more_width = metrics.horizontalAdvance(f"+{rest}") + GAP if rest else 0
+        if number == 0 and left + width + more_width > limit:  # the first, elided
+            room = int(limit - left - more_width - 2 * PADDING)
+            if room >= metrics.horizontalAdvance("mm…"):
+                tag = metrics.elidedText(tag, Qt.TextElideMode.ElideRight, room)
+                width = metrics.horizontalAdvance(tag) + 2 * PADDING
         if left + width + more_width > limit:
             more = f"+{len(tags) - number}"
             chip = QRectF(
