@@ -73,9 +73,17 @@ def branch_scope(
     )
 
 
-def read_branches(conn: sqlite3.Connection, pair: TablePair, session_id: str) -> list[BranchInfo]:
-    """Every branch of a session, main first, then in the order they were made."""
+def read_branches(
+    conn: sqlite3.Connection, pair: TablePair, session_id: str, *, only_if_several: bool = False
+) -> list[BranchInfo]:
+    """Every branch of a session, main first, then in the order they were made.
+
+    `only_if_several`: none for a session on main alone, found by one index seek (the
+    counts read a long session's every structure row: opening it must not wait for that).
+    """
     if not pair.is_advanced:
+        return []
+    if only_if_several and not _has_other_branch(conn, session_id):
         return []
     structure = quote_identifier(STRUCTURE_TABLE)
     rows = conn.execute(
@@ -103,6 +111,17 @@ def read_branches(conn: sqlite3.Connection, pair: TablePair, session_id: str) ->
             )
         )
     return found
+
+
+def _has_other_branch(conn: sqlite3.Connection, session_id: str) -> bool:
+    """Two range seeks on the SDK's (session_id, branch_id) index, either side of main."""
+    structure = quote_identifier(STRUCTURE_TABLE)
+    row = conn.execute(
+        f"SELECT EXISTS(SELECT 1 FROM {structure} WHERE session_id = ? AND branch_id > ?)"
+        f" OR EXISTS(SELECT 1 FROM {structure} WHERE session_id = ? AND branch_id < ?)",
+        (session_id, MAIN_BRANCH, session_id, MAIN_BRANCH),
+    ).fetchone()
+    return bool(row[0])
 
 
 def first_branch_holding(

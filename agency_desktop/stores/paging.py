@@ -149,10 +149,13 @@ class SessionReader:
             raise SessionNotFoundError(self.db_path, self.session_id)
         return pair
 
-    def branches(self) -> list[BranchInfo]:
-        """The session's branches, main first (none for a store without them)."""
+    def branches(self, *, only_if_several: bool = False) -> list[BranchInfo]:
+        """The session's branches, main first (none for a store without them; with
+        `only_if_several`, none for a session on main alone, at the cost of one seek)."""
         with translate_errors(self.db_path):
-            return read_branches(self._conn, self.pair, self.session_id)
+            return read_branches(
+                self._conn, self.pair, self.session_id, only_if_several=only_if_several
+            )
 
     def branch_of(self, row_id: int, prefer: str | None = None) -> str | None:
         """The branch to read an item on: `prefer` if it holds it, else main, else the

@@ -79,3 +79,16 @@ def test_an_unknown_branch_names_the_ones_there_are(branched: Path, tmp_path: Pa
         assert reader.branches() == []
     with pytest.raises(BranchNotFoundError, match="branches: none"):
         open_store(str(plain)).reader("plain", branch="main")
+
+
+def test_opening_asks_for_branches_only_when_there_are_several(
+    branched: Path, tmp_path: Path
+) -> None:
+    from tests.helpers.stores import write_advanced
+
+    with open_store(str(branched)).reader("branched") as reader:
+        assert len(reader.branches(only_if_several=True)) == 2
+    single = write_advanced(tmp_path / "adv.db", "adv")
+    with open_store(str(single)).reader("adv") as reader:
+        assert reader.branches(only_if_several=True) == []
+        assert [b.branch_id for b in reader.branches()] == ["main"]

@@ -34,6 +34,14 @@ def _open(qtbot: Any, window: Any, session_id: str) -> None:
     )
 
 
+def _on_branched(qtbot: Any, window: Any) -> Any:
+    """The branched session opened, its two branches offered; the choice of branch."""
+    _open(qtbot, window, "branched")
+    choice = window.messages.branch_choice
+    qtbot.waitUntil(lambda: choice.count() == 2, timeout=TIMEOUT)
+    return choice
+
+
 def _previews(window: Any) -> list[str]:
     model = window.message_model
     return [model.row(n).preview for n in range(model.rowCount())]
@@ -43,9 +51,7 @@ def test_a_session_with_branches_opens_on_main_with_a_choice_of_branch(
     qtbot: Any, branched_window: Any
 ) -> None:
     window = branched_window
-    _open(qtbot, window, "branched")
-    choice = window.messages.branch_choice
-    qtbot.waitUntil(lambda: choice.count() == 2, timeout=TIMEOUT)
+    choice = _on_branched(qtbot, window)
     assert choice.isVisibleTo(window)
     assert [choice.itemText(i) for i in range(2)] == [
         "main · 16 items",
@@ -60,9 +66,7 @@ def test_choosing_a_branch_shows_its_items_and_conversation(
     qtbot: Any, branched_window: Any
 ) -> None:
     window = branched_window
-    _open(qtbot, window, "branched")
-    choice = window.messages.branch_choice
-    qtbot.waitUntil(lambda: choice.count() == 2, timeout=TIMEOUT)
+    choice = _on_branched(qtbot, window)
     choice.setCurrentIndex(1)
     qtbot.waitUntil(lambda: window.message_model.rowCount() == 8, timeout=TIMEOUT)
     previews = _previews(window)
@@ -83,8 +87,7 @@ def test_choosing_a_branch_shows_its_items_and_conversation(
 
 def test_a_session_without_branches_shows_no_choice(qtbot: Any, branched_window: Any) -> None:
     window = branched_window
-    _open(qtbot, window, "branched")
-    qtbot.waitUntil(lambda: window.messages.branch_choice.count() == 2, timeout=TIMEOUT)
+    _on_branched(qtbot, window)
     _open(qtbot, window, "plain")
     qtbot.waitUntil(lambda: not window.messages.branch_choice.isVisibleTo(window), timeout=TIMEOUT)
     assert window.message_model.filter.branch is None
@@ -122,8 +125,7 @@ def test_compare_shows_both_branches_side_by_side_from_the_fork(
 
 def test_a_search_hit_on_a_branch_opens_that_branch(qtbot: Any, branched_window: Any) -> None:
     window = branched_window
-    _open(qtbot, window, "branched")
-    qtbot.waitUntil(lambda: window.messages.branch_choice.count() == 2, timeout=TIMEOUT)
+    _on_branched(qtbot, window)
     model = window.message_model
     rome_user = 13  # the branch's own user message: main does not hold it
     model.open_session(model.db_path, "branched", at_row_id=rome_user)
@@ -159,9 +161,7 @@ def test_export_writes_the_branch_on_show(qtbot: Any, branched_window: Any, tmp_
     from agency_desktop.ops.export import ExportFormat
 
     window = branched_window
-    _open(qtbot, window, "branched")
-    choice = window.messages.branch_choice
-    qtbot.waitUntil(lambda: choice.count() == 2, timeout=TIMEOUT)
+    choice = _on_branched(qtbot, window)
     choice.setCurrentIndex(1)
     qtbot.waitUntil(lambda: window.message_model.rowCount() == 8, timeout=TIMEOUT)
     target = tmp_path / "rome.jsonl"

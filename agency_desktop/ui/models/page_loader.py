@@ -69,7 +69,7 @@ class PageLoader(QObject):
         wanted: MessageFilter = message_filter or MessageFilter()
         try:
             self._reader = open_store(db_path).reader(session_id, wanted)
-            branches = self._reader.branches()
+            branches = self._reader.branches(only_if_several=True)
             if len(branches) > 1:
                 branch = wanted.branch
                 if focus is not None:  # the item asked for decides, when it is on a branch
