@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..stores.base import StoreChangedError
-from ..stores.doctor import Finding, FindingKind, diagnose
+from ..stores.doctor import REPAIRABLE_KINDS, Finding, FindingKind, diagnose
 from ..stores.health import check_store
 from ..stores.readonly import translate_errors
 from ..stores.repairs import RepairCount, repair_session
@@ -29,7 +29,6 @@ from ..util.errors import InputError
 from ..util.formatting import counted
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .auto_backup import automatic_backup
-from .sdk_reading import SdkItemFacts, items_due_on_main, read_back_main_branch
 
 REPAIRED_IN_A_TRANSACTION = (
     FindingKind.HIDDEN_HISTORY,
@@ -37,7 +36,7 @@ REPAIRED_IN_A_TRANSACTION = (
     FindingKind.ORPHAN_STRUCTURE,
     FindingKind.ORPHAN_USAGE,
 )
-REPAIRABLE = frozenset((*REPAIRED_IN_A_TRANSACTION, FindingKind.NOT_WAL))
+REPAIRABLE = REPAIRABLE_KINDS  # those, and a journal mode set back to WAL
 # Orphan structure rows go first: they would otherwise keep stale numbers on main.
 _ORDER = {
     kind: number
@@ -164,6 +163,8 @@ def run_repair(
 
 def _rehearse(plan: RepairPlan, backup: Path) -> None:
     """The same repair on a copy, read back through the SDK before the store is touched."""
+    from .sdk_reading import items_due_on_main, read_back_main_branch  # the SDK: when used
+
     with tempfile.TemporaryDirectory(prefix="agency-repair-") as folder:
         copy = Path(folder) / plan.path.name
         shutil.copyfile(backup, copy)
@@ -211,6 +212,8 @@ def _repair_steps(conn: sqlite3.Connection, path: Path, plan: RepairPlan) -> lis
     steps = [s for s in plan.steps if s.kind in REPAIRED_IN_A_TRANSACTION]
     if any(now.get((s.kind, s.session_id)) != s.rows for s in steps):
         raise StoreChangedError(f"{path}: the store changed since the check; check it again")
+    from .sdk_reading import SdkItemFacts  # the SDK, loaded when a repair runs
+
     counts = []
     with SdkItemFacts() as facts:
         for step in steps:

@@ -6,8 +6,6 @@ rows of its own into any file it opens.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
 from collections.abc import Coroutine
 from pathlib import Path
@@ -22,6 +20,9 @@ from ..stores.schema import TablePair, discover_layout, pair_holding
 def run_coroutine[T](coroutine: Coroutine[Any, Any, T]) -> T:
     """asyncio.run, also for a caller whose thread already runs a loop (a notebook):
     the coroutine then runs on a short-lived thread of its own."""
+    import asyncio  # what only the SDK's calls need
+    import concurrent.futures
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -127,6 +127,17 @@ _ADVICE = frozenset(
         FindingKind.LARGE_WAL,
     }
 )
+# The kinds a repair exists for (ops/repair.py): named here, beside what each means, so
+# whoever lists findings can say which can be repaired without loading the repairs.
+REPAIRABLE_KINDS = frozenset(
+    {
+        FindingKind.HIDDEN_HISTORY,
+        FindingKind.MESSAGES_WITHOUT_SESSION,
+        FindingKind.ORPHAN_STRUCTURE,
+        FindingKind.ORPHAN_USAGE,
+        FindingKind.NOT_WAL,
+    }
+)
 FREE_SHARE = 0.25  # of the file's pages, and at least FREE_BYTES, before a vacuum is worth it
 FREE_BYTES = 1024 * 1024
 

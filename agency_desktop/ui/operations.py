@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 from ..ops import cleanup, maintenance, reorganise
 from ..ops.archive import backup_archive, backup_many
 from ..ops.export import ExportFormat, export_session, import_items
-from ..ops.notes import NoteBook
 from ..ops.restore import RestorePlan, plan_restore, run_restore
 from ..stores.records import SessionInfo
 from ..util.formatting import counted, human_size
@@ -29,6 +28,7 @@ from .dialogs.restore_preview import RestorePreview
 from .workers import Worker
 
 if TYPE_CHECKING:
+    from ..ops.notes import NoteBook
     from .host import WindowHost
 
 EXPORT_FILTERS = {

@@ -9,36 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog
 
-from ..ops.notes import NoteBook
-from ..ops.notes_records import SessionNotes
 from ..stores.paging import MessageRow
 from ..stores.records import SessionInfo
-from .dialogs.notes_dialog import NotesDialog
+from .folder_scanner import FolderScanner
 from .host import WindowHost
 from .models.session_list import SessionListModel
-from .scan_feed import ScanFeed
 from .session_view import SessionView
 from .widgets.message_detail import MessageDetail
 from .widgets.message_pane import MessagePane
 from .window_menus import WindowMenus
 from .workers import Worker
 
+if TYPE_CHECKING:
+    from ..ops.notes import NoteBook
+    from ..ops.notes_records import SessionNotes
+    from .dialogs.notes_dialog import NotesDialog
+
 POLL_MS = 1000  # how soon another window's or the CLI's change shows here
 REFRESH_DELAY_MS = 150  # listing streams in slices: read once they pause
 
-Notes = dict[tuple[Path, str], SessionNotes]
+Notes = dict[tuple[Path, str], "SessionNotes"]
 
 
 class NotesHost(WindowHost, Protocol):
     """What of the main window the notes use, beyond any controller's WindowHost."""
 
     session_model: SessionListModel
-    feed: ScanFeed
+    scanner: FolderScanner
     menus: WindowMenus
     view: SessionView
     messages: MessagePane
@@ -63,7 +65,7 @@ class SessionNotesController(QObject):
     ) -> None:
         super().__init__(host.dialog_parent())
         self.host, self._listed, self._apply, self._show_item = host, listed, apply, show_item
-        self.book = book or NoteBook()
+        self._book = book  # made on first use: the notes modules stay out of the cold start
         self.notes: Notes = {}
         self.dialog: NotesDialog | None = None
         self._version: int | None = None
@@ -91,7 +93,9 @@ class SessionNotesController(QObject):
             apply,
             lambda info, row_id: window.view.show_item(info.db_path, info.session_id, row_id),
         )
-        window.feed.listed.connect(controller.refresh)
+        # Once a scan is through (not per listed slice: thousands of rows stream in), so
+        # restored copies find their notes; rows at known places get them as they come.
+        window.scanner.scanFinished.connect(controller.refresh)
         conversation = window.detail.conversation
         conversation.user_title = lambda info: controller.notes_of(info).title
         controller.notesRead.connect(conversation.refresh_header)
@@ -102,11 +106,20 @@ class SessionNotesController(QObject):
         )
         return controller
 
+    @property
+    def book(self) -> NoteBook:
+        if self._book is None:
+            from ..ops.notes import NoteBook
+
+            self._book = NoteBook()
+        return self._book
+
     def shutdown(self) -> None:
         """After the window's workers stopped: nothing uses the notes file any more."""
         self._poll.stop()
         self._soon.stop()
-        self.book.close()
+        if self._book is not None:
+            self._book.close()
 
     # --- reading
 
@@ -126,8 +139,10 @@ class SessionNotesController(QObject):
 
     def _on_read(self, result: tuple[int, Notes]) -> None:
         self._reading = False
-        self._version, self.notes = result
-        self._apply(self.notes)
+        self._version, found = result
+        if found or self.notes:  # no notes at all (most users, most of the time): no work
+            self.notes = found
+            self._apply(found)
         self.notesRead.emit()
         if self._again:
             self._again = False
@@ -154,12 +169,16 @@ class SessionNotesController(QObject):
     # --- editing
 
     def notes_of(self, info: SessionInfo) -> SessionNotes:
+        from ..ops.notes_records import SessionNotes
+
         return self.notes.get((info.db_path, info.session_id)) or SessionNotes(info.session_id)
 
     def edit_current(self) -> None:
         info = self._current()
         if info is None:
             return
+        from .dialogs.notes_dialog import NotesDialog  # loaded when first opened
+
         dialog = self.dialog = NotesDialog(info, self.notes_of(info), self.host.dialog_parent())
         dialog.accepted.connect(lambda: self._save(info, dialog))
         dialog.bookmarkChosen.connect(lambda row_id: self._show_item(info, row_id))

@@ -7,15 +7,18 @@ A controller off the main window (through `WindowHost`), so the window only conn
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
 from ..stores.records import SessionInfo
-from .dialogs.branch_compare import BranchCompareDialog
-from .dialogs.compare_choice import CompareChoice
-from .dialogs.session_diff import SessionDiffDialog, show_session_diff
 from .host import WindowHost
 from .models.message_table import MessageTableModel
+
+if TYPE_CHECKING:  # the dialogs load when first opened: a short cold start
+    from .dialogs.branch_compare import BranchCompareDialog
+    from .dialogs.compare_choice import CompareChoice
+    from .dialogs.session_diff import SessionDiffDialog
 
 
 class SessionTools(QObject):
@@ -37,11 +40,15 @@ class SessionTools(QObject):
         if current is None:
             self.host.notice.show_message("Select a session first.")
             return
+        from .dialogs.compare_choice import CompareChoice
+
         choice = self.choice = CompareChoice(current, self._listed(), self.host.dialog_parent())
         choice.accepted.connect(lambda: self._compare(current, choice))
         choice.open()
 
     def _compare(self, current: SessionInfo, choice: CompareChoice) -> None:
+        from .dialogs.session_diff import show_session_diff
+
         if choice.choice is not None:  # the other first: "what changed since the backup"
             mine = (current.db_path, current.session_id)
             self.diff = show_session_diff(self.host.dialog_parent(), choice.choice, mine)
@@ -51,6 +58,8 @@ class SessionTools(QObject):
         model = self.model
         if model.db_path is None or model.session_id is None:
             return
+        from .dialogs.branch_compare import BranchCompareDialog
+
         dialog = self.branch_compare = BranchCompareDialog(
             self.host.workers,
             model.db_path,

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..ops.repair import RepairPlan, RepairReport, plan_repairs, repair_stores
 from ..stores.doctor import Finding
 from ..stores.health import StoreHealth, check_store
 from ..util.formatting import counted
@@ -20,6 +19,9 @@ from ..util.paths import backup_dir
 from .dialogs.findings import FindingsDialog
 from .operation_runner import OperationRunner
 from .workers import Worker, WorkerPool
+
+if TYPE_CHECKING:
+    from ..ops.repair import RepairPlan, RepairReport
 
 SHOWN_STEPS = 12  # lines of the plan in the question itself; all of them under Details
 
@@ -81,6 +83,8 @@ class StoreDoctor(QObject):
     # --- repairs
 
     def _plan(self, findings: list[Finding]) -> None:
+        from ..ops.repair import plan_repairs  # loaded on first use: a short cold start
+
         worker = Worker(plan_repairs, findings)
         worker.signals.returned.connect(self._confirm)
         worker.signals.errored.connect(self._plan_failed)
@@ -122,12 +126,16 @@ class StoreDoctor(QObject):
         question.open()
 
     def _repair(self, plans: list[RepairPlan]) -> None:
+        from ..ops.repair import repair_stores
+
         started = self._runner.run("Repairing", repair_stores, plans, summary=repair_summary)
         if not started and self.dialog is not None:
             self.dialog.show_error("another operation is still running; try again after it")
 
     def _after_operation(self, _summary: str, result: Any) -> None:
         """Check the same stores again, so the table shows what is left."""
+        from ..ops.repair import RepairReport
+
         is_repair = isinstance(result, list) and all(isinstance(r, RepairReport) for r in result)
         if is_repair and self.dialog is not None and self.dialog.isVisible():
             self.dialog.show_rechecking()

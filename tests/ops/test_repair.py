@@ -11,7 +11,7 @@ import pytest
 from agents import SQLiteSession
 from agents.extensions.memory import AdvancedSQLiteSession
 
-from agency_desktop.ops import repair as repair_module
+from agency_desktop.ops import sdk_reading
 from agency_desktop.ops.repair import RepairVerificationError, plan_repair, run_repair
 from agency_desktop.stores.base import StoreChangedError
 from agency_desktop.stores.doctor import FindingKind
@@ -136,7 +136,7 @@ def test_a_rehearsal_that_does_not_read_back_leaves_the_store_untouched(
 ) -> None:
     path = write_upgraded(tmp_path / "chat.db")
     before = folder_snapshot(tmp_path)
-    monkeypatch.setattr(repair_module, "items_due_on_main", lambda *_: ["something else"])
+    monkeypatch.setattr(sdk_reading, "items_due_on_main", lambda *_: ["something else"])
     with pytest.raises(RepairVerificationError, match="did not read back through the SDK"):
         run_repair(plan_repair(path), backup_root=tmp_path.parent / f"{tmp_path.name}-backups")
     assert folder_snapshot(tmp_path) == before

@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...ops.atomic import fsync_file, publish, staged
-from ...ops.repair import REPAIRABLE
-from ...stores.doctor import Finding
+from ...stores.doctor import REPAIRABLE_KINDS, Finding
 from ...stores.health import StoreHealth
 from ...util.formatting import counted
 from ..file_dialogs import choose_save_path
@@ -117,7 +116,7 @@ class FindingsDialog(QDialog):
             text += f" ({unreadable} cannot be read at all; see the session list)"
         self.summary.setText(text + ". The check changed nothing.")
         self.export_button.setEnabled(True)
-        self.repair_button.setEnabled(any(f.kind in REPAIRABLE for f in findings))
+        self.repair_button.setEnabled(any(f.kind in REPAIRABLE_KINDS for f in findings))
 
     def _show_details(self, row: int) -> None:
         item = self.table.item(row, 0) if row >= 0 else None
@@ -138,7 +137,7 @@ class FindingsDialog(QDialog):
         return [item.data(Qt.ItemDataRole.UserRole) for item in items if item is not None]
 
     def _ask_repair(self) -> None:
-        findings = [f for f in self.selected_findings() if f.kind in REPAIRABLE]
+        findings = [f for f in self.selected_findings() if f.kind in REPAIRABLE_KINDS]
         if findings:
             self.repairRequested.emit(findings)
 

@@ -9,18 +9,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QStandardItem
 from PySide6.QtWidgets import QApplication, QStyle
 
-from ...ops.notes_records import SessionNotes
 from ...stores.errors import ProblemKind
 from ...stores.listing import StoreScan
 from ...stores.records import SessionInfo, StoreProblem
 from ...util.formatting import human_size, local_time
 from .base import OBJECT, READ_ONLY, ItemTableModel
+
+if TYPE_CHECKING:
+    from ...ops.notes_records import SessionNotes
 
 _RIGHT_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -245,8 +247,9 @@ class SessionListModel(ItemTableModel):
         self.notes = found
         changed = 0
         for number, row in enumerate(self._rows):
-            notes = found.get(row.key) if row.key is not None else None
-            if notes != row.notes:
+            info = row.info
+            notes = found.get((info.db_path, info.session_id)) if info is not None else None
+            if notes is not row.notes and notes != row.notes:
                 self.replace_row(number, replace(row, notes=notes))
                 changed += 1
         return changed
