@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from agency_desktop.ops.atomic import remove_quietly
 from agency_desktop.ops.backup import backup_store
+from agency_desktop.ops.folder_backup import backup_many
 from agency_desktop.stores import parallel
 from agency_desktop.stores.folder_stats import folder_stats
 from agency_desktop.stores.listing import iter_candidate_files
@@ -315,12 +317,31 @@ def backup_case(store: StoreFixture, scratch: Path) -> TimedCase:
     )
 
 
+def _cp_and_sync(source: Path, dest: Path) -> None:
+    """What a user would do instead of a folder backup: `cp -r SRC DEST && sync`."""
+    subprocess.run(["cp", "-r", str(source), str(dest)], check=True)
+    os.sync()
+
+
+def folder_backup_case(folder: Path, scratch: Path) -> TimedCase:
+    dest = scratch / "folder-backup"
+    stores = list(iter_candidate_files(folder))
+    return TimedCase(
+        f"F1 back up the folder ({len(stores):,} stores; vs cp -r and sync)",
+        lambda: backup_many(stores, dest, root=folder),
+        lambda: _cp_and_sync(folder, dest),
+        Target(2, "x"),
+        setup=lambda: shutil.rmtree(dest, ignore_errors=True),
+    )
+
+
 def all_timed_cases(folder: Path, store: StoreFixture, scratch: Path) -> list[TimedCase]:
     return [
         *listing_cases(folder),
         *reading_cases(store),
         *stats_cache_cases(store, scratch),
         backup_case(store, scratch),
+        folder_backup_case(folder, scratch),
     ]
 
 

@@ -19,7 +19,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -32,7 +32,8 @@ from ..stores.records import latest
 from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import DESTINATION_ERRNOS, naming_target, publish, quick_check, staged
-from .backup import BackupResult, backup_store
+from .backup import backup_store
+from .folder_backup import finished as _finished
 
 MANIFEST_NAME = "manifest.json"
 ARCHIVE_FORMAT = "agency-desktop-archive"
@@ -40,85 +41,6 @@ FORMAT_VERSION = 1
 _CHUNK = 1 << 20
 # What reading a damaged zip member can raise besides a clean BadZipFile.
 ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
-
-
-# --- many stores into a folder -------------------------------------------------------------
-
-
-@dataclass
-class BackupSummary:
-    """What `backup_many` copied, and the stores it could not copy (with the reason)."""
-
-    destination: Path
-    results: list[BackupResult] = field(default_factory=list)
-    failures: list[tuple[Path, str]] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(result.size_bytes for result in self.results)
-
-
-def backup_many(
-    stores: Sequence[Path],
-    destination: Path,
-    *,
-    root: Path | None = None,
-    overwrite: bool = False,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> BackupSummary:
-    """Back up each store into `destination`, keeping file names; one bad store skips only itself.
-
-    With a `root`, stores under it keep their folders below it (a recursive folder's
-    layout). A name already taken in the destination gets a timestamped name beside
-    it, unless `overwrite` says to replace it. A cancel stops before the next store
-    (or inside the current one, which `backup_store` then removes); the copies
-    finished so far stay, as they are complete.
-    """
-    started = time.monotonic()
-    destination = Path(destination)
-    destination.mkdir(parents=True, exist_ok=True)
-    summary = BackupSummary(destination)
-    report = Reporter(progress, cancel)
-    for done, store in enumerate(map(Path, stores)):
-        report(done, len(stores), store.name)
-        folder = destination
-        if root is not None and store.parent.is_relative_to(root):
-            folder = destination / store.parent.relative_to(root)
-        try:
-            summary.results.append(_backup_keeping_name(store, folder, overwrite, cancel))
-        except (StoreError, OSError) as exc:
-            summary.failures.append((store, str(exc)))
-    _finished(progress, len(stores))
-    summary.seconds = time.monotonic() - started
-    return summary
-
-
-def _backup_keeping_name(
-    store: Path, folder: Path, overwrite: bool, cancel: CancelToken | None
-) -> BackupResult:
-    """The store's own name if free (or to be overwritten); otherwise the timestamped name
-    backup_store picks in a folder.
-
-    Without `overwrite` backup_store never replaces a file, so a name taken between the
-    check and the write fails with FileExistsError and falls back to a timestamped name.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / store.name
-    if overwrite or not os.path.lexists(target):
-        with contextlib.suppress(FileExistsError):
-            return backup_store(store, target, overwrite=overwrite, cancel=cancel)
-    return backup_store(store, folder, cancel=cancel)
-
-
-def _finished(progress: ProgressCallback | None, total: int) -> None:
-    """The last report skips the cancel check: the work is done and must not be reported as cancelled."""
-    if progress is not None:
-        progress(total, total, "done")
-
-
-# --- one zip archive -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

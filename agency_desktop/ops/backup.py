@@ -60,7 +60,7 @@ _O_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 # SQLite's locks on Windows are mandatory, on bytes at 1 GiB: a file reaching them may not read.
 _WINDOWS_LOCK_OFFSET = 0x40000000
 
-Method = Literal["file_copy", "online_backup"]
+Method = Literal["file_copy", "online_backup", "snapshot"]  # snapshot: folder_backup.py
 Verify = Literal["fast", "quick_check"]
 
 

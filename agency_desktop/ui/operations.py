@@ -15,8 +15,9 @@ from PySide6.QtCore import QFile, QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from ..ops import cleanup, maintenance, reorganise
-from ..ops.archive import backup_archive, backup_many
+from ..ops.archive import backup_archive
 from ..ops.export import ExportFormat, export_session, import_items
+from ..ops.folder_backup import backup_many
 from ..ops.restore import RestorePlan, plan_restore, run_restore
 from ..stores.records import SessionInfo
 from ..util.formatting import counted, human_size

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..ops.archive import ArchiveResult, BackupSummary
+from ..ops.archive import ArchiveResult
 from ..ops.backup import BackupResult
 from ..ops.cleanup import CleanupReport
 from ..ops.export import ExportSummary
+from ..ops.folder_backup import BackupSummary
 from ..ops.store_writer import WriteResult
 from . import desktop
 from .widgets.notice_bar import NoticeAction

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ops import cleanup, reorganise
-from ..ops.archive import BackupSummary
+from ..ops.folder_backup import BackupSummary
 from ..ops.restore import RestoreReport
 from ..util.formatting import counted, human_size
 

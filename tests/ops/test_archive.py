@@ -10,12 +10,8 @@ import pytest
 
 import agency_desktop
 from agency_desktop.ops import archive as archive_module
-from agency_desktop.ops.archive import (
-    MANIFEST_NAME,
-    backup_archive,
-    backup_many,
-    verify_archive,
-)
+from agency_desktop.ops.archive import MANIFEST_NAME, backup_archive, verify_archive
+from agency_desktop.ops.folder_backup import MANIFEST_PREFIX, backup_many
 from agency_desktop.util.progress import CancelToken, OperationCancelled, ProgressCallback
 from tests.helpers.stores import item_texts, write_plain
 
@@ -41,6 +37,11 @@ def _everything_under(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
+def _copies_under(folder: Path) -> list[str]:
+    """What a folder backup holds besides its manifest."""
+    return [name for name in _everything_under(folder) if not name.startswith(MANIFEST_PREFIX)]
+
+
 def _cancel_at(step: int, token: CancelToken) -> ProgressCallback:
     def progress(done: int, total: int, message: str) -> None:
         if done == step:
@@ -62,13 +63,17 @@ def test_backup_many_keeps_names_and_items(store_folder: Path, tmp_path: Path) -
     for result in summary.results:
         _assert_same_items(result.path, result.source)
     assert summary.total_bytes == sum(r.path.stat().st_size for r in summary.results)
-    assert seen == [
-        (0, 4, "plain.db"),
-        (1, 4, "shared.db"),
-        (2, 4, "advanced.db"),
-        (3, 4, "custom.db"),
-        (4, 4, "done"),
-    ]
+    # Each store is reported as it is done (two threads: in any order), then the end.
+    assert [done for done, _, _ in seen] == [1, 2, 3, 4, 4]
+    assert sorted(name for _, _, name in seen[:-1]) == sorted(SESSIONS)
+    assert seen[-1] == (4, 4, "done")
+    manifest = json.loads(summary.manifest.read_text())
+    listed = {copy["path"]: copy for copy in manifest["copies"]}
+    assert list(listed) == list(SESSIONS)
+    for result in summary.results:
+        entry = listed[result.path.name]
+        assert entry["size_bytes"] == result.path.stat().st_size
+        assert entry["sha256"] == hashlib.sha256(result.path.read_bytes()).hexdigest()
 
 
 def test_backup_many_never_overwrites_on_a_name_clash(store_folder: Path, tmp_path: Path) -> None:
@@ -95,7 +100,7 @@ def test_backup_many_reports_unreadable_stores_and_goes_on(
     assert [r.source for r in summary.results] == [store_folder / "plain.db"]
     assert [path for path, _ in summary.failures] == [files["random"], tmp_path / "missing.db"]
     assert "random.db" in summary.failures[0][1]
-    assert _everything_under(tmp_path / "out") == ["plain.db"]
+    assert _copies_under(tmp_path / "out") == ["plain.db"]
 
 
 def test_backup_many_cancel_stops_between_stores(store_folder: Path, tmp_path: Path) -> None:
@@ -104,7 +109,16 @@ def test_backup_many_cancel_stops_between_stores(store_folder: Path, tmp_path: P
         backup_many(
             _stores(store_folder), tmp_path / "out", progress=_cancel_at(1, token), cancel=token
         )
-    assert _everything_under(tmp_path / "out") == ["plain.db"]  # complete, and nothing else
+    # What was being copied when the cancel came finished; nothing else was started,
+    # and the manifest lists exactly the complete copies there are.
+    everything = _everything_under(tmp_path / "out")
+    [manifest] = [name for name in everything if name.startswith("backup-manifest-")]
+    copies = sorted(name for name in everything if name != manifest)
+    assert 1 <= len(copies) <= 2 and set(copies) <= set(SESSIONS)
+    listed = json.loads((tmp_path / "out" / manifest).read_text())["copies"]
+    assert sorted(copy["path"] for copy in listed) == copies
+    for name in copies:
+        _assert_same_items(tmp_path / "out" / name, store_folder / name)
 
 
 # --- backup_archive ------------------------------------------------------------------------

@@ -16,19 +16,20 @@ from agency_desktop.ops import (
     backup,
     cleanup,
     export,
+    folder_backup,
     maintenance,
     migrate,
     reorganise,
     restore,
 )
-from agency_desktop.ops.archive import backup_many
+from agency_desktop.ops.folder_backup import backup_many
 from agency_desktop.ops.maintenance import vacuum_store
 from agency_desktop.ops.reorganise import rename_session
 from agency_desktop.util.progress import CancelToken, OperationCancelled
 from tests.helpers.stores import item_texts
 
 ENTRY_POINTS: list[Callable[..., object]] = [
-    archive.backup_many,
+    folder_backup.backup_many,
     archive.backup_archive,
     backup.backup_store,
     cleanup.run_cleanup,

@@ -68,7 +68,16 @@ def _cleanup(store: str, session_id: str, backups: str) -> None:
     run_cleanup(plan_for_sessions(doomed), backup_dir=Path(backups), progress=_progress)
 
 
+def _backup_folder(source: str, target: str) -> None:
+    from agency_desktop.ops.folder_backup import backup_many
+    from agency_desktop.stores.listing import iter_candidate_files
+
+    stores = list(iter_candidate_files(Path(source)))
+    backup_many(stores, Path(target), root=Path(source), progress=_progress)
+
+
 OPERATIONS: dict[str, Callable[..., Any]] = {
+    "backup-folder": _backup_folder,
     "backup": _backup,
     "export": _export,
     "import": _import,

@@ -190,3 +190,42 @@ def test_what_a_killed_run_left_is_swept_by_a_later_one(source: Path, tmp_path: 
     os.utime(stale, (hours_ago, hours_ago))
     backup_store(source, out / "copy.db")
     assert sorted(p.name for p in out.iterdir()) == [recent.name, "copy.db"]
+
+
+@pytest.fixture(scope="module")
+def _store_folder_to_back_up(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Forty small stores written by the SDK: enough for a folder backup to be killed in."""
+    folder = tmp_path_factory.mktemp("many")
+    first = write_plain(folder / "store-00.db", "s-00", ("Paris",))
+    for number in range(1, 40):
+        (folder / f"store-{number:02}.db").write_bytes(first.read_bytes())
+    return folder
+
+
+@pytest.mark.parametrize("kill_at", (1, 5, 20, "after:0.02", "after:0.1"))
+def test_a_folder_backup_killed_mid_way_leaves_only_whole_copies(
+    _store_folder_to_back_up: Path, tmp_path: Path, kill_at: int | str
+) -> None:
+    """Two threads copy at once: whatever the moment, every file under a final name is a
+    whole copy; the manifest, written last, exists only once every copy is on disk."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for store in _store_folder_to_back_up.iterdir():
+        (source / store.name).write_bytes(store.read_bytes())
+    before = folder_snapshot(source)
+    out = tmp_path / "out"
+    run = run_until("backup-folder", kill_at, source, out)
+    assert {k: v for k, v in folder_snapshot(source).items() if k.endswith(".db")} == {
+        k: v for k, v in before.items() if k.endswith(".db")
+    }
+    visible = _visible(out) if out.exists() else {}
+    copies = [name for name in visible if name.endswith(".db")]
+    for name in copies:
+        quick_check(out / name)
+        _same_items(source / name, out / name, "s-00")
+    manifests = [name for name in visible if name.startswith("backup-manifest-")]
+    if run.killed:
+        assert manifests == [] or len(copies) == 40
+    assert run_until("backup-folder", 0, source, out).killed is False  # again: it completes
+    again = _visible(out)
+    assert len([name for name in again if name.endswith(".db")]) >= 40

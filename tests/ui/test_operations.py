@@ -12,6 +12,7 @@ import pytest
 
 from agency_desktop.ops import cleanup
 from agency_desktop.ops.export import ExportFormat
+from agency_desktop.ops.folder_backup import MANIFEST_PREFIX
 from agency_desktop.stores.listing import list_sessions
 from agency_desktop.ui import desktop
 from agency_desktop.ui.settings import Settings
@@ -47,7 +48,10 @@ def test_backup_of_the_folder(
     with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
         window.operations.ask_backup_folder()
     assert "Backed up 4 stores" in done.args[0]
-    assert sorted(p.name for p in (tmp_path / "backup").iterdir()) == sorted(
+    copied = [p.name for p in (tmp_path / "backup").iterdir()]
+    manifests = [name for name in copied if name.startswith(MANIFEST_PREFIX)]
+    assert len(manifests) == 1  # the list of the copies, written last
+    assert sorted(set(copied) - set(manifests)) == sorted(
         p.name for p in window.scanner.store_paths
     )
     assert len(list_sessions(tmp_path / "backup")) == 5
