@@ -7,6 +7,7 @@ second (in a worker too), and the list is read again when it moved.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -66,6 +67,7 @@ class SessionNotesController(QObject):
         super().__init__(host.dialog_parent())
         self.host, self._listed, self._apply, self._show_item = host, listed, apply, show_item
         self._book = book  # made on first use: the notes modules stay out of the cold start
+        self._making = threading.Lock()
         self.notes: Notes = {}
         self.dialog: NotesDialog | None = None
         self._version: int | None = None
@@ -97,7 +99,7 @@ class SessionNotesController(QObject):
         # restored copies find their notes; rows at known places get them as they come.
         window.scanner.scanFinished.connect(controller.refresh)
         conversation = window.detail.conversation
-        conversation.user_title = lambda info: controller.notes_of(info).title
+        conversation.user_title = controller.title_of
         controller.notesRead.connect(conversation.refresh_header)
         window.menus.edit_notes.triggered.connect(controller.edit_current)
         window.menus.toggle_star.triggered.connect(star)
@@ -108,18 +110,22 @@ class SessionNotesController(QObject):
 
     @property
     def book(self) -> NoteBook:
-        if self._book is None:
-            from ..ops.notes import NoteBook
+        """Made by whoever needs it first, the first poll's worker as a rule: importing the
+        notes modules on the GUI thread would hold it while a folder streams in."""
+        with self._making:
+            if self._book is None:
+                from ..ops.notes import NoteBook
 
-            self._book = NoteBook()
-        return self._book
+                self._book = NoteBook()
+            return self._book
 
     def shutdown(self) -> None:
         """After the window's workers stopped: nothing uses the notes file any more."""
         self._poll.stop()
         self._soon.stop()
-        if self._book is not None:
-            self._book.close()
+        with self._making:
+            if self._book is not None:
+                self._book.close()
 
     # --- reading
 
@@ -132,7 +138,7 @@ class SessionNotesController(QObject):
             self._again = True
             return
         self._reading = True
-        worker = Worker(read_notes, self.book, self._listed())
+        worker = Worker(lambda sessions: read_notes(self.book, sessions), self._listed())
         worker.signals.returned.connect(self._on_read)
         worker.signals.errored.connect(self._on_error)
         self.host.workers.start(worker)
@@ -156,10 +162,14 @@ class SessionNotesController(QObject):
         if self._polling or self._reading:
             return
         self._polling = True
-        worker = Worker(self.book.version)
+        worker = Worker(self._version_of_book)
         worker.signals.returned.connect(self._on_version)
         worker.signals.errored.connect(self._on_error)
         self.host.workers.start(worker)
+
+    def _version_of_book(self) -> int:
+        """Runs in a worker: the book is made here the first time (see `book`)."""
+        return self.book.version()
 
     def _on_version(self, version: int) -> None:
         self._polling = False
@@ -167,6 +177,11 @@ class SessionNotesController(QObject):
             self._read()
 
     # --- editing
+
+    def title_of(self, info: SessionInfo) -> str:
+        """The user's title for a session ("" for none), from what was read last."""
+        notes = self.notes.get((info.db_path, info.session_id))
+        return notes.title if notes is not None else ""
 
     def notes_of(self, info: SessionInfo) -> SessionNotes:
         from ..ops.notes_records import SessionNotes
