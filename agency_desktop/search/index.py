@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from ..util.paths import cache_dir
 from .records import SearchFilter, SearchHit, UnsearchableFile
 from .text import Query, as_text, item_facts, words
 
+OPEN_ATTEMPTS, CREATING_WAIT_S = 5, 0.02
 INDEX_NAME = "search-index.sqlite3"
 STEP_ROWS = 20_000  # rows read per step at most
 STEP_BYTES = 32 * 1024 * 1024  # and stored bytes (one step's rows are held in memory)
@@ -122,13 +124,18 @@ class SearchIndex:
         """The index if it is there, else None: a read never creates it, so an index the
         user turned off (and so deleted) stays deleted whatever was still reading it."""
         uri = self.path.absolute().as_uri() + "?mode=rw"
-        try:
-            conn = sqlite3.connect(uri, uri=True, timeout=WRITE_TIMEOUT_S)
-        except sqlite3.OperationalError:
-            if self.path.exists():
-                raise
-            yield None
-            return
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                conn = sqlite3.connect(uri, uri=True, timeout=WRITE_TIMEOUT_S)
+                break
+            except sqlite3.OperationalError:
+                if not self.path.exists():
+                    yield None
+                    return
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
+                # The indexer is creating the file this very moment (a first start).
+                time.sleep(CREATING_WAIT_S)
         with self._opened(conn) as opened:
             yield opened
 
