@@ -18,6 +18,7 @@ from pathlib import Path
 
 from agency_desktop.ops.atomic import remove_quietly
 from agency_desktop.ops.backup import backup_store
+from agency_desktop.ops.export import export_session
 from agency_desktop.ops.folder_backup import backup_many
 from agency_desktop.stores import parallel
 from agency_desktop.stores.folder_stats import folder_stats
@@ -335,6 +336,31 @@ def folder_backup_case(folder: Path, scratch: Path) -> TimedCase:
     )
 
 
+def _raw_jsonl(store: StoreFixture, target: Path) -> None:
+    """A Python loop writing each stored message_data as a line: the floor for JSONL."""
+    conn = sqlite3.connect(store.path)
+    try:
+        rows = conn.execute(
+            "SELECT message_data FROM agent_messages WHERE session_id = ? ORDER BY id",
+            (store.session_id,),
+        )
+        with target.open("w", encoding="utf-8") as handle:
+            for (text,) in rows:
+                handle.write(text + "\n")
+    finally:
+        conn.close()
+
+
+def export_case(store: StoreFixture, scratch: Path) -> TimedCase:
+    target = scratch / "export.jsonl"
+    return TimedCase(
+        "F2 export as JSONL (vs a loop writing the stored lines)",
+        lambda: export_session(store.path, store.session_id, "jsonl", target, overwrite=True),
+        lambda: _raw_jsonl(store, target),
+        Target(1.5, "x"),
+    )
+
+
 def all_timed_cases(folder: Path, store: StoreFixture, scratch: Path) -> list[TimedCase]:
     return [
         *listing_cases(folder),
@@ -342,6 +368,7 @@ def all_timed_cases(folder: Path, store: StoreFixture, scratch: Path) -> list[Ti
         *stats_cache_cases(store, scratch),
         backup_case(store, scratch),
         folder_backup_case(folder, scratch),
+        export_case(store, scratch),
     ]
 
 

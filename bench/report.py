@@ -104,6 +104,8 @@ BASELINES = """Baselines, run in the same process run, on the same fixtures:
   under a temporary name, renamed into place.
 - F1 back up the folder: `cp -r` of the folder, then `sync`; ours is `backup DIR DEST`'s
   own call: a snapshot of every store, checked, renamed, one syncfs, then a manifest.
+- F2 export as JSONL: a Python loop writing each stored `message_data` as a line; ours
+  is `export --format jsonl` (the stored text kept where it is JSON on one line).
 - F3 search: one `instr(message_data, ?)` scan of every file in turn; ours scans
   decoded text in the worker processes, or answers from the app's FTS5 index.
 - Peak RSS: the app (`agency-desktop STORE`) after its first rows and a jump to the

@@ -81,6 +81,9 @@ def export_chunks(
 ) -> Iterator[str]:
     """The export in chunks; `notes`, the user's notes on the session, when asked for."""
     total = reader.count()
+    if fmt in (ExportFormat.JSONL, ExportFormat.JSON):
+        yield from _json_chunks(reader, fmt, report, total, notes)
+        return
     items = _counted(reader.iter_items(), total, report)
     if fmt is ExportFormat.MARKDOWN:
         chunks = render_transcript(reader.session_id, described_source(reader), items)
@@ -88,16 +91,31 @@ def export_chunks(
     elif fmt is ExportFormat.HTML:
         page = render_html(reader.session_id, described_source(reader), items)
         yield from after_heading(page, notes_html(notes))
-    elif fmt is ExportFormat.JSONL:
-        yield jsonl_head(notes)
-        for _, _, raw in items:
-            yield _line(raw) + "\n"
-    else:
-        opening, closing = json_brackets(notes)
-        yield opening
-        for index, (_, _, raw) in enumerate(items):
-            yield ("\n" if index == 0 else ",\n") + _line(raw)
-        yield closing
+
+
+def _json_chunks(
+    reader: ItemReader, fmt: ExportFormat, report: Reporter, total: int, notes: Notes
+) -> Iterator[str]:
+    """JSONL or a JSON array, a batch of items per chunk: the stored text as it is where
+    SQLite reads it as JSON on one line (most items), `_line` for the rest."""
+    jsonl = fmt is ExportFormat.JSONL
+    opening, closing = (jsonl_head(notes), "") if jsonl else json_brackets(notes)
+    yield opening
+    done = 0
+    for batch in reader.iter_stored_json():
+        if not batch:
+            break
+        lines = [
+            raw if valid and "\n" not in raw and "\r" not in raw else _line(raw)
+            for raw, valid in batch
+        ]
+        if jsonl:
+            yield "\n".join(lines) + "\n"
+        else:
+            yield ("\n" if done == 0 else ",\n") + ",\n".join(lines)
+        done += len(batch)
+        report(done, total, "items")
+    yield closing
 
 
 def _counted(

@@ -359,16 +359,27 @@ class SessionReader:
 
     def iter_items(self, batch: int = 1000) -> Iterator[tuple[int, datetime | None, str]]:
         """Every item's full text in order, read in keyset batches (bounded memory)."""
+        for rows in self._batches("created_at, message_data", batch):
+            for row_id, created, text in rows:
+                yield row_id, parse_timestamp(created), _as_text(text)
+
+    def iter_stored_json(self, batch: int = 5000) -> Iterator[list[tuple[str, bool]]]:
+        """Every item's stored text in order, a batch at a time, each with whether SQLite
+        reads it as JSON: what an export writes as it is, without parsing it in Python."""
+        for rows in self._batches("message_data, json_valid(message_data)", batch):
+            yield [(_as_text(text), bool(valid)) for _, text, valid in rows]
+
+    def _batches(self, columns: str, batch: int) -> Iterator[list[Any]]:
+        """Rows (id first, then `columns`: ours, never a file's) in keyset batches."""
         query = (
-            f"SELECT id, created_at, message_data FROM {self.pair.q_messages}"
+            f"SELECT id, {columns} FROM {self.pair.q_messages}"
             f" WHERE {self._scope} AND id > ? ORDER BY id LIMIT ?"
         )
         after = -1
         while True:
             with translate_errors(self.db_path):
                 rows = self._conn.execute(query, (*self._scope_params, after, batch)).fetchall()
-            for row_id, created, text in rows:
-                yield row_id, parse_timestamp(created), _as_text(text)
+            yield rows
             if len(rows) < batch:
                 return
             after = rows[-1][0]
