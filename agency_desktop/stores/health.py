@@ -43,7 +43,8 @@ class StoreHealth:
         }
 
 
-def check_store(path: Path) -> StoreHealth:
+def check_store(location: str | os.PathLike[str]) -> StoreHealth:
+    path = Path(location)
     try:
         with reading(path) as conn:
             integrity = "; ".join(row[0] for row in conn.execute("PRAGMA quick_check").fetchmany(5))

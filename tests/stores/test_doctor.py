@@ -56,6 +56,7 @@ def test_history_hidden_by_an_upgrade_to_advanced_is_found_and_explained(tmp_pat
     assert "pop_item" in finding.explanation and "structure rows" in finding.repair
     assert not health.ok
     assert health.as_dict()["findings"][0]["kind"] == "hidden history"
+    assert check_store(str(path)).findings == health.findings  # a location as a str too
 
 
 def test_a_store_the_sdk_wrote_cleanly_has_no_findings(tmp_path: Path) -> None:
