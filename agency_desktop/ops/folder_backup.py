@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,11 +165,8 @@ def copy_all(
                 on_done(store, None, str(exc))
 
     with ThreadPoolExecutor(THREADS, thread_name_prefix="folder-backup") as pool:
-        futures: set[Future[None]] = {pool.submit(work) for _ in range(THREADS)}
-        while futures:
-            done, futures = wait(futures, return_when=FIRST_COMPLETED)
-            for future in done:
-                future.result()
+        for future in [pool.submit(work) for _ in range(THREADS)]:
+            future.result()  # a bug in one worker is raised here, not lost
     if cancel is not None and cancel.cancelled and pending:
         raise OperationCancelled("cancelled")
 
@@ -271,8 +268,13 @@ def backup_many(
     destination.mkdir(parents=True, exist_ok=True)
     summary = BackupSummary(destination)
     jobs = [(Path(store), _target_folder(Path(store), destination, root)) for store in stores]
-    small = [(store, folder / store.name) for store, folder in jobs if is_small(store)]
-    large = [(store, folder) for store, folder in jobs if not is_small(store)]
+    small: list[tuple[Path, Path]] = []
+    large: list[tuple[Path, Path]] = []
+    for store, folder in jobs:  # one stat a store
+        if is_small(store):
+            small.append((store, folder / store.name))
+        else:
+            large.append((store, folder))
     copies: list[Copied] = []
     lock = threading.Lock()
     folders = {target.parent for _, target in small}

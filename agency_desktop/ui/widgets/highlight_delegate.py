@@ -37,6 +37,22 @@ def runs(text: str, terms: tuple[str, ...]) -> list[tuple[str, bool]]:
     return pieces
 
 
+def paint_ground(
+    delegate: QStyledItemDelegate,
+    painter: QPainter,
+    option: QStyleOptionViewItem,
+    index: QModelIndex | QPersistentModelIndex,
+) -> tuple[QStyleOptionViewItem, QStyle, str]:
+    """A cell as the style paints it (ground, focus, selection) without its text, for a
+    delegate that draws the text its own way: the cell's option, the style, the text."""
+    shown = QStyleOptionViewItem(option)
+    delegate.initStyleOption(shown, index)
+    text, shown.text = shown.text, ""
+    style = shown.widget.style() if shown.widget is not None else QApplication.style()
+    style.drawControl(QStyle.ControlElement.CE_ItemViewItem, shown, painter, shown.widget)
+    return shown, style, text
+
+
 class HighlightDelegate(QStyledItemDelegate):
     terms: tuple[str, ...] = ()
 
@@ -54,11 +70,7 @@ class HighlightDelegate(QStyledItemDelegate):
         if len(pieces) < 2 and not (pieces and pieces[0][1]):
             super().paint(painter, option, index)
             return
-        shown = QStyleOptionViewItem(option)
-        self.initStyleOption(shown, index)
-        shown.text = ""  # the style paints the ground, focus and selection; the text is ours
-        style = shown.widget.style() if shown.widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, shown, painter, shown.widget)
+        shown, style, _ = paint_ground(self, painter, option, index)  # the text is ours
         area = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, shown, shown.widget)
         selected = bool(shown.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..models.session_list import Role
+from .highlight_delegate import paint_ground
 
 PADDING, GAP, RADIUS, TEXT_MARGIN = 5, 4, 7, 4
 CHIP_SHARE = 0.5  # of the cell's width, at most
@@ -29,14 +30,11 @@ class TitleWithTags(QStyledItemDelegate):
         if not tags:
             super().paint(painter, option, index)
             return
-        self.initStyleOption(option, index)
-        text, option.text = option.text, ""  # background, selection and focus as any cell
-        style = option.widget.style() if option.widget else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        shown, _, text = paint_ground(self, painter, option, index)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        right = _draw_chips(painter, option, tags)
-        _draw_title(painter, option, text, right)
+        right = _draw_chips(painter, shown, tags)
+        _draw_title(painter, shown, text, right)
         painter.restore()
 
 
