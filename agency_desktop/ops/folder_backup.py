@@ -2,16 +2,16 @@
 
 `backup_store` is built for one store of any size; over a folder of 10,000 small ones its
 per-file costs (a `cp` child process, reopening the copy to check it, two fsyncs) made a
-folder backup 200 times slower than `cp -r` and `sync`. Here each small store is read as
-SQLite's own serialization of one read transaction (`Connection.serialize`: the pages
-the snapshot sees, WAL frames included, read through SQLite's descriptors, so no lock is
-dropped), checked (the header's page size times page count is what was read), written
-under a temporary name, read back and compared by digest, then renamed. Durability comes
+folder backup 200 times slower than `cp -r` and `sync`. Here each small store is read
+as one consistent state (stores/snapshot.py: the file's bytes under a read lock when
+no connection has it open, else SQLite's own serialization of one read transaction),
+checked (the header's page size times page count is what was read), written under a
+temporary name, its size checked, then renamed. Durability comes
 once for the whole folder: one `syncfs` (or `sync`), then a manifest of every copy with
 its size and SHA-256, written last, so a folder with its manifest is known complete.
 A SIGKILL at any moment leaves no partial file under a final name (only the hidden
-temporaries, which the next backup into the folder removes). Two threads share the work:
-SQLite, hashing and file I/O let go of the GIL.
+temporaries, which the next backup into the folder removes). The worker processes share
+the work (stores/parallel.py), a chunk of stores each, results in order.
 """
 
 from __future__ import annotations
@@ -23,17 +23,16 @@ import errno
 import hashlib
 import json
 import os
-import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..stores.errors import ProblemKind, StoreError
-from ..stores.readonly import reading
+from ..stores import parallel
+from ..stores.errors import StoreError
+from ..stores.snapshot import read_snapshot
 from ..util.progress import CancelToken, OperationCancelled, ProgressCallback, Reporter
 from .atomic import (
     fsync_directory,
@@ -45,9 +44,8 @@ from .atomic import (
 from .backup import BackupResult, backup_store, resolve_backup_path
 
 SMALL_STORE_BYTES = 32 * 1024 * 1024  # larger stores go through backup_store, page by page
-THREADS = 2
+CHUNK = 32  # stores per task of a worker process: progress every few milliseconds
 MANIFEST_PREFIX = "backup-manifest-"
-_HEADER = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True)
@@ -61,29 +59,6 @@ def is_small(store: Path) -> bool:
         return store.stat().st_size <= SMALL_STORE_BYTES
     except OSError:
         return False
-
-
-def snapshot_bytes(store: Path) -> bytes:
-    """The store as one read transaction sees it, serialized by SQLite itself."""
-    with reading(store) as conn:
-        conn.execute("BEGIN")  # serialize's first read starts the one read transaction
-        try:
-            data = conn.serialize()
-        finally:
-            conn.execute("ROLLBACK")
-    _check_image(store, data)
-    return data
-
-
-def _check_image(store: Path, data: bytes) -> None:
-    """What was read must be a whole database: its header's page count, of its page size."""
-    if not data.startswith(_HEADER) or len(data) < 100:
-        raise StoreError(store, ProblemKind.NOT_SQLITE, "the snapshot is not a database")
-    page_size = int.from_bytes(data[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(data[28:32], "big")
-    if pages and pages * page_size != len(data):
-        raise OSError(0, f"snapshot of {pages} pages read as {len(data)} bytes", str(store))
 
 
 def write_copy(data: bytes, target: Path, overwrite: bool) -> Path:
@@ -133,10 +108,24 @@ def _take_name(temporary: Path, target: Path, overwrite: bool) -> Path:
 
 def back_up_small(store: Path, target: Path, overwrite: bool) -> Copied:
     started = time.monotonic()
-    data = snapshot_bytes(store)
+    data = read_snapshot(store)
     path = write_copy(data, target, overwrite)
     result = BackupResult(store, path, len(data), time.monotonic() - started, "snapshot")
     return Copied(result, hashlib.sha256(data).hexdigest())
+
+
+Done = tuple[Path, Copied | None, str | None]  # a store, and its copy or why there is none
+
+
+def copy_chunk(jobs: list[tuple[Path, Path]], overwrite: bool) -> list[Done]:
+    """Copy each (store, target) in turn (in a worker process)."""
+    done: list[Done] = []
+    for store, target in jobs:
+        try:
+            done.append((store, back_up_small(store, target, overwrite), None))
+        except (StoreError, OSError) as exc:
+            done.append((store, None, str(exc)))
+    return done
 
 
 def copy_all(
@@ -145,29 +134,25 @@ def copy_all(
     on_done: Callable[[Path, Copied | None, str | None], None],
     cancel: CancelToken | None,
 ) -> None:
-    """Each (store, target) on THREADS threads, in order of submission; a cancel stops
-    handing out work (what is being copied finishes: it is whole, or it is not there)."""
-    pending = list(reversed(jobs))
-    lock = threading.Lock()
+    """Each (store, target), a chunk at a time in the worker processes (the per-store work
+    is Python holding the GIL: threads shared one core). A cancel stops handing out
+    chunks; those being copied finish (each copy is whole, or it is not there)."""
 
-    def next_job() -> tuple[Path, Path] | None:
-        with lock:
-            if not pending or (cancel is not None and cancel.cancelled):
-                return None
-            return pending.pop()
+    def stop() -> bool:
+        return cancel is not None and cancel.cancelled
 
-    def work() -> None:
-        while (job := next_job()) is not None:
-            store, target = job
-            try:
-                on_done(store, back_up_small(store, target, overwrite), None)
-            except (StoreError, OSError) as exc:
-                on_done(store, None, str(exc))
-
-    with ThreadPoolExecutor(THREADS, thread_name_prefix="folder-backup") as pool:
-        for future in [pool.submit(work) for _ in range(THREADS)]:
-            future.result()  # a bug in one worker is raised here, not lost
-    if cancel is not None and cancel.cancelled and pending:
+    if len(jobs) <= CHUNK:  # not worth starting processes for: here, one by one
+        chunks: Iterator[list[Done]] = (copy_chunk([job], overwrite) for job in jobs if not stop())
+    else:
+        chunks = parallel.map_ordered(
+            copy_chunk, parallel.chunked(jobs, CHUNK), overwrite, stop=stop
+        )
+    copied = 0
+    for results in chunks:
+        for store, copy, failure in results:
+            on_done(store, copy, failure)
+        copied += len(results)
+    if copied < len(jobs):
         raise OperationCancelled("cancelled")
 
 
@@ -258,8 +243,8 @@ def backup_many(
 
     With a `root`, stores under it keep their folders below it (a recursive folder's
     layout). A name already taken in the destination gets a timestamped name beside
-    it, unless `overwrite` says to replace it. Small stores are copied as snapshots on
-    two threads, made durable with one sync and listed in a manifest written last
+    it, unless `overwrite` says to replace it. Small stores are copied as snapshots in
+    the worker processes, made durable with one sync and listed in a manifest written last
     (folder_backup.py); large ones by `backup_store`. A cancel stops handing out stores;
     the copies finished so far stay (complete, synced and in the manifest).
     """
@@ -276,20 +261,18 @@ def backup_many(
         else:
             large.append((store, folder))
     copies: list[Copied] = []
-    lock = threading.Lock()
     folders = {target.parent for _, target in small}
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folders)
 
     def done(store: Path, copied: Copied | None, failure: str | None) -> None:
-        with lock:
-            if copied is not None:
-                copies.append(copied)
-                summary.results.append(copied.result)
-            else:
-                summary.failures.append((store, failure or "failed"))
-            count = len(summary.results) + len(summary.failures)
+        if copied is not None:
+            copies.append(copied)
+            summary.results.append(copied.result)
+        else:
+            summary.failures.append((store, failure or "failed"))
+        count = len(summary.results) + len(summary.failures)
         if progress is not None:
             progress(count, len(jobs), store.name)
 
@@ -306,8 +289,8 @@ def backup_many(
             if progress is not None:
                 progress(done_count, len(jobs), store.name)
     finally:
-        order = {store: number for number, (store, _) in enumerate(jobs)}  # threads finish
-        summary.results.sort(key=lambda result: order.get(result.source, 0))  # in any order
+        order = {store: number for number, (store, _) in enumerate(jobs)}  # small ones first,
+        summary.results.sort(key=lambda result: order.get(result.source, 0))  # then large
         summary.failures.sort(key=lambda failure: order.get(failure[0], 0))
         copies.sort(key=lambda copied: order.get(copied.result.source, 0))
         _seal(destination, copies, summary)

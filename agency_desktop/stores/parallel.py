@@ -9,6 +9,7 @@ or cannot start, everything is read in the calling thread, with the same results
 
 from __future__ import annotations
 
+import collections
 import itertools
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -196,3 +197,39 @@ def warm_up() -> None:
     """Start the worker processes ahead of the first big scan and wait until they are up."""
     for future in start_workers():
         outcome(future)
+
+
+def map_ordered[T, R](
+    fn: Callable[..., list[R]],
+    chunks: Iterable[list[T]],
+    *args: Any,
+    stop: Callable[[], bool] = lambda: False,
+) -> Iterator[list[R]]:
+    """`fn(chunk, *args)` for each chunk in the worker processes, results in the order given.
+
+    A few chunks per worker are in flight, so memory stays bounded. Once `stop()` says so
+    no chunk is handed out: chunks not started are dropped, and those already running
+    are waited for and yielded (a chunk that changed files must be accounted for).
+    """
+    running: collections.deque[Future[list[R]]] = collections.deque()
+    limit = IN_FLIGHT_PER_WORKER * worker_count()
+    try:
+        for chunk in chunks:
+            if stop():
+                break
+            running.append(submit(fn, chunk, *args))
+            if len(running) >= limit:
+                yield outcome(running.popleft())
+        while running:
+            future = running.popleft()
+            if not (stop() and future.cancel()):
+                yield outcome(future)
+    finally:
+        for future in running:  # the consumer stopped early: what never started, never will
+            future.cancel()
+
+
+def chunked[T](items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk

@@ -32,14 +32,14 @@ _OPEN_MODES = ("mode=rw", "mode=ro", _IMMUTABLE)
 
 def check_sqlite_header(path: Path) -> bytes:
     """Fail fast, with a precise reason, before SQLite sees the file; returns the header."""
-    held = _pin_store(path)
+    held = pin_store(path)
     try:
-        return _read_header(path, held)
+        return read_header(path, held)
     finally:
         file_pins.release(held)
 
 
-def _pin_store(path: Path) -> file_pins.Pin:
+def pin_store(path: Path) -> file_pins.Pin:
     """A pinned descriptor of the store (see file_pins), once it is known to be a file."""
     try:
         mode = path.stat().st_mode
@@ -60,7 +60,7 @@ def _pin_store(path: Path) -> file_pins.Pin:
         raise StoreError(path, ProblemKind.UNREADABLE, exc.strerror or str(exc)) from None
 
 
-def _read_header(path: Path, held: file_pins.Pin) -> bytes:
+def read_header(path: Path, held: file_pins.Pin) -> bytes:
     try:
         header = held.read_at(HEADER_BYTES, 0)
     except OSError as exc:
@@ -180,9 +180,9 @@ def open_readonly(
     open: an immutable one would not see an agent's later writes.
     """
     path = Path(path)
-    held = _pin_store(path)  # from before SQLite opens the file until after it closes it
+    held = pin_store(path)  # from before SQLite opens the file until after it closes it
     try:
-        conn = _connect_first(path, _read_header(path, held), timeout, brief)
+        conn = _connect_first(path, read_header(path, held), timeout, brief)
     except BaseException:
         file_pins.release(held)
         raise
