@@ -19,7 +19,6 @@ from pathlib import Path
 from agency_desktop.ops.atomic import remove_quietly
 from agency_desktop.ops.backup import backup_store
 from agency_desktop.ops.export import export_session
-from agency_desktop.ops.folder_backup import backup_many
 from agency_desktop.stores import parallel
 from agency_desktop.stores.folder_stats import folder_stats
 from agency_desktop.stores.listing import iter_candidate_files
@@ -153,7 +152,6 @@ def _bench_process(module: str, *args: object) -> dict[str, float]:
     """Run `python -m bench.<module> ARGS` (offscreen, app data in a scratch folder) and
     return the JSON it prints last."""
     import json
-    import subprocess
     import sys
     import tempfile
 
@@ -318,24 +316,6 @@ def backup_case(store: StoreFixture, scratch: Path) -> TimedCase:
     )
 
 
-def _cp_and_sync(source: Path, dest: Path) -> None:
-    """What a user would do instead of a folder backup: `cp -r SRC DEST && sync`."""
-    subprocess.run(["cp", "-r", str(source), str(dest)], check=True)
-    os.sync()
-
-
-def folder_backup_case(folder: Path, scratch: Path) -> TimedCase:
-    dest = scratch / "folder-backup"
-    stores = list(iter_candidate_files(folder))
-    return TimedCase(
-        f"F1 back up the folder ({len(stores):,} stores; vs cp -r and sync)",
-        lambda: backup_many(stores, dest, root=folder),
-        lambda: _cp_and_sync(folder, dest),
-        Target(2, "x"),
-        setup=lambda: shutil.rmtree(dest, ignore_errors=True),
-    )
-
-
 def _raw_jsonl(store: StoreFixture, target: Path) -> None:
     """A Python loop writing each stored message_data as a line: the floor for JSONL."""
     conn = sqlite3.connect(store.path)
@@ -362,12 +342,14 @@ def export_case(store: StoreFixture, scratch: Path) -> TimedCase:
 
 
 def all_timed_cases(folder: Path, store: StoreFixture, scratch: Path) -> list[TimedCase]:
+    from .folder_ops import folder_cases  # it imports this module
+
     return [
         *listing_cases(folder),
         *reading_cases(store),
         *stats_cache_cases(store, scratch),
         backup_case(store, scratch),
-        folder_backup_case(folder, scratch),
+        *folder_cases(folder, scratch),
         export_case(store, scratch),
     ]
 

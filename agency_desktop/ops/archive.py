@@ -1,91 +1,52 @@
-"""Back up many stores at once: into a folder, or into one self-checking zip archive.
+"""Back up many stores into one self-checking zip archive.
 
-Every copy is taken with `backup_store`, so each is a consistent snapshot even
-while agents keep writing. The archive carries a manifest (what each member
-is, where it came from, its SHA-256 and sessions) so a restore can check what
-it unpacks, and it is verified before it appears under its final name.
+Each store is read as one consistent snapshot (stores/snapshot.py) even while agents
+keep writing. Small stores become members in the worker processes, a chunk at a time
+(archive_members.py: described, hashed and deflated there, written here in order);
+larger ones are copied by `backup_store` and compressed here. The manifest (what each
+member is, where it came from, its SHA-256 and sessions; archive_format.py) is
+written last, and the archive is checked before it appears under its final name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
-import io
 import json
 import os
 import tempfile
 import time
 import zipfile
-import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import Any
 
 from .. import __version__
+from ..stores import parallel
 from ..stores.errors import StoreError
-from ..stores.file_pins import reading_bytes
 from ..stores.listing import read_store_sessions
 from ..stores.records import latest
 from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
+from .archive_format import (
+    ARCHIVE_FORMAT,
+    FORMAT_VERSION,
+    MANIFEST_NAME,
+    ZIP_READ_ERRORS,
+    ArchiveEntry,
+    file_sha256,
+    inflate_problems,
+    read_manifest,
+)
+from .archive_members import DEFLATE_LEVEL, Packed, add_deflated, pack_chunk
 from .atomic import DESTINATION_ERRNOS, naming_target, publish, quick_check, staged
 from .backup import backup_store
 from .folder_backup import finished as _finished
+from .folder_backup import is_small
 
-MANIFEST_NAME = "manifest.json"
-ARCHIVE_FORMAT = "agency-desktop-archive"
-FORMAT_VERSION = 1
-_CHUNK = 1 << 20
-# What reading a damaged zip member can raise besides a clean BadZipFile.
-ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
-
-
-@dataclass(frozen=True)
-class ArchiveEntry:
-    """One store inside an archive, as the manifest records it."""
-
-    name: str
-    original_path: str
-    size_bytes: int
-    sha256: str
-    sessions: tuple[str, ...]
-    last_activity: datetime | None
-    quick_check: str
-
-    def as_manifest(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "original_path": self.original_path,
-            "size_bytes": self.size_bytes,
-            "sha256": self.sha256,
-            "sessions": list(self.sessions),
-            "last_activity": self.last_activity.isoformat() if self.last_activity else None,
-            "quick_check": self.quick_check,
-        }
-
-    @classmethod
-    def from_manifest(cls, data: Any) -> ArchiveEntry:
-        """Read one manifest entry; ValueError when a field is missing or of the wrong type."""
-        if not isinstance(data, dict):
-            raise InputError("a manifest entry is not an object")
-        name, sha, size = data.get("name"), data.get("sha256"), data.get("size_bytes")
-        sessions, last = data.get("sessions", []), data.get("last_activity")
-        if not (isinstance(name, str) and isinstance(sha, str) and isinstance(size, int)):
-            raise InputError(f"manifest entry {name!r} lacks a name, sha256 or size_bytes")
-        if not isinstance(sessions, list) or not isinstance(last, str | None):
-            raise InputError(f"manifest entry {name!r} has malformed sessions or last_activity")
-        return cls(
-            name=name,
-            original_path=str(data.get("original_path", "")),
-            size_bytes=size,
-            sha256=sha,
-            sessions=tuple(str(s) for s in sessions),
-            last_activity=datetime.fromisoformat(last) if last else None,
-            quick_check=str(data.get("quick_check", "")),
-        )
+CHUNK = 32  # stores per task of a worker process
 
 
 @dataclass(frozen=True)
@@ -107,10 +68,9 @@ def backup_archive(
 ) -> ArchiveResult:
     """Write one zip holding a consistent copy of each store, plus manifest.json.
 
-    Copies are made first (into a scratch folder beside the archive, so a large
-    backup does not fill a small /tmp), then zipped under a temporary name,
-    verified and only then published. A failure or cancel leaves nothing behind;
-    a store that cannot be copied is skipped and listed in the manifest.
+    The zip is written under a temporary name beside the target, checked and only then
+    published. A failure or cancel leaves nothing behind; a store that cannot be read
+    is skipped and listed in the manifest.
     """
     started = time.monotonic()
     archive_path = Path(archive_path)
@@ -118,29 +78,100 @@ def backup_archive(
         raise InputError("no stores to archive")
     if os.path.lexists(archive_path):
         raise FileExistsError(errno.EEXIST, "refusing to overwrite", str(archive_path))
-    names = archive_names([Path(s) for s in stores], root)
+    paths = [Path(store) for store in stores]
+    jobs = list(zip(paths, archive_names(paths, root), strict=True))
     report = Reporter(progress, cancel)
-    steps = 2 * len(stores) + 1
     with (
         naming_target(archive_path),
         _folder_for(archive_path.parent),
-        tempfile.TemporaryDirectory(
-            prefix=".agency-archive-", suffix=".tmp", dir=archive_path.parent
-        ) as scratch,
+        staged(archive_path) as temporary,
     ):
-        copies, failures = _copy_stores(stores, names, Path(scratch), report, steps, cancel=cancel)
-        if not copies:
-            raise InputError("no store could be copied: " + "; ".join(m for _, m in failures))
-        with staged(archive_path) as temporary:
-            _write_zip(temporary, copies, failures, report, steps)
-            report(steps - 1, steps, "verifying")
-            _require_sound(temporary, archive_path)
-            report.check()
-            publish(temporary, archive_path, overwrite=False)
-    _finished(progress, steps)
-    entries = tuple(entry for entry, _ in copies)
+        written = _write_archive(temporary, jobs, report)
+        report(len(jobs), len(jobs) + 1, "verifying")
+        _require_sound(temporary, archive_path, written)
+        report.check()
+        publish(temporary, archive_path, overwrite=False)
+    _finished(progress, len(jobs) + 1)
     size = archive_path.stat().st_size
-    return ArchiveResult(archive_path, entries, tuple(failures), size, time.monotonic() - started)
+    return ArchiveResult(
+        archive_path, written.entries, written.failures, size, time.monotonic() - started
+    )
+
+
+@dataclass
+class _Written:
+    """What went into an archive: its members' entries and CRCs, and the stores skipped."""
+
+    entries: tuple[ArchiveEntry, ...] = ()
+    failures: tuple[tuple[Path, str], ...] = ()
+    crcs: dict[str, int] = field(default_factory=dict)
+
+
+def _write_archive(temporary: Path, jobs: list[tuple[Path, str]], report: Reporter) -> _Written:
+    """Members in the order of the stores, small ones deflated by the worker processes."""
+    order = {store: number for number, (store, _) in enumerate(jobs)}
+    entries: dict[Path, ArchiveEntry] = {}
+    failures: dict[Path, str] = {}
+    crcs: dict[str, int] = {}
+    small = [job for job in jobs if is_small(job[0])]
+    large = [job for job in jobs if not is_small(job[0])]
+    report(0, len(jobs) + 1, "reading the stores")
+    with zipfile.ZipFile(
+        temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL
+    ) as archive:
+        for store, member, failure in _packed(small, report):
+            if member is None:
+                failures[store] = failure or "failed"
+            else:
+                add_deflated(archive, member)
+                entries[store], crcs[member.entry.name] = member.entry, member.crc
+            report(len(entries) + len(failures), len(jobs) + 1, f"archived {store.name}")
+        for store, name in large:
+            entry = _add_large(archive, store, name, temporary.parent, failures)
+            if entry is not None:
+                entries[store], crcs[name] = entry, archive.getinfo(name).CRC
+            report(len(entries) + len(failures), len(jobs) + 1, f"archived {name}")
+        if not entries:
+            raise InputError("no store could be copied: " + "; ".join(failures.values()))
+        written = _Written(
+            tuple(entries[s] for s in sorted(entries, key=order.__getitem__)),
+            tuple((s, failures[s]) for s in sorted(failures, key=order.__getitem__)),
+            crcs,
+        )
+        archive.writestr(MANIFEST_NAME, json.dumps(_manifest(written), indent=2))
+    return written
+
+
+def _packed(jobs: list[tuple[Path, str]], report: Reporter) -> Iterator[Packed]:
+    if len(jobs) <= CHUNK:  # not worth starting processes for: here, one by one
+        for job in jobs:
+            report.check()
+            yield from pack_chunk([job])
+        return
+    for chunk in parallel.map_ordered(pack_chunk, parallel.chunked(jobs, CHUNK)):
+        yield from chunk  # a cancel raised from report() closes this: no more chunks go out
+
+
+def _add_large(
+    archive: zipfile.ZipFile, store: Path, name: str, folder: Path, failures: dict[Path, str]
+) -> ArchiveEntry | None:
+    """A store too big to hold in memory: copied by backup_store beside the archive (not
+    into a small /tmp), then compressed from the copy."""
+    with tempfile.TemporaryDirectory(prefix=".agency-archive-", suffix=".tmp", dir=folder) as tmp:
+        copy = Path(tmp) / "store.db"
+        try:
+            backup_store(store, copy)
+            entry = _describe_copy(store, name, copy)
+        except OSError as exc:
+            if exc.errno in DESTINATION_ERRNOS:
+                raise  # the archive's own folder is full or closed: no store would fare better
+            failures[store] = str(exc)
+            return None
+        except StoreError as exc:
+            failures[store] = str(exc)
+            return None
+        archive.write(copy, name)
+    return entry
 
 
 def archive_names(stores: Sequence[Path], root: Path | None) -> list[str]:
@@ -191,32 +222,6 @@ def _folder_for(folder: Path) -> Iterator[None]:
         raise
 
 
-def _copy_stores(
-    stores: Sequence[Path],
-    names: list[str],
-    scratch: Path,
-    report: Reporter,
-    steps: int,
-    *,
-    cancel: CancelToken | None,
-) -> tuple[list[tuple[ArchiveEntry, Path]], list[tuple[Path, str]]]:
-    copies: list[tuple[ArchiveEntry, Path]] = []
-    failures: list[tuple[Path, str]] = []
-    for index, (store, name) in enumerate(zip(stores, names, strict=True)):
-        report(index, steps, f"copying {name}")
-        copy = scratch / f"{index:05d}.db"
-        try:
-            backup_store(store, copy, cancel=cancel)
-            copies.append((_describe_copy(Path(store), name, copy), copy))
-        except OSError as exc:
-            if exc.errno in DESTINATION_ERRNOS:
-                raise  # the archive's own folder is full or closed: no store would fare better
-            failures.append((Path(store), str(exc)))
-        except StoreError as exc:
-            failures.append((Path(store), str(exc)))
-    return copies, failures
-
-
 def _describe_copy(store: Path, name: str, copy: Path) -> ArchiveEntry:
     """Sessions and checks come from the copy: what the archive holds, not what the store holds now.
 
@@ -243,123 +248,45 @@ def _quick_check_result(path: Path) -> str:
     return "ok"
 
 
-def file_sha256(path: Path) -> str:
-    # Through a pin: the file may be a store this process is viewing (file_pins).
-    with reading_bytes(path) as handle:
-        return stream_sha256(handle)
-
-
-def stream_sha256(handle: IO[bytes] | io.RawIOBase, sink: IO[bytes] | None = None) -> str:
-    """Hash a stream in chunks (stores can be gigabytes), copying it to `sink` on the way."""
-    digest = hashlib.sha256()
-    while chunk := handle.read(_CHUNK):
-        digest.update(chunk)
-        if sink is not None:
-            sink.write(chunk)
-    return digest.hexdigest()
-
-
-def _manifest(
-    copies: list[tuple[ArchiveEntry, Path]], failures: list[tuple[Path, str]]
-) -> dict[str, Any]:
+def _manifest(written: _Written) -> dict[str, Any]:
     return {
         "format": ARCHIVE_FORMAT,
         "format_version": FORMAT_VERSION,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "app_version": __version__,
-        "files": [entry.as_manifest() for entry, _ in copies],
-        "skipped": [{"path": str(path), "reason": reason} for path, reason in failures],
+        "files": [entry.as_manifest() for entry in written.entries],
+        "skipped": [{"path": str(path), "reason": reason} for path, reason in written.failures],
     }
 
 
-def _write_zip(
-    temporary: Path,
-    copies: list[tuple[ArchiveEntry, Path]],
-    failures: list[tuple[Path, str]],
-    report: Reporter,
-    steps: int,
-) -> None:
-    """The manifest goes in first, so a reader finds it without scanning the whole archive."""
-    first = steps - 1 - len(copies)
-    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(MANIFEST_NAME, json.dumps(_manifest(copies, failures), indent=2))
-        for index, (entry, copy) in enumerate(copies):
-            report(first + index, steps, f"compressing {entry.name}")
-            archive.write(copy, entry.name)
-
-
-def _require_sound(temporary: Path, archive_path: Path) -> None:
-    problems = verify_archive(temporary)
+def _require_sound(temporary: Path, archive_path: Path, written: _Written) -> None:
+    problems = check_written(temporary, written)
     if problems:
         detail = "; ".join(problems[:3])
         raise OSError(errno.EIO, f"archive verification failed: {detail}", str(archive_path))
 
 
-# --- reading and checking an archive -------------------------------------------------------
-
-
-def read_manifest(archive: zipfile.ZipFile) -> tuple[ArchiveEntry, ...]:
-    """The entries of an archive made by `backup_archive`; ValueError for anything else."""
-    try:
-        data = json.loads(archive.read(MANIFEST_NAME))
-    except KeyError:
-        raise InputError(f"no {MANIFEST_NAME}: not an Agency Desktop backup archive") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{MANIFEST_NAME} is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != ARCHIVE_FORMAT:
-        raise InputError(f"{MANIFEST_NAME} does not describe an Agency Desktop backup archive")
-    version = data.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise InputError(f"archive format version {version!r} is not supported by this version")
-    files = data.get("files")
-    if not isinstance(files, list):
-        raise InputError(f"{MANIFEST_NAME} has no list of files")
-    return tuple(ArchiveEntry.from_manifest(item) for item in files)
-
-
-def verify_archive(path: Path) -> list[str]:
-    """Every problem found in an archive (CRC, manifest, checksums); an empty list means sound."""
+def check_written(path: Path, written: _Written) -> list[str]:
+    """The archive as written: its manifest lists what was meant, every member is there
+    with the CRC of the bytes read from its store, and every member's bytes inflate to
+    that CRC (in the worker processes: it is `testzip`, on both cores). The SHA-256 of
+    each snapshot was taken from the same bytes as its CRC; hashing each member again
+    would prove nothing more."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return _archive_problems(archive)
-    except ZIP_READ_ERRORS as exc:
-        return [f"{path}: cannot be read as a zip archive ({exc})"]
-
-
-def _archive_problems(archive: zipfile.ZipFile) -> list[str]:
-    problems = _crc_problems(archive)
-    try:
-        entries = read_manifest(archive)
+            listed = [entry.name for entry in read_manifest(archive)]
+            crcs = {info.filename: info.CRC for info in archive.infolist()}
     except (ValueError, *ZIP_READ_ERRORS) as exc:
-        return [*problems, str(exc)]
-    members = set(archive.namelist())
-    for entry in entries:
-        if entry.name not in members:
-            problems.append(f"{entry.name}: listed in the manifest but not in the archive")
-        else:
-            problems.extend(_entry_problems(archive, entry))
-    listed = {entry.name for entry in entries} | {MANIFEST_NAME}
-    problems.extend(f"{name}: not listed in the manifest" for name in sorted(members - listed))
-    return problems
-
-
-def _crc_problems(archive: zipfile.ZipFile) -> list[str]:
-    try:
-        bad = archive.testzip()
-    except ZIP_READ_ERRORS as exc:  # testzip only turns BadZipFile into a name
-        return [f"the archive is damaged ({exc})"]
-    return [f"{bad}: damaged (its CRC does not match)"] if bad else []
-
-
-def _entry_problems(archive: zipfile.ZipFile, entry: ArchiveEntry) -> list[str]:
-    try:
-        with archive.open(entry.name) as member:
-            digest = stream_sha256(member)
-    except ZIP_READ_ERRORS as exc:
-        return [f"{entry.name}: cannot be read ({exc})"]
-    problems = []
-    if digest != entry.sha256:
-        problems.append(f"{entry.name}: sha256 does not match the manifest")
-    if archive.getinfo(entry.name).file_size != entry.size_bytes:
-        problems.append(f"{entry.name}: size does not match the manifest")
+        return [f"{path}: cannot be read back ({exc})"]
+    problems = [] if listed == [e.name for e in written.entries] else ["the manifest is wrong"]
+    problems += [
+        f"{name}: its CRC is not that of the bytes read"
+        for name, crc in written.crcs.items()
+        if crcs.get(name) != crc
+    ]
+    names = sorted(crcs, key=lambda name: name != MANIFEST_NAME)
+    if len(names) <= CHUNK:
+        return problems + inflate_problems(names, path)
+    for found in parallel.map_ordered(inflate_problems, parallel.chunked(names, 8 * CHUNK), path):
+        problems += found
     return problems

@@ -29,7 +29,7 @@ from ..stores.records import SessionInfo, latest
 from ..util.errors import InputError
 from ..util.paths import backup_dir as default_backup_dir
 from ..util.progress import CancelToken, ProgressCallback, Reporter
-from .archive import ZIP_READ_ERRORS, file_sha256, read_manifest, stream_sha256
+from .archive_format import ZIP_READ_ERRORS, file_sha256, read_manifest, stream_sha256
 from .atomic import remove_quietly
 from .backup import backup_store
 

@@ -122,21 +122,23 @@ def _has_side_file(store: Path) -> bool:
 
 
 def open_image(data: bytes) -> sqlite3.Connection:
-    """A query-only, in-memory connection to a snapshot, for reading what it holds.
-
-    An in-memory database cannot be in WAL mode: the header's WAL version bytes are
-    set back to a rollback journal's in the copy given to SQLite (the snapshot itself
-    is not changed).
-    """
-    image = bytearray(data)
-    if image[18:20] == b"\x02\x02":
-        image[18:20] = b"\x01\x01"
+    """A query-only, in-memory connection to a snapshot, for reading what it holds."""
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     try:
-        conn.deserialize(bytes(image))
+        _load(conn, data)
         conn.execute("PRAGMA query_only = 1")
         conn.execute("PRAGMA trusted_schema = 0")
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _load(conn: sqlite3.Connection, data: bytes) -> None:
+    # An in-memory database cannot be in WAL mode: the header's WAL version bytes are
+    # set back to a rollback journal's in the copy given to SQLite.
+    if data[18:20] == b"\x02\x02":
+        image = bytearray(data)
+        image[18:20] = b"\x01\x01"
+        data = bytes(image)
+    conn.deserialize(data)

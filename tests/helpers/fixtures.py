@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import subprocess
 import uuid
@@ -130,9 +131,11 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def big_store(tmp_path: Path) -> Path:
-    """A store of 200 items of 2 KB each (about 500 KB), written by the SDK."""
+    """A store of 200 items of 2 KB each (about 500 KB), written by the SDK; random text,
+    so that no compressed copy of it (an archive) fits where the store would not."""
     path = tmp_path / "big.db"
     session = SQLiteSession("big", path)
-    asyncio.run(session.add_items([{"role": "user", "content": "z" * 2000}] * 200))
+    items = [{"role": "user", "content": secrets.token_hex(1000)} for _ in range(200)]
+    asyncio.run(session.add_items(items))
     session.close()
     return path

@@ -10,7 +10,8 @@ import pytest
 
 import agency_desktop
 from agency_desktop.ops import archive as archive_module
-from agency_desktop.ops.archive import MANIFEST_NAME, backup_archive, verify_archive
+from agency_desktop.ops.archive import backup_archive
+from agency_desktop.ops.archive_format import MANIFEST_NAME, verify_archive
 from agency_desktop.ops.folder_backup import MANIFEST_PREFIX, backup_many
 from agency_desktop.util.progress import CancelToken, OperationCancelled, ProgressCallback
 from tests.helpers.stores import item_texts, write_plain
@@ -136,7 +137,10 @@ def test_archive_round_trip_keeps_every_item(store_folder: Path, tmp_path: Path)
     assert result.failures == () and result.path.exists()
     unpacked = tmp_path / "unpacked"
     with zipfile.ZipFile(result.path) as archive:
-        assert archive.namelist() == [MANIFEST_NAME, *SESSIONS]
+        assert archive.namelist() == [
+            *SESSIONS,
+            MANIFEST_NAME,
+        ]  # the manifest last, once all are in
         assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
         archive.extractall(unpacked)
     for name in SESSIONS:
@@ -226,7 +230,7 @@ def test_refuses_an_existing_target(store_folder: Path, tmp_path: Path) -> None:
     assert target.read_bytes() == b"keep me"
 
 
-@pytest.mark.parametrize("step", range(9))  # 4 copies, 4 members, verification
+@pytest.mark.parametrize("step", range(5))  # 4 members, verification
 def test_cancel_at_any_step_leaves_nothing(store_folder: Path, tmp_path: Path, step: int) -> None:
     token = CancelToken()
     with pytest.raises(OperationCancelled):
@@ -242,7 +246,7 @@ def test_cancel_at_any_step_leaves_nothing(store_folder: Path, tmp_path: Path, s
 def test_failed_verification_publishes_nothing(
     store_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive_module, "verify_archive", lambda path: ["plain.db: bad"])
+    monkeypatch.setattr(archive_module, "check_written", lambda path, written: ["plain.db: bad"])
     with pytest.raises(OSError, match="verification failed"):
         backup_archive([store_folder / "plain.db"], tmp_path / "out" / "b.zip")
     assert not (tmp_path / "out").exists()

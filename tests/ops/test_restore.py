@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop.ops.archive import MANIFEST_NAME, backup_archive
+from agency_desktop.ops.archive import backup_archive
+from agency_desktop.ops.archive_format import MANIFEST_NAME
 from agency_desktop.ops.folder_backup import backup_many
 from agency_desktop.ops.restore import RestoreAction, RestoreItem, plan_restore, run_restore
 from agency_desktop.util.progress import CancelToken, OperationCancelled

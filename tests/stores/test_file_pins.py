@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop.ops.archive import file_sha256
+from agency_desktop.ops.archive_format import file_sha256
 from agency_desktop.stores import file_pins
 from agency_desktop.stores.readonly import check_sqlite_header, has_sqlite_header, reading
 
