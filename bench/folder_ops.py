@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
 from agency_desktop.ops.archive import backup_archive
 from agency_desktop.ops.atomic import remove_quietly
 from agency_desktop.ops.folder_backup import backup_many
+from agency_desktop.stores.health import check_directory
 from agency_desktop.stores.listing import iter_candidate_files
 
 from .cases import Target, TimedCase
@@ -50,5 +52,27 @@ def archive_case(folder: Path, scratch: Path) -> TimedCase:
     )
 
 
+def _quick_check_loop(folder: Path) -> int:
+    """What a script would do to check a folder: each file's `PRAGMA quick_check`."""
+    checked = 0
+    for path in sorted(iter_candidate_files(folder)):
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA quick_check").fetchall()
+            checked += 1
+        finally:
+            conn.close()
+    return checked
+
+
+def check_case(folder: Path) -> TimedCase:
+    return TimedCase(
+        "F1 integrity check of the folder (vs a quick_check loop)",
+        lambda: check_directory(folder),
+        lambda: _quick_check_loop(folder),
+        Target(1, "x"),
+    )
+
+
 def folder_cases(folder: Path, scratch: Path) -> list[TimedCase]:
-    return [folder_backup_case(folder, scratch), archive_case(folder, scratch)]
+    return [folder_backup_case(folder, scratch), archive_case(folder, scratch), check_case(folder)]

@@ -180,9 +180,15 @@ class Finding:
         }
 
 
-def diagnose(conn: sqlite3.Connection, path: Path, layout: StoreLayout) -> list[Finding]:
-    """Every finding in one store, session by session (queries over its own tables)."""
-    found = _upkeep(conn, path)
+def diagnose(
+    conn: sqlite3.Connection, path: Path, layout: StoreLayout, journal_mode: str | None = None
+) -> list[Finding]:
+    """Every finding in one store, session by session (queries over its own tables).
+
+    `journal_mode`: the store's, where `conn` is not to the file itself (a snapshot in
+    memory); by default the connection's own.
+    """
+    found = _upkeep(conn, path, journal_mode)
     now = time.time()
     for pair in layout.pairs:
         for kind, sql in _queries(pair):
@@ -194,10 +200,11 @@ def diagnose(conn: sqlite3.Connection, path: Path, layout: StoreLayout) -> list[
     return found
 
 
-def _upkeep(conn: sqlite3.Connection, path: Path) -> list[Finding]:
+def _upkeep(conn: sqlite3.Connection, path: Path, journal_mode: str | None) -> list[Finding]:
     """The file's own state: journal mode, free pages and the WAL (read, never set)."""
     found = []
-    if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+    mode = journal_mode or str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+    if mode.lower() != "wal":
         found.append(Finding(path, FindingKind.NOT_WAL, None, 0))
     pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
     free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])

@@ -45,6 +45,17 @@ def read_snapshot(store: Path) -> bytes:
     return _read_idle(store) or _read_through_sqlite(store)
 
 
+def read_if_idle(store: Path, limit: int) -> bytes | None:
+    """The bytes of a store of at most `limit` bytes that no connection has open, read
+    without SQLite; None when it must be read through SQLite (`reading`) instead."""
+    try:
+        if os.stat(store).st_size > limit:
+            return None
+    except OSError:
+        return None
+    return _read_idle(store)
+
+
 def _read_through_sqlite(store: Path) -> bytes:
     with reading(store) as conn:
         conn.execute("BEGIN")  # serialize's first read starts the one read transaction
@@ -124,6 +135,7 @@ def _has_side_file(store: Path) -> bool:
 def open_image(data: bytes) -> sqlite3.Connection:
     """A query-only, in-memory connection to a snapshot, for reading what it holds."""
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    conn.text_factory = _text  # as readonly.py's connections read it
     try:
         _load(conn, data)
         conn.execute("PRAGMA query_only = 1")
@@ -134,10 +146,20 @@ def open_image(data: bytes) -> sqlite3.Connection:
     return conn
 
 
+def _text(data: bytes) -> str:
+    # Invalid UTF-8 in a row shows as replacement characters rather than aborting the read.
+    return data.decode("utf-8", errors="replace")
+
+
+def is_wal_image(data: bytes) -> bool:
+    """Whether the store was in WAL mode (its header's read and write versions are 2)."""
+    return data[18:20] == b"\x02\x02"
+
+
 def _load(conn: sqlite3.Connection, data: bytes) -> None:
     # An in-memory database cannot be in WAL mode: the header's WAL version bytes are
     # set back to a rollback journal's in the copy given to SQLite.
-    if data[18:20] == b"\x02\x02":
+    if is_wal_image(data):
         image = bytearray(data)
         image[18:20] = b"\x01\x01"
         data = bytes(image)

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from ..stores import health
 from ..stores.doctor import Finding
-from ..stores.health import StoreHealth, check_store
+from ..stores.health import StoreHealth
 from ..util.formatting import counted
 from ..util.paths import backup_dir
 from .dialogs.findings import FindingsDialog
@@ -28,7 +29,7 @@ SHOWN_STEPS = 12  # lines of the plan in the question itself; all of them under 
 
 def check_stores(paths: list[Path]) -> list[StoreHealth]:
     """Runs in a worker: each store read once, read-only."""
-    return [check_store(path) for path in paths]
+    return list(health.check_stores(paths))
 
 
 def repair_summary(reports: list[RepairReport]) -> str:
