@@ -391,6 +391,7 @@ def scroll_result(store: StoreFixture, repeat: int) -> Result:
 
 GUI_PHASES = (
     ("scan_ms", "GUI stall, F1 scanned until its first session is shown"),
+    ("folder_backup_ms", "GUI stall, F1 backed up (every store)"),
     ("open_ms", "GUI stall, F2 opened, shown, jumped to its last row"),
     ("backup_ms", "GUI stall, F2 backed up"),
     ("search_ms", "GUI stall, F3 searched without an index"),

@@ -3,7 +3,8 @@
 Run in its own process (`python -m bench.gui_latency F1 F2_STORE F3`): a heartbeat
 QTimer ticks every 5 ms and the longest gap between ticks is the longest the GUI
 thread was busy. The same heartbeat on the idle window is the baseline. Phases:
-F1 scanned until its first session is on screen; F2 opened until its first rows
+F1 scanned until its first session is on screen; F1 backed up (every store, by the
+worker processes, progress shown); F2 opened until its first rows
 and stats are shown, then its last row; F2 backed up; F3 opened and searched
 through without an index (every file read by the worker processes); F3's search
 index built in the background for INDEX_S (it takes about a minute in all). The
@@ -107,6 +108,11 @@ def measure(f1: Path, store: Path, f3: Path) -> dict[str, float]:
     result["idle_ms"] = heartbeat.run_until(lambda: time.monotonic() > idle_until)
     window.open_folder(f1)
     result["scan_ms"] = heartbeat.run_until(lambda: _settled(window))
+    f1_backup = scratch / "f1-backup"
+    window.operations.do_backup(list(window.scanner.store_paths), f1_backup, root=f1)
+    result["folder_backup_ms"] = heartbeat.run_until(
+        lambda: not window.runner.busy and any(f1_backup.glob("backup-manifest-*.json"))
+    )
     window.open_files([store])
     opened = heartbeat.run_until(lambda: _session_shown(window, store))
     jumped: list[bool] = []

@@ -55,6 +55,30 @@ class WorkerSignals(QObject):
     errored = Signal(object)  # the exception; its traceback text is in .worker_traceback
     cancelled = Signal()
     finished = Signal()
+    _progress_waiting = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._latest: tuple[int, int, str] | None = None
+        # Queued: emitted from the worker's thread, delivered on this object's (the GUI's).
+        self._progress_waiting.connect(self._deliver_progress)
+
+    def post_progress(self, done: int, total: int, message: str) -> None:
+        """From the worker: a report replaces one not yet delivered, so however fast an
+        operation reports (a folder backup: every store), one event at a time waits in
+        the GUI's queue, and it carries the latest report."""
+        with self._lock:
+            waiting = self._latest is not None
+            self._latest = (done, total, message)
+        if not waiting:
+            self._progress_waiting.emit()
+
+    def _deliver_progress(self) -> None:
+        with self._lock:
+            latest, self._latest = self._latest, None
+        if latest is not None:
+            self.progress.emit(*latest)
 
 
 class Worker(QRunnable):
@@ -83,7 +107,7 @@ class Worker(QRunnable):
         return self.cancel_token.cancelled
 
     def _progress(self, done: int, total: int, message: str) -> None:
-        self.signals.progress.emit(done, total, message)
+        self.signals.post_progress(done, total, message)
 
     def run(self) -> None:
         yield_to_gui_thread()

@@ -56,6 +56,27 @@ def test_controls_pass_progress_and_cancel(qtbot: Any, pool: WorkerPool) -> None
     assert progress.args == [1, 2, "half"]
 
 
+def test_a_flood_of_progress_reaches_the_gui_coalesced_ending_on_the_latest(
+    qtbot: Any, pool: WorkerPool
+) -> None:
+    reports = 20_000
+
+    def operation(*, progress: Any, cancel: CancelToken) -> str:
+        for done in range(1, reports + 1):
+            progress(done, reports, f"store {done}")
+        return "done"
+
+    worker = Worker(operation, controls=True)
+    seen: list[tuple[int, int, str]] = []
+    worker.signals.progress.connect(lambda *report: seen.append(report))
+    with qtbot.waitSignal(worker.signals.finished):
+        pool.start(worker)
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1][0] == reports)
+    assert seen[-1] == (reports, reports, f"store {reports}")
+    assert len(seen) < reports  # one event waiting at a time, not one per report
+    assert [done for done, _, _ in seen] == sorted({done for done, _, _ in seen})
+
+
 def test_cancelled_operation_emits_cancelled_not_returned(qtbot: Any, pool: WorkerPool) -> None:
     def operation(*, progress: Any, cancel: CancelToken) -> None:
         raise OperationCancelled
