@@ -26,11 +26,14 @@ from .schema import TablePair
 # GROUP BY: flattened, SQLite parses the JSON twice per row (for the sort key and
 # again for the output) and carries the whole item through the sort.
 _GROUPS = (
-    "SELECT fields, valid, hour, count(*), sum(bytes), min(created), max(created) FROM"
+    "SELECT fields, valid, hour, count(*), sum(bytes) FROM"
     " (SELECT {fields} AS fields, {valid} AS valid, substr(created_at, 1, 13) AS hour,"
-    " length(CAST(message_data AS BLOB)) AS bytes, created_at AS created"
+    " length(CAST(message_data AS BLOB)) AS bytes"
     " FROM {table}{where} LIMIT -1) GROUP BY fields, valid, hour"
 )
+# The range's first and last item times: two seeks by row id (a min and max of every
+# row's time in the pass above cost it a seventh of its time).
+_END_TIME = "SELECT created_at FROM {table}{where} ORDER BY id {order} LIMIT 1"
 _FIELDS = "json_extract(message_data, '$.type', '$.role', '$.name', '$.__enc__')"
 _FAST_GROUPS = _GROUPS.replace("{fields}", _FIELDS).replace("{valid}", "1")
 # Fallback when some row is not JSON (json_extract raises): classify only valid rows.
@@ -224,13 +227,12 @@ def _range_totals(
 ) -> RowTotals:
     where, params = row_filter(session_id, after_id, upto_id)
     totals = RowTotals()
-    for fields, valid, hour, count, data_bytes, first, last in _group_rows(
-        conn, pair, where, params
-    ):
+    totals.first_created, totals.last_created = (
+        _end_time(conn, pair, where, params, order) for order in ("ASC", "DESC")
+    )
+    for fields, valid, hour, count, data_bytes in _group_rows(conn, pair, where, params):
         totals.message_count += count
         totals.data_bytes += data_bytes or 0
-        totals.first_created = _earliest(totals.first_created, first)
-        totals.last_created = _latest(totals.last_created, last)
         if hour:
             totals.timeline[str(hour)] += count
         if not valid:
@@ -241,6 +243,16 @@ def _range_totals(
         if tool:
             totals.tool_calls[tool] += count
     return totals
+
+
+def _end_time(
+    conn: sqlite3.Connection, pair: TablePair, where: str, params: tuple[Any, ...], order: str
+) -> str | None:
+    row = conn.execute(
+        _END_TIME.format(table=pair.q_messages, where=where, order=order), params
+    ).fetchone()
+    times = _times(row[0]) if row is not None else []
+    return times[0] if times else None
 
 
 def _group_rows(
