@@ -134,10 +134,10 @@ def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> R
     # Invalid UTF-8 in a row must show up as replacement characters, not abort the read.
     conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
     try:
+        # Views and triggers in a hostile file must not run functions on our behalf.
+        conn.setconfig(sqlite3.SQLITE_DBCONFIG_TRUSTED_SCHEMA, False)
         if mode != _IMMUTABLE:  # an immutable connection cannot write anyway
             conn.execute("PRAGMA query_only = 1")
-        # Views and triggers in a hostile file must not run functions on our behalf.
-        conn.execute("PRAGMA trusted_schema = 0")
         # Reads page 1: a file SQLite cannot use fails here, where the fallbacks are tried.
         conn.execute("PRAGMA schema_version").fetchone()
     except BaseException:
@@ -148,7 +148,7 @@ def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> R
 
 def _has_wal_frames(path: Path) -> bool:
     try:
-        return path.with_name(path.name + "-wal").stat().st_size > 0
+        return os.stat(os.fspath(path) + "-wal").st_size > 0
     except OSError:
         return False
 
