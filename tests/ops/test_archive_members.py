@@ -97,6 +97,6 @@ def test_a_member_written_wrong_is_caught_before_the_archive_is_published(
         add_deflated(writer, member)
 
     monkeypatch.setattr(archive_module, "add_deflated", damaged)
-    with pytest.raises(OSError, match="verification failed: store-35.db"):
+    with pytest.raises(OSError, match=r"verification failed: store-35\.db"):
         backup_archive(_stores(many_stores), tmp_path / "out" / "all.zip")
     assert not (tmp_path / "out").exists()
