@@ -18,7 +18,6 @@ from pathlib import Path
 
 from agency_desktop.ops.atomic import remove_quietly
 from agency_desktop.ops.backup import backup_store
-from agency_desktop.ops.export import export_session
 from agency_desktop.stores import parallel
 from agency_desktop.stores.folder_stats import folder_stats
 from agency_desktop.stores.listing import iter_candidate_files
@@ -316,33 +315,10 @@ def backup_case(store: StoreFixture, scratch: Path) -> TimedCase:
     )
 
 
-def _raw_jsonl(store: StoreFixture, target: Path) -> None:
-    """A Python loop writing each stored message_data as a line: the floor for JSONL."""
-    conn = sqlite3.connect(store.path)
-    try:
-        rows = conn.execute(
-            "SELECT message_data FROM agent_messages WHERE session_id = ? ORDER BY id",
-            (store.session_id,),
-        )
-        with target.open("w", encoding="utf-8") as handle:
-            for (text,) in rows:
-                handle.write(text + "\n")
-    finally:
-        conn.close()
-
-
-def export_case(store: StoreFixture, scratch: Path) -> TimedCase:
-    target = scratch / "export.jsonl"
-    return TimedCase(
-        "F2 export as JSONL (vs a loop writing the stored lines)",
-        lambda: export_session(store.path, store.session_id, "jsonl", target, overwrite=True),
-        lambda: _raw_jsonl(store, target),
-        Target(1.5, "x"),
-    )
-
-
 def all_timed_cases(folder: Path, store: StoreFixture, scratch: Path) -> list[TimedCase]:
-    from .folder_ops import folder_cases  # it imports this module
+    from .exports import export_cases  # these import this module
+    from .folder_ops import folder_cases
+    from .imports import import_cases
 
     return [
         *listing_cases(folder),
@@ -350,7 +326,8 @@ def all_timed_cases(folder: Path, store: StoreFixture, scratch: Path) -> list[Ti
         *stats_cache_cases(store, scratch),
         backup_case(store, scratch),
         *folder_cases(folder, scratch),
-        export_case(store, scratch),
+        *export_cases(store, scratch),
+        *import_cases(store, scratch),
     ]
 
 

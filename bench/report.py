@@ -106,6 +106,9 @@ BASELINES = """Baselines, run in the same process run, on the same fixtures:
   own call: a snapshot of every store, checked, renamed, one syncfs, then a manifest.
 - F2 export as JSONL: a Python loop writing each stored `message_data` as a line; ours
   is `export --format jsonl` (the stored text kept where it is JSON on one line).
+- F2 import: the SDK's CREATE statements on a default connection, `json.loads` of each
+  line of the JSONL export, one `executemany` in one transaction; ours is `migrate
+  FILE.jsonl NEW.db`: streamed into a temporary store, verified, fsynced and renamed.
 - F3 search: one `instr(message_data, ?)` scan of every file in turn; ours scans
   decoded text in the worker processes, or answers from the app's FTS5 index.
 - Peak RSS: the app (`agency-desktop STORE`) after its first rows and a jump to the

@@ -12,8 +12,9 @@ from typing import Any
 from ..ops.archive import backup_archive
 from ..ops.backup import BackupResult, backup_store
 from ..ops.cleanup import CleanupPlan, CleanupReport, plan_cleanup, run_cleanup
-from ..ops.export import ExportSummary, export_many, export_session, folder_sessions, import_items
+from ..ops.export import ExportSummary, export_many, export_session, folder_sessions
 from ..ops.folder_backup import BackupSummary, backup_many
+from ..ops.importing import import_items
 from ..ops.maintenance import find_empty_stores, remove_empty_stores, vacuum_store
 from ..ops.migrate import copy_session
 from ..ops.restore import RestoreReport, plan_restore, run_restore

@@ -1,4 +1,4 @@
-"""Export sessions as JSON, JSONL, Markdown or HTML, and import JSON/JSONL into a store.
+"""Export sessions as JSON, JSONL, Markdown or HTML (importing.py reads JSON/JSONL back).
 
 Items are written as the exact text the SDK stored, so an export imported
 again gives the same items byte for byte. A row whose text is not JSON cannot
@@ -13,26 +13,33 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import json
 import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
 from ..stores.base import ItemReader, Store
 from ..stores.errors import SessionNotFoundError, StoreError
-from ..stores.items import parse_item
 from ..stores.listing import list_sessions
 from ..stores.registry import open_store
-from ..stores.session_data import MessageRecord, SessionData
-from ..stores.transcript import render_transcript
+from ..stores.transcript import transcript_head
 from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import naming_target, publish, staged
-from .html_transcript import render_html
+from .export_parts import INVALID_KEY as INVALID_KEY  # noqa: PLC0414 (importers unwrap it)
+from .export_parts import (
+    Render,
+    Session,
+    html_run,
+    json_run,
+    jsonl_run,
+    markdown_run,
+    rendered_runs,
+)
+from .html_transcript import render_pieces
 from .notes_export import (
     Notes,
     after_heading,
@@ -40,11 +47,7 @@ from .notes_export import (
     jsonl_head,
     notes_html,
     notes_markdown,
-    without_notes,
 )
-from .store_writer import WriteResult, write_session
-
-INVALID_KEY = "agency_desktop_invalid_json"
 
 
 class ExportFormat(enum.StrEnum):
@@ -59,72 +62,46 @@ class ExportFormat(enum.StrEnum):
         return "md" if self is ExportFormat.MARKDOWN else self.value
 
 
-def _line(raw: str) -> str:
-    """One item as a single line of JSON, its stored text kept whenever possible."""
-    _, ok = parse_item(raw)
-    if not ok:
-        return json.dumps({INVALID_KEY: raw}, ensure_ascii=False)
-    return (
-        raw
-        if "\n" not in raw and "\r" not in raw
-        else json.dumps(json.loads(raw), ensure_ascii=False)
-    )
-
-
 def described_source(reader: ItemReader) -> str:
     """Where a transcript comes from, as its heading says: the store, and the branch."""
     return reader.source + (f" · branch {reader.branch}" if reader.branch else "")
 
 
 def export_chunks(
-    reader: ItemReader, fmt: ExportFormat, report: Reporter, notes: Notes = None
+    reader: ItemReader,
+    fmt: ExportFormat,
+    report: Reporter,
+    notes: Notes = None,
+    *,
+    location: str | None = None,
 ) -> Iterator[str]:
-    """The export in chunks; `notes`, the user's notes on the session, when asked for."""
-    total = reader.count()
-    if fmt in (ExportFormat.JSONL, ExportFormat.JSON):
-        yield from _json_chunks(reader, fmt, report, total, notes)
-        return
-    items = _counted(reader.iter_items(), total, report)
-    if fmt is ExportFormat.MARKDOWN:
-        chunks = render_transcript(reader.session_id, described_source(reader), items)
+    """The export in chunks; `notes`, the user's notes on the session, when asked for;
+    `location`, the store's, for worker processes to read parts of a long session."""
+    session = None if location is None else Session(location, reader.session_id, reader.branch)
+
+    def runs[R](render: Render[R]) -> Iterator[R]:
+        return rendered_runs(render, reader, session, report)
+
+    if fmt is ExportFormat.JSONL:
+        yield jsonl_head(notes)
+        yield from (f"{run}\n" for run in runs(jsonl_run) if run)
+    elif fmt is ExportFormat.JSON:
+        opening, closing = json_brackets(notes)
+        yield opening
+        before = "\n"  # the first item's line, then each next one's
+        for run in runs(json_run):
+            if run:
+                yield before + run
+                before = ",\n"
+        yield closing
+    elif fmt is ExportFormat.MARKDOWN:
+        chunks = chain(
+            [transcript_head(reader.session_id, described_source(reader))], runs(markdown_run)
+        )
         yield from after_heading(chunks, notes_markdown(notes))
     elif fmt is ExportFormat.HTML:
-        page = render_html(reader.session_id, described_source(reader), items)
+        page = render_pieces(reader.session_id, described_source(reader), runs(html_run))
         yield from after_heading(page, notes_html(notes))
-
-
-def _json_chunks(
-    reader: ItemReader, fmt: ExportFormat, report: Reporter, total: int, notes: Notes
-) -> Iterator[str]:
-    """JSONL or a JSON array, a batch of items per chunk: the stored text as it is where
-    SQLite reads it as JSON on one line (most items), `_line` for the rest."""
-    jsonl = fmt is ExportFormat.JSONL
-    opening, closing = (jsonl_head(notes), "") if jsonl else json_brackets(notes)
-    yield opening
-    done = 0
-    for batch in reader.iter_stored_json():
-        if not batch:
-            break
-        lines = [
-            raw if valid and "\n" not in raw and "\r" not in raw else _line(raw)
-            for raw, valid in batch
-        ]
-        if jsonl:
-            yield "\n".join(lines) + "\n"
-        else:
-            yield ("\n" if done == 0 else ",\n") + ",\n".join(lines)
-        done += len(batch)
-        report(done, total, "items")
-    yield closing
-
-
-def _counted(
-    items: Iterator[tuple[int, datetime | None, str]], total: int, report: Reporter
-) -> Iterator[tuple[int, datetime | None, str]]:
-    for done, item in enumerate(items, 1):
-        if done % 1000 == 0 or done == total:
-            report(done, total, "items")
-        yield item
 
 
 def export_session(
@@ -150,7 +127,7 @@ def export_session(
     with store.reader(session_id, branch=branch) as reader:
         count = reader.count()
         if not isinstance(destination, (str, os.PathLike)):
-            for chunk in export_chunks(reader, fmt, report, notes):
+            for chunk in export_chunks(reader, fmt, report, notes, location=store.location):
                 destination.write(chunk)
             return count
         target = Path(destination)
@@ -161,7 +138,7 @@ def export_session(
         target.parent.mkdir(parents=True, exist_ok=True)
         with staged(target) as temporary, naming_target(target):
             with temporary.open("w", encoding="utf-8", newline="\n") as handle:
-                for chunk in export_chunks(reader, fmt, report, notes):
+                for chunk in export_chunks(reader, fmt, report, notes, location=store.location):
                     handle.write(chunk)
             report.check()  # a cancel that came with the last chunk still leaves nothing behind
             publish(temporary, target, overwrite=overwrite)
@@ -303,88 +280,3 @@ def _export_one(
     except (StoreError, SessionNotFoundError, ValueError, OSError) as exc:
         return ExportFailure(db_path, session_id, str(exc))
     return ExportedFile(db_path, session_id, target, count)
-
-
-def _unwrap(raw: str) -> str:
-    item, _ = parse_item(raw)
-    if isinstance(item, dict) and set(item) == {INVALID_KEY}:
-        value = item[INVALID_KEY]
-        if isinstance(value, str):
-            return value
-    return raw
-
-
-def _json_array_elements(text: str, source: Path) -> Iterator[str]:
-    """The exact text of each element of a top-level JSON array."""
-    decoder = json.JSONDecoder()
-    position = _skip_space(text, 0)
-    if position >= len(text) or text[position] != "[":
-        raise InputError(f"{source}: a JSON export must be an array of items")
-    position = _skip_space(text, position + 1)
-    if position < len(text) and text[position] == "]":
-        return
-    while True:
-        try:
-            _, end = decoder.raw_decode(text, position)
-        except ValueError as exc:
-            raise InputError(f"{source}: not valid JSON ({exc})") from None
-        yield text[position:end]
-        position = _skip_space(text, end)
-        if position < len(text) and text[position] == ",":
-            position = _skip_space(text, position + 1)
-            continue
-        if position < len(text) and text[position] == "]":
-            return
-        raise InputError(f"{source}: not valid JSON (expected ',' or ']' at offset {position})")
-
-
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
-
-
-def read_items_file(path: str | os.PathLike[str]) -> list[str]:
-    """Item texts from a JSON array or JSONL export, exactly as written."""
-    source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    text = without_notes(text, source)  # an export made with the user's notes
-    if text.lstrip().startswith("["):
-        raws = list(_json_array_elements(text, source))
-    else:
-        raws = []
-        # split on "\n" only: splitlines() would also cut at U+2028 inside JSON strings
-        for number, raw_line in enumerate(text.split("\n"), 1):
-            line = raw_line.removesuffix("\r")
-            if not line.strip():
-                continue
-            if not parse_item(line)[1]:
-                raise InputError(f"{source}: line {number} is not valid JSON")
-            raws.append(line)
-    return [_unwrap(raw) for raw in raws]
-
-
-def import_items(
-    items_path: str | os.PathLike[str],
-    target_db: str | os.PathLike[str],
-    session_id: str,
-    *,
-    overwrite: bool = False,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> WriteResult:
-    """Write the items of a JSON/JSONL export into a store as session `session_id`."""
-    raws = read_items_file(items_path)
-    data = SessionData(
-        session_id=session_id,
-        sessions_table="agent_sessions",
-        messages_table="agent_messages",
-        advanced=False,
-        messages=[MessageRecord(i, raw, None) for i, raw in enumerate(raws, 1)],
-    )
-    return write_session(
-        Path(target_db), data, overwrite=overwrite, report=Reporter(progress, cancel)
-    )

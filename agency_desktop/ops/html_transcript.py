@@ -9,7 +9,9 @@ scripts, so even a slip in escaping could neither run code nor reach the network
 The page is produced in chunks. A tool call is shown together with its result,
 found by call_id in a bounded look-ahead window; a result further away than that
 is shown where it appears, with a link back to its call. Memory therefore stays
-bounded however long the session is.
+bounded however long the session is. Each item is rendered on its own first, as far
+as it can be (`pieces_of`: the costly part, which worker processes can share); the
+pairing and the page are then put together in order (`render_pieces`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,19 @@ import html
 import re
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from itertools import batched, chain
+from typing import Any, Final
 
-from ..stores.items import ItemKind, classify_item, content_text, item_text, parse_item, pretty_json
+from ..stores.items import (
+    ItemKind,
+    classify_item,
+    content_text,
+    item_text,
+    output_text,
+    parse_item,
+    pretty_json,
+)
+from ..stores.records import is_sqlite_time, stored_time
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 # Look-ahead for pairing a call with its result: this many items, or this much text.
@@ -31,104 +41,237 @@ LOOKAHEAD_CHARS = 8_000_000
 # Calls shown without their result, remembered so a late result can link back to them.
 REMEMBERED_CALLS = 10_000
 
-Row = tuple[int, datetime | None, str]
+Row = tuple[int, Any, str]  # row id, creation time (a datetime, or as stored), stored text
+ITEMS_PER_CHUNK = 1000
 
 # NUL and lone surrogates cannot be written as UTF-8 HTML; other controls confuse parsers.
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def esc(text: str) -> str:
-    """Text from an item, safe anywhere in HTML content or a quoted attribute."""
-    return html.escape(_UNWRITABLE.sub("\ufffd", text), quote=True)
+    """Text from an item, safe anywhere in HTML content or a quoted attribute.
 
-
-@dataclass(frozen=True)
-class Entry:
-    """One stored item, parsed once; `raw` is kept only when it is not JSON."""
-
-    row_id: int
-    created: datetime | None
-    item: Any
-    ok: bool
-    raw: str
-    size: int
-
-    @property
-    def anchor(self) -> str:
-        """The element id of this item (row ids are integers; escaped all the same)."""
-        return esc(f"item-{self.row_id}")
-
-    @property
-    def kind(self) -> ItemKind:
-        return classify_item(self.item)[0]
-
-    @property
-    def tool(self) -> str | None:
-        return classify_item(self.item)[1]
-
-    @property
-    def call_id(self) -> str | None:
-        value = self.item.get("call_id") if isinstance(self.item, dict) else None
-        return value if isinstance(value, str) and value else None
-
-
-def to_entry(row: Row) -> Entry:
-    row_id, created, raw = row
-    item, ok = parse_item(raw)
-    return Entry(row_id, created, item, ok, "" if ok else raw, len(raw))
-
-
-def paired(
-    rows: Iterable[Row], lookahead: int = LOOKAHEAD_ITEMS, budget: int = LOOKAHEAD_CHARS
-) -> Iterator[tuple[Entry, Entry | None]]:
-    """Each item in order, a tool call with its result when the result is in the window.
-
-    The window always holds the item after the current one, so a call answered
-    straight away is paired even when either of them is huge.
+    Most text of a chat is printable (no control character, no lone surrogate), and
+    much of it has no &<>"' either: checking that first costs a tenth of the regular
+    expression's scan for characters that cannot be written.
     """
-    source = iter(rows)
-    window: deque[Entry] = deque()
-    chars = 0
-    while True:
-        while len(window) < 2 or (len(window) < lookahead and chars < budget):
-            row = next(source, None)
-            if row is None:
-                break
-            window.append(to_entry(row))
-            chars += window[-1].size
-        if not window:
-            return
-        head = window.popleft()
-        result = _take_result(window, head)
-        chars -= head.size + (result.size if result else 0)
-        yield head, result
+    if text.isprintable():
+        return html.escape(text, quote=True) if _has_markup(text) else text
+    if not _writable(text):
+        text = _UNWRITABLE.sub("\ufffd", text)
+    return html.escape(text, quote=True)
 
 
-def _take_result(window: deque[Entry], call: Entry) -> Entry | None:
-    """Remove and return the result answering `call` from the window, if it is there."""
-    if call.kind is not ItemKind.FUNCTION_CALL or call.call_id is None:
-        return None
-    for index, entry in enumerate(window):
-        if entry.kind is ItemKind.FUNCTION_CALL_OUTPUT and entry.call_id == call.call_id:
-            del window[index]
-            return entry
-    return None
+def _writable(text: str) -> bool:
+    """No character `_UNWRITABLE` replaces: printable but for line breaks and tabs (a far
+    cheaper scan than the regular expression's; other text is left to that)."""
+    return text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
+
+
+def _has_markup(text: str) -> bool:
+    return "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
+
+
+# One item rendered as far as it can be on its own (`pieces_of`), for `render_pieces` to
+# pair each tool call with its result and put the page together. A plain tuple: worker
+# processes pass these back ten times faster than a class's instances.
+#   ROW_ID   the item's row id
+#   PART     ITEM, CALL or RESULT: what it is to the pairing
+#   CALL_ID  of a call or a result: a non-empty text, else None
+#   SIZE     the stored text's length, which the look-ahead counts
+#   HTML     ITEM: all of it; CALL: the call up to its result; RESULT: under its call
+#   INLINE   CALL: the result block of a call that carries its own output, else None
+#   LATE     RESULT: shown on its own, the HTML before and after the link to its call
+Piece = tuple[int, int, str | None, int, str, str | None, tuple[str, str]]
+ROW_ID: Final = 0
+PART: Final = 1
+CALL_ID: Final = 2
+SIZE: Final = 3
+HTML: Final = 4
+INLINE: Final = 5
+LATE: Final = 6
+ITEM, CALL, RESULT = range(3)
+_NOT_LATE = ("", "")
+
+
+def pieces_of(rows: Iterable[Row]) -> list[Piece]:
+    """Each (row id, creation time, stored text) row as a piece of the page: the work per
+    item, which needs no other item (so it can be done anywhere, in any order)."""
+    return [_piece(row_id, created, raw) for row_id, created, raw in rows]
+
+
+def _piece(row_id: int, created: Any, raw: str) -> Piece:
+    item, ok = parse_item(raw)
+    number = _number(row_id)
+    if not ok:
+        return _item(row_id, len(raw), _unreadable(number, created, raw))
+    kind, tool = classify_item(item)
+    if kind is ItemKind.FUNCTION_CALL or kind is ItemKind.FUNCTION_CALL_OUTPUT:
+        call_id = item.get("call_id")
+        if not (isinstance(call_id, str) and call_id):
+            call_id = None
+        if kind is ItemKind.FUNCTION_CALL:
+            return _call(row_id, number, created, item, tool=tool, call_id=call_id, size=len(raw))
+        return _result(row_id, number, created, item, call_id=call_id, size=len(raw))
+    if (
+        kind is ItemKind.USER
+        or kind is ItemKind.ASSISTANT
+        or (kind is ItemKind.OTHER and _has_role(item))
+    ):
+        html_text = _message(number, created, item, kind)
+    elif kind is ItemKind.REASONING:
+        html_text = _reasoning(number, created, item)
+    else:
+        html_text = _other(number, created, item)
+    return _item(row_id, len(raw), html_text)
+
+
+def _item(row_id: int, size: int, html_text: str) -> Piece:
+    return (row_id, ITEM, None, size, html_text, None, _NOT_LATE)
+
+
+def _has_role(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("role"), str)
+
+
+def _number(row_id: int) -> str:
+    """A row id as text (row ids are integers; anything else is escaped all the same)."""
+    return str(row_id) if type(row_id) is int else esc(str(row_id))
+
+
+def _when(created: Any) -> str:
+    """The time of an item, from a datetime or the time as the store keeps it (SQLite's own
+    text is written as the lines below would write it, without parsing it)."""
+    if isinstance(created, str) and is_sqlite_time(created):
+        return f' <time datetime="{created[:10]}T{created[11:]}+00:00">{created} UTC</time>'
+    moment = stored_time(created)
+    if moment is None:
+        return ""
+    shown = f"{moment:%Y-%m-%d %H:%M:%S %Z}".strip()
+    return f' <time datetime="{esc(moment.isoformat())}">{esc(shown)}</time>'
+
+
+def _meta(number: str, created: Any, label: str, extra: str = "") -> str:
+    """The line above an item: who, details, when, and a link to the item itself."""
+    return (
+        f'<div class="meta"><span class="who">{label}</span>{extra}{_when(created)}'
+        f' <a class="row" href="#item-{number}">#{number}</a></div>'
+    )
+
+
+def _meta_head(label: str, extra: str) -> str:
+    return f'<div class="meta"><span class="who">{label}</span>{extra}'
+
+
+def _meta_tail(number: str, created: Any) -> str:
+    return f'{_when(created)} <a class="row" href="#item-{number}">#{number}</a></div>'
+
+
+def _message(number: str, created: Any, item: dict[str, Any], kind: ItemKind) -> str:
+    role = str(item.get("role") or kind.value)
+    css = role if role in ("user", "assistant") else "system"
+    text = content_text(item.get("content"))
+    label = _ROLE_LABELS.get(role) or esc(role.capitalize())
+    return (
+        f'<article class="msg {css}" id="item-{number}">'
+        f"{_meta(number, created, label)}"
+        f'<div class="bubble text">{esc(text)}</div></article>'
+    )
+
+
+_ROLE_LABELS = {"user": "User", "assistant": "Assistant"}
+
+
+def _call_id_tag(call_id: str | None) -> str:
+    return f' <code class="call-id">{esc(call_id)}</code>' if call_id else ""
+
+
+def _call(
+    row_id: int,
+    number: str,
+    created: Any,
+    item: dict[str, Any],
+    *,
+    tool: str | None,
+    call_id: str | None,
+    size: int,
+) -> Piece:
+    """A tool call up to its result, which `render_pieces` adds (or an inline output, a note)."""
+    args = item.get("arguments", item.get("input", item.get("action")))
+    shown = pretty_json(item if args is None else args)
+    name = f' <code class="name">{esc(tool or "tool")}</code>'
+    head = (
+        f'<section class="tool" id="item-{number}">'
+        f"{_meta(number, created, 'Tool call', name + _call_id_tag(call_id))}"
+        f'<div class="label">Arguments</div><pre class="code">{esc(shown)}</pre>'
+    )
+    inline = item.get("output")
+    if inline is not None:  # hosted calls such as mcp_call carry their output themselves
+        inline = f'<div class="result"><div class="label">Result</div><pre class="code">{esc(pretty_json(inline))}</pre></div>'
+    return (row_id, CALL, call_id, size, head, inline, _NOT_LATE)
+
+
+def _result(
+    row_id: int, number: str, created: Any, item: dict[str, Any], *, call_id: str | None, size: int
+) -> Piece:
+    """A tool's result as shown under its call, and as shown on its own (a late result,
+    whose link back to its call `render_pieces` puts between the two parts)."""
+    body = f'<pre class="code">{esc(pretty_json(output_text(item)))}</pre>'
+    tail = _meta_tail(number, created)
+    under_call = (
+        f'<div class="result" id="item-{number}">{_meta_head("Result", "")}{tail}{body}</div>'
+    )
+    late = (
+        f'<section class="tool late" id="item-{number}">{_meta_head("Tool result", _call_id_tag(call_id))}',
+        f"{tail}{body}</section>",
+    )
+    return (row_id, RESULT, call_id, size, under_call, None, late)
+
+
+_NO_RESULT = '<p class="note">No result nearby; if there is one, it is shown where it appears, linked to this call.</p>'
+
+
+def _reasoning(number: str, created: Any, item: dict[str, Any]) -> str:
+    text = item_text(item) or "(no summary)"
+    return (
+        f'<details class="reasoning" id="item-{number}">'
+        f"<summary>Reasoning{_when(created)}</summary>"
+        f'<div class="text">{esc(text)}</div></details>'
+    )
+
+
+def _unreadable(number: str, created: Any, raw: str) -> str:
+    return (
+        f'<section class="unreadable" id="item-{number}">'
+        f"{_meta(number, created, 'Unreadable item', ' (not valid JSON)')}"
+        f'<pre class="code">{esc(raw)}</pre></section>'
+    )
+
+
+def _other(number: str, created: Any, item: Any) -> str:
+    label = item.get("type") if isinstance(item, dict) else None
+    shown = pretty_json(item)
+    return (
+        f'<details class="other" id="item-{number}">'
+        f"<summary>{esc(str(label or 'item'))}{_when(created)}</summary>"
+        f'<pre class="code">{esc(shown)}</pre></details>'
+    )
 
 
 class CallAnchors:
-    """Calls shown without their result, by call_id, content dropped (the oldest are forgotten)."""
+    """Row ids of calls shown without their result, by call_id (the oldest are forgotten)."""
 
     def __init__(self, limit: int = REMEMBERED_CALLS) -> None:
-        self._rows: OrderedDict[str, Entry] = OrderedDict()
+        self._rows: OrderedDict[str, int] = OrderedDict()
         self._limit = limit
 
-    def remember(self, call_id: str, call: Entry) -> None:
-        self._rows[call_id] = call
+    def remember(self, call_id: str, row_id: int) -> None:
+        self._rows[call_id] = row_id
         self._rows.move_to_end(call_id)
         if len(self._rows) > self._limit:
             self._rows.popitem(last=False)
 
-    def pop(self, call_id: str) -> Entry | None:
+    def pop(self, call_id: str) -> int | None:
         return self._rows.pop(call_id, None)
 
 
@@ -140,143 +283,85 @@ def render_html(
     lookahead: int = LOOKAHEAD_ITEMS,
 ) -> Iterator[str]:
     """Yield the page in chunks, so a huge session never sits in memory whole."""
+    batches = map(pieces_of, batched(rows, ITEMS_PER_CHUNK))
+    return render_pieces(session_id, source, batches, lookahead=lookahead)
+
+
+def render_pieces(
+    session_id: str,
+    source: str,
+    batches: Iterable[list[Piece]],
+    *,
+    lookahead: int = LOOKAHEAD_ITEMS,
+) -> Iterator[str]:
+    """The page from the items' pieces (`pieces_of`), in order, in chunks."""
     yield page_head(session_id, source)
     anchors = CallAnchors()
     count = 0
-    for entry, result in paired(rows, lookahead):
-        count += 1 if result is None else 2
-        yield render_entry(entry, result, anchors) + "\n"
+    for pairs in batched(paired(chain.from_iterable(batches), lookahead), ITEMS_PER_CHUNK):
+        count += sum(1 if result is None else 2 for _, result in pairs)
+        yield "".join([f"{_joined(piece, result, anchors)}\n" for piece, result in pairs])
     yield page_foot(count)
 
 
-def render_entry(entry: Entry, result: Entry | None, anchors: CallAnchors) -> str:
-    """The HTML of one item (and of its result, for a tool call)."""
-    if not entry.ok:
-        return _unreadable(entry)
-    kind = entry.kind
-    if kind in (ItemKind.USER, ItemKind.ASSISTANT) or (
-        kind is ItemKind.OTHER and _has_role(entry.item)
-    ):
-        return _message(entry)
-    if kind is ItemKind.FUNCTION_CALL:
-        return _tool_call(entry, result, anchors)
-    if kind is ItemKind.FUNCTION_CALL_OUTPUT:
-        return _late_result(entry, anchors)
-    if kind is ItemKind.REASONING:
-        return _reasoning(entry)
-    return _other(entry)
+def paired(
+    pieces: Iterable[Piece], lookahead: int = LOOKAHEAD_ITEMS, budget: int = LOOKAHEAD_CHARS
+) -> Iterator[tuple[Piece, Piece | None]]:
+    """Each item in order, a tool call with its result when the result is in the window.
+
+    The window always holds the item after the current one, so a call answered
+    straight away is paired even when either of them is huge.
+    """
+    source = iter(pieces)
+    window: deque[Piece] = deque()
+    chars = 0
+    while True:
+        while len(window) < 2 or (len(window) < lookahead and chars < budget):
+            piece = next(source, None)
+            if piece is None:
+                break
+            window.append(piece)
+            chars += piece[SIZE]
+        if not window:
+            return
+        head = window.popleft()
+        result = _take_result(window, head) if head[PART] == CALL and head[CALL_ID] else None
+        chars -= head[SIZE] + (result[SIZE] if result else 0)
+        yield head, result
 
 
-def _has_role(item: Any) -> bool:
-    return isinstance(item, dict) and isinstance(item.get("role"), str)
+def _take_result(window: deque[Piece], call: Piece) -> Piece | None:
+    """Remove and return the result answering `call` from the window, if it is there."""
+    for index, piece in enumerate(window):
+        if piece[PART] == RESULT and piece[CALL_ID] == call[CALL_ID]:
+            del window[index]
+            return piece
+    return None
 
 
-def _when(created: datetime | None) -> str:
-    if created is None:
-        return ""
-    shown = f"{created:%Y-%m-%d %H:%M:%S %Z}".strip()
-    return f' <time datetime="{esc(created.isoformat())}">{esc(shown)}</time>'
-
-
-def _meta(entry: Entry, label: str, extra: str = "") -> str:
-    """The line above an item: who, details, when, and a link to the item itself."""
-    return (
-        f'<div class="meta"><span class="who">{label}</span>{extra}{_when(entry.created)}'
-        f' <a class="row" href="#{entry.anchor}">#{esc(str(entry.row_id))}</a></div>'
-    )
-
-
-def _message(entry: Entry) -> str:
-    role = str(entry.item.get("role") or entry.kind.value)
-    css = role if role in ("user", "assistant") else "system"
-    text = content_text(entry.item.get("content"))
-    return (
-        f'<article class="msg {css}" id="{entry.anchor}">{_meta(entry, esc(role.capitalize()))}'
-        f'<div class="bubble text">{esc(text)}</div></article>'
-    )
-
-
-def _call_id_tag(entry: Entry) -> str:
-    return f' <code class="call-id">{esc(entry.call_id)}</code>' if entry.call_id else ""
-
-
-def _tool_call(entry: Entry, result: Entry | None, anchors: CallAnchors) -> str:
-    item = entry.item
-    args = item.get("arguments", item.get("input", item.get("action")))
-    shown = pretty_json(item if args is None else args)
-    name = f' <code class="name">{esc(entry.tool or "tool")}</code>'
-    return (
-        f'<section class="tool" id="{entry.anchor}">'
-        f"{_meta(entry, 'Tool call', name + _call_id_tag(entry))}"
-        f'<div class="label">Arguments</div><pre class="code">{esc(shown)}</pre>'
-        f"{_call_result(entry, result, anchors)}</section>"
-    )
-
-
-def _call_result(entry: Entry, result: Entry | None, anchors: CallAnchors) -> str:
-    """The result under its call: the paired item, an inline output, or a note."""
-    if result is not None:
-        return (
-            f'<div class="result" id="{result.anchor}">'
-            f"{_meta(result, 'Result')}"
-            f'<pre class="code">{esc(pretty_json(item_text(result.item)))}</pre></div>'
-        )
-    inline = entry.item.get("output")
-    if inline is not None:  # hosted calls such as mcp_call carry their output themselves
-        return f'<div class="result"><div class="label">Result</div><pre class="code">{esc(pretty_json(inline))}</pre></div>'
-    if entry.call_id is None:
-        return ""
-    anchors.remember(entry.call_id, _bare(entry))
-    return '<p class="note">No result nearby; if there is one, it is shown where it appears, linked to this call.</p>'
-
-
-def _bare(entry: Entry) -> Entry:
-    """The call without its content: all a late result needs to link back to it."""
-    return Entry(entry.row_id, entry.created, None, entry.ok, "", 0)
-
-
-def _late_result(entry: Entry, anchors: CallAnchors) -> str:
-    """A result not paired with its call: shown in place, linking back to the call."""
-    call = anchors.pop(entry.call_id) if entry.call_id else None
-    link = (
-        f' <span class="answers">answers <a href="#{call.anchor}">'
-        f"tool call #{esc(str(call.row_id))}</a></span>"
-        if call is not None
-        else ""
-    )
-    return (
-        f'<section class="tool late" id="{entry.anchor}">'
-        f"{_meta(entry, 'Tool result', _call_id_tag(entry) + link)}"
-        f'<pre class="code">{esc(pretty_json(item_text(entry.item)))}</pre></section>'
-    )
-
-
-def _reasoning(entry: Entry) -> str:
-    text = item_text(entry.item) or "(no summary)"
-    return (
-        f'<details class="reasoning" id="{entry.anchor}">'
-        f"<summary>Reasoning{_when(entry.created)}</summary>"
-        f'<div class="text">{esc(text)}</div></details>'
-    )
-
-
-def _unreadable(entry: Entry) -> str:
-    return (
-        f'<section class="unreadable" id="{entry.anchor}">'
-        f"{_meta(entry, 'Unreadable item', ' (not valid JSON)')}"
-        f'<pre class="code">{esc(entry.raw)}</pre></section>'
-    )
-
-
-def _other(entry: Entry) -> str:
-    item = entry.item
-    label = item.get("type") if isinstance(item, dict) else None
-    shown = pretty_json(item)
-    return (
-        f'<details class="other" id="{entry.anchor}">'
-        f"<summary>{esc(str(label or 'item'))}{_when(entry.created)}</summary>"
-        f'<pre class="code">{esc(shown)}</pre></details>'
-    )
+def _joined(piece: Piece, result: Piece | None, anchors: CallAnchors) -> str:
+    """The HTML of one item: a call with its result (or its own output, or a note), a
+    result on its own with a link back to its call, or the item as it was rendered."""
+    row_id, part, call_id, _, html_text, inline, late = piece
+    if part == CALL:
+        if result is not None:
+            shown = result[HTML]
+        elif inline is not None:
+            shown = inline
+        elif call_id is None:
+            shown = ""
+        else:
+            anchors.remember(call_id, row_id)
+            shown = _NO_RESULT
+        return f"{html_text}{shown}</section>"
+    if part == RESULT:
+        call = anchors.pop(call_id) if call_id else None
+        link = ""
+        if call is not None:
+            number = _number(call)
+            link = f' <span class="answers">answers <a href="#item-{number}">tool call #{number}</a></span>'
+        return f"{late[0]}{link}{late[1]}"
+    return html_text
 
 
 def page_head(session_id: str, source: str) -> str:

@@ -19,7 +19,7 @@ from ..stores.file_names import store_file_name
 from ..stores.session_data import MessageRecord, SessionData
 from ..util.paths import scratch_dir
 from .atomic import publish, staged
-from .export import read_items_file
+from .items_file import read_items_file
 from .migrate import migrate_session_to_file, read_file_session, session_connection
 from .store_writer import write_into_connection
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable
+from json.encoder import encode_basestring as _quoted  # as json.dumps(ensure_ascii=False)
 from typing import Any
 
-from .encrypted import is_envelope
+from .encrypted import ENVELOPE_KEY, is_envelope
 
 PREVIEW_CHARS = 200
 
@@ -64,7 +66,7 @@ def classify_fields(item_type: Any, role: Any, name: Any) -> tuple[ItemKind, str
 def classify_item(item: Any) -> tuple[ItemKind, str | None]:
     if not isinstance(item, dict):
         return ItemKind.OTHER, None
-    if is_envelope(item):
+    if ENVELOPE_KEY in item and is_envelope(item):
         return ItemKind.ENCRYPTED, None
     return classify_fields(item.get("type"), item.get("role"), item.get("name"))
 
@@ -74,8 +76,10 @@ def content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
+        if len(content) == 1:  # the usual message: the same text, without the joining
+            return _part_text(content[0])
         parts = [_part_text(part) for part in content]
-        return "\n".join(part for part in parts if part)
+        return "\n".join([part for part in parts if part])
     return ""
 
 
@@ -104,11 +108,16 @@ def item_text(item: Any) -> str:
         args_text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
         return f"{tool}({args_text})"
     if kind is ItemKind.FUNCTION_CALL_OUTPUT:
-        output = item.get("output", "")
-        return output if isinstance(output, str) else content_text(output) or json.dumps(output)
+        return output_text(item)
     if kind is ItemKind.REASONING:
         return content_text(item.get("summary")) or content_text(item.get("content"))
     return str(item.get("type", ""))  # an encrypted envelope has none: no text to search
+
+
+def output_text(item: dict[str, Any]) -> str:
+    """The text of a tool's result (an item of kind FUNCTION_CALL_OUTPUT)."""
+    output = item.get("output", "")
+    return output if isinstance(output, str) else content_text(output) or json.dumps(output)
 
 
 def one_line(text: str, limit: int = PREVIEW_CHARS) -> str:
@@ -121,9 +130,25 @@ def parse_item(raw: str | bytes | None) -> tuple[Any, bool]:
     if raw is None:
         return None, False
     try:
-        return json.loads(raw), True
+        return (_loads(raw) if isinstance(raw, str) else json.loads(raw)), True
     except (ValueError, RecursionError):
         return None, False
+
+
+# The C scanner json.loads ends in. json.loads gets there through three Python calls and
+# two regular expression matches, which cost as much as the parse of a typical item.
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _loads(text: str) -> Any:
+    """json.loads(text): the scanner alone is the same parse where the text neither starts
+    nor ends with whitespace; any other text goes through json.loads (which also says
+    what is wrong with text that is not JSON)."""
+    try:
+        value, end = _SCAN(text, 0)
+    except (StopIteration, ValueError):
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
 
 
 def kind_sql(column: str) -> str:
@@ -157,11 +182,32 @@ def pretty_json(value: Any) -> str:
     array (a tool call's arguments, a tool's output) is parsed first; other text is
     shown as it is."""
     if isinstance(value, str):
+        if value[:1] not in _CONTAINER_OR_SPACE:  # not an object or array: spares a failed parse
+            return value
         try:
-            parsed = json.loads(value)
+            parsed = _loads(value)
         except (ValueError, RecursionError):
             return value
         if not isinstance(parsed, (dict, list)):
             return value
         value = parsed
+    return _indented(value)
+
+
+_CONTAINER_OR_SPACE = frozenset("{[ \t\n\r")
+
+
+def _indented(value: Any) -> str:
+    """json.dumps(value, indent=2, ensure_ascii=False). With an indent json.dumps runs its
+    pure-Python encoder, ten times slower than this: an object of text to text (what
+    most tool calls' arguments are) is written here, each text quoted by the function
+    json.dumps itself uses; the rest by json.dumps."""
+    if isinstance(value, dict) and value:
+        members = []
+        for key, text in value.items():
+            if type(key) is not str or type(text) is not str:
+                break
+            members.append(f"{_quoted(key)}: {_quoted(text)}")
+        else:
+            return "{\n  " + ",\n  ".join(members) + "\n}"
     return json.dumps(value, indent=2, ensure_ascii=False)

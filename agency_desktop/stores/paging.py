@@ -27,6 +27,8 @@ from .branches import (
 )
 from .encrypted import KEYS, SessionKey, WrongKey, is_envelope, open_text
 from .errors import ProblemKind, SessionNotFoundError, StoreError
+from .item_batches import Scope, with_text
+from .item_batches import as_text as _as_text
 from .items import ItemKind, classify_item, item_text, kind_sql, like_pattern, one_line, parse_item
 from .readonly import open_readonly, translate_errors
 from .records import parse_timestamp
@@ -36,6 +38,7 @@ from .turn_usage import TurnUsage, session_usage, usage_by_opening_item
 PREVIEW_READ_BYTES = 64 * 1024
 LOCKED_PREVIEW = "encrypted: give the session's key to read it (Session > Unlock)"
 DEFAULT_PAGE = 100
+_TEXT_AND_VALID = "message_data, json_valid(message_data)"
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class SessionReader:
             f" FROM {self.pair.q_messages} WHERE {self._scope}{where}"
         )
         self._count = f"SELECT count(*) FROM {self.pair.q_messages} WHERE {self._scope}{where}"
+        self._source = f"{self.pair.q_messages} WHERE {self._scope}"
 
     def _find_pair(self) -> TablePair:
         layout = discover_layout(self._conn)
@@ -359,30 +363,33 @@ class SessionReader:
 
     def iter_items(self, batch: int = 1000) -> Iterator[tuple[int, datetime | None, str]]:
         """Every item's full text in order, read in keyset batches (bounded memory)."""
-        for rows in self._batches("created_at, message_data", batch):
+        for rows in self.iter_stored_items(batch):
             for row_id, created, text in rows:
-                yield row_id, parse_timestamp(created), _as_text(text)
+                yield row_id, parse_timestamp(created), text
 
-    def iter_stored_json(self, batch: int = 5000) -> Iterator[list[tuple[str, bool]]]:
-        """Every item's stored text in order, a batch at a time, each with whether SQLite
-        reads it as JSON: what an export writes as it is, without parsing it in Python."""
-        for rows in self._batches("message_data, json_valid(message_data)", batch):
-            yield [(_as_text(text), bool(valid)) for _, text, valid in rows]
+    def iter_stored_items(
+        self, batch: int = 2000, after: int = -1, upto: int | None = None
+    ) -> Iterator[list[tuple[int, Any, str]]]:
+        """(row id, creation time as stored, text) of the items after row `after` up to
+        `upto` (all by default), in order, a batch at a time: what transcripts read."""
+        for rows in self._rows_scope.batches("created_at, message_data", batch, after, upto):
+            yield with_text(rows, 2)
 
-    def _batches(self, columns: str, batch: int) -> Iterator[list[Any]]:
-        """Rows (id first, then `columns`: ours, never a file's) in keyset batches."""
-        query = (
-            f"SELECT id, {columns} FROM {self.pair.q_messages}"
-            f" WHERE {self._scope} AND id > ? ORDER BY id LIMIT ?"
-        )
-        after = -1
-        while True:
-            with translate_errors(self.db_path):
-                rows = self._conn.execute(query, (*self._scope_params, after, batch)).fetchall()
-            yield rows
-            if len(rows) < batch:
-                return
-            after = rows[-1][0]
+    def iter_stored_json(
+        self, batch: int = 5000, after: int = -1, upto: int | None = None
+    ) -> Iterator[list[tuple[int, str, int]]]:
+        """(row id, stored text, whether SQLite reads it as JSON) of the items, as
+        `iter_stored_items` chooses them: what an export writes as it is, unparsed."""
+        for rows in self._rows_scope.batches(_TEXT_AND_VALID, batch, after, upto):
+            yield with_text(rows, 1)
+
+    def range_ends(self, size: int) -> Iterator[int | None]:
+        """Where each run of `size` items ends (see item_batches.Scope.range_ends)."""
+        return self._rows_scope.range_ends(size)
+
+    @property
+    def _rows_scope(self) -> Scope:  # the session's (or branch's) items, unfiltered
+        return Scope(self._conn, self.db_path, self._source, self._scope_params)
 
     def _to_row(self, row_id: int, created: Any, size: int | None, head: Any) -> MessageRow:
         text = _as_text(head)
@@ -450,9 +457,3 @@ class SessionReader:
 
 def _context_item(row: Any) -> ContextItem:
     return ContextItem(row[0], parse_timestamp(row[1]), _as_text(row[3]), row[2] or 0)
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return "" if value is None else str(value)

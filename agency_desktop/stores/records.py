@@ -22,6 +22,53 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def stored_time(value: Any) -> datetime | None:
+    """A creation time given as a datetime, or as the store keeps it (parsed)."""
+    return value if isinstance(value, datetime) else parse_timestamp(value)
+
+
+def wall_clock(moment: datetime) -> str:
+    """`moment` as strftime("%Y-%m-%d %H:%M:%S") writes it, in half the time (a transcript
+    writes one per item); strftime itself for years before 1000, which it does not pad
+    to four digits."""
+    if moment.year < 1000:
+        return f"{moment:%Y-%m-%d %H:%M:%S}"
+    return moment.isoformat(" ")[:19]
+
+
+# "YYYY-MM-DD HH:MM:SS" as SQLite's CURRENT_TIMESTAMP writes it, which is what the SDK stores.
+_MINUTES_SECONDS = frozenset(f":{m:02d}:{s:02d}" for m in range(60) for s in range(60))
+_HOURS_CHECKED: dict[str, bool] = {}
+_HOURS_KEPT = 100_000
+
+
+def is_sqlite_time(text: str) -> bool:
+    """Whether `text` is a valid "YYYY-MM-DD HH:MM:SS" from year 1000 on: then it is
+    already what `wall_clock(parse_timestamp(text))` writes, a UTC time.
+
+    Parsing and formatting each item's time costs as much as the rest of a transcript's
+    line, so this takes two lookups: the minutes and seconds among all valid ones, and
+    the date and hour, parsed once per hour of the session.
+    """
+    if len(text) != 19 or text[13:] not in _MINUTES_SECONDS:
+        return False
+    hour = text[:13]
+    valid = _HOURS_CHECKED.get(hour)
+    if valid is None:
+        if len(_HOURS_CHECKED) >= _HOURS_KEPT:
+            _HOURS_CHECKED.clear()
+        valid = _HOURS_CHECKED[hour] = _is_sqlite_hour(hour)
+    return valid
+
+
+def _is_sqlite_hour(hour: str) -> bool:
+    try:
+        moment = datetime.fromisoformat(hour + ":00:00")
+    except ValueError:
+        return False
+    return moment.year >= 1000 and moment.isoformat(" ") == hour + ":00:00"
+
+
 def latest(*values: datetime | None) -> datetime | None:
     present = [v for v in values if v is not None]
     return max(present) if present else None

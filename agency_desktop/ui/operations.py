@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from ..ops import cleanup, maintenance, reorganise
 from ..ops.archive import backup_archive
-from ..ops.export import ExportFormat, export_session, import_items
+from ..ops.export import ExportFormat, export_session
 from ..ops.folder_backup import backup_many
+from ..ops.importing import import_items
 from ..ops.restore import RestorePlan, plan_restore, run_restore
 from ..stores.records import SessionInfo
 from ..util.formatting import counted, human_size

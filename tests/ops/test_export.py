@@ -19,10 +19,9 @@ from agency_desktop.ops.export import (
     export_many,
     export_session,
     folder_sessions,
-    import_items,
-    read_items_file,
 )
 from agency_desktop.ops.html_transcript import render_html
+from agency_desktop.ops.importing import import_items, read_items_file
 from agency_desktop.stores.paging import SessionReader
 from agency_desktop.util.progress import CancelToken, OperationCancelled
 from tests.helpers.stores import corrupt_row, item_texts

@@ -33,7 +33,7 @@ def _export(source: str, session_id: str, target: str) -> None:
 
 
 def _import(items: str, target: str, session_id: str) -> None:
-    from agency_desktop.ops.export import import_items
+    from agency_desktop.ops.importing import import_items
 
     import_items(Path(items), Path(target), session_id, progress=_progress)
 

@@ -17,7 +17,8 @@ from agents import SQLiteSession
 
 from agency_desktop.ops.archive import backup_archive
 from agency_desktop.ops.backup import backup_store
-from agency_desktop.ops.export import ExportFormat, export_session, import_items
+from agency_desktop.ops.export import ExportFormat, export_session
+from agency_desktop.ops.importing import import_items
 from agency_desktop.ops.migrate import copy_session, migrate_session_to_file
 from tests.helpers.stores import item_texts
 from tests.reliability import figures

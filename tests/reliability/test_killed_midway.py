@@ -153,6 +153,26 @@ def test_an_import_killed_mid_way_adds_all_or_nothing(
 
 
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
+def test_an_import_into_a_new_file_killed_mid_way_leaves_no_store(
+    source: Path, tmp_path: Path, kill_at: int
+) -> None:
+    """A new store is filled without a journal under a temporary name: a kill leaves that
+    name behind (hidden, removed by the next run once stale), never a store."""
+    items = tmp_path / "items.jsonl"
+    items.write_text("\n".join(item_texts(source, "long-1")) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "imported.db"
+    run = run_until("import", kill_at, items, target, "long-1")
+    if run.killed:
+        assert list(_visible(out)) == []
+        assert run_until("import", 0, items, target, "long-1").killed is False
+    quick_check(target)
+    _same_items(source, target, "long-1")
+    assert list(_visible(out)) == [target.name]
+
+
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
 def test_a_cleanup_killed_mid_way_removes_a_session_wholly_or_not_at_all(
     source: Path, tmp_path: Path, kill_at: int
 ) -> None:
