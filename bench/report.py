@@ -104,8 +104,16 @@ BASELINES = """Baselines, run in the same process run, on the same fixtures:
   under a temporary name, renamed into place.
 - F1 back up the folder: `cp -r` of the folder, then `sync`; ours is `backup DIR DEST`'s
   own call: a snapshot of every store, checked, renamed, one syncfs, then a manifest.
-- F2 export as JSONL: a Python loop writing each stored `message_data` as a line; ours
-  is `export --format jsonl` (the stored text kept where it is JSON on one line).
+- F1 archive the folder: `zip -qr` of the folder (its default compression); ours is
+  `archive DIR ZIP`'s own call: a snapshot of every store, its sessions listed,
+  `quick_check`ed, hashed and deflated (level 1) in the worker processes, the manifest,
+  then every member checked before the archive takes its name.
+- F1 integrity check: a loop of `sqlite3.connect` and `PRAGMA quick_check` over the
+  files; ours is `check DIR`'s own call: quick_check, counts and every doctor finding
+  of each store, in the worker processes.
+- F2 export as JSONL, JSON, Markdown, HTML: a Python loop writing each stored
+  `message_data` as a line; ours is `export --format ...` (JSONL and JSON keep the
+  stored text where it is JSON on one line; Markdown and HTML render every item).
 - F2 import: the SDK's CREATE statements on a default connection, `json.loads` of each
   line of the JSONL export, one `executemany` in one transaction; ours is `migrate
   FILE.jsonl NEW.db`: streamed into a temporary store, verified, fsynced and renamed.
@@ -114,7 +122,8 @@ BASELINES = """Baselines, run in the same process run, on the same fixtures:
 - Peak RSS: the app (`agency-desktop STORE`) after its first rows and a jump to the
   last, against a bare PySide6 window with an empty QTableView (ru_maxrss).
 - Scroll: raw keyset paging through the same rows, keeping nothing.
-- GUI stalls: the same 5 ms heartbeat timer on the idle window.
+- GUI stalls: the same 5 ms heartbeat timer on the idle window (F1 backed up: the window's
+  folder backup of all 10,000 stores, its progress shown).
 - Bundle size: PySide6 and shiboken6 as pip installs them; .deb: a tar.gz of the bundle.
 - Start-up: a bare PySide6 window with an empty QTableView, started the same way
   (each process exits once its window is exposed and painted; Xvfb when available).

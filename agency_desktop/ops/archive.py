@@ -287,6 +287,8 @@ def check_written(path: Path, written: _Written) -> list[str]:
     names = sorted(crcs, key=lambda name: name != MANIFEST_NAME)
     if len(names) <= CHUNK:
         return problems + inflate_problems(names, path)
-    for found in parallel.map_ordered(inflate_problems, parallel.chunked(names, 8 * CHUNK), path):
+    # Few, large shares: each opens the zip, which reads its whole central directory.
+    share = -(-len(names) // (2 * parallel.worker_count()))
+    for found in parallel.map_ordered(inflate_problems, parallel.chunked(names, share), path):
         problems += found
     return problems

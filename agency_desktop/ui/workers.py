@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..util.logs import describe_exception, log
 from ..util.progress import CancelToken, OperationCancelled
+from .gil import worker_running
 from .lifetime import stop_when_destroyed
 
 BATCH_INTERVAL_S = 0.05
@@ -111,6 +112,10 @@ class Worker(QRunnable):
 
     def run(self) -> None:
         yield_to_gui_thread()
+        with worker_running():
+            self._run()
+
+    def _run(self) -> None:
         signals = self.signals
         signals.started.emit()
         try:
