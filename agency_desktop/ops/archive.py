@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
 from .. import __version__
@@ -113,8 +113,10 @@ def _write_archive(temporary: Path, jobs: list[tuple[Path, str]], report: Report
     entries: dict[Path, ArchiveEntry] = {}
     failures: dict[Path, str] = {}
     crcs: dict[str, int] = {}
-    small = [job for job in jobs if is_small(job[0])]
-    large = [job for job in jobs if not is_small(job[0])]
+    small: list[tuple[Path, str]] = []
+    large: list[tuple[Path, str]] = []
+    for job in jobs:  # one stat a store
+        (small if is_small(job[0]) else large).append(job)
     report(0, len(jobs) + 1, "reading the stores")
     with zipfile.ZipFile(
         temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL
@@ -181,14 +183,16 @@ def archive_names(stores: Sequence[Path], root: Path | None) -> list[str]:
     """
     names: list[str] = []
     taken: set[str] = {MANIFEST_NAME}
+    # Strings, not Path.relative_to: that cost 50 µs a store, half a second for 10,000.
+    inside = None if root is None else os.path.join(os.path.abspath(root), "")
     for store in stores:
-        if root is None:
+        if inside is None:
             name = store.name
         else:
-            try:
-                name = store.absolute().relative_to(Path(root).absolute()).as_posix()
-            except ValueError:
-                raise InputError(f"{store}: not inside {root}") from None
+            absolute = os.path.abspath(store)
+            if not absolute.startswith(inside):
+                raise InputError(f"{store}: not inside {root}")
+            name = PurePath(absolute[len(inside) :]).as_posix()
         name = _unique_name(name, taken)
         taken.add(name.casefold())
         names.append(name)

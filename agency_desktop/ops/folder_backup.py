@@ -252,7 +252,7 @@ def backup_many(
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     summary = BackupSummary(destination)
-    jobs = [(Path(store), _target_folder(Path(store), destination, root)) for store in stores]
+    jobs = _with_target_folders([Path(store) for store in stores], destination, root)
     small: list[tuple[Path, Path]] = []
     large: list[tuple[Path, Path]] = []
     for store, folder in jobs:  # one stat a store
@@ -299,9 +299,26 @@ def backup_many(
     return summary
 
 
-def _target_folder(store: Path, destination: Path, root: Path | None) -> Path:
-    if root is not None and store.parent.is_relative_to(root):
-        return destination / store.parent.relative_to(root)
+def _with_target_folders(
+    stores: list[Path], destination: Path, root: Path | None
+) -> list[tuple[Path, Path]]:
+    """Each store with the folder its copy goes into, worked out once per folder of
+    stores (pathlib's relative_to cost half a second over 10,000 stores of one folder,
+    on the thread the window shares the GIL with)."""
+    folders: dict[Path, Path] = {}
+    jobs = []
+    for store in stores:
+        parent = store.parent
+        folder = folders.get(parent)
+        if folder is None:
+            folder = folders[parent] = _target_folder(parent, destination, root)
+        jobs.append((store, folder))
+    return jobs
+
+
+def _target_folder(parent: Path, destination: Path, root: Path | None) -> Path:
+    if root is not None and parent.is_relative_to(root):
+        return destination / parent.relative_to(root)
     return destination
 
 
