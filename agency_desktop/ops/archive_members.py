@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from ..stores.errors import ProblemKind, StoreError
 from ..stores.listing import session_activity
+from ..stores.readonly import translate_errors
 from ..stores.records import latest
 from ..stores.schema import discover_layout
 from ..stores.snapshot import open_image, read_snapshot
@@ -79,19 +80,19 @@ def pack_member(store: Path, name: str) -> PackedMember:
 
 def _describe_image(store: Path, data: bytes) -> tuple[tuple[str, ...], datetime | None, str]:
     """Its session ids, last activity and SQLite's quick_check, read from the snapshot."""
-    conn = open_image(data)
+    with translate_errors(store):  # a damaged image's sqlite3 errors, named for the store
+        conn = open_image(data)
     try:
-        layout = discover_layout(conn)
-        if not layout.is_store:
-            raise StoreError(store, ProblemKind.NOT_A_STORE)
-        activity = [
-            found for pair in layout.pairs for found in session_activity(conn, pair, layout.pairs)
-        ]
-        checked = str(conn.execute("PRAGMA quick_check").fetchall()[0][0])
-    except StoreError:
-        raise
-    except Exception as exc:  # sqlite3 errors of a damaged image
-        raise StoreError(store, ProblemKind.CORRUPT, str(exc)) from exc
+        with translate_errors(store):
+            layout = discover_layout(conn)
+            if not layout.is_store:
+                raise StoreError(store, ProblemKind.NOT_A_STORE)
+            activity = [
+                found
+                for pair in layout.pairs
+                for found in session_activity(conn, pair, layout.pairs)
+            ]
+            checked = str(conn.execute("PRAGMA quick_check").fetchall()[0][0])
     finally:
         # A fresh connection per snapshot: one deserialized into again crashed SQLite
         # 3.40 in pragma_table_info (a table-valued function kept from the last schema).

@@ -101,6 +101,12 @@ def _uri(path: Path, mode: str) -> str:
     return "file:" + quote(os.path.abspath(path), safe="/:\\") + "?" + mode
 
 
+def tolerant_text(data: bytes) -> str:
+    """A viewing connection's text_factory: invalid UTF-8 in a row shows up as
+    replacement characters rather than aborting the read."""
+    return data.decode("utf-8", errors="replace")
+
+
 class ReadOnlyConnection(sqlite3.Connection):
     """A viewing connection that knows how it was opened."""
 
@@ -131,8 +137,7 @@ def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> R
         # The WAL holds frames nobody checkpointed (its writer stopped): the last
         # connection to close would copy them into the main file. Not ours.
         conn.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
-    # Invalid UTF-8 in a row must show up as replacement characters, not abort the read.
-    conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
+    conn.text_factory = tolerant_text
     try:
         # Views and triggers in a hostile file must not run functions on our behalf.
         conn.setconfig(sqlite3.SQLITE_DBCONFIG_TRUSTED_SCHEMA, False)

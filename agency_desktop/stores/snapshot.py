@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import file_pins
 from .errors import ProblemKind, StoreError
-from .readonly import pin_store, read_header, reading
+from .readonly import pin_store, read_header, reading, tolerant_text
 
 HEADER = b"SQLite format 3\x00"
 # SQLite's lock bytes (os_unix.c): PENDING_BYTE is at 1 GiB, then RESERVED, then SHARED.
@@ -135,7 +135,7 @@ def _has_side_file(store: Path) -> bool:
 def open_image(data: bytes) -> sqlite3.Connection:
     """A query-only, in-memory connection to a snapshot, for reading what it holds."""
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-    conn.text_factory = _text  # as readonly.py's connections read it
+    conn.text_factory = tolerant_text
     try:
         _load(conn, data)
         conn.execute("PRAGMA query_only = 1")
@@ -144,11 +144,6 @@ def open_image(data: bytes) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
-
-
-def _text(data: bytes) -> str:
-    # Invalid UTF-8 in a row shows as replacement characters rather than aborting the read.
-    return data.decode("utf-8", errors="replace")
 
 
 def is_wal_image(data: bytes) -> bool:
