@@ -90,7 +90,7 @@ def _describe_image(store: Path, data: bytes) -> tuple[tuple[str, ...], datetime
             activity = [
                 found
                 for pair in layout.pairs
-                for found in session_activity(conn, pair, layout.pairs)
+                for found in session_activity(conn, pair, layout.pairs, len(data))
             ]
             checked = str(conn.execute("PRAGMA quick_check").fetchall()[0][0])
     finally:

@@ -60,13 +60,15 @@ class Pin:
         return os.read(self.fd, size)
 
 
-def pin(path: Path) -> Pin:
-    """A descriptor of the file, shared with every other user of it in this process."""
+def pin(path: Path, info: os.stat_result | None = None) -> Pin:
+    """A descriptor of the file, shared with every other user of it in this process.
+
+    `info`: the file's stat, where the caller has just taken it."""
     if not SHARED_DESCRIPTORS:
         fd = os.open(path, _FLAGS)
         return Pin((-1, fd), fd)
     with _lock:
-        info = os.stat(path)
+        info = os.stat(path) if info is None else info
         key = (info.st_dev, info.st_ino)
         held = _held.get(key)
         if held is None:

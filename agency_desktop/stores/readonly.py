@@ -42,7 +42,8 @@ def check_sqlite_header(path: Path) -> bytes:
 def pin_store(path: Path) -> file_pins.Pin:
     """A pinned descriptor of the store (see file_pins), once it is known to be a file."""
     try:
-        mode = path.stat().st_mode
+        info = os.stat(path)
+        mode = info.st_mode
     except FileNotFoundError:
         raise StoreError(path, ProblemKind.MISSING) from None
     except OSError as exc:
@@ -53,7 +54,7 @@ def pin_store(path: Path) -> file_pins.Pin:
         # Opening a FIFO or a device to read its header could block forever.
         raise StoreError(path, ProblemKind.UNREADABLE, "not a regular file")
     try:
-        return file_pins.pin(path)
+        return file_pins.pin(path, info)
     except FileNotFoundError:
         raise StoreError(path, ProblemKind.MISSING) from None
     except OSError as exc:
@@ -82,9 +83,11 @@ def is_idle_wal_store(path: Path, header: bytes) -> bool:
     Its main file changes only when a checkpoint copies WAL frames into it, and
     there are none: so a brief read may skip locking and shared memory entirely.
     """
-    if header[18:20] != _WAL_VERSION:
-        return False
-    return not any(os.path.lexists(f"{path}{suffix}") for suffix in ("-wal", "-journal"))
+    return _is_idle(header, os.fspath(path), os.path.lexists(f"{path}-wal"))
+
+
+def _is_idle(header: bytes, name: str, has_wal: bool) -> bool:
+    return header[18:20] == _WAL_VERSION and not has_wal and not os.path.lexists(name + "-journal")
 
 
 def has_sqlite_header(path: Path) -> bool:
@@ -143,17 +146,31 @@ def _connect(path: Path, mode: str, timeout: float, keep_wal: bool = False) -> R
         conn.setconfig(sqlite3.SQLITE_DBCONFIG_TRUSTED_SCHEMA, False)
         if mode != _IMMUTABLE:  # an immutable connection cannot write anyway
             conn.execute("PRAGMA query_only = 1")
-        # Reads page 1: a file SQLite cannot use fails here, where the fallbacks are tried.
-        conn.execute("PRAGMA schema_version").fetchone()
+            # Reads page 1: a file SQLite cannot use fails here, where the fallbacks are
+            # tried. An immutable (brief) read's first query fails just as well, and
+            # `read_briefly` then reads again through these fallbacks.
+            conn.execute("PRAGMA schema_version").fetchone()
     except BaseException:
         conn.close()
         raise
     return conn
 
 
-def _has_wal_frames(path: Path) -> bool:
+def _wal_entry(name: str) -> os.stat_result | None:
+    """The store's -wal as the directory lists it (a link not followed), if there is one."""
     try:
-        return os.stat(os.fspath(path) + "-wal").st_size > 0
+        return os.lstat(name + "-wal")
+    except OSError:
+        return None
+
+
+def _has_frames(name: str, wal: os.stat_result | None) -> bool:
+    if wal is None:
+        return False
+    if not stat.S_ISLNK(wal.st_mode):
+        return wal.st_size > 0
+    try:
+        return os.stat(name + "-wal").st_size > 0
     except OSError:
         return False
 
@@ -184,7 +201,7 @@ def open_readonly(
     failure with an ordinary open (`read_briefly`). Never for a connection kept
     open: an immutable one would not see an agent's later writes.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)  # a copy would parse it again
     held = pin_store(path)  # from before SQLite opens the file until after it closes it
     try:
         conn = _connect_first(path, read_header(path, held), timeout, brief)
@@ -197,9 +214,11 @@ def open_readonly(
 
 def _connect_first(path: Path, header: bytes, timeout: float, brief: bool) -> ReadOnlyConnection:
     """A connection by the first of the open modes that works for this store."""
-    keep_wal = _has_wal_frames(path)
+    name = os.fspath(path)
+    wal = _wal_entry(name)  # one look at the -wal serves both questions below
+    keep_wal = _has_frames(name, wal)
     modes = _open_modes(header, keep_wal)
-    if brief and is_idle_wal_store(path, header):
+    if brief and _is_idle(header, name, wal is not None):
         modes = (_IMMUTABLE, *modes)
     last_error: sqlite3.Error | None = None
     for mode in modes:
