@@ -19,7 +19,7 @@ from typing import Any
 
 from ..util import worker_processes
 from .listing import StoreScan, scan_store
-from .signatures import Signature, file_signature, is_settled
+from .signatures import Signature, file_signature, is_settled, signature_size
 
 # The first files are read here as they are listed: they show before a worker process
 # could even start (and starting them would slow these down on two cores), and a folder
@@ -46,10 +46,10 @@ def _scan_chunk(paths: list[str]) -> list[Scanned]:
     still long enough then for a cache to trust that signature (signatures.is_settled)."""
     scanned = []
     for name in paths:
-        path = Path(name)
-        signature = file_signature(path)
+        signature = file_signature(name)  # the string: a Path's first use parses it
         settled = signature is not None and is_settled(signature)
-        scanned.append((scan_store(path), signature, settled))
+        size = None if signature is None else signature_size(signature)
+        scanned.append((scan_store(Path(name), size), signature, settled))
     return scanned
 
 

@@ -59,8 +59,10 @@ def rescan_changes(
                 answered.add(scan.path)
                 yield scan, still
         for path in candidates:
-            seen.add(path)
-            if path in answered:
+            # Hashing a Path costs more than reading it is worth skipping: only when needed.
+            if known:
+                seen.add(path)
+            if answered and path in answered:
                 continue
             signature = file_signature(path) if known or remembered is not None else None
             if known and known.get(path) == signature:

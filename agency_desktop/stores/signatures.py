@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 # Size and mtime (ns) of the store, of its WAL, and the store's inode: a file put in
 # place of another (a restore, a copy that kept the mtime) is a change too.
@@ -15,7 +14,7 @@ NO_WAL = (-1, -1)
 SETTLED_S = 2.0  # files unchanged for this long have an mtime that the next write moves on
 
 
-def file_signature(path: Path) -> Signature | None:
+def file_signature(path: str | os.PathLike[str]) -> Signature | None:
     """Size and mtime of a store and its WAL: a change means the sessions may have changed.
 
     An empty WAL holds nothing, so it counts as none: every reader of an idle WAL store
@@ -32,6 +31,11 @@ def file_signature(path: Path) -> Signature | None:
     except OSError:
         wal_part = NO_WAL
     return (main.st_size, main.st_mtime_ns, *wal_part, main.st_ino)
+
+
+def signature_size(signature: Signature) -> int:
+    """The store's size with its WAL (`listing.store_size`), as the signature saw it."""
+    return signature[0] + max(signature[2], 0)
 
 
 def is_settled(signature: Signature, now_ns: int | None = None) -> bool:

@@ -36,9 +36,9 @@ def read_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     names: list[str] = []
     real = parallel.scan_store
 
-    def scan_store(path: Path) -> StoreScan:
+    def scan_store(path: Path, size: int | None = None) -> StoreScan:
         names.append(path.name)
-        return real(path)
+        return real(path, size)
 
     monkeypatch.setattr(parallel, "scan_store", scan_store)
     return names
