@@ -35,6 +35,12 @@ from tests.helpers.fixtures import (  # noqa: E402, F401
     settings,
     store_folder,
 )
+from tests.helpers.servers import (  # noqa: E402, F401
+    postgres_database,
+    postgres_server,
+    redis_database,
+    redis_server,
+)
 
 # --- soak runs (marked `soak`): only with --soak, as `make soak` runs them
 

@@ -1,0 +1,79 @@
+"""Server sessions written and read by the real Agents SDK, as the file stores are.
+
+The conversations are those of tests/helpers/stores.py (`run_turns`: ScriptedModel, a real
+function tool), stored through `SQLAlchemySession.from_url` ("postgresql+asyncpg://...")
+and `RedisSession.from_url` ("redis://..."). Each call runs in an event loop of its own
+and releases its connections in that loop (an engine left to the garbage collector warns,
+and warnings are errors here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from agents.extensions.memory import RedisSession, SQLAlchemySession
+
+from .stores import run_turns
+
+ITEMS_PER_TURN = 4  # user message, function call, its output, assistant message
+
+
+async def _in_sqlalchemy[T](
+    url: str, session_id: str, work: Callable[[Any], Awaitable[T]], **options: Any
+) -> T:
+    session = SQLAlchemySession.from_url(session_id, url=url, **options)
+    try:
+        return await work(session)
+    finally:
+        await session.engine.dispose()
+
+
+async def _in_redis[T](
+    url: str, session_id: str, work: Callable[[Any], Awaitable[T]], **options: Any
+) -> T:
+    session = RedisSession.from_url(session_id, url=url, **options)
+    try:
+        return await work(session)
+    finally:
+        await session.close()
+
+
+def write_sqlalchemy(
+    url: str, session_id: str, cities: Sequence[str] = ("Paris",), **tables: str
+) -> None:
+    """Turns through SQLAlchemySession, which creates its tables (custom names in `tables`:
+    sessions_table, messages_table) as users' agents do with create_tables=True."""
+
+    async def converse(session: Any) -> None:
+        await run_turns(session, cities)
+
+    asyncio.run(_in_sqlalchemy(url, session_id, converse, create_tables=True, **tables))
+
+
+def read_sqlalchemy(url: str, session_id: str, **tables: str) -> list[Any]:
+    """The session's items as the SDK's own get_items returns them."""
+
+    async def items(session: Any) -> list[Any]:
+        return list(await session.get_items())
+
+    return asyncio.run(_in_sqlalchemy(url, session_id, items, **tables))
+
+
+def write_redis(
+    url: str, session_id: str, cities: Sequence[str] = ("Paris",), **options: Any
+) -> None:
+    """Turns through RedisSession; `options` are its key_prefix and ttl (seconds)."""
+
+    async def converse(session: Any) -> None:
+        await run_turns(session, cities)
+
+    asyncio.run(_in_redis(url, session_id, converse, **options))
+
+
+def read_redis(url: str, session_id: str, **options: Any) -> list[Any]:
+    async def items(session: Any) -> list[Any]:
+        return list(await session.get_items())
+
+    return asyncio.run(_in_redis(url, session_id, items, **options))
