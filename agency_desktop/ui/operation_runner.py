@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..util.logs import log
 from .widgets.progress_strip import ProgressStrip
@@ -35,6 +35,7 @@ class OperationRunner(QObject):
         self._summary: Summary = str
         self._title = ""
         self._outcome: tuple[Any, tuple[Any, ...]] | None = None
+        self._spent: tuple[Any, ...] | None = None  # the last outcome, until freed
         strip.cancelRequested.connect(self.cancel)
 
     @property
@@ -90,4 +91,11 @@ class OperationRunner(QObject):
         if outcome is not None:
             signal, args = outcome
             signal.emit(*args)
+            # Freed in a later turn of the event loop, not in this one: freeing a folder
+            # backup's 10,000 results takes 12 ms of its own.
+            self._spent = args
+            QTimer.singleShot(0, self, self._forget_spent)
         self.finished.emit()
+
+    def _forget_spent(self) -> None:
+        self._spent = None

@@ -135,9 +135,10 @@ class StoreDoctor(QObject):
 
     def _after_operation(self, _summary: str, result: Any) -> None:
         """Check the same stores again, so the table shows what is left."""
+        if self.dialog is None or not self.dialog.isVisible() or not isinstance(result, list):
+            return  # before the import: every operation ends here, most with the doctor shut
         from ..ops.repair import RepairReport
 
-        is_repair = isinstance(result, list) and all(isinstance(r, RepairReport) for r in result)
-        if is_repair and self.dialog is not None and self.dialog.isVisible():
+        if all(isinstance(r, RepairReport) for r in result):
             self.dialog.show_rechecking()
             self._check(self._checked)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -222,3 +223,26 @@ def test_archive_then_restore_with_keep_both(
     assert restored.args[0].startswith("Restored")
     assert len(item_texts(store_folder / "custom.db", "custom-1", table="my_items")) == 4
     assert len(list(store_folder.glob("*.db"))) == 4  # identical stores were left alone
+
+
+class _Result:
+    """An operation's result that can be watched for being freed."""
+
+
+def test_the_runner_frees_a_result_after_announcing_it(
+    qtbot: Any, main_window: Any, store_folder: Path
+) -> None:
+    window = _ready(qtbot, main_window, store_folder)
+    made: list[weakref.ref[_Result]] = []
+
+    def operation(*, progress: Any, cancel: Any) -> _Result:
+        result = _Result()
+        made.append(weakref.ref(result))
+        return result
+
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
+        window.runner.run("Trying", operation, summary=lambda _: "tried")
+    assert isinstance(done.args[1], _Result)
+    done.args.clear()  # pytest-qt's own reference to it
+    assert made[0]() is not None  # not freed in the turn that announced it (12 ms for a big one)
+    qtbot.waitUntil(lambda: made[0]() is None, timeout=TIMEOUT)
