@@ -39,7 +39,8 @@ from .export_parts import (
     markdown_run,
     rendered_runs,
 )
-from .html_transcript import render_pieces
+from .html_runs import RunPage, render_run, render_runs
+from .html_transcript import CallAnchors
 from .notes_export import (
     Notes,
     after_heading,
@@ -100,7 +101,14 @@ def export_chunks(
         )
         yield from after_heading(chunks, notes_markdown(notes))
     elif fmt is ExportFormat.HTML:
-        page = render_pieces(reader.session_id, described_source(reader), runs(html_run))
+
+        def rerender(
+            after: int, upto: int | None, taken: frozenset[int], anchors: CallAnchors
+        ) -> RunPage:
+            return render_run(reader, after, upto, taken=taken, anchors=anchors)
+
+        source = described_source(reader)
+        page = render_runs(reader.session_id, source, runs(html_run), rerender)
         yield from after_heading(page, notes_html(notes))
 
 

@@ -27,7 +27,7 @@ from ..stores.registry import open_store
 from ..stores.transcript import render_items
 from ..util import worker_processes
 from ..util.progress import Reporter
-from .html_transcript import Piece, pieces_of
+from .html_runs import RunPage, render_run
 
 INVALID_KEY = "agency_desktop_invalid_json"
 RANGE_ITEMS = 5_000  # rows per run: a worker's task, some 20 ms of work
@@ -100,11 +100,8 @@ def markdown_run(reader: ItemReader, after: int, upto: int | None) -> str:
     return "".join(map(render_items, reader.iter_stored_items(after=after, upto=upto)))
 
 
-def html_run(reader: ItemReader, after: int, upto: int | None) -> list[Piece]:
-    pieces: list[Piece] = []
-    for rows in reader.iter_stored_items(after=after, upto=upto):
-        pieces += pieces_of(rows)
-    return pieces
+def html_run(reader: ItemReader, after: int, upto: int | None) -> RunPage:
+    return render_run(reader, after, upto)
 
 
 def rendered_runs[R](

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from itertools import batched, chain
 from typing import Any, Final
 
+from ..stores.encrypted import ENVELOPE_KEY
 from ..stores.items import (
     ItemKind,
     classify_item,
@@ -33,6 +34,7 @@ from ..stores.items import (
     pretty_json,
 )
 from ..stores.records import is_sqlite_time, stored_time
+from .html_style import STYLE
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 # Look-ahead for pairing a call with its result: this many items, or this much text.
@@ -102,6 +104,14 @@ def pieces_of(rows: Iterable[Row]) -> list[Piece]:
 
 def _piece(row_id: int, created: Any, raw: str) -> Piece:
     item, ok = parse_item(raw)
+    if ok and type(item) is dict and type(row_id) is int and ENVELOPE_KEY not in item:
+        common = _common_piece(row_id, created, raw, item)
+        if common is not None:
+            return common
+    return _any_piece(row_id, created, raw, item, ok=ok)
+
+
+def _any_piece(row_id: int, created: Any, raw: str, item: Any, *, ok: bool) -> Piece:
     number = _number(row_id)
     if not ok:
         return _item(row_id, len(raw), _unreadable(number, created, raw))
@@ -124,6 +134,59 @@ def _piece(row_id: int, created: Any, raw: str) -> Piece:
     else:
         html_text = _other(number, created, item)
     return _item(row_id, len(raw), html_text)
+
+
+def _common_piece(row_id: int, created: Any, raw: str, item: dict[str, Any]) -> Piece | None:
+    """The items most of a session is made of (a user's or the assistant's message, a
+    function call without an output of its own, a function's result), rendered as
+    `_piece` would in one step: its calls from function to function took a third of the
+    time. None for any other item."""
+    number = str(row_id)
+    if type(created) is str and is_sqlite_time(created):
+        when = f' <time datetime="{created[:10]}T{created[11:]}+00:00">{created} UTC</time>'
+    else:
+        when = _when(created)
+    link = f' <a class="row" href="#item-{number}">#{number}</a></div>'
+    item_type = item.get("type")
+    if item_type is None or item_type == "message":
+        role = item.get("role")
+        if role != "user" and role != "assistant":  # noqa: PLR1714 (faster than a tuple)
+            return None
+        content = item.get("content")
+        text = esc(content if type(content) is str else content_text(content))
+        return (
+            row_id,
+            ITEM,
+            None,
+            len(raw),
+            f'<article class="msg {role}" id="item-{number}"><div class="meta"><span class="who">'
+            f'{_ROLE_LABELS[role]}</span>{when}{link}<div class="bubble text">{text}</div></article>',
+            None,
+            _NOT_LATE,
+        )
+    call_id = item.get("call_id")
+    if not (type(call_id) is str and call_id):
+        call_id = None
+    if item_type == "function_call_output":
+        body = f'<pre class="code">{esc(pretty_json(output_text(item)))}</pre>'
+        tail = f"{when}{link}{body}"
+        under_call = (
+            f'<div class="result" id="item-{number}">{_meta_head("Result", "")}{tail}</div>'
+        )
+        head = _meta_head("Tool result", _call_id_tag(call_id))
+        late = (f'<section class="tool late" id="item-{number}">{head}', f"{tail}</section>")
+        return (row_id, RESULT, call_id, len(raw), under_call, None, late)
+    name = item.get("name")
+    if item_type != "function_call" or type(name) is not str or "output" in item:
+        return None
+    args = item.get("arguments", item.get("input", item.get("action")))
+    shown = esc(pretty_json(item if args is None else args))
+    extra = f' <code class="name">{esc(name or "tool")}</code>{_call_id_tag(call_id)}'
+    head = (
+        f'<section class="tool" id="item-{number}"><div class="meta"><span class="who">Tool call'
+        f'</span>{extra}{when}{link}<div class="label">Arguments</div><pre class="code">{shown}</pre>'
+    )
+    return (row_id, CALL, call_id, len(raw), head, None, _NOT_LATE)
 
 
 def _item(row_id: int, size: int, html_text: str) -> Piece:
@@ -274,6 +337,11 @@ class CallAnchors:
     def pop(self, call_id: str) -> int | None:
         return self._rows.pop(call_id, None)
 
+    def copy(self) -> CallAnchors:
+        twin = CallAnchors(self._limit)
+        twin._rows = self._rows.copy()
+        return twin
+
 
 def render_html(
     session_id: str,
@@ -293,12 +361,14 @@ def render_pieces(
     batches: Iterable[list[Piece]],
     *,
     lookahead: int = LOOKAHEAD_ITEMS,
+    budget: int = LOOKAHEAD_CHARS,
 ) -> Iterator[str]:
     """The page from the items' pieces (`pieces_of`), in order, in chunks."""
     yield page_head(session_id, source)
     anchors = CallAnchors()
     count = 0
-    for pairs in batched(paired(chain.from_iterable(batches), lookahead), ITEMS_PER_CHUNK):
+    pieces = chain.from_iterable(batches)
+    for pairs in batched(paired(pieces, lookahead, budget), ITEMS_PER_CHUNK):
         count += sum(1 if result is None else 2 for _, result in pairs)
         yield "".join([f"{_joined(piece, result, anchors)}\n" for piece, result in pairs])
     yield page_foot(count)
@@ -381,41 +451,3 @@ def page_head(session_id: str, source: str) -> str:
 def page_foot(count: int) -> str:
     noun = "item" if count == 1 else "items"
     return f"</main>\n<footer>{count} {noun}</footer>\n</body>\n</html>\n"
-
-
-STYLE = """
-:root { --bg: #f6f7f9; --fg: #1d2127; --muted: #667085; --user: #d9ecff; --assistant: #ffffff;
-  --system: #fff4d6; --card: #ffffff; --border: #d8dde4; --code: #f1f3f6; --bad: #fde2e1; }
-@media (prefers-color-scheme: dark) {
-  :root { --bg: #15181d; --fg: #e4e7eb; --muted: #98a2b3; --user: #1f3a5c; --assistant: #22272e;
-    --system: #3b3320; --card: #1c2026; --border: #343b45; --code: #161a1f; --bad: #4a2323; }
-}
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg);
-  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }
-header, main, footer { max-width: 900px; margin: 0 auto; padding: 12px 16px; }
-h1 { font-size: 1.3em; margin: 0.4em 0; }
-.source, footer, .meta, .note { color: var(--muted); font-size: 0.85em; }
-.source, .text, .code { white-space: pre-wrap; overflow-wrap: anywhere; }
-code, .code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
-main > * { margin: 10px 0; }
-.meta { margin-bottom: 3px; }
-.meta .who { font-weight: 600; color: var(--fg); }
-.meta a, .answers a { color: var(--muted); }
-.msg { display: flex; flex-direction: column; align-items: flex-start; }
-.msg.user { align-items: flex-end; }
-.bubble { max-width: 80%; padding: 8px 12px; border-radius: 14px; border: 1px solid var(--border); }
-.user .bubble { background: var(--user); border-bottom-right-radius: 4px; }
-.assistant .bubble { background: var(--assistant); border-bottom-left-radius: 4px; }
-.system .bubble { background: var(--system); }
-.tool, .unreadable, details { background: var(--card); border: 1px solid var(--border);
-  border-radius: 8px; padding: 8px 12px; }
-.unreadable { background: var(--bad); }
-.label { color: var(--muted); font-size: 0.8em; text-transform: uppercase; margin-top: 6px; }
-.code { background: var(--code); padding: 8px; border-radius: 6px; margin: 4px 0;
-  max-height: 40em; overflow: auto; }
-.result { border-top: 1px dashed var(--border); margin-top: 8px; padding-top: 6px; }
-details > summary { cursor: pointer; color: var(--muted); }
-details.reasoning .text { font-style: italic; margin-top: 6px; }
-:target { outline: 2px solid #4c8dff; outline-offset: 2px; }
-"""

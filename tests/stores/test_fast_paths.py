@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agency_desktop.ops import html_transcript
@@ -99,3 +99,68 @@ _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 @given(text=st.text() | st.text(alphabet="ab &<>\"'\n\t\r\x00\x0b\x1f\x7f\ud800\u2028é"))
 def test_esc_is_html_escape_of_writable_text(text: str) -> None:
     assert html_transcript.esc(text) == html.escape(_UNWRITABLE.sub("\ufffd", text), quote=True)
+
+
+# Items shaped like the SDK's, and like them but not quite: every field the one-step
+# rendering of common items looks at, with values that make the general path differ.
+TEXTS = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("<>&\"'\n\x00"))
+PARTS = st.lists(
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["output_text", "input_text"])},
+        optional={
+            "text": TEXTS | st.integers(),
+            "refusal": TEXTS,
+        },
+    )
+    | TEXTS,
+    max_size=3,
+)
+ITEMS = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(
+            ["message", "function_call", "function_call_output", "mcp_call", "reasoning"]
+        )
+        | st.none()
+        | st.integers(),
+        "role": st.sampled_from(["user", "assistant", "system", ""]) | st.none() | st.integers(),
+        "content": TEXTS | PARTS | st.none() | st.integers(),
+        "name": TEXTS | st.none() | st.integers(),
+        "call_id": st.sampled_from(["call_1", ""]) | TEXTS | st.none() | st.integers(),
+        "arguments": st.builds(json.dumps, JSON) | TEXTS | JSON,
+        "input": JSON,
+        "output": TEXTS | JSON,
+        "__enc__": st.just(1),
+    },
+)
+MESSAGES = st.fixed_dictionaries(
+    {"role": st.sampled_from(["user", "assistant"]), "content": TEXTS | PARTS},
+    optional={"type": st.just("message"), "id": TEXTS, "__enc__": st.just(1)},
+)
+CALLS = st.fixed_dictionaries(
+    {
+        "type": st.just("function_call"),
+        "name": TEXTS,
+        "arguments": st.builds(json.dumps, JSON) | TEXTS | JSON,
+    },
+    optional={"call_id": TEXTS | st.none(), "output": TEXTS},
+)
+RESULTS = st.fixed_dictionaries(
+    {
+        "type": st.just("function_call_output"),
+        "output": TEXTS | st.builds(json.dumps, JSON) | JSON | PARTS,
+    },
+    optional={"call_id": TEXTS | st.integers()},
+)
+CREATED = TIMES | NEARLY_TIMES | st.none() | st.datetimes(timezones=st.just(UTC))
+
+
+@settings(max_examples=400)
+@given(item=MESSAGES | CALLS | RESULTS | ITEMS, created=CREATED, row_id=st.integers(1, 10**12))
+def test_common_items_render_as_any_item_does(
+    item: dict[str, Any], created: Any, row_id: int
+) -> None:
+    raw = json.dumps(item, ensure_ascii=False)
+    common = html_transcript._common_piece(row_id, created, raw, item)
+    if common is not None:
+        assert common == html_transcript._any_piece(row_id, created, raw, item, ok=True)
