@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, starmap
 from typing import Final
 
 from ..stores.base import ItemReader
@@ -31,6 +31,7 @@ from .html_transcript import (
     page_foot,
     page_head,
     paired,
+    piece_of,
     pieces_of,
 )
 from .html_transcript import _joined as joined
@@ -90,8 +91,9 @@ def render_run(
     rows = chain.from_iterable(map(pieces_of, reader.iter_stored_items(after=after, upto=upto)))
     ahead: Iterable[Piece] = ()
     if upto is not None:  # the rows after the run, read only as far as its calls look
-        ahead = chain.from_iterable(
-            map(pieces_of, reader.iter_stored_items(batch=lookahead, after=upto))
+        # Rendered one by one: mostly only the first is looked at (a call's result).
+        ahead = starmap(
+            piece_of, chain.from_iterable(reader.iter_stored_items(batch=lookahead, after=upto))
         )
     return pair_run(
         after, upto, chain(rows, ahead), taken=taken, anchors=anchors, lookahead=lookahead

@@ -99,10 +99,11 @@ _NOT_LATE = ("", "")
 def pieces_of(rows: Iterable[Row]) -> list[Piece]:
     """Each (row id, creation time, stored text) row as a piece of the page: the work per
     item, which needs no other item (so it can be done anywhere, in any order)."""
-    return [_piece(row_id, created, raw) for row_id, created, raw in rows]
+    return [piece_of(row_id, created, raw) for row_id, created, raw in rows]
 
 
-def _piece(row_id: int, created: Any, raw: str) -> Piece:
+def piece_of(row_id: int, created: Any, raw: str) -> Piece:
+    """One row as a piece of the page (see `pieces_of`)."""
     item, ok = parse_item(raw)
     if ok and type(item) is dict and type(row_id) is int and ENVELOPE_KEY not in item:
         common = _common_piece(row_id, created, raw, item)
@@ -139,7 +140,7 @@ def _any_piece(row_id: int, created: Any, raw: str, item: Any, *, ok: bool) -> P
 def _common_piece(row_id: int, created: Any, raw: str, item: dict[str, Any]) -> Piece | None:
     """The items most of a session is made of (a user's or the assistant's message, a
     function call without an output of its own, a function's result), rendered as
-    `_piece` would in one step: its calls from function to function took a third of the
+    `piece_of` would in one step: its calls from function to function took a third of the
     time. None for any other item."""
     number = str(row_id)
     if type(created) is str and is_sqlite_time(created):
