@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from itertools import batched
 from typing import Any
@@ -73,8 +74,15 @@ def _other_block(kind: ItemKind, item: Any, created: Any) -> str:
 
 
 def render_items(rows: Iterable[tuple[int, Any, str]]) -> str:
-    """(row id, creation time, stored text) rows as one chunk of the transcript."""
-    return "".join([f"\n{render_item(row_id, created, raw)}\n" for row_id, created, raw in rows])
+    """(row id, creation time, stored text) rows as one chunk of the transcript.
+
+    A lone surrogate (JSON may escape one: "\\ud800") cannot be written as UTF-8; it is
+    shown as U+FFFD, as the HTML transcript shows it."""
+    text = "".join([f"\n{render_item(row_id, created, raw)}\n" for row_id, created, raw in rows])
+    return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def transcript_head(session_id: str, source: str) -> str:

@@ -193,6 +193,15 @@ def test_markdown_and_html_show_every_odd_row(odd_store: Path) -> None:
     assert "**Tool call: get_weather** `c1`" in markdown and '"city": "Paris"' in markdown
     assert page.count('class="tool late"') == 1  # the orphan: every other result is close by
     assert "lone \ufffd surrogate, \ufffd control" in page
+    assert "lone \ufffd surrogate, \x01 control" in markdown  # UTF-8 can hold no surrogate
+
+
+def test_markdown_with_a_lone_surrogate_is_written_to_a_file(
+    odd_store: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "odd.md"
+    export_session(odd_store, SESSION, ExportFormat.MARKDOWN, target)
+    assert "lone \ufffd surrogate" in target.read_text(encoding="utf-8")
 
 
 def test_cancelled_in_runs_leaves_nothing(
