@@ -113,7 +113,8 @@ def pair_run(
     """The run's items from `pieces` (the run's, then those after it), each call with its
     result where `html_transcript.paired` finds it, rows in `taken` left out."""
     logged = _LoggedAnchors() if anchors is None else None
-    shown = anchors if logged is None else logged
+    shown = anchors if anchors is not None else logged
+    assert shown is not None
     if taken:
         pieces = (piece for piece in pieces if piece[ROW_ID] not in taken)
     head: list[tuple[int, str]] = []
