@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from ..stores.errors import SessionNotFoundError, StoreError
 from ..util.errors import InputError
 from ..util.progress import OperationCancelled
+from ..util.urls import redact_text
 from .output import EXIT_BAD_INPUT, EXIT_FAILED, UsageError, err
 from .parser import build_parser
 
@@ -37,6 +38,7 @@ BAD_INPUT = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
     try:
         return int(args.handler(args))
     except BrokenPipeError:
@@ -46,18 +48,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
     except BAD_INPUT as exc:
-        err.print(f"agency-sessions: error: {exc}", markup=False)
+        err.print(f"agency-sessions: error: {_scrubbed(str(exc), given)}", markup=False)
         return EXIT_BAD_INPUT
     except (KeyboardInterrupt, OperationCancelled):
         err.print("agency-sessions: interrupted; nothing was left half-written")
         return 130
     except OSError as exc:  # disk full, permission denied, ...
-        err.print(f"agency-sessions: error: {exc}", markup=False)
+        err.print(f"agency-sessions: error: {_scrubbed(str(exc), given)}", markup=False)
         return EXIT_FAILED
     except Exception as exc:  # a bug: say so, and never pass it off as the user's mistake
         if args.debug:
             traceback.print_exc()
         else:
             hint = " (run with --debug for the details)"
-            err.print(f"agency-sessions: unexpected error: {exc!r}{hint}", markup=False)
+            text = _scrubbed(repr(exc), given)
+            err.print(f"agency-sessions: unexpected error: {text}{hint}", markup=False)
         return EXIT_FAILED
+
+
+def _scrubbed(text: str, argv: list[str]) -> str:
+    """An error's text without the password of any server URL given on the command line
+    (a command that takes only paths may still name what it was given)."""
+    for arg in argv:
+        text = redact_text(text, arg)
+    return text

@@ -20,6 +20,7 @@ from ..ops.migrate import copy_session
 from ..ops.restore import RestoreReport, plan_restore, run_restore
 from ..stores.listing import iter_candidate_files
 from ..util.formatting import counted, human_size
+from ..util.urls import redact_url
 from .annotating import export_notes
 from .output import (
     EXIT_FAILED,
@@ -224,7 +225,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             notes=notes,
         )
     data = {
-        "db_path": str(args.db),
+        "db_path": redact_url(args.db),
         "session_id": args.session,
         "branch": args.branch,
         "format": str(args.format),

@@ -79,18 +79,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+URL = "postgresql://user@host/db"
+STORE_HELP = f"a store file, or a server URL ({URL}; the password is never shown)"
+
 AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
 
 def _add_core_commands(add: AddCommand) -> None:
-    p = add("list", cmd_list, "list the sessions in a folder of stores (the demo folder if none)")
-    p.add_argument("directory", nargs="?")
+    p = add(
+        "list",
+        cmd_list,
+        "list the sessions in a folder of stores, a store, or a server URL (the demo folder if none)",
+    )
+    p.add_argument("directory", nargs="?", help=f"a folder, a store file, or a server URL ({URL})")
     p.add_argument("-r", "--recursive", action="store_true")
     p = add("stats", cmd_stats, "counts, tools, activity and token usage of a store or session")
-    p.add_argument("db")
+    p.add_argument("db", help=STORE_HELP)
     p.add_argument("--session")
     p = add("show", cmd_show, "print a session as a readable transcript")
-    p.add_argument("db")
+    p.add_argument("db", help=STORE_HELP)
     p.add_argument("--session", required=True)
     p.add_argument("--branch", help="one branch of an AdvancedSQLiteSession (e.g. main)")
     p = add("backup", cmd_backup, "verified copy of a store, or of every store in a folder")
@@ -122,7 +129,7 @@ def _add_core_commands(add: AddCommand) -> None:
         "--overwrite", action="store_true", help="replace the session if the target has it"
     )
     p = add("export", cmd_export, "export a session as JSON, JSONL, Markdown or HTML")
-    p.add_argument("db")
+    p.add_argument("db", help=STORE_HELP)
     p.add_argument("--session", required=True)
     p.add_argument("--format", choices=[f.value for f in ExportFormat], default="jsonl")
     p.add_argument("-o", "--output", help="file to write (standard output if omitted)")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -24,13 +25,16 @@ from ..stores.records import SessionInfo, StoreProblem
 from ..stores.registry import names_a_folder, open_store
 from ..stores.transcript import render_transcript
 from ..util.formatting import counted, fork_text, human_size
+from ..util.urls import is_url, redact_url
 from .annotating import listing_notes
 from .output import EXIT_FAILED, EXIT_OK, UsageError, err, out, print_json, progress_bar, when
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """A folder's sessions (the demo folder's when none is given), or one store's."""
+    """A folder's sessions (the demo folder's when none is given), or one store's (a file,
+    or a server's by URL: shown with its password masked)."""
     location = _folder_or_demo(args.directory)
+    shown = redact_url(location)
     if names_a_folder(location):
         folder = Path(location)
         scans = list(scan_directory(folder, args.recursive))
@@ -41,11 +45,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         store = open_store(location)
         sessions, problems, stores = list(store.sessions()), [], 1
         folder = Path(location).parent
-    notes = listing_notes(sessions)  # the user's own titles and tags, kept by the app
+    # the user's own titles and tags, kept by the app (for files: notes know no servers yet)
+    notes = listing_notes(sessions) if not any(s.location for s in sessions) else {}
     if args.json:
         print_json(
             {
-                "directory": str(location),
+                "directory": shown,
                 "sessions": [
                     {**s.as_dict(), "notes": _as_dict(notes.get((s.db_path, s.session_id)))}
                     for s in sessions
@@ -54,9 +59,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
-    _print_sessions(str(location), folder, sessions, notes)
+    _print_sessions(shown, folder, sessions, notes)
     out.print(f"{counted(len(sessions), 'session')} in {counted(stores, 'store')}")
-    _print_problems(location, problems)
+    _print_problems(shown, problems)
     return EXIT_OK
 
 
@@ -71,10 +76,11 @@ def _print_sessions(
     notes: dict[tuple[Path, str], SessionNotes],
 ) -> None:
     """The sessions, newest first; with a title and tags column when any has notes."""
-    table = Table(title=f"Sessions in {title}", title_justify="left")
+    table = Table(title=f"Sessions in {escape(title)}", title_justify="left")
+    on_server = bool(sessions) and all(s.location for s in sessions)
     for name, justify in (
         ("session", "left"),
-        ("file", "left"),
+        ("table" if on_server else "file", "left"),
         ("items", "right"),
         ("size", "right"),
         ("created", "left"),
@@ -90,15 +96,24 @@ def _print_sessions(
         noted = notes.get((s.db_path, s.session_id))
         table.add_row(
             s.session_id,
-            str(s.db_path.relative_to(folder) if s.db_path.is_relative_to(folder) else s.db_path),
+            _place(s, folder),
             str(s.message_count),
-            human_size(s.size_bytes),
+            "-" if s.location else human_size(s.size_bytes),  # a server's: no one session's
             when(s.created_at),
             when(s.updated_at),
             str(s.kind),
             *(_noted_cells(s, noted) if notes else ()),
         )
     out.print(table)
+
+
+def _place(info: SessionInfo, folder: Path) -> str:
+    """Where the session is: its file (relative to the folder listed), or on a server its
+    messages table."""
+    if info.location:
+        return info.messages_table
+    path = info.db_path
+    return str(path.relative_to(folder) if path.is_relative_to(folder) else path)
 
 
 def _noted_cells(info: SessionInfo, notes: SessionNotes | None) -> tuple[Text, Text]:
@@ -138,6 +153,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = Query.parse(" ".join(args.query))
     if query.empty:
         raise UsageError("the query has no words to look for")
+    if is_url(args.directory):
+        raise UsageError(
+            f"{redact_url(args.directory)}: search reads folders of store files;"
+            " a server store cannot be searched yet"
+        )
     folder = Path(args.directory)
     paths = sorted(iter_candidate_files(folder, args.recursive))
     index = None if args.no_index else SearchIndex()
@@ -213,7 +233,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     scope = (
         f"session {args.session}" if args.session else f"{counted(stats.session_count, 'session')}"
     )
-    out.print(f"[bold]{args.db}[/bold] ({scope})")
+    out.print(f"[bold]{escape(redact_url(args.db))}[/bold] ({scope})")
     rows = [
         ("items", stats.message_count),
         ("user turns", stats.user_turns),

@@ -128,7 +128,9 @@ class Store(abc.ABC):
 
     kind: ClassVar[str]  # a short stable name: "sqlite-file"
     label: ClassVar[str]  # what the user reads: "SQLite file"
-    location: str  # as the user gave it, for messages
+    # As the user gave it: what opens the store again (worker processes do). A server's URL
+    # carries its password here: messages show `util.urls.redact_url(location)`.
+    location: str
 
     @abc.abstractmethod
     def __init__(self, location: str) -> None:

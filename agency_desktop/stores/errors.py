@@ -8,10 +8,12 @@ the underlying detail) and rarely care to branch on the class.
 from __future__ import annotations
 
 import enum
+import os
 import sqlite3
 from pathlib import Path
 
 from ..util.errors import PlainMessage
+from ..util.urls import is_url, redact_url
 
 
 class ProblemKind(enum.StrEnum):
@@ -25,6 +27,10 @@ class ProblemKind(enum.StrEnum):
     LOCKED = "locked"
     NEEDS_RECOVERY = "needs recovery"
     NOT_A_STORE = "not a session store"
+    # A server store's (PostgreSQL): its location is a URL, not a file.
+    UNREACHABLE = "unreachable"
+    REFUSED = "refused"
+    NO_TABLES = "no session tables"
 
     @property
     def explanation(self) -> str:
@@ -48,6 +54,9 @@ _EXPLANATIONS = {
         " the next time a program that writes to it opens it (viewing never writes)"
     ),
     ProblemKind.NOT_A_STORE: "the SQLite database holds no Agents SDK session tables",
+    ProblemKind.UNREACHABLE: "the server cannot be reached",
+    ProblemKind.REFUSED: "the server refused the request",
+    ProblemKind.NO_TABLES: "the database holds no Agents SDK session tables",
 }
 
 
@@ -79,33 +88,52 @@ _ADVICE = {
         "It is an SQLite database, but not one the Agents SDK wrote: it has no table of"
         " sessions with a table of their items."
     ),
+    ProblemKind.UNREACHABLE: (
+        "Check that the server runs and that host and port are right; a firewall or a VPN"
+        " may stand between. `connect_timeout=SECONDS` in the URL waits longer (default 5)."
+    ),
+    ProblemKind.REFUSED: (
+        "Check the user name, the password (or PGPASSWORD, ~/.pgpass), the database name,"
+        " and that the user may SELECT the session tables."
+    ),
+    ProblemKind.NO_TABLES: (
+        "The Agents SDK's SQLAlchemySession has not written here yet, or wrote to other"
+        " tables: name them with ?sessions_table=...&messages_table=... in the URL."
+    ),
 }
+
+
+def shown_location(location: str | os.PathLike[str]) -> str:
+    """A store's location as messages show it: a URL without its password, else the path."""
+    text = os.fspath(location)
+    return redact_url(text) if is_url(text) else str(Path(text))
 
 
 class StoreError(PlainMessage, Exception):
     """A file that cannot be read as a session store, with the reason."""
 
-    def __init__(self, path: str | Path, kind: ProblemKind, detail: str = "") -> None:
+    def __init__(self, path: str | os.PathLike[str], kind: ProblemKind, detail: str = "") -> None:
         self.path = Path(path)
+        self.location = shown_location(path)  # a server's URL, password masked
         self.kind = kind
         self.detail = detail
-        text = f"{self.path}: {kind.explanation}"
+        text = f"{self.location}: {kind.explanation}"
         if detail:
             text += f" ({detail})"
         super().__init__(text)
 
-    def __reduce__(self) -> tuple[type[StoreError], tuple[Path, ProblemKind, str]]:
+    def __reduce__(self) -> tuple[type[StoreError], tuple[str, ProblemKind, str]]:
         """Rebuilt from its parts when it comes back from a worker process."""
-        return (type(self), (self.path, self.kind, self.detail))
+        return (type(self), (self.location, self.kind, self.detail))
 
 
 class SessionNotFoundError(PlainMessage, LookupError):
     """A store that exists but does not hold the requested session."""
 
-    def __init__(self, path: str | Path, session_id: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], session_id: str) -> None:
         self.path = Path(path)
         self.session_id = session_id
-        super().__init__(f"{self.path}: no session {session_id!r} in this store")
+        super().__init__(f"{shown_location(path)}: no session {session_id!r} in this store")
 
 
 def classify_sqlite_error(error: sqlite3.Error) -> ProblemKind:

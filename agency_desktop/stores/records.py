@@ -76,7 +76,12 @@ def latest(*values: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class SessionInfo:
-    """One session found in a store. `size_bytes` is the size of the whole store file."""
+    """One session found in a store. `size_bytes` is the size of the whole store file.
+
+    A server store's session has a `location`, its store's URL with the password masked,
+    to show and print; its `db_path` is that text as a Path, only a key for the views
+    that key rows by path (nothing opens it as a file), and `as_dict` gives no db_path.
+    """
 
     session_id: str
     db_path: Path
@@ -90,11 +95,19 @@ class SessionInfo:
     last_message_id: int | None = None
     title: str = ""  # the first user message's first line: what the session is about
     tokens: int | None = None  # tokens used in all (AdvancedSQLiteSession's turn_usage), if kept
+    location: str = ""  # a server store's URL, password masked ("" for a file)
+
+    @property
+    def where(self) -> str:
+        """The store, as the user reads it: the file's path or the server's URL."""
+        return self.location or str(self.db_path)
 
     def as_dict(self) -> dict[str, Any]:
+        shown = {"location": self.location} if self.location else {}
         return {
             "session_id": self.session_id,
-            "db_path": str(self.db_path),
+            "db_path": None if self.location else str(self.db_path),
+            **shown,
             "message_count": self.message_count,
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
@@ -111,9 +124,12 @@ class SessionInfo:
     def from_dict(cls, data: dict[str, Any], db_path: Path | None = None) -> SessionInfo:
         """The inverse of as_dict (the scan cache keeps sessions this way); `db_path`, when
         the caller has it as a Path already, saves making it again."""
+        location = str(data.get("location") or "")
+        if db_path is None:
+            db_path = Path(data["db_path"] or location)
         return cls(
             session_id=data["session_id"],
-            db_path=db_path if db_path is not None else Path(data["db_path"]),
+            db_path=db_path,
             message_count=int(data["message_count"]),
             created_at=_from_iso(data["created_at"]),
             updated_at=_from_iso(data["updated_at"]),
@@ -124,6 +140,7 @@ class SessionInfo:
             last_message_id=data["last_message_id"],
             title=str(data.get("title", "")),
             tokens=data.get("tokens"),
+            location=location,
         )
 
 

@@ -26,11 +26,13 @@ ADVANCED_SIDE_TABLES = ("branch_reservations", "session_clear_generations")
 
 
 class StoreKind(enum.StrEnum):
-    """How a store is laid out: the SDK's defaults, AdvancedSQLiteSession, or renamed tables."""
+    """How a store is laid out: the SDK's defaults, AdvancedSQLiteSession, or renamed tables;
+    or a server's store (SQLAlchemySession's tables on PostgreSQL, whatever their names)."""
 
     PLAIN = "plain"
     ADVANCED = "advanced"
     CUSTOM = "custom"
+    POSTGRESQL = "postgresql"
 
 
 def quote_identifier(name: str) -> str:

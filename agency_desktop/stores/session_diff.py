@@ -25,6 +25,7 @@ from typing import Any
 
 from ..util.formatting import counted
 from ..util.progress import CancelToken, ProgressCallback, Reporter
+from ..util.urls import redact_url
 from .base import ItemReader
 from .items import ItemKind, classify_item, one_line, parse_item
 from .registry import open_store
@@ -174,8 +175,8 @@ def diff_sessions(
         entries += _aligned(side_a, side_b, prefix)
         entries = _described(entries, a, b, report)
     return SessionDiff(
-        DiffSide(os.fspath(a_location), a_session_id, prefix + len(side_a.row_ids)),
-        DiffSide(os.fspath(b_location), b_session_id, prefix + len(side_b.row_ids)),
+        DiffSide(redact_url(os.fspath(a_location)), a_session_id, prefix + len(side_a.row_ids)),
+        DiffSide(redact_url(os.fspath(b_location)), b_session_id, prefix + len(side_b.row_ids)),
         prefix,
         entries,
     )

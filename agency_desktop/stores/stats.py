@@ -56,6 +56,7 @@ class SessionStats:
     branches: dict[str, int] | None = None
     # Items per hour ("YYYY-MM-DD HH" in UTC, as SQLite stores it), oldest first.
     timeline: Counter[str] = field(default_factory=Counter)
+    location: str = ""  # a server store's URL, password masked (then db_path is no file)
 
     @property
     def user_turns(self) -> int:
@@ -70,8 +71,10 @@ class SessionStats:
         return dict(totals)
 
     def as_dict(self) -> dict[str, Any]:
+        shown = {"location": self.location} if self.location else {}
         return {
-            "db_path": str(self.db_path),
+            "db_path": None if self.location else str(self.db_path),
+            **shown,
             "session_id": self.session_id,
             "message_count": self.message_count,
             "session_count": self.session_count,

@@ -52,6 +52,16 @@ def write_sqlalchemy(
     asyncio.run(_in_sqlalchemy(url, session_id, converse, create_tables=True, **tables))
 
 
+def add_sqlalchemy_items(url: str, session_id: str, items: Sequence[Any]) -> None:
+    """Items stored by the SDK's own add_items, in one call: one transaction, so every item
+    gets the same created_at (the tables must exist: write_sqlalchemy made them)."""
+
+    async def add(session: Any) -> None:
+        await session.add_items(list(items))
+
+    asyncio.run(_in_sqlalchemy(url, session_id, add))
+
+
 def read_sqlalchemy(url: str, session_id: str, **tables: str) -> list[Any]:
     """The session's items as the SDK's own get_items returns them."""
 

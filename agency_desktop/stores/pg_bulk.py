@@ -1,0 +1,71 @@
+"""A PostgreSQL session read whole (what backups read), and a messages table read by id
+(what search indexing reads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql
+
+from .pg_sql import UTC_TIME, as_stored
+from .pg_tables import PgPair
+from .pg_target import Connection, translated
+from .pg_url import PgTarget
+from .session_data import MessageRecord, SessionData
+
+_UTC_OF_META = UTC_TIME.replace("created_at", "{}")
+
+
+def session_data(conn: Connection, target: PgTarget, pair: PgPair, session_id: str) -> SessionData:
+    meta_query = sql.SQL("SELECT {}, {} FROM {} WHERE session_id = %s").format(
+        sql.SQL(_UTC_OF_META.format("created_at")),
+        sql.SQL(_UTC_OF_META.format("updated_at")),
+        pair.q_sessions,
+    )
+    items_query = sql.SQL(
+        "SELECT id, message_data, {} FROM {} WHERE session_id = %s ORDER BY created_at, id"
+    ).format(sql.SQL(UTC_TIME), pair.q_messages)
+    with translated(target):
+        meta = conn.execute(meta_query, (session_id,)).fetchone()
+        rows = conn.execute(items_query, (session_id,)).fetchall()
+    return SessionData(
+        session_id=session_id,
+        sessions_table=pair.sessions_table,
+        messages_table=pair.messages_table,
+        advanced=False,
+        created_at=as_stored(meta[0]) if meta else None,
+        updated_at=as_stored(meta[1]) if meta else None,
+        messages=[MessageRecord(row_id, text, as_stored(when)) for row_id, text, when in rows],
+    )
+
+
+class MessagesTable:
+    """One messages table, as search indexing reads it (by id: new rows come last)."""
+
+    def __init__(self, conn: Connection, target: PgTarget, pair: PgPair) -> None:
+        self._conn, self._target = conn, target
+        self.name = pair.messages_table
+        m = pair.q_messages
+        self._rows = sql.SQL(
+            "SELECT id, session_id, {}, message_data FROM {} WHERE id > %s ORDER BY id LIMIT %s"
+        ).format(sql.SQL(UTC_TIME), m)
+        self._upto = sql.SQL("SELECT count(*) FROM {} WHERE id <= %s").format(m)
+        self._tail = sql.SQL("SELECT max(id), count(*) FROM {}").format(m)
+
+    def _one(self, query: sql.Composed, params: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+        with translated(self._target):
+            row = self._conn.execute(query, params).fetchone()
+        assert row is not None  # an aggregate always gives its row
+        return row
+
+    def rows_after(self, after_id: int, limit: int) -> list[tuple[int, Any, Any, Any]]:
+        with translated(self._target):
+            rows = self._conn.execute(self._rows, (after_id, limit)).fetchall()
+        return [(row_id, sid, as_stored(when), text) for row_id, sid, when, text in rows]
+
+    def count_upto(self, last_id: int) -> int:
+        return int(self._one(self._upto, (last_id,))[0])
+
+    def tail(self) -> tuple[int | None, int]:
+        last_id, count = self._one(self._tail)
+        return last_id, int(count)

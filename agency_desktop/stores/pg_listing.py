@@ -1,0 +1,120 @@
+"""A PostgreSQL store's sessions, counted and titled by the server in one query per pair.
+
+What the file listing (`listing._to_info`) gives per session: its row's times, its item
+count, first and last item, last item id, and the first user message's first line. The
+server aggregates; only one row per session crosses the network.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from .listing import TITLE_SOURCE_CHARS, session_title
+from .pg_sql import UTC_TIME, as_utc, has_is_json, json_doc
+from .pg_tables import PgPair
+from .pg_target import Connection, translated
+from .pg_url import PgTarget
+from .records import SessionInfo, latest
+from .schema import StoreKind
+
+_UTC_OF = UTC_TIME.replace("created_at", "{column}")
+
+# Ids with items or with only a sessions row, and what each session's items add up to.
+_LISTING = """
+WITH items AS (
+  SELECT session_id, count(*) AS n, min(created_at) AS first_at, max(created_at) AS last_at,
+         max(id) AS last_id
+  FROM {m} GROUP BY session_id
+)
+SELECT x.session_id, {s_created}, {s_updated}, coalesce(i.n, 0), {first_at}, i.last_id,
+       {last_at}, t.title
+FROM (SELECT session_id FROM {s} UNION SELECT session_id FROM items) x
+LEFT JOIN {s} s ON s.session_id = x.session_id
+LEFT JOIN items i ON i.session_id = x.session_id
+{titles}
+WHERE x.session_id IS NOT NULL
+"""
+# Per session, the first user message in the SDK's order: looked for among its first
+# HEAD_ITEMS items (only their keys sorted: cheap even when one add_items wrote them all
+# with one time), and only if none is one, among all. Only rows with `"user"` in their
+# text are parsed as JSON.
+HEAD_ITEMS = 16
+_FIRST_USER = """
+(SELECT left(coalesce(d #>> '{{content,0,text}}', d ->> 'content'), {chars})
+ FROM {m} f CROSS JOIN LATERAL (SELECT {doc} AS d) j
+ WHERE {among} AND f.message_data LIKE '%"user"%' AND d ->> 'role' = 'user'
+ ORDER BY f.created_at, f.id LIMIT 1)
+"""
+_HEAD = (
+    "f.id IN (SELECT id FROM {m} WHERE session_id = x.session_id"
+    " ORDER BY created_at, id LIMIT {head})"
+)
+_TITLES = "LEFT JOIN LATERAL (SELECT coalesce({first}, {anywhere}) AS title) t ON true"
+_NO_TITLES = "LEFT JOIN (SELECT NULL::text AS title) t ON true"
+
+
+def listing_query(pair: PgPair, checked_json: bool | None) -> sql.Composed:
+    """The pair's sessions; `checked_json`: whether the server has `IS JSON` (16+);
+    None lists them untitled (no item is cast to JSON)."""
+    titles = sql.SQL(_NO_TITLES) if checked_json is None else _titles(pair, checked_json)
+    return sql.SQL(_LISTING).format(
+        m=pair.q_messages,
+        s=pair.q_sessions,
+        s_created=_utc("s.created_at"),
+        s_updated=_utc("s.updated_at"),
+        first_at=_utc("i.first_at"),
+        last_at=_utc("i.last_at"),
+        titles=titles,
+    )
+
+
+def _titles(pair: PgPair, checked_json: bool) -> sql.Composed:
+    def first_user(among: sql.Composable) -> sql.Composed:
+        return sql.SQL(_FIRST_USER).format(
+            m=pair.q_messages,
+            chars=sql.Literal(TITLE_SOURCE_CHARS),
+            doc=json_doc("f.message_data", checked_json),
+            among=among,
+        )
+
+    head = sql.SQL(_HEAD).format(m=pair.q_messages, head=sql.Literal(HEAD_ITEMS))
+    anywhere = sql.SQL("f.session_id = x.session_id")
+    return sql.SQL(_TITLES).format(first=first_user(head), anywhere=first_user(anywhere))
+
+
+def _utc(column: str) -> sql.Composable:
+    return sql.SQL(_UTC_OF.format(column=column))
+
+
+def pair_sessions(conn: Connection, target: PgTarget, pair: PgPair) -> list[SessionInfo]:
+    """The pair's sessions. Before PostgreSQL 16 an item that is not JSON fails the cast
+    in the titles' query: then the sessions are listed again, untitled."""
+    with translated(target):
+        try:
+            rows = conn.execute(listing_query(pair, has_is_json(conn))).fetchall()
+        except psycopg.DataError:
+            rows = conn.execute(listing_query(pair, None)).fetchall()
+    return [_to_info(target, pair, row) for row in rows]
+
+
+def _to_info(target: PgTarget, pair: PgPair, row: tuple[Any, ...]) -> SessionInfo:
+    session_id, meta_created, meta_updated, count, first_at, last_id, last_at, title = row
+    created = as_utc(meta_created) or as_utc(first_at)
+    return SessionInfo(
+        session_id=str(session_id),
+        db_path=Path(target.shown),  # a key for the views, never opened (records.py)
+        message_count=int(count),
+        created_at=created,
+        updated_at=latest(as_utc(meta_updated), as_utc(last_at), created),
+        size_bytes=0,  # a server's table sizes are no one session's: stats tell them
+        kind=StoreKind.POSTGRESQL,
+        sessions_table=pair.sessions_table,
+        messages_table=pair.messages_table,
+        last_message_id=last_id,
+        title=session_title(title),
+        location=target.shown,
+    )
