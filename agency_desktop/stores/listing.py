@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProblemKind, StoreError
+from .item_batches import fetch_all
 from .readonly import has_sqlite_header, read_briefly
 from .records import SessionInfo, StoreProblem, latest, parse_timestamp
 from .schema import USAGE_TABLE, TablePair, discover_layout, quote_identifier
@@ -200,8 +201,11 @@ def pair_sessions(
     size: int,
     pairs: tuple[TablePair, ...] | None = None,
 ) -> list[SessionInfo]:
-    rows = conn.execute(_sessions_query(pair, pairs or (pair,), size <= SMALL_STORE_BYTES))
-    return [_to_info(path, pair, size, row) for row in rows.fetchall() if row[0] is not None]
+    # Text decoded in C (fetch_all): a viewing connection's tolerant decoder is a Python
+    # call per value, seven a session.
+    query = _sessions_query(pair, pairs or (pair,), size <= SMALL_STORE_BYTES)
+    rows = fetch_all(conn, query, ())
+    return [_to_info(path, pair, size, row) for row in rows if row[0] is not None]
 
 
 @functools.lru_cache(maxsize=64)
