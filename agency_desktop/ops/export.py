@@ -49,6 +49,7 @@ from .notes_export import (
     notes_html,
     notes_markdown,
 )
+from .spool import Spooled, remove_parts, write_chunk
 
 
 class ExportFormat(enum.StrEnum):
@@ -75,10 +76,15 @@ def export_chunks(
     notes: Notes = None,
     *,
     location: str | None = None,
-) -> Iterator[str]:
+    spool: str | None = None,
+) -> Iterator[str | Spooled]:
     """The export in chunks; `notes`, the user's notes on the session, when asked for;
-    `location`, the store's, for worker processes to read parts of a long session."""
-    session = None if location is None else Session(location, reader.session_id, reader.branch)
+    `location`, the store's, for worker processes to read parts of a long session;
+    `spool`, the export's target file, beside which they may hand over long parts
+    (`write_chunk` writes either kind of chunk)."""
+    session = None
+    if location is not None:
+        session = Session(location, reader.session_id, reader.branch, spool)
 
     def runs[R](render: Render[R]) -> Iterator[R]:
         return rendered_runs(render, reader, session, report)
@@ -136,6 +142,7 @@ def export_session(
         count = reader.count()
         if not isinstance(destination, (str, os.PathLike)):
             for chunk in export_chunks(reader, fmt, report, notes, location=store.location):
+                assert isinstance(chunk, str)  # nothing is spooled without a file to spool by
                 destination.write(chunk)
             return count
         target = Path(destination)
@@ -145,9 +152,15 @@ def export_session(
             raise FileExistsError(f"{target}: already exists (pass overwrite to replace it)")
         target.parent.mkdir(parents=True, exist_ok=True)
         with staged(target) as temporary, naming_target(target):
-            with temporary.open("w", encoding="utf-8", newline="\n") as handle:
-                for chunk in export_chunks(reader, fmt, report, notes, location=store.location):
-                    handle.write(chunk)
+            try:
+                with temporary.open("w", encoding="utf-8", newline="\n") as handle:
+                    chunks = export_chunks(
+                        reader, fmt, report, notes, location=store.location, spool=str(temporary)
+                    )
+                    for chunk in chunks:
+                        write_chunk(handle, chunk)
+            finally:
+                remove_parts(temporary)
             report.check()  # a cancel that came with the last chunk still leaves nothing behind
             publish(temporary, target, overwrite=overwrite)
         return count

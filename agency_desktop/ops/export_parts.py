@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 from ..stores import parallel
 from ..stores.base import ItemReader
@@ -38,6 +39,7 @@ HELD = 6  # runs queued, or rendered and waiting for an earlier one: bounds the 
 # How long to wait for a worker to finish a run before rendering the next one here: some
 # five runs' time for a worker with a core of its own.
 PATIENCE_S = 0.15
+DROP_WAIT_S = 2.0  # a stopped export waits this long at most for its running runs
 
 type Render[R] = Callable[[ItemReader, int, int | None], R]
 
@@ -49,6 +51,7 @@ class Session:
     location: str
     session_id: str
     branch: str | None
+    spool: str | None = None  # the export's temporary file, beside which runs are spooled
 
 
 def line(raw: str) -> str:
@@ -142,8 +145,7 @@ def _in_order[R](
         while pending:
             yield parallel.outcome(pending.popleft())
     finally:  # stopped early (cancelled, failed): what never started, never will
-        for future in pending:
-            future.cancel()
+        _drop(pending)
 
 
 def _runs(reader: ItemReader) -> Iterator[tuple[int, int | None]]:
@@ -159,7 +161,26 @@ def _runs(reader: ItemReader) -> Iterator[tuple[int, int | None]]:
 def _in_worker[R](render: Render[R], session: Session, after: int, upto: int | None) -> R:
     store = open_store(session.location)
     with store.reader(session.session_id, branch=session.branch) as reader:
-        return render(reader, after, upto)
+        result = render(reader, after, upto)
+    if session.spool is not None and isinstance(result, RunPage):
+        return result.spooled(session.spool)  # type: ignore[return-value]
+    return result
+
+
+def _drop(pending: Iterable[Future[Any]]) -> None:
+    """Cancel the runs not started; wait a moment for those running, so that their spooled
+    parts, never to be written, are removed before the export returns."""
+    running = [future for future in pending if not future.cancel()]
+    wait(running, DROP_WAIT_S)
+    for future in running:
+        future.add_done_callback(_discard)  # at once if done, else when it is
+
+
+def _discard(future: Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is None:
+        result = future.result()
+        if isinstance(result, RunPage):
+            result.discard()
 
 
 def _finished[R](value: R) -> Future[R]:

@@ -14,7 +14,7 @@ is byte for byte what `render_pieces` writes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, starmap
 from typing import Final
 
@@ -35,6 +35,7 @@ from .html_transcript import (
     pieces_of,
 )
 from .html_transcript import _joined as joined
+from .spool import Spooled, spool
 
 # A run's leading items, before its first call that looks ahead for its result, are kept
 # one by one: an earlier run's call may have taken one of them as its result.
@@ -53,10 +54,19 @@ class RunPage:
     after: int
     upto: int | None
     head: list[tuple[int, str]]  # (row id, its HTML) of each item before the first search
-    body: str  # the HTML of every later item
+    body: str | Spooled  # the HTML of every later item (in a part file, from a worker)
     count: int  # items shown (a call with its result counts two)
     taken_ahead: frozenset[int]  # rows after `upto` that this run's calls took as results
     anchor_steps: tuple[AnchorStep, ...]  # empty when rendered with the real anchors
+
+    def spooled(self, temporary: str) -> RunPage:
+        """The run with its body in a part file beside the export's `temporary` file."""
+        body = self.body if isinstance(self.body, Spooled) else spool(self.body, temporary)
+        return replace(self, body=body)
+
+    def discard(self) -> None:
+        if isinstance(self.body, Spooled):
+            self.body.discard()
 
 
 class _LoggedAnchors(CallAnchors):
@@ -154,16 +164,18 @@ class Assembler:
         self._anchors = CallAnchors()
         self.count = 0
 
-    def add(self, run: RunPage) -> str:
+    def add(self, run: RunPage) -> list[str | Spooled]:
+        """The run's part of the page: its leading items' HTML, then its body's."""
         dropped = self._taken_in(run)
         if not self._holds(run, dropped):
+            run.discard()
             run = self._rerender(run.after, run.upto, self._taken, self._anchors)
             dropped = frozenset()
         self.count += run.count - len(dropped)
         self._taken = frozenset(row for row in self._taken if not self._within(run, row))
         self._taken |= run.taken_ahead
         head = "".join([text for row, text in run.head if row not in dropped])
-        return head + run.body
+        return [head, run.body]
 
     @staticmethod
     def _within(run: RunPage, row: int) -> bool:
@@ -195,10 +207,10 @@ class Assembler:
 
 def render_runs(
     session_id: str, source: str, runs: Iterable[RunPage], rerender: Rerender
-) -> Iterator[str]:
+) -> Iterator[str | Spooled]:
     """The page, from each run's part in order (`render_run`'s, wherever it ran)."""
     yield page_head(session_id, source)
     assembler = Assembler(rerender)
     for run in runs:
-        yield assembler.add(run)
+        yield from assembler.add(run)
     yield page_foot(assembler.count)

@@ -18,7 +18,7 @@ from .html_transcript import esc
 Notes = Mapping[str, Any] | None
 
 
-def after_heading(chunks: Iterator[str], block: str) -> Iterator[str]:
+def after_heading[C](chunks: Iterator[C], block: str) -> Iterator[C | str]:
     """A transcript's chunks with `block` after the first (its heading)."""
     for index, chunk in enumerate(chunks):
         yield chunk

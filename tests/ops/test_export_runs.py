@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from agents import SQLiteSession
 
-from agency_desktop.ops import export_parts
+from agency_desktop.ops import export, export_parts
 from agency_desktop.ops.export import INVALID_KEY, ExportFormat, export_session
+from agency_desktop.ops.spool import SPOOL_MIN_CHARS, Spooled
 from agency_desktop.util import worker_processes
 from agency_desktop.util.progress import CancelToken, OperationCancelled
 from tests.helpers.stores import write_branched
@@ -219,3 +220,69 @@ def test_cancelled_in_runs_leaves_nothing(
             odd_store, SESSION, "html", target, progress=cancel_after_first_run, cancel=token
         )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def long_store(tmp_path: Path) -> Path:
+    """Three runs of three rows (a tool call, its result, a message): each longer than
+    a worker process passes back through the pipe."""
+    path = tmp_path / "long.db"
+    words = "words " * (SPOOL_MIN_CHARS // 6 + 1)
+    items: list[Any] = []
+    for n in range(3):
+        call = {"type": "function_call", "call_id": f"c{n}", "name": "look", "arguments": "{}"}
+        items += [call, {"type": "function_call_output", "call_id": f"c{n}", "output": "ok"}]
+        items.append({"role": "user", "content": f"{n} {words}"})
+    session = SQLiteSession("long", path)
+    try:
+        asyncio.run(session.add_items(items))
+    finally:
+        session.close()
+    return path
+
+
+def _spying_on_chunks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    written: list[object] = []
+
+    def write_chunk(handle: Any, chunk: object) -> None:
+        written.append(chunk)
+        original(handle, chunk)
+
+    original = export.write_chunk
+    monkeypatch.setattr(export, "write_chunk", write_chunk)
+    return written
+
+
+def test_long_runs_handed_over_as_files_are_the_export_and_leave_no_file(
+    long_store: Path, tmp_path: Path, runs_of_three: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _export(long_store, ExportFormat.HTML, "long")  # to a stream: nothing spooled
+    written = _spying_on_chunks(monkeypatch)
+    target = tmp_path / "out" / "long.html"
+    export_session(long_store, "long", "html", target)
+    assert target.read_text(encoding="utf-8") == expected
+    assert sum(isinstance(chunk, Spooled) for chunk in written) == 3
+    assert [path.name for path in target.parent.iterdir()] == ["long.html"]
+
+
+def test_a_cancel_removes_the_parts_handed_over(
+    long_store: Path, tmp_path: Path, runs_of_three: None
+) -> None:
+    token = CancelToken()
+
+    def cancel_after_first_run(done: int, total: int, message: str) -> None:
+        if done >= 3:
+            token.cancel()
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(OperationCancelled):
+        export_session(
+            long_store,
+            "long",
+            "html",
+            folder / "long.html",
+            progress=cancel_after_first_run,
+            cancel=token,
+        )
+    assert list(folder.iterdir()) == []
