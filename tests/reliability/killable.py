@@ -32,6 +32,12 @@ def _export(source: str, session_id: str, target: str) -> None:
     export_session(Path(source), session_id, "jsonl", Path(target), progress=_progress)
 
 
+def _export_html(source: str, session_id: str, target: str) -> None:
+    from agency_desktop.ops.export import export_session
+
+    export_session(Path(source), session_id, "html", Path(target), progress=_progress)
+
+
 def _import(items: str, target: str, session_id: str) -> None:
     from agency_desktop.ops.importing import import_items
 
@@ -80,6 +86,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "backup-folder": _backup_folder,
     "backup": _backup,
     "export": _export,
+    "export-html": _export_html,
     "import": _import,
     "copy": _copy,
     "migrate": _migrate,

@@ -10,6 +10,7 @@ finished instead.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 import subprocess
@@ -21,9 +22,12 @@ from pathlib import Path
 import pytest
 from agents import SQLiteSession
 
+from agency_desktop.ops import export_parts
 from agency_desktop.ops.atomic import quick_check
+from agency_desktop.ops.export import export_session
 from agency_desktop.stores.listing import read_store_sessions
 from tests.helpers.stores import folder_snapshot, item_texts, write_plain
+from tests.reliability import figures
 
 ROOT = Path(__file__).resolve().parents[2]
 # At a progress report (1: at the start), or a time into the work: most operations
@@ -55,7 +59,9 @@ def run_until(operation: str, kill_at: int | str, *args: object) -> Run:
         if line == "KILL_POINT":
             child.send_signal(signal.SIGKILL)
         rest, errors = child.communicate(timeout=KILLED_TIMEOUT_S)
+    figures.count("killed mid-way: operations run")
     if child.returncode == -signal.SIGKILL:
+        figures.count("killed mid-way: operations SIGKILLed before they ended")
         return Run(True, line)
     assert child.returncode == 0, errors
     return Run(False, line + rest)
@@ -131,6 +137,35 @@ def test_a_new_file_is_never_left_half_written(
     else:
         quick_check(target)
         _same_items(source, target, "long-1")
+    assert list(_visible(out)) == [target.name]
+
+
+@pytest.fixture(scope="module")
+def _parted_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session long enough for an export's worker processes to render it in runs."""
+    path = tmp_path_factory.mktemp("parted") / "parted.db"
+    session = SQLiteSession("parted-1", path)
+    runs = export_parts.INLINE_BELOW + export_parts.RANGE_ITEMS
+    items = [{"role": "user", "content": f"Turn {n}: weather in <Paris>"} for n in range(runs)]
+    asyncio.run(session.add_items(items))
+    session.close()
+    return path
+
+
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
+def test_an_html_export_in_parts_killed_mid_way_leaves_no_page(
+    _parted_store: Path, tmp_path: Path, kill_at: int
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "parted.html"
+    expected = io.StringIO()
+    export_session(_parted_store, "parted-1", "html", expected)
+    run = run_until("export-html", kill_at, _parted_store, "parted-1", target)
+    if run.killed:
+        assert list(_visible(out)) == []
+        assert run_until("export-html", 0, _parted_store, "parted-1", target).killed is False
+    assert target.read_text(encoding="utf-8") == expected.getvalue()
     assert list(_visible(out)) == [target.name]
 
 
