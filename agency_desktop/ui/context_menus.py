@@ -17,11 +17,11 @@ from PySide6.QtWidgets import QMenu, QWidget
 from ..search.records import SearchHit
 from ..stores.paging import MessageRow
 from ..stores.records import SessionInfo
-from ..stores.registry import open_store
 from . import desktop
 from .models.message_table import MessageTableModel
 from .operations_menu import OperationsMenu
 from .search_panel import SearchPanel
+from .server_locations import is_server, open_location
 from .session_view import SessionView
 from .widgets.message_detail import pretty_item
 from .widgets.message_pane import MessagePane
@@ -56,8 +56,11 @@ def session_menu(
         menu.addAction("Copy Session ID").triggered.connect(
             lambda: desktop.copy_text(info.session_id)
         )
-    menu.addAction("Copy File Path").triggered.connect(lambda: desktop.copy_text(str(path)))
-    menu.addAction("Show in Folder").triggered.connect(lambda: desktop.show_in_folder(path))
+    if info is not None and info.location:  # a server's: its URL (password masked), no file
+        _copy_action(menu, "Copy Store URL", lambda: info.location)
+    else:
+        menu.addAction("Copy File Path").triggered.connect(lambda: desktop.copy_text(str(path)))
+        menu.addAction("Show in Folder").triggered.connect(lambda: desktop.show_in_folder(path))
     if info is None:
         return menu
     menu.addSeparator()
@@ -95,7 +98,9 @@ def item_menu(
     menu.addSeparator()
     for name in ITEM_OPERATIONS:
         menu.addAction(operations[name])
-    menu.addAction("Show Store in Folder").triggered.connect(lambda: desktop.show_in_folder(path))
+    if not is_server(path):
+        show = menu.addAction("Show Store in Folder")
+        show.triggered.connect(lambda: desktop.show_in_folder(path))
     return menu
 
 
@@ -113,7 +118,7 @@ def hit_menu(parent: QWidget, hit: SearchHit, open_hit: Callable[[SearchHit], No
 
 def item_json(db_path: Path, session_id: str, row_id: int) -> str:
     """Runs in a worker: the item as the JSON tab shows it, for the clipboard."""
-    with open_store(db_path).reader(session_id) as reader:
+    with open_location(db_path).reader(session_id) as reader:
         return pretty_item(reader.read_item(row_id) or "")
 
 

@@ -29,8 +29,10 @@ from ..stores.signatures import Signature
 from ..util.formatting import counted
 from ..util.logs import log
 from ..util.paths import demo_dir
+from ..util.urls import is_url
 from . import lifetime
 from .context_menus import ContextMenus
+from .file_only import FileOnlyActions
 from .folder_scanner import FolderScanner
 from .models.message_table import MessageTableModel
 from .models.session_list import SessionListModel
@@ -41,6 +43,7 @@ from .scan_feed import ScanFeed
 from .scratch import ScratchController
 from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
+from .server_view import ServerView
 from .session_notes import SessionNotesController
 from .session_tools import SessionTools
 from .session_view import SessionView
@@ -168,6 +171,9 @@ class MainWindow(QMainWindow):
         self.scratch = ScratchController(self)
         menus.insert_before_help(self.scratch.menu)
         self.toolbar = window_toolbar(self, menus, self.operations_menu.actions)
+        file_only = (menus.check_store, menus.check_folder, menus.unlock, menus.compare_with)
+        self.file_only = FileOnlyActions([*self.operations_menu.actions.values(), *file_only])
+        self.server = ServerView(self, self.file_only)  # a server store, shown instead of files
         opening = (menus.open_folder, menus.open_files, menus.open_demo)
         self.welcome = WelcomePage(
             self.pages, opening, lambda: self.settings.recent_folders, self.open_folder
@@ -177,8 +183,9 @@ class MainWindow(QMainWindow):
             (menus.open_folder, lambda: self.opener.choose_folder(self.folder)),
             (menus.open_files, lambda: self.opener.choose_files(self.folder)),
             (menus.open_demo, lambda: self._open_default(demo_only=True)),
+            (menus.connect_server, self.server.ask),
             (menus.close_folder, self.close_folder),
-            (menus.refresh, lambda: self.scanner.rescan(full=True)),
+            (menus.refresh, self.refresh),
             (menus.quit, self.close),
             (menus.filter_sessions, self.sessions.focus_filter),
             (menus.search_session, self.messages.search.setFocus),
@@ -219,7 +226,7 @@ class MainWindow(QMainWindow):
         self.messages.compareAsked.connect(self.tools.compare_branches)
         self.notes = SessionNotesController.of_window(self)
         self.menus.compare_with.triggered.connect(self.tools.ask_compare)
-        self.scanner.scanStarted.connect(self._update_status)
+        self.scanner.scanStarted.connect(self.update_status)
         self.scanner.scanFinished.connect(self._on_scan_finished)
         self.scanner.failed.connect(
             lambda message: self.notice.error(f"Could not read the folder: {message}")
@@ -230,6 +237,7 @@ class MainWindow(QMainWindow):
         self.runner.failed.connect(self.notice.error)
         self.runner.cancelled.connect(self.notice.show_message)
         self.runner.finished.connect(self.follower.changed)
+        self.runner.finished.connect(self.file_only.reapply)
 
     # --- what the Operations and Scratch menus use (host.WindowHost)
 
@@ -271,6 +279,7 @@ class MainWindow(QMainWindow):
         if not folder.is_dir():
             self.notice.warn(f"Not opened: {folder} is not a folder.")
             return
+        self.server.close()
         self.folder, self.files = folder.resolve(), []
         log.info("Opened folder %s", self.folder)
         # Reading starts first; its results are delivered once the views are reset.
@@ -287,7 +296,11 @@ class MainWindow(QMainWindow):
         self.folderOpened.emit(str(self.folder))
 
     def open_paths(self, paths: list[str]) -> None:
-        """What the command line or a file manager gave: the first folder, and any stores."""
+        """What the command line or a file manager gave: the first folder, and any stores;
+        or a server store's URL (the first), which then is all that is shown."""
+        if urls := [p for p in paths if is_url(p)]:
+            self.server.open(urls[0])
+            return
         folders = [p for p in paths if Path(p).is_dir()]
         if folders:
             self.open_folder(folders[0])
@@ -314,6 +327,7 @@ class MainWindow(QMainWindow):
             return
         good = [scan.path for scan, _ in readable]
         log.info("Opened %d store file(s): %s", len(good), ", ".join(map(str, good)))
+        self.server.close()
         self.folder, self.files = None, good
         self._reset_views(None)
         # The check read them already: list those scans now instead of reading them again.
@@ -332,7 +346,7 @@ class MainWindow(QMainWindow):
         self.feed.restart(self.session_model)
         self.sessions.show_empty_hint(None)
         self.view.reset()
-        self._update_status()
+        self.update_status()
 
     def _open_default(self, demo_only: bool = False) -> None:
         """The folder of the settings; the demo when there is none (the first start)."""
@@ -353,6 +367,7 @@ class MainWindow(QMainWindow):
     def close_folder(self) -> None:
         """Nothing open any more: the welcome page, until a folder or store is opened."""
         self.scanner.stop()
+        self.server.close()
         self.folder, self.files = None, []
         self.notice.hide()  # about what was open
         self._reset_views(None)
@@ -360,10 +375,24 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Agency Desktop")
         self.welcome.show()
 
+    def show_server(self, shown: str) -> None:
+        """Files out, a server store's sessions in (`server_view` lists them)."""
+        self.scanner.stop()
+        self.folder, self.files = None, []
+        self._reset_views(None)
+        self.setWindowTitle(f"{shown} — Agency Desktop")
+        self.stats.set_folder(None, [])
+
+    def refresh(self) -> None:
+        if self.server.is_open:
+            self.server.refresh()
+        else:
+            self.scanner.rescan(full=True)
+
     # --- scanning
 
     def _on_listed(self) -> None:
-        self._update_status()
+        self.update_status()
         self.sessions.show_empty_hint(None)
         self.follower.listed(final=not (self.scanner.busy or self.feed.pending))
         self.view.select_first_if_none()
@@ -373,7 +402,7 @@ class MainWindow(QMainWindow):
             self.session_model.remove_path(path)
         if gone := self.view.show_removed(paths):
             self.notice.warn(f"{gone} was removed from disk.")
-        self._update_status()
+        self.update_status()
 
     def set_keep_index(self, keep: bool) -> None:
         self.settings.keep_index = keep
@@ -381,7 +410,7 @@ class MainWindow(QMainWindow):
 
     def _on_scan_finished(self) -> None:
         self.indexer.scan_finished()
-        self._update_status()
+        self.update_status()
         empty = self.folder is not None and self.session_model.rowCount() == 0
         self.sessions.show_empty_hint(self.folder if empty and not self.feed.pending else None)
         self.follower.listed(final=not self.feed.pending)
@@ -389,11 +418,12 @@ class MainWindow(QMainWindow):
             self.folder or (self.files[0].parent if self.files else None), self.scanner.store_paths
         )
 
-    def _update_status(self) -> None:
+    def update_status(self) -> None:
         where = str(self.folder) if self.folder else ", ".join(p.name for p in self.files)
-        model = self.session_model
+        model, busy = self.session_model, self.scanner.busy or self.server.busy
+        where = where or self.server.shown
         self.status_label.setText(
-            listing_status(model.session_count(), model.problem_count(), where, self.scanner.busy)
+            listing_status(model.session_count(), model.problem_count(), where, busy)
         )
 
     # --- sessions and messages

@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter
 
 from ..util.pricing import PriceTable
+from .server_locations import without_password
 from .theme import Theme
 from .window_layout import fit_to_screen
 
@@ -20,6 +21,7 @@ MAX_RECENT = 8
 
 _LAST_FOLDER = "lastFolder"
 _RECENT_FOLDERS = "recentFolders"
+_RECENT_SERVERS = "recentServers"
 _KEEP_INDEX = "search/keepIndex"
 _AUTO_BACKUP = "operations/autoBackup"
 _DEBUG_LOG = "logging/debug"
@@ -77,6 +79,20 @@ class Settings:
         others = [f for f in self.recent_folders if f != str(folder)]
         self.store.setValue(_RECENT_FOLDERS, [str(folder), *others][:MAX_RECENT])
         self.store.setValue(_LAST_FOLDER, str(folder))
+
+    @property
+    def recent_servers(self) -> list[str]:
+        """Server stores connected to, most recent first, each without its password."""
+        value = self.store.value(_RECENT_SERVERS, [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def remember_server(self, url: str) -> None:
+        """`url` first among the recent servers, its password removed (never written)."""
+        plain = without_password(url)
+        others = [u for u in self.recent_servers if u != plain]
+        self.store.setValue(_RECENT_SERVERS, [plain, *others][:MAX_RECENT])
 
     # --- switches
 

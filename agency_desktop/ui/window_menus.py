@@ -26,6 +26,8 @@ class WindowMenus:
         file = bar.addMenu("&File")
         self.open_folder = self._add(file, "Open &Folder…", Keys.Open)
         self.open_files = self._add(file, "Open &Store…", "Ctrl+Shift+O")
+        self.connect_server = self._add(file, "Co&nnect to Server Store…", "Ctrl+Shift+U")
+        self.connect_server.setToolTip("Browse the sessions on a PostgreSQL or Redis server")
         self.recent = file.addMenu("&Recent Folders")
         self.open_demo = self._add(file, "Open &Demo Folder")
         self.close_folder = self._add(file, "&Close Folder", "Ctrl+Shift+W")

@@ -18,8 +18,8 @@ from ...stores.base import ItemReader
 from ...stores.branches import MAIN_BRANCH, BranchNotFoundError
 from ...stores.errors import SessionNotFoundError, StoreError
 from ...stores.paging import MessageFilter
-from ...stores.registry import open_store
 from ..lifetime import stop_when_destroyed
+from ..server_locations import open_location
 from ..workers import yield_to_gui_thread
 
 POLL_INTERVAL_MS = 1000
@@ -68,7 +68,7 @@ class PageLoader(QObject):
         self._generation = generation
         wanted: MessageFilter = message_filter or MessageFilter()
         try:
-            self._reader = open_store(db_path).reader(session_id, wanted)
+            self._reader = open_location(db_path).reader(session_id, wanted)
             branches = self._reader.branches(only_if_several=True)
             if len(branches) > 1:
                 branch = wanted.branch

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QApplication, QStyle
 from ...stores.errors import ProblemKind
 from ...stores.listing import StoreScan
 from ...stores.records import SessionInfo, StoreProblem
+from ...stores.registry import kind_of
+from ...util.errors import InputError
 from ...util.formatting import human_size, local_time
 from .base import OBJECT, READ_ONLY, ItemTableModel
 
@@ -157,10 +159,10 @@ class SessionRow:
             info.session_id,
             "",
             f"{info.message_count:,}",
-            human_size(info.size_bytes),
+            "" if info.location else human_size(info.size_bytes),  # a server: no one file
             local_time(info.created_at),
             local_time(info.updated_at),
-            str(info.kind),
+            kind_label(info),
             self.state,
             self.title,
             "" if info.tokens is None else f"{info.tokens:,}",
@@ -175,6 +177,17 @@ class SessionRow:
         if self.problem is None:
             return "ok"
         return _STATES[self.problem.kind]
+
+
+def kind_label(info: SessionInfo) -> str:
+    """A file's layout (plain, advanced, custom), or the server's kind as the store
+    names it ("PostgreSQL"), so a new kind of server needs nothing here."""
+    if not info.location:
+        return str(info.kind)
+    try:
+        return kind_of(info.location).label
+    except InputError:
+        return str(info.kind)
 
 
 def rows_of(scan: StoreScan) -> list[SessionRow]:
@@ -207,7 +220,8 @@ class SessionListModel(ItemTableModel):
         texts, keys = row.texts, row.sort_keys
         path = str(row.path)
         problem = row.problem
-        shared: dict[int, Any] = {_TOOLTIP: problem.message if problem is not None else path}
+        tip = row.info.where if row.info is not None else path  # a server's URL, not its key
+        shared: dict[int, Any] = {_TOOLTIP: problem.message if problem is not None else tip}
         shared[_FOREGROUND] = _PROBLEM_BRUSH if problem is not None else None
         cells = []
         for column in _COLUMNS:
@@ -302,6 +316,8 @@ class SessionListModel(ItemTableModel):
     def _file_label(self, row: SessionRow) -> str:
         if row.scratch:
             return "(scratch, in memory)"
+        if row.info is not None and row.info.location:
+            return row.info.location  # a server's URL, its password masked
         # A string prefix, not Path.relative_to: that costs ~30 us a row, and a big
         # folder streams in thousands of rows on the GUI thread.
         path = str(row.path)

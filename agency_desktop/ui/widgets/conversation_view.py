@@ -20,13 +20,13 @@ from ...stores.base import ItemReader
 from ...stores.items import ItemKind, classify_item, parse_item
 from ...stores.paging import ContextItem
 from ...stores.records import SessionInfo
-from ...stores.registry import open_store
 from ...stores.turn_usage import TurnUsage
 from ...util.formatting import counted, dollars, token_count
 from ...util.pricing import PriceTable, default_table
 from ..chat_document import PlacedEntry, mark_selected, remove_entries
 from ..chat_drawer import ChatDrawer
 from ..chat_markdown import REASONING_SCHEME, ChatEntry, chat_entries
+from ..server_locations import open_location
 from ..workers import Worker, WorkerPool
 from .inert_browser import InertBrowser
 
@@ -61,7 +61,7 @@ def read_chat_page(
 ) -> ChatPage:
     """Runs in a worker. `around`: `anchor` and `limit` items in all, half either side;
     `branch`: the items of one branch only (None: every item of the session)."""
-    with open_store(db_path).reader(session_id, branch=branch) as reader:
+    with open_location(db_path).reader(session_id, branch=branch) as reader:
         if direction == AROUND:
             assert anchor is not None
             half = max(1, limit // 2)
@@ -198,7 +198,7 @@ class ConversationView(QWidget):
         if info is None:
             return
         self.title.setText(self.user_title(info) or info.title or info.session_id)
-        facts = [f"Session {info.session_id}", info.db_path.name]
+        facts = [f"Session {info.session_id}", info.location or info.db_path.name]
         branch = self._source[2] if self._source is not None else None
         if branch is not None:
             facts.append(f"branch {branch}")

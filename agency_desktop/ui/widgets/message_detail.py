@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 from ...stores.items import parse_item
 from ...stores.paging import MessageRow
 from ...stores.records import SessionInfo
-from ...stores.registry import open_store
 from ...util.formatting import counted
 from ...util.pricing import PriceTable
 from ..chat_document import is_dark
+from ..server_locations import open_location
 from ..workers import Worker, WorkerPool
 from .conversation_view import ConversationView
 from .inert_browser import InertBrowser
@@ -46,7 +46,7 @@ class Detail:
 
 def load_detail(db_path: Path, session_id: str, row_id: int, dark: bool = False) -> Detail:
     """Runs in a worker: the item's full text, pretty and coloured."""
-    with open_store(db_path).reader(session_id) as reader:
+    with open_location(db_path).reader(session_id) as reader:
         raw = reader.read_item(row_id) or ""
     pretty = pretty_item(raw)
     # Colouring (and importing pygments the first time) happens here, off the GUI thread.

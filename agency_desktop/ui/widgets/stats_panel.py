@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 
 from ...stores.folder_stats import folder_stats
 from ...stores.items import ItemKind
-from ...stores.registry import open_store
 from ...stores.stats import SessionStats
 from ...stores.stats_cache import StatsCache
 from ...util.formatting import counted, dollars, human_size, local_time
 from ...util.pricing import default_table
 from ..gil import with_gui_turns
+from ..server_locations import open_location
 from ..workers import Worker, WorkerPool
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ MAX_HOURLY_BUCKETS = 48
 
 def session_stats(location: Path, session_id: str, cache: StatsCache) -> SessionStats:
     """Runs in a worker: one session's counts, read past what the cache has seen."""
-    return open_store(location).stats(session_id, cache=cache)
+    return open_location(location).stats(session_id, cache=cache)
 
 
 def timeline_buckets(timeline: Counter[str]) -> list[tuple[str, int]]:
@@ -215,7 +215,7 @@ class StatsPanel(QWidget):
             if stats.session_id
             else f"{counted(stats.session_count, 'session')}"
         )
-        self.status.setText(f"{stats.db_path.name}: {scope}")
+        self.status.setText(f"{stats.location or stats.db_path.name}: {scope}")
         self._fill_summary(stats)
         self._fill_charts(stats)
         self.statsShown.emit(stats)

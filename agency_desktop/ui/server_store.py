@@ -1,0 +1,111 @@
+"""A server store open in the window: its sessions listed, and listed again on Refresh.
+
+Any kind of store the registry claims by URL (PostgreSQL, Redis) is read the same way,
+through the store seam: `sessions()` in a worker, never on the GUI thread, so a server
+that is down costs its connect timeout in a thread and a notice naming its host and
+port, never a frozen window. The result comes as one `StoreScan` keyed like a file's,
+so the session list, the feed and the views take it as they take a file's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from ..stores.listing import StoreScan
+from ..stores.registry import open_store
+from ..util.formatting import counted
+from ..util.urls import redact_text
+from .server_locations import remember, without_password
+from .workers import Worker, WorkerPool
+
+
+def list_server(url: str, key: Path) -> StoreScan:
+    """Runs in a worker: every session of the store at `url`, keyed by `key` for the views."""
+    sessions = tuple(replace(info, db_path=key) for info in open_store(url).sessions())
+    return StoreScan(key, sessions)
+
+
+def probe_server(url: str) -> str:
+    """Runs in a worker: what "Test connection" says when the store answers."""
+    found = sum(1 for _ in open_store(url).sessions())
+    return f"Connected: {counted(found, 'session')} found."
+
+
+def error_text(error: BaseException, url: str) -> str:
+    """An error as the user reads it, never with the URL's password (the core's errors
+    mask it already; a driver's message might not)."""
+    return redact_text(str(error) or type(error).__name__, url)
+
+
+class ServerStore(QObject):
+    """The one server store the window shows, or none."""
+
+    listed = Signal(object)  # a StoreScan: the server's sessions
+    failed = Signal(str)  # why they could not be listed, host and port named
+    busyChanged = Signal(bool)
+
+    def __init__(self, workers: WorkerPool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._workers = workers
+        self._url: str | None = None  # as typed, with its password: memory only
+        self.key: Path | None = None
+        self._worker: Worker | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._url is not None
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
+    @property
+    def shown(self) -> str:
+        """The URL as the title, the status bar and the recent list show it: no password."""
+        return without_password(self._url) if self._url is not None else ""
+
+    def open(self, url: str) -> Path:
+        """Start listing the store at `url`; returns the key its sessions are listed by."""
+        self.close()
+        self._url, self.key = url, remember(url)
+        self.refresh()
+        return self.key
+
+    def refresh(self) -> None:
+        """List the sessions again (a listing under way is dropped for the new one)."""
+        if self._url is None or self.key is None:
+            return
+        self._drop_worker()
+        worker = Worker(list_server, self._url, self.key)
+        worker.signals.returned.connect(lambda scan, w=worker: self._on_listed(w, scan))
+        worker.signals.errored.connect(lambda exc, w=worker: self._on_failed(w, exc))
+        worker.signals.finished.connect(lambda w=worker: self._on_finished(w))
+        self._worker = worker
+        self.busyChanged.emit(True)
+        self._workers.start(worker)
+
+    def close(self) -> None:
+        self._drop_worker()
+        self._url = self.key = None
+
+    def _drop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+            self.busyChanged.emit(False)
+
+    def _on_listed(self, worker: Worker, scan: StoreScan) -> None:
+        if worker is self._worker:
+            self.listed.emit(scan)
+
+    def _on_failed(self, worker: Worker, error: BaseException) -> None:
+        if worker is self._worker and self._url is not None:
+            self.failed.emit(error_text(error, self._url))
+
+    def _on_finished(self, worker: Worker) -> None:
+        if worker is self._worker:
+            self._worker = None
+            self.busyChanged.emit(False)

@@ -1,0 +1,106 @@
+"""The window showing a server store: the connect dialog, the listing, what is turned off.
+
+The window hands over its listing (`ServerHost.show_server`) and gets the server's
+sessions as one scan through its feed, as a file's come; the panes then read them by
+key (`server_locations`). Actions that only make sense for files are disabled while a
+server is shown (`file_only`). The window stays the window: this module knows nothing
+of its layout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from PySide6.QtCore import QObject
+
+from ..stores.listing import StoreScan
+from ..util.logs import log
+from .file_only import FileOnlyActions
+from .server_store import ServerStore
+from .widgets.notice_bar import Level, NoticeAction
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from .scan_feed import ScanFeed
+    from .settings import Settings
+    from .widgets.notice_bar import NoticeBar
+    from .workers import WorkerPool
+
+
+class ServerHost(Protocol):
+    notice: NoticeBar
+    settings: Settings
+    workers: WorkerPool
+    feed: ScanFeed
+
+    def dialog_parent(self) -> QWidget: ...
+
+    def show_server(self, shown: str) -> None:
+        """Stop showing files; list what comes next under `shown` (no password in it)."""
+        ...
+
+    def update_status(self) -> None: ...
+
+
+class ServerView(QObject):
+    def __init__(self, host: ServerHost, file_only: FileOnlyActions) -> None:
+        super().__init__(host.dialog_parent())
+        self.host = host
+        self.file_only = file_only
+        self.store = ServerStore(host.workers, self)
+        self.store.listed.connect(self._on_listed)
+        self.store.failed.connect(self._on_failed)
+        self.store.busyChanged.connect(lambda _busy: host.update_status())
+        self.dialog: QWidget | None = None  # the last connect dialog (tests reach it)
+
+    @property
+    def is_open(self) -> bool:
+        return self.store.is_open
+
+    @property
+    def busy(self) -> bool:
+        return self.store.busy
+
+    @property
+    def shown(self) -> str:
+        return self.store.shown
+
+    def ask(self) -> None:
+        """File > Connect to Server Store…"""
+        from .dialogs.server_connect import ServerConnectDialog
+
+        dialog = ServerConnectDialog(
+            self.host.dialog_parent(), self.host.workers, self.host.settings.recent_servers
+        )
+        dialog.accepted.connect(lambda: self.open(dialog.url()))
+        self.dialog = dialog
+        dialog.open()
+
+    def open(self, url: str) -> None:
+        """Show the store at `url`: remembered without its password, never shown with it."""
+        self.store.open(url)
+        self.host.settings.remember_server(url)
+        log.info("Opened server store %s", self.shown)
+        self.host.show_server(self.shown)
+        self.file_only.set_server_shown(True)
+
+    def close(self) -> None:
+        """Files are shown again (or nothing): the file actions come back."""
+        if self.store.is_open:
+            self.store.close()
+            self.file_only.set_server_shown(False)
+
+    def refresh(self) -> None:
+        self.store.refresh()
+
+    def _on_listed(self, scan: StoreScan) -> None:
+        self.host.feed.add([scan])
+        if not scan.sessions:
+            self.host.notice.show_message(f"{self.shown} holds no sessions yet.")
+
+    def _on_failed(self, message: str) -> None:
+        """Rows listed before stay; Retry (or Refresh) lists again once the server is back."""
+        retry = NoticeAction("Retry", self.store.refresh)
+        self.host.notice.show_message(f"Disconnected: {message}", Level.ERROR, [retry])
+        self.host.update_status()
