@@ -1,4 +1,4 @@
-"""`agency-desktop [PATH ...]`: start the app on folders or store files."""
+"""`agency-desktop [PATH ...]`: start the app on folders, store files or a server's URL."""
 
 from __future__ import annotations
 
@@ -26,7 +26,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="agency-desktop", description="Browse OpenAI Agents SDK session stores."
     )
-    parser.add_argument("paths", nargs="*", help="folders or session store files to open")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        help="folders or session store files to open, or a server store's URL"
+        " (postgresql://user@host/db)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--self-test",

@@ -33,6 +33,7 @@ def without_password(url: str) -> str:
     end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
     userinfo, at, hosts = rest[:end].rpartition("@")
     userinfo = userinfo.split(":", 1)[0]
+    at = at if userinfo else ""  # redis://:secret@host: no user left either
     tail = rest[end:]
     head, mark, query = tail.partition("?")
     if mark:

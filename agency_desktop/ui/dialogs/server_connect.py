@@ -64,7 +64,7 @@ def _label(text: str, buddy: QWidget) -> QLabel:
 
 
 class ServerConnectDialog(QDialog):
-    def __init__(self, parent: QWidget, workers: WorkerPool, recent: list[str]) -> None:
+    def __init__(self, parent: QWidget | None, workers: WorkerPool, recent: list[str]) -> None:
         super().__init__(parent)
         self.setObjectName("serverConnectDialog")
         self.setWindowTitle("Connect to Server Store")
