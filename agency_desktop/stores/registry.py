@@ -13,11 +13,13 @@ from pathlib import Path
 from ..util.errors import InputError
 from .base import Store
 from .postgres import PostgresStore
+from .redis import RedisStore
 from .sqlite_file import SQLiteFileStore, is_url
 
 KINDS: tuple[type[Store], ...] = (
     # Server stores go here, before the file store: their locations are URLs.
     PostgresStore,
+    RedisStore,
     SQLiteFileStore,
 )
 

@@ -27,12 +27,14 @@ ADVANCED_SIDE_TABLES = ("branch_reservations", "session_clear_generations")
 
 class StoreKind(enum.StrEnum):
     """How a store is laid out: the SDK's defaults, AdvancedSQLiteSession, or renamed tables;
-    or a server's store (SQLAlchemySession's tables on PostgreSQL, whatever their names)."""
+    or a server's store (SQLAlchemySession's tables on PostgreSQL, whatever their names;
+    RedisSession's keys on Redis, whatever their prefix)."""
 
     PLAIN = "plain"
     ADVANCED = "advanced"
     CUSTOM = "custom"
     POSTGRESQL = "postgresql"
+    REDIS = "redis"
 
 
 def quote_identifier(name: str) -> str:

@@ -1,0 +1,184 @@
+"""A Redis store's sessions: found by SCAN, their facts read in one pipeline per batch.
+
+RedisSession keeps no index of sessions, only each session's keys under its prefix: a
+hash `{prefix}:{id}` (session_id, created_at, updated_at as Unix seconds), a list
+`{prefix}:{id}:messages` of JSON items, and maybe a `:counter`; all expiring together when
+the session has a TTL. So the sessions are the ids those keys name, found by SCAN with
+MATCH (never KEYS, which blocks the server while it walks every key) a batch at a time;
+each batch's facts (HGETALL, LLEN, PTTL, the first item for the title) come back in one
+round trip. A key of another shape under the prefix is answered with WRONGTYPE, which
+only means it is no session's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .items import parse_item
+from .listing import TITLE_SOURCE_CHARS, session_title
+from .records import SessionInfo, latest
+from .redis_rows import first_user_text
+from .redis_target import Client, text_of, translated
+from .redis_url import RedisTarget
+from .schema import StoreKind
+
+SCAN_COUNT = 1000  # keys the server looks at per SCAN call: a batch, not a block
+HEAD_ITEMS = 16  # where a session's title is looked for when its first item is not the user's
+MESSAGES = ":messages"
+COUNTER = ":counter"
+_GLOB_SPECIALS = "\\*?[]"
+
+
+@dataclass(frozen=True)
+class RedisSessionInfo(SessionInfo):
+    """A Redis session, with when its keys expire (None: they never do), for "expires in"."""
+
+    expires_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        expires = self.expires_at.isoformat() if self.expires_at else None
+        return {**super().as_dict(), "expires_at": expires}
+
+
+def glob_escaped(prefix: str) -> bytes:
+    """The prefix as a literal in a SCAN MATCH pattern."""
+    escaped = "".join("\\" + c if c in _GLOB_SPECIALS else c for c in prefix)
+    return escaped.encode("utf-8", "surrogateescape")
+
+
+def scan_id_batches(client: Client, target: RedisTarget) -> Iterator[list[str]]:
+    """The ids of the sessions' keys, a SCAN batch at a time, each id once (a session's
+    hash and list may come in different batches; SCAN may return a key twice)."""
+    head = target.prefix.encode("utf-8", "surrogateescape") + b":"
+    pattern = glob_escaped(target.prefix) + b":*"
+    seen: set[str] = set()
+    cursor: int = 0
+    while True:
+        with translated(target):
+            cursor, keys = client.scan(cursor, match=pattern, count=SCAN_COUNT)
+        fresh = [i for i in (_session_of(_raw(k)[len(head) :]) for k in keys) if i not in seen]
+        seen.update(fresh)
+        if fresh:
+            yield list(dict.fromkeys(fresh))
+        if cursor == 0:
+            return
+
+
+def _raw(key: bytes | str) -> bytes:
+    return key if isinstance(key, bytes) else key.encode("utf-8", "surrogateescape")
+
+
+def _session_of(rest: bytes) -> str:
+    """The session id a key names, from what follows the prefix: `id:messages` is a
+    session's list, `id:counter` its counter, anything else its hash (a hash whose id
+    itself ends so is found through its own list, `id:messages:messages`)."""
+    text = rest.decode("utf-8", "surrogateescape")
+    for suffix in (MESSAGES, COUNTER):
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def session_facts(client: Client, target: RedisTarget, ids: list[str]) -> list[list[Any]]:
+    """Per id: its hash, its item count, its keys' PTTLs and its first item, in one round
+    trip. A key of another type answers with an error object, kept in place."""
+    pipe = client.pipeline(transaction=False)
+    for session_id in ids:
+        meta, messages = target.key(session_id), target.key(session_id, MESSAGES)
+        pipe.hgetall(meta)
+        pipe.llen(messages)
+        pipe.pttl(meta)
+        pipe.pttl(messages)
+        pipe.lindex(messages, 0)
+    with translated(target):
+        answers = pipe.execute(raise_on_error=False)
+    return [answers[n : n + 5] for n in range(0, len(answers), 5)]
+
+
+def batch_sessions(client: Client, target: RedisTarget, ids: list[str]) -> list[RedisSessionInfo]:
+    """The sessions among `ids` (those with a metadata hash or items)."""
+    now = time.time()
+    found: list[RedisSessionInfo] = []
+    for session_id, facts in zip(ids, session_facts(client, target, ids), strict=True):
+        info = _to_info(target, session_id, now, facts)
+        if info is not None:
+            found.append(_titled(info, facts[4]))
+    untitled = [n for n, info in enumerate(found) if not info.title and info.message_count > 1]
+    if untitled:
+        titles = _head_titles(client, target, [found[n].session_id for n in untitled])
+        for n, title in zip(untitled, titles, strict=True):
+            found[n] = _with_title(found[n], title)
+    return found
+
+
+def expiry(now: float, *ttls: Any) -> datetime | None:
+    """When a session's keys expire, from their PTTLs in milliseconds (-1: never; -2: no
+    such key; an error: not a key of the session's): the earliest of them."""
+    left = [ttl for ttl in ttls if isinstance(ttl, int) and ttl >= 0]
+    return datetime.fromtimestamp(now + min(left) / 1000, UTC) if left else None
+
+
+def unix_time(value: Any) -> datetime | None:
+    """RedisSession's created_at/updated_at: Unix seconds, as text."""
+    try:
+        return datetime.fromtimestamp(float(text_of(value)), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _to_info(
+    target: RedisTarget, session_id: str, now: float, facts: list[Any]
+) -> RedisSessionInfo | None:
+    """The session `session_facts` found, or None where the id names none."""
+    meta = facts[0] if isinstance(facts[0], dict) else {}
+    count = facts[1] if isinstance(facts[1], int) else 0
+    if not meta and not count:
+        return None
+    created = unix_time(meta.get(b"created_at"))
+    return RedisSessionInfo(
+        session_id=session_id,
+        db_path=Path(target.shown),  # a key for the views, never opened (records.py)
+        message_count=count,
+        created_at=created,
+        updated_at=latest(unix_time(meta.get(b"updated_at")), created),
+        size_bytes=0,  # no one session's share of the server: stats tell the keys' memory
+        kind=StoreKind.REDIS,
+        sessions_table=target.key(session_id).decode("utf-8", "surrogateescape"),
+        messages_table=target.key(session_id, MESSAGES).decode("utf-8", "surrogateescape"),
+        last_message_id=count or None,  # row ids are list positions from 1
+        location=target.shown,
+        expires_at=expiry(now, facts[2], facts[3]),
+    )
+
+
+def _titled(info: RedisSessionInfo, first: Any) -> RedisSessionInfo:
+    if not isinstance(first, bytes):
+        return info
+    text = first_user_text(parse_item(text_of(first))[0])
+    return _with_title(info, text)
+
+
+def _with_title[T: SessionInfo](info: T, text: str | None) -> T:
+    return replace(info, title=session_title(text[:TITLE_SOURCE_CHARS])) if text else info
+
+
+def _head_titles(client: Client, target: RedisTarget, ids: list[str]) -> list[str | None]:
+    """The first user message's text among each session's first HEAD_ITEMS items (a
+    session that opens otherwise, say with a developer message, is rare: one more round
+    trip for those, and never a read of a whole session)."""
+    pipe = client.pipeline(transaction=False)
+    for session_id in ids:
+        pipe.lrange(target.key(session_id, MESSAGES), 0, HEAD_ITEMS - 1)
+    with translated(target):
+        heads = pipe.execute(raise_on_error=False)
+    titles: list[str | None] = []
+    for head in heads:
+        items = head if isinstance(head, list) else []
+        texts = (first_user_text(parse_item(text_of(raw))[0]) for raw in items)
+        titles.append(next((text for text in texts if text), None))
+    return titles
