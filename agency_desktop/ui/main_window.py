@@ -375,13 +375,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Agency Desktop")
         self.welcome.show()
 
-    def show_server(self, shown: str) -> None:
+    def show_server(self, shown: str, key: Path) -> None:
         """Files out, a server store's sessions in (`server_view` lists them)."""
         self.scanner.stop()
         self.folder, self.files = None, []
         self._reset_views(None)
         self.setWindowTitle(f"{shown} — Agency Desktop")
         self.stats.set_folder(None, [])
+        self.stats.set_store(key)
 
     def refresh(self) -> None:
         if self.server.is_open:

@@ -20,6 +20,8 @@ from .server_store import ServerStore
 from .widgets.notice_bar import Level, NoticeAction
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtWidgets import QWidget
 
     from .scan_feed import ScanFeed
@@ -36,8 +38,9 @@ class ServerHost(Protocol):
 
     def dialog_parent(self) -> QWidget: ...
 
-    def show_server(self, shown: str) -> None:
-        """Stop showing files; list what comes next under `shown` (no password in it)."""
+    def show_server(self, shown: str, key: Path) -> None:
+        """Stop showing files; list what comes next under `shown` (no password in it),
+        the sessions keyed by `key`."""
         ...
 
     def update_status(self) -> None: ...
@@ -79,10 +82,10 @@ class ServerView(QObject):
 
     def open(self, url: str) -> None:
         """Show the store at `url`: remembered without its password, never shown with it."""
-        self.store.open(url)
+        key = self.store.open(url)
         self.host.settings.remember_server(url)
         log.info("Opened server store %s", self.shown)
-        self.host.show_server(self.shown)
+        self.host.show_server(self.shown, key)
         self.file_only.set_server_shown(True)
 
     def close(self) -> None:

@@ -153,6 +153,11 @@ def test_a_selected_session_shows_its_messages_transcript_and_stats(
     qtbot.waitUntil(lambda: window.stats.stats is not None, timeout=TIMEOUT)
     assert window.stats.stats.message_count == 2 * ITEMS_PER_TURN
     assert written.server.reader_password not in window.stats.status.text()
+    window.stats.folder_scope.setChecked(True)  # "Whole store": counted by the server
+    assert window.stats.folder_scope.text() == "Whole store"
+    everything = sum(len(cities) for cities in SESSIONS.values()) * ITEMS_PER_TURN
+    qtbot.waitUntil(lambda: window.stats.stats.session_id is None, timeout=TIMEOUT)
+    assert window.stats.stats.message_count == everything
 
 
 def test_connecting_through_the_dialog_and_the_recent_list(

@@ -122,6 +122,8 @@ class SessionPane(QWidget):
         self.view.setItemDelegateForColumn(Column.TITLE, TitleWithTags(self.view))
         # Wide enough for "1,000,000" items: a count is never cut to "1,000,…".
         self.view.setColumnWidth(Column.ITEMS, self.fontMetrics().horizontalAdvance("10,000,000"))
+        # And a server's kind whole, not "PostgreS…" (the widest kind a store names).
+        self.view.setColumnWidth(Column.KIND, self.fontMetrics().horizontalAdvance("PostgreSQL__"))
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu)
 

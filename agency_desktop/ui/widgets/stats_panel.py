@@ -45,6 +45,11 @@ def session_stats(location: Path, session_id: str, cache: StatsCache) -> Session
     return open_location(location).stats(session_id, cache=cache)
 
 
+def store_stats(location: Path) -> SessionStats:
+    """Runs in a worker: a server store's counts, all sessions, counted where they are."""
+    return open_location(location).stats(None)
+
+
 def timeline_buckets(timeline: Counter[str]) -> list[tuple[str, int]]:
     """Hourly buckets for short spans, daily ones otherwise."""
     hours = sorted(timeline.items())
@@ -60,6 +65,7 @@ def timeline_buckets(timeline: Counter[str]) -> list[tuple[str, int]]:
 
 class StatsPanel(QWidget):
     statsShown = Signal(object)  # the SessionStats on display
+    _store: Path | None = None  # a server store's key: counted whole by its server
 
     def __init__(self, workers: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,8 +129,17 @@ class StatsPanel(QWidget):
         if self.session_scope.isChecked():
             self._refresh_soon()
 
+    def set_store(self, key: Path | None) -> None:
+        """A server store shown instead of a folder: its whole is counted by the server."""
+        self._store = key
+        self.folder_scope.setText("Whole store" if key is not None else "Whole folder")
+        if self.folder_scope.isChecked():
+            self._refresh_soon()
+
     def set_folder(self, folder: Path | None, stores: list[Path] | None) -> None:
         """`stores` None: the folder is being read; it is counted once it has been."""
+        if self._store is not None:
+            self.set_store(None)
         if stores is None:
             self._folder = None
             if self.folder_scope.isChecked():
@@ -163,6 +178,9 @@ class StatsPanel(QWidget):
             self.progress.setRange(0, len(self._folder[1]))
             self.progress.setValue(0)
             self._show_counting(True)
+        elif self.folder_scope.isChecked() and self._store is not None:
+            worker = Worker(store_stats, self._store)
+            self.status.setText("Counting the whole store…")
         else:
             return
         self.body.setEnabled(False)  # the figures on show are the last scope's: greyed
