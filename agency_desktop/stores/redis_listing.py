@@ -85,35 +85,49 @@ def _session_of(rest: bytes) -> str:
 
 
 def session_facts(client: Client, target: RedisTarget, ids: list[str]) -> list[list[Any]]:
-    """Per id: its hash, its item count, its keys' PTTLs and its first item, in one round
-    trip. A key of another type answers with an error object, kept in place."""
+    """Per id: its hash, its item count, its hash's PTTL and its first item, in one round
+    trip (four commands a session: redis-py's parsing of the answers is most of a listing's
+    time). A key of another type answers with an error object, kept in place."""
     pipe = client.pipeline(transaction=False)
     for session_id in ids:
         meta, messages = target.key(session_id), target.key(session_id, MESSAGES)
         pipe.hgetall(meta)
         pipe.llen(messages)
         pipe.pttl(meta)
-        pipe.pttl(messages)
         pipe.lindex(messages, 0)
     with translated(target):
         answers = pipe.execute(raise_on_error=False)
-    return [answers[n : n + 5] for n in range(0, len(answers), 5)]
+    return [answers[n : n + 4] for n in range(0, len(answers), 4)]
 
 
 def batch_sessions(client: Client, target: RedisTarget, ids: list[str]) -> list[RedisSessionInfo]:
     """The sessions among `ids` (those with a metadata hash or items)."""
-    now = time.time()
+    now, shown = time.time(), target.shown
     found: list[RedisSessionInfo] = []
-    for session_id, facts in zip(ids, session_facts(client, target, ids), strict=True):
-        info = _to_info(target, session_id, now, facts)
-        if info is not None:
-            found.append(_titled(info, facts[4]))
-    untitled = [n for n, info in enumerate(found) if not info.title and info.message_count > 1]
-    if untitled:
-        titles = _head_titles(client, target, [found[n].session_id for n in untitled])
-        for n, title in zip(untitled, titles, strict=True):
-            found[n] = _with_title(found[n], title)
+    bare: list[int] = []  # sessions with items and no hash: their list's TTL is asked after
+    for session_id, (meta, count, ttl, first) in zip(
+        ids, session_facts(client, target, ids), strict=True
+    ):
+        facts = _Facts(meta if isinstance(meta, dict) else {}, count, expiry(now, ttl), first)
+        if facts.meta or facts.count:
+            bare += [len(found)] if not facts.meta else []
+            found.append(_to_info(target, shown, session_id, facts))
+    _add_head_titles(client, target, found)
+    _add_list_expiry(client, target, found, bare, now)
     return found
+
+
+@dataclass
+class _Facts:
+    """What session_facts found of one session."""
+
+    meta: dict[bytes, Any]
+    count: Any
+    expires_at: datetime | None
+    first: Any
+
+    def __post_init__(self) -> None:
+        self.count = self.count if isinstance(self.count, int) else 0
 
 
 def expiry(now: float, *ttls: Any) -> datetime | None:
@@ -131,40 +145,56 @@ def unix_time(value: Any) -> datetime | None:
         return None
 
 
-def _to_info(
-    target: RedisTarget, session_id: str, now: float, facts: list[Any]
-) -> RedisSessionInfo | None:
-    """The session `session_facts` found, or None where the id names none."""
-    meta = facts[0] if isinstance(facts[0], dict) else {}
-    count = facts[1] if isinstance(facts[1], int) else 0
-    if not meta and not count:
-        return None
-    created = unix_time(meta.get(b"created_at"))
+def _to_info(target: RedisTarget, shown: str, session_id: str, facts: _Facts) -> RedisSessionInfo:
+    created = unix_time(facts.meta.get(b"created_at"))
     return RedisSessionInfo(
         session_id=session_id,
-        db_path=Path(target.shown),  # a key for the views, never opened (records.py)
-        message_count=count,
+        db_path=Path(shown),  # a key for the views, never opened (records.py)
+        message_count=facts.count,
         created_at=created,
-        updated_at=latest(unix_time(meta.get(b"updated_at")), created),
+        updated_at=latest(unix_time(facts.meta.get(b"updated_at")), created),
         size_bytes=0,  # no one session's share of the server: stats tell the keys' memory
         kind=StoreKind.REDIS,
         sessions_table=target.key(session_id).decode("utf-8", "surrogateescape"),
         messages_table=target.key(session_id, MESSAGES).decode("utf-8", "surrogateescape"),
-        last_message_id=count or None,  # row ids are list positions from 1
-        location=target.shown,
-        expires_at=expiry(now, facts[2], facts[3]),
+        last_message_id=facts.count or None,  # row ids are list positions from 1
+        title=_title(facts.first),
+        location=shown,
+        expires_at=facts.expires_at,
     )
 
 
-def _titled(info: RedisSessionInfo, first: Any) -> RedisSessionInfo:
-    if not isinstance(first, bytes):
-        return info
+def _title(first: Any) -> str:
+    """The title a session's first item gives: its first line, if it is the user's."""
+    if not isinstance(first, bytes) or b"user" not in first:
+        return ""
     text = first_user_text(parse_item(text_of(first))[0])
-    return _with_title(info, text)
+    return session_title(text[:TITLE_SOURCE_CHARS]) if text else ""
 
 
-def _with_title[T: SessionInfo](info: T, text: str | None) -> T:
-    return replace(info, title=session_title(text[:TITLE_SOURCE_CHARS])) if text else info
+def _add_head_titles(client: Client, target: RedisTarget, found: list[RedisSessionInfo]) -> None:
+    untitled = [n for n, info in enumerate(found) if not info.title and info.message_count > 1]
+    if untitled:
+        titles = _head_titles(client, target, [found[n].session_id for n in untitled])
+        for n, title in zip(untitled, titles, strict=True):
+            if title:
+                found[n] = replace(found[n], title=session_title(title[:TITLE_SOURCE_CHARS]))
+
+
+def _add_list_expiry(
+    client: Client, target: RedisTarget, found: list[RedisSessionInfo], bare: list[int], now: float
+) -> None:
+    """The TTL of sessions that have items but no metadata hash (not the SDK's doing, but
+    a list is a session all the same), from their lists."""
+    if not bare:
+        return
+    pipe = client.pipeline(transaction=False)
+    for n in bare:
+        pipe.pttl(target.key(found[n].session_id, MESSAGES))
+    with translated(target):
+        ttls = pipe.execute(raise_on_error=False)
+    for n, ttl in zip(bare, ttls, strict=True):
+        found[n] = replace(found[n], expires_at=expiry(now, ttl))
 
 
 def _head_titles(client: Client, target: RedisTarget, ids: list[str]) -> list[str | None]:

@@ -14,6 +14,7 @@ round trip per page.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from array import array
 from bisect import bisect_left
@@ -198,7 +199,8 @@ class RedisSessionReader:
     def data_version(self) -> int:
         """Changes when the session does: its metadata's times (the SDK sets updated_at on
         each add) and its length (a pop_item shortens it)."""
-        return hash(self._version()) & (2**63 - 1)
+        digest = hashlib.blake2b(repr(self._version()).encode(), digest_size=8).digest()
+        return int.from_bytes(digest) & (2**63 - 1)  # the same in every process
 
     def last_row_id(self) -> int | None:
         return self._length() or None

@@ -279,11 +279,17 @@ def test_keys_of_other_shapes_under_the_prefix_are_no_sessions(
     redis_database: RedisDatabase,
 ) -> None:
     write_redis(redis_database.url(), "alpha", ("Paris",))
+    write_redis(redis_database.url(), "odd:messages", ("Lima",))  # an id ending as a list key
     with redis_database.client() as admin:
         admin.set("agents:session:flag", "1")  # not a session's
         admin.rpush("agents:session:bare:messages", '{"role": "user", "content": "Hi"}')
+        admin.expire("agents:session:bare:messages", 300)
     store = open_store(redis_database.url(reader=True))
     found = {info.session_id: info for info in store.sessions()}
-    assert set(found) == {"alpha", "bare"}  # a list without its metadata is still a session
+    assert set(found) == {"alpha", "bare", "odd:messages"}  # a bare list is a session too
     assert found["bare"].title == "Hi" and found["bare"].created_at is None
-    assert store.stats().session_count == 2
+    assert isinstance(found["bare"], RedisSessionInfo) and found["bare"].expires_at is not None
+    assert found["odd:messages"].message_count == ITEMS_PER_TURN
+    assert found["odd:messages"].title == "Weather in Lima?"
+    assert store.stats().session_count == 3
+    assert store.stats("odd:messages").message_count == ITEMS_PER_TURN
