@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 from ..stores.base import Store
 from ..stores.registry import open_store
@@ -42,6 +43,16 @@ def without_password(url: str) -> str:
         query = "&".join(kept) + "".join(fragment[1:])
         tail = head + ("?" + query if kept or fragment[1] else "")
     return f"{scheme}://{userinfo}{at}{hosts}{tail}"
+
+
+def with_password(url: str, password: str) -> str:
+    """`url` with `password` in its user info (quoted), unless it carries one already."""
+    if not password or not is_url(url) or without_password(url) != url:
+        return url
+    scheme, _, rest = url.partition("://")
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    user, _, hosts = rest[:end].rpartition("@")
+    return f"{scheme}://{user}:{quote(password, safe='')}@{hosts}{rest[end:]}"
 
 
 def remember(url: str) -> Path:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog
 from agency_desktop.ui.dialogs.server_connect import ServerConnectDialog
 from agency_desktop.ui.file_only import FOR_FILES
 from agency_desktop.ui.models.session_list import Column as SessionColumn
-from agency_desktop.ui.server_locations import without_password
+from agency_desktop.ui.server_locations import with_password, without_password
 from agency_desktop.ui.workers import WorkerPool
 from tests.helpers.server_stores import ITEMS_PER_TURN, write_sqlalchemy
 from tests.helpers.servers import HOST, PgDatabase, PostgresServer, free_port
@@ -77,6 +77,12 @@ def _select(qtbot: Any, window: Any, session_id: str) -> None:
     window.session_view.setCurrentIndex(proxy.index(rows[session_id], 0))
     expected = len(SESSIONS[session_id]) * ITEMS_PER_TURN
     qtbot.waitUntil(lambda: window.message_model.rowCount() == expected, timeout=TIMEOUT)
+
+
+def test_a_password_typed_apart_goes_into_the_url_quoted() -> None:
+    assert with_password("postgresql://u@h/db", "p@ss/w") == "postgresql://u:p%40ss%2Fw@h/db"
+    assert with_password("redis://h:6379/0", "pw") == "redis://:pw@h:6379/0"
+    assert with_password("postgresql://u:kept@h/db", "other") == "postgresql://u:kept@h/db"
 
 
 def test_without_password_removes_it_entirely() -> None:
@@ -167,7 +173,9 @@ def test_connecting_through_the_dialog_and_the_recent_list(
     window = main_window()
     window.menus.connect_server.trigger()
     dialog = window.server.dialog
-    dialog.url_field.setText(url)
+    dialog.url_field.setText(without_password(url))
+    dialog.password_field.setText(written.server.reader_password)  # shown as dots
+    assert dialog.url() == url
     dialog.accept()
     qtbot.waitUntil(lambda: window.session_model.session_count() == 2, timeout=TIMEOUT)
     window.menus.connect_server.trigger()

@@ -25,15 +25,15 @@ from PySide6.QtWidgets import (
 from ...stores.registry import kind_of
 from ...util.errors import InputError
 from ...util.urls import is_url
-from ..server_locations import typed_url
+from ..server_locations import typed_url, with_password
 from ..server_store import error_text, probe_server
 from ..workers import Worker, WorkerPool
 
 EXAMPLES = "postgresql://user@host/db, postgresql+asyncpg://…, redis://host:6379/0"
 EXPLANATION = (
     "The URL of the server your agents keep their sessions on, as in your SDK code."
-    " Browsing only reads. A password in the URL is kept in memory for this run only:"
-    " recent connections are saved without it."
+    " Browsing only reads. A password (in the URL or below) is kept in memory for this run"
+    " only: recent connections are saved without it."
 )
 
 
@@ -72,6 +72,11 @@ class ServerConnectDialog(QDialog):
         self._workers = workers
         self._worker: Worker | None = None
         self.url_field = _named(QLineEdit(placeholderText=EXAMPLES), "serverUrl", "Server URL")
+        self.password_field = _named(QLineEdit(), "serverPassword", "Password")
+        self.password_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_field.setPlaceholderText(
+            "if the URL has none (PostgreSQL also reads ~/.pgpass)"
+        )
         self.test_button = _named(QPushButton("&Test Connection"), "testConnection")
         self.outcome = _named(QLabel(wordWrap=True), "serverTestResult")
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -85,6 +90,7 @@ class ServerConnectDialog(QDialog):
         self.connect_button.setText("&Connect")
         self._lay_out()
         self.url_field.textChanged.connect(self._on_url_changed)
+        self.password_field.textChanged.connect(lambda _text: self._drop_test())
         self.test_button.clicked.connect(self.test_connection)
         self.recent.currentTextChanged.connect(self.url_field.setText)
         self.recent.itemDoubleClicked.connect(lambda _item: self.accept())
@@ -98,6 +104,8 @@ class ServerConnectDialog(QDialog):
         layout.addWidget(explanation)
         layout.addWidget(_label("&URL:", self.url_field))
         layout.addWidget(self.url_field)
+        layout.addWidget(_label("&Password (optional):", self.password_field))
+        layout.addWidget(self.password_field)
         layout.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.outcome)
         layout.addWidget(_label("&Recent connections:", self.recent))
@@ -105,12 +113,17 @@ class ServerConnectDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def url(self) -> str:
-        """The URL to open: as typed, or with the password typed for it earlier this run."""
-        return typed_url(self.url_field.text().strip())
+        """The URL to open: as typed, with the password typed in its own field (shown as
+        dots), or else the one typed for it earlier this run."""
+        typed = with_password(self.url_field.text().strip(), self.password_field.text())
+        return typed_url(typed)
 
     def _on_url_changed(self, text: str) -> None:
         """A test of the URL as it was says nothing about this one: it is dropped."""
         self.connect_button.setEnabled(bool(text.strip()))
+        self._drop_test()
+
+    def _drop_test(self) -> None:
         self.outcome.clear()
         if self._worker is not None:
             self._worker.cancel()
