@@ -69,10 +69,12 @@ def view_key(url: str) -> Path:
 
 
 def typed_url(url: str) -> str:
-    """The URL with the password typed for it earlier this run, if one was (a recent
-    connection is listed without its password)."""
+    """A URL without a password: with the one typed for it earlier this run, if one was
+    (a recent connection is listed without it). A URL with a password stays as it is."""
+    if not is_url(url) or without_password(url) != url:
+        return url
     with _lock:
-        return _by_plain.get(without_password(url), url) if is_url(url) else url
+        return _by_plain.get(url, url)
 
 
 def location_of(path: str | Path) -> str | Path:

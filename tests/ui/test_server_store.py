@@ -186,6 +186,8 @@ def test_connecting_through_the_dialog_and_the_recent_list(
     again.recent.setCurrentRow(0)
     assert again.url_field.text() == without_password(url)
     assert again.url() == url  # the password typed this run, from memory only
+    again.password_field.setText("another")  # one typed now wins
+    assert again.url() == with_password(without_password(url), "another")
     again.reject()
 
 
