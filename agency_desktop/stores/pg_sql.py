@@ -21,6 +21,38 @@ UTC_TIME = "((created_at AT TIME ZONE current_setting('TimeZone')) AT TIME ZONE 
 IS_JSON_FROM = 160000  # server_version_num of PostgreSQL 16
 
 
+# Names PostgreSQL accepts for UTC as a session's TimeZone (its default where the system's
+# zone is UTC, as in most containers and cloud databases).
+_UTC_ZONES = frozenset(
+    {
+        "UTC",
+        "Etc/UTC",
+        "UCT",
+        "Etc/UCT",
+        "GMT",
+        "Etc/GMT",
+        "GMT0",
+        "Etc/GMT0",
+        "Etc/GMT+0",
+        "Etc/GMT-0",
+        "Greenwich",
+        "Etc/Greenwich",
+        "Universal",
+        "Etc/Universal",
+        "Zulu",
+        "Etc/Zulu",
+    }
+)
+
+
+def utc_of(conn: Connection, column: str = "created_at") -> str:
+    """`column` read as UTC: the column itself where the session's TimeZone is UTC, which
+    spares a query over many rows two time zone conversions per row; else UTC_TIME."""
+    if conn.info.parameter_status("TimeZone") in _UTC_ZONES:
+        return column
+    return UTC_TIME.replace("created_at", column)
+
+
 def has_is_json(conn: Connection) -> bool:
     return conn.info.server_version >= IS_JSON_FROM
 

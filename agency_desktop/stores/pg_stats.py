@@ -16,14 +16,14 @@ import psycopg
 from psycopg import sql
 
 from .items import ItemKind, classify_fields, classify_item
-from .pg_sql import UTC_TIME, as_utc, has_is_json, json_doc
+from .pg_split import grouped
+from .pg_sql import UTC_TIME, as_utc, has_is_json, json_doc, utc_of
 from .pg_tables import PgPair
 from .pg_target import Connection, translated
 from .pg_url import PgTarget
 from .records import latest
 from .stats import SessionStats
 
-_HOUR = f"date_trunc('hour', {UTC_TIME})"  # formatted per group, not per row
 # Per hour and kind-deciding fields: the items' count and bytes.
 _GROUPS = (
     "SELECT d ->> 'type', d ->> 'role', d ->> 'name', coalesce(d -> '__enc__' = '1'::jsonb, false),"
@@ -32,10 +32,10 @@ _GROUPS = (
 )
 # Before PostgreSQL 16, where some item is not JSON: the rows, for Python to classify.
 _ROWS = "SELECT message_data, {hour}, octet_length(message_data) FROM {m}{where}"
-_TIMES = (
-    "SELECT (SELECT min({created}) FROM {s}{where}), (SELECT max({updated}) FROM {s}{where}),"
-    " (SELECT min({utc}) FROM {m}{where}), (SELECT max({utc}) FROM {m}{where})"
-)
+# The first and last times by index seeks, each made UTC once (`{first}` and the others
+# are UTC_TIME over a min or max): a UTC conversion per row would read every row.
+_TIMES = "SELECT {meta_first}, {meta_last}, {first}, {last}"
+_EDGE = "(SELECT {fn}({column}) FROM {table}{where})"
 _SESSIONS = "SELECT count(*) FROM ({ids}) x WHERE session_id IS NOT NULL"
 _SIZE = "SELECT coalesce(sum(pg_total_relation_size(to_regclass(t))), 0) FROM unnest(%s::text[]) t"
 
@@ -45,28 +45,28 @@ def pg_stats(
 ) -> SessionStats:
     """Stats of one session (in the pairs given: the one holding it) or of every pair."""
     stats = SessionStats(db_path=Path(target.shown), session_id=session_id, location=target.shown)
-    where, params = (
-        (" WHERE session_id = %s", (session_id,)) if session_id is not None else ("", ())
-    )
     with translated(target):
         for pair in pairs:
-            _add_groups(conn, pair, where, params, stats)
-            _add_times(conn, pair, where, params, stats)
+            _add_groups(conn, target, pair, session_id, stats)
+            _add_times(conn, pair, session_id, stats)
         stats.session_count = 1 if session_id is not None else _session_count(conn, pairs)
         stats.size_bytes = _size(conn, pairs)
     return stats
 
 
 def _add_groups(
-    conn: Connection, pair: PgPair, where: str, params: tuple[Any, ...], stats: SessionStats
+    conn: Connection, target: PgTarget, pair: PgPair, session_id: str | None, stats: SessionStats
 ) -> None:
-    hour, checked = sql.SQL(_HOUR), has_is_json(conn)
-    query = sql.SQL(_GROUPS).format(
-        m=pair.q_messages, doc=json_doc("message_data", checked), hour=hour, where=sql.SQL(where)
-    )
+    hour = sql.SQL(f"date_trunc('hour', {utc_of(conn)})")
+    doc = json_doc("message_data", has_is_json(conn))
+
+    def query(where: str) -> sql.Composed:
+        return sql.SQL(_GROUPS).format(m=pair.q_messages, doc=doc, hour=hour, where=sql.SQL(where))
+
     try:
-        groups = conn.execute(query, params).fetchall()
+        groups = grouped(conn, target, pair, session_id, query)
     except psycopg.DataError:  # an item that is not JSON, before PostgreSQL 16
+        where, params = (" WHERE session_id = %s", (session_id,)) if session_id else ("", ())
         rows = sql.SQL(_ROWS).format(m=pair.q_messages, hour=hour, where=sql.SQL(where))
         groups = list(_python_groups(conn, rows, params))
     for item_type, role, name, sealed, valid, hour, count, size in groups:
@@ -112,16 +112,20 @@ def _python_groups(
             )
 
 
-def _add_times(
-    conn: Connection, pair: PgPair, where: str, params: tuple[Any, ...], stats: SessionStats
-) -> None:
+def _add_times(conn: Connection, pair: PgPair, session_id: str | None, stats: SessionStats) -> None:
+    where, params = (" WHERE session_id = %s", (session_id,)) if session_id else ("", ())
+
+    def edge(fn: str, column: str, table: sql.Composable) -> sql.Composable:
+        inner = sql.SQL(_EDGE).format(
+            fn=sql.SQL(fn), column=sql.Identifier(column), table=table, where=sql.SQL(where)
+        )
+        return sql.SQL(UTC_TIME.replace("created_at", "{}")).format(inner)
+
     query = sql.SQL(_TIMES).format(
-        s=pair.q_sessions,
-        m=pair.q_messages,
-        created=sql.SQL(UTC_TIME),
-        updated=sql.SQL(UTC_TIME.replace("created_at", "updated_at")),
-        utc=sql.SQL(UTC_TIME),
-        where=sql.SQL(where),
+        meta_first=edge("min", "created_at", pair.q_sessions),
+        meta_last=edge("max", "updated_at", pair.q_sessions),
+        first=edge("min", "created_at", pair.q_messages),
+        last=edge("max", "created_at", pair.q_messages),
     )
     row = conn.execute(query, params * 4).fetchone()
     if row is None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from psycopg import sql
 
+from agency_desktop.stores import pg_split
 from agency_desktop.stores.errors import ProblemKind, SessionNotFoundError, StoreError
 from agency_desktop.stores.items import ItemKind
 from agency_desktop.stores.paging import MessageFilter
@@ -234,7 +237,9 @@ def test_the_data_version_changes_when_the_sdk_writes(postgres_database: PgDatab
         assert reader.count() == 2 * ITEMS_PER_TURN
 
 
-def test_an_item_that_is_not_json_is_shown_and_counted(postgres_database: PgDatabase) -> None:
+def test_an_item_that_is_not_json_is_shown_and_counted(
+    postgres_database: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_sqlalchemy(postgres_database.url(driver="asyncpg"), "alpha", ("Paris",))
     with postgres_database.connect() as admin:
         admin.execute(
@@ -247,6 +252,8 @@ def test_an_item_that_is_not_json_is_shown_and_counted(postgres_database: PgData
     assert info.message_count == ITEMS_PER_TURN + 1
     stats = store.stats("alpha")
     assert stats.invalid_json_rows == 1 and stats.by_kind[ItemKind.USER] == 1
+    monkeypatch.setattr(pg_split, "SPLIT_FROM_ROWS", 1)  # counted in two halves: the same
+    assert _figures(store.stats("alpha")) == _figures(stats)
     with store.reader("alpha") as reader:
         last = reader.page_before(None, 1)[0]
         assert not last.valid_json and last.kind is ItemKind.OTHER
@@ -257,3 +264,60 @@ def test_an_item_that_is_not_json_is_shown_and_counted(postgres_database: PgData
         else:  # the server cannot test before it casts: it says so, plainly
             with pytest.raises(StoreError, match="PostgreSQL 16"):
                 reader.count()
+
+
+def _figures(stats: Any) -> tuple[Any, ...]:
+    return (
+        stats.message_count,
+        dict(stats.by_kind),
+        dict(stats.tool_calls),
+        dict(stats.timeline),
+        stats.data_bytes,
+        stats.invalid_json_rows,
+        stats.created_at,
+        stats.updated_at,
+        stats.session_count,
+    )
+
+
+@pytest.mark.parametrize("session_id", ["long", "alpha", None])
+def test_stats_counted_in_two_halves_are_the_stats_counted_whole(
+    store: PostgresStore, session_id: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = _figures(store.stats(session_id))
+    halves: list[int] = []
+    original = pg_split._join_snapshot
+
+    def joining(conn: Any, exported: str) -> None:
+        halves.append(1)
+        original(conn, exported)
+
+    monkeypatch.setattr(pg_split, "SPLIT_FROM_ROWS", 1)
+    monkeypatch.setattr(pg_split, "_join_snapshot", joining)
+    assert _figures(store.stats(session_id)) == whole
+    # Each pair of tables' second half was counted by a second connection.
+    assert len(halves) == (1 if session_id else 2)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_times_are_utc_whatever_the_servers_time_zone(
+    postgres_database: PgDatabase, zone: str
+) -> None:
+    """The SDK's times are the server's local time; every read gives them as UTC, the
+    hours of the timeline too (zones with half-hour offsets included)."""
+    with postgres_database.connect() as admin:
+        admin.execute(
+            sql.SQL("ALTER DATABASE {} SET TimeZone = {}").format(
+                sql.Identifier(postgres_database.name), sql.Literal(zone)
+            )
+        )
+    before = datetime.now(UTC).replace(microsecond=0)
+    write_sqlalchemy(postgres_database.url(driver="asyncpg"), "alpha", ("Paris",))
+    after = datetime.now(UTC)
+    store = open_store(postgres_database.url())
+    stats = store.stats("alpha")
+    [info] = store.sessions()
+    for moment in (stats.created_at, stats.updated_at, info.created_at, info.updated_at):
+        assert moment is not None and before <= moment <= after
+    hours = {moment.strftime("%Y-%m-%d %H") for moment in (before, after)}
+    assert set(stats.timeline) <= hours
