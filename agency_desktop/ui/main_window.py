@@ -171,7 +171,9 @@ class MainWindow(QMainWindow):
         self.scratch = ScratchController(self)
         menus.insert_before_help(self.scratch.menu)
         self.toolbar = window_toolbar(self, menus, self.operations_menu.actions)
+        # Notes too: the app keeps them by a file's path (ops/notes.py), which a server lacks.
         file_only = (menus.check_store, menus.check_folder, menus.unlock, menus.compare_with)
+        file_only += (menus.edit_notes, menus.toggle_star, menus.bookmark_item)
         self.file_only = FileOnlyActions([*self.operations_menu.actions.values(), *file_only])
         self.server = ServerView(self, self.file_only)  # a server store, shown instead of files
         opening = (menus.open_folder, menus.open_files, menus.open_demo)

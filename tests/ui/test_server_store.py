@@ -17,7 +17,7 @@ from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.server_locations import with_password, without_password
 from agency_desktop.ui.workers import WorkerPool
 from tests.helpers.server_stores import ITEMS_PER_TURN, write_sqlalchemy
-from tests.helpers.servers import HOST, PgDatabase, PostgresServer, free_port
+from tests.helpers.servers import HOST, PgDatabase, PostgresServer, free_port, start_postgres
 
 TIMEOUT = 15_000
 SESSIONS = {"alpha": ("Paris", "Oslo"), "beta": ("Lima",)}
@@ -199,6 +199,7 @@ def test_file_only_actions_are_off_for_a_server_and_back_for_files(
     assert not backup.isEnabled()
     assert backup.toolTip() == FOR_FILES
     assert not window.menus.check_store.isEnabled()
+    assert not window.menus.edit_notes.isEnabled()
     _select(qtbot, window, "beta")
     info = window.current_session()
     window.context_menus.for_session(info.db_path, info, window.session_view.pos())
@@ -219,3 +220,36 @@ def test_a_server_that_is_down_says_so_naming_host_and_port(qtbot: Any, main_win
     assert notice.label.text().startswith("Disconnected:")
     assert "hunter2" not in notice.label.text() + window.windowTitle()
     assert window.session_model.session_count() == 0
+
+
+def test_refresh_lists_the_sessions_written_since(
+    qtbot: Any, main_window: Any, postgres_database: PgDatabase
+) -> None:
+    url = postgres_database.url(driver="asyncpg")
+    write_sqlalchemy(url, "first", ("Paris",))
+    window = main_window()
+    window.open_paths([url])
+    qtbot.waitUntil(lambda: window.session_model.session_count() == 1, timeout=TIMEOUT)
+    write_sqlalchemy(url, "second", ("Lima",))
+    window.menus.refresh.trigger()
+    qtbot.waitUntil(lambda: window.session_model.session_count() == 2, timeout=TIMEOUT)
+
+
+def test_a_server_that_dies_leaves_what_was_listed_and_says_disconnected(
+    qtbot: Any, main_window: Any
+) -> None:
+    server = start_postgres()
+    try:
+        database = server.create_database()
+        write_sqlalchemy(database.url(driver="asyncpg"), "alpha", ("Paris",))
+        window = main_window()
+        window.open_paths([database.url()])
+        qtbot.waitUntil(lambda: window.message_model.rowCount() == ITEMS_PER_TURN, timeout=TIMEOUT)
+    finally:
+        server.stop()
+    window.menus.refresh.trigger()
+    text = window.notice.label.text
+    qtbot.waitUntil(lambda: text().startswith("Disconnected:"), timeout=TIMEOUT)
+    assert f"{HOST}:{server.port}" in text()
+    assert window.session_model.session_count() == 1
+    assert window.message_model.rowCount() == ITEMS_PER_TURN
