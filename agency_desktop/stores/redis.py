@@ -109,9 +109,9 @@ class RedisStore(Store):
         with self._connected() as client:
             if session_id is not None:
                 self._require(client, session_id)
-                return redis_stats(client, self.target, [session_id], session_id)
-            ids = [i for batch in scan_id_batches(client, self.target) for i in batch]
-            return redis_stats(client, self.target, ids, None)
+                return redis_stats(client, self.target, [[session_id]], session_id)
+            # SCAN goes on between the batches' reads, on the same connection
+            return redis_stats(client, self.target, scan_id_batches(client, self.target), None)
 
     def read_session(self, session_id: str) -> SessionData:
         """The session's items in the SDK's order, as one atomic read; times as the SDK's

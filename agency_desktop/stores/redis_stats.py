@@ -40,43 +40,80 @@ class RedisStats(SessionStats):
 
 
 def redis_stats(
-    client: Client, target: RedisTarget, session_ids: Iterable[str], single: str | None
+    client: Client, target: RedisTarget, id_batches: Iterable[list[str]], single: str | None
 ) -> RedisStats:
-    """Stats of the sessions named (one, `single`, or all the store's)."""
+    """Stats of the sessions named, a batch of ids at a time (one, `single`, or all the
+    store's): each batch's facts in one round trip, and its short lists in a few more."""
     stats = RedisStats(db_path=Path(target.shown), session_id=single, location=target.shown)
-    for session_id in session_ids:
-        stats.session_count += _add_session(client, target, session_id, stats)
+    for ids in id_batches:
+        present = _add_facts(client, target, ids, stats)
+        _add_items(client, target, present, stats)
     return stats
 
 
-def _add_session(client: Client, target: RedisTarget, session_id: str, stats: RedisStats) -> bool:
-    """Add one session's figures; False when the id names no session (no metadata hash,
-    no items: a key of another kind under the prefix), which adds nothing."""
-    meta_key, list_key = target.key(session_id), target.key(session_id, MESSAGES)
+def _add_facts(
+    client: Client, target: RedisTarget, ids: list[str], stats: RedisStats
+) -> list[tuple[bytes, int]]:
+    """Add the sessions' times, sizes and expiry; the list key and length of each id that
+    names a session (a metadata hash or items: not a key of another kind under the prefix)."""
     pipe = client.pipeline(transaction=False)
-    pipe.hlen(meta_key)
-    pipe.hmget(meta_key, ["created_at", "updated_at"])
-    pipe.llen(list_key)
-    pipe.pttl(meta_key)
-    pipe.pttl(list_key)
-    pipe.memory_usage(meta_key)
-    pipe.memory_usage(list_key)
+    for session_id in ids:
+        meta_key, list_key = target.key(session_id), target.key(session_id, MESSAGES)
+        pipe.hgetall(meta_key)
+        pipe.llen(list_key)
+        pipe.pttl(meta_key)  # the SDK gives all of a session's keys the same TTL
+        pipe.memory_usage(meta_key)
+        pipe.memory_usage(list_key)
     with translated(target):
-        fields, times, length, *ttls, meta_bytes, list_bytes = pipe.execute(raise_on_error=False)
-    length = length if isinstance(length, int) else 0
-    if not length and not (isinstance(fields, int) and fields):
-        return False
-    stats.size_bytes += sum(n for n in (meta_bytes, list_bytes) if isinstance(n, int))
-    _add_times(stats, times if isinstance(times, list) else [None, None])
-    expires = expiry(time.time(), *ttls)
-    if expires is not None:
-        stats.expires_at = min(filter(None, (stats.expires_at, expires)))
-    for start in range(0, length, SLICE):
-        with translated(target):
-            raw = client.lrange(list_key, start, start + SLICE - 1)
-        for item in raw:
+        answers = pipe.execute(raise_on_error=False)
+    now, present = time.time(), []
+    for n, session_id in enumerate(ids):
+        meta, length, ttl, meta_bytes, list_bytes = answers[5 * n : 5 * n + 5]
+        meta = meta if isinstance(meta, dict) else {}
+        length = length if isinstance(length, int) else 0
+        if not length and not meta:
+            continue
+        stats.session_count += 1
+        stats.size_bytes += sum(b for b in (meta_bytes, list_bytes) if isinstance(b, int))
+        _add_times(stats, [meta.get(b"created_at"), meta.get(b"updated_at")])
+        expires = expiry(now, ttl)
+        if expires is not None:
+            stats.expires_at = min(filter(None, (stats.expires_at, expires)))
+        present.append((target.key(session_id, MESSAGES), length))
+    return present
+
+
+def _add_items(
+    client: Client, target: RedisTarget, lists: list[tuple[bytes, int]], stats: RedisStats
+) -> None:
+    """Count the lists' items: their first SLICE items in pipelines of about SLICE items
+    in all (many short sessions, few round trips; memory bounded all the same), the rest
+    of a long list a slice at a time."""
+    group: list[bytes] = []
+    held = 0
+    for n, (key, length) in enumerate(lists):
+        group.append(key)
+        held += min(length, SLICE)
+        if held >= SLICE or n == len(lists) - 1:
+            _add_heads(client, target, group, stats)
+            group, held = [], 0
+    for key, length in lists:
+        for start in range(SLICE, length, SLICE):
+            with translated(target):
+                raw = client.lrange(key, start, start + SLICE - 1)
+            for item in raw:
+                _add_item(text_of(item), len(item), stats)
+
+
+def _add_heads(client: Client, target: RedisTarget, keys: list[bytes], stats: RedisStats) -> None:
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.lrange(key, 0, SLICE - 1)
+    with translated(target):
+        heads = pipe.execute()
+    for head in heads:
+        for item in head:
             _add_item(text_of(item), len(item), stats)
-    return True
 
 
 def _add_times(stats: SessionStats, times: list[Any]) -> None:
