@@ -79,18 +79,12 @@ class RedisSessionReader:
 
     # --- the commands
 
-    def _pipe(self, *commands: tuple[str, ...]) -> list[Any]:
-        """Read commands on this session's keys (`self._meta` or `self._list` named as
-        "meta"/"list"), in one round trip."""
-        pipe = self._client.pipeline(transaction=False)
-        for name, *args in commands:
-            keys = {"meta": self._meta, "list": self._list}
-            getattr(pipe, name)(*[keys.get(arg, arg) for arg in args])
-        with translated(self.target):
-            return list(pipe.execute())
-
     def _exists(self) -> bool:
-        exists, length = self._pipe(("exists", "meta"), ("llen", "list"))
+        pipe = self._client.pipeline(transaction=False)
+        pipe.exists(self._meta)
+        pipe.llen(self._list)
+        with translated(self.target):
+            exists, length = pipe.execute()
         return bool(exists) or bool(length)
 
     def _length(self) -> int:
@@ -108,8 +102,11 @@ class RedisSessionReader:
     def _at(self, indexes: list[int]) -> list[str]:
         if not indexes:
             return []
-        raw = self._pipe(*(("lindex", "list", str(i)) for i in indexes))
-        return [text_of(item) for item in raw]
+        pipe = self._client.pipeline(transaction=False)
+        for index in indexes:
+            pipe.lindex(self._list, index)
+        with translated(self.target):
+            return [text_of(item) for item in pipe.execute()]
 
     # --- the filter
 
@@ -125,9 +122,11 @@ class RedisSessionReader:
         self._matches = None
 
     def _version(self) -> tuple[Any, ...]:
-        created, updated, length = self._pipe(
-            ("hget", "meta", "created_at"), ("hget", "meta", "updated_at"), ("llen", "list")
-        )
+        pipe = self._client.pipeline(transaction=False)
+        pipe.hmget(self._meta, ["created_at", "updated_at"])
+        pipe.llen(self._list)
+        with translated(self.target):
+            (created, updated), length = pipe.execute()
         return created, updated, int(length)
 
     def _matched(self) -> array[int]:
