@@ -16,8 +16,15 @@ from agency_desktop.ui.file_only import FOR_FILES
 from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.server_locations import with_password, without_password
 from agency_desktop.ui.workers import WorkerPool
-from tests.helpers.server_stores import ITEMS_PER_TURN, write_sqlalchemy
-from tests.helpers.servers import HOST, PgDatabase, PostgresServer, free_port, start_postgres
+from tests.helpers.server_stores import ITEMS_PER_TURN, write_redis, write_sqlalchemy
+from tests.helpers.servers import (
+    HOST,
+    PgDatabase,
+    PostgresServer,
+    RedisDatabase,
+    free_port,
+    start_postgres,
+)
 
 TIMEOUT = 15_000
 SESSIONS = {"alpha": ("Paris", "Oslo"), "beta": ("Lima",)}
@@ -253,3 +260,19 @@ def test_a_server_that_dies_leaves_what_was_listed_and_says_disconnected(
     assert f"{HOST}:{server.port}" in text()
     assert window.session_model.session_count() == 1
     assert window.message_model.rowCount() == ITEMS_PER_TURN
+
+
+def test_a_redis_store_is_shown_the_same_way(
+    qtbot: Any, main_window: Any, redis_database: RedisDatabase
+) -> None:
+    """Nothing in the window knows PostgreSQL: a Redis store comes through the same seam."""
+    url = redis_database.url(reader=True)
+    write_redis(redis_database.url(), "chat", ("Paris", "Oslo"))
+    window = main_window()
+    window.open_paths([url])
+    qtbot.waitUntil(lambda: window.session_model.session_count() == 1, timeout=TIMEOUT)
+    kind = window.session_model.index(0, SessionColumn.KIND).data()
+    assert kind == "Redis"
+    qtbot.waitUntil(lambda: window.message_model.rowCount() == 2 * ITEMS_PER_TURN, timeout=TIMEOUT)
+    password = redis_database.server.reader_password
+    assert password not in window.windowTitle() + "".join(_row_texts(window.session_model))
