@@ -27,7 +27,7 @@ class ProblemKind(enum.StrEnum):
     LOCKED = "locked"
     NEEDS_RECOVERY = "needs recovery"
     NOT_A_STORE = "not a session store"
-    # A server store's (PostgreSQL): its location is a URL, not a file.
+    # A server store's (PostgreSQL, Redis): its location is a URL, not a file.
     UNREACHABLE = "unreachable"
     REFUSED = "refused"
     NO_TABLES = "no session tables"
@@ -90,11 +90,13 @@ _ADVICE = {
     ),
     ProblemKind.UNREACHABLE: (
         "Check that the server runs and that host and port are right; a firewall or a VPN"
-        " may stand between. `connect_timeout=SECONDS` in the URL waits longer (default 5)."
+        " may stand between. In the URL, `connect_timeout=SECONDS` (PostgreSQL) or"
+        " `socket_connect_timeout=SECONDS` (Redis) waits longer (default 5)."
     ),
     ProblemKind.REFUSED: (
         "Check the user name, the password (or PGPASSWORD, ~/.pgpass), the database name,"
-        " and that the user may SELECT the session tables."
+        " and that the user may read the session tables (SELECT on PostgreSQL; the @read"
+        " commands on Redis)."
     ),
     ProblemKind.NO_TABLES: (
         "The Agents SDK's SQLAlchemySession has not written here yet, or wrote to other"

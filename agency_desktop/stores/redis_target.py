@@ -23,7 +23,7 @@ from redis.retry import Retry
 from ..util.errors import InputError
 from ..util.urls import redact_text
 from .errors import ProblemKind, StoreError
-from .redis_url import CONNECT_TIMEOUT_S, RedisTarget
+from .redis_url import RedisTarget
 
 Client = redis.Redis
 
@@ -37,8 +37,8 @@ def connect(target: RedisTarget) -> Client:
         try:
             return Client.from_url(
                 target.driver_url,
-                socket_connect_timeout=CONNECT_TIMEOUT_S,
-                socket_timeout=CONNECT_TIMEOUT_S,
+                socket_connect_timeout=target.connect_timeout,  # the URL's options win
+                socket_timeout=target.connect_timeout,
                 retry=Retry(NoBackoff(), 0),
                 single_connection_client=True,
                 decode_responses=False,

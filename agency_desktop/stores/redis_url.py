@@ -5,7 +5,9 @@ registry asks every location, and the app starts faster without redis-py).
 takes, so they are what users have. redis-py reads the URL itself (its query options, such
 as `ssl_cert_reqs` or `socket_timeout`, pass through); ours, `prefix=` (RedisSession's
 `key_prefix`, default `agents:session`), is taken out first, since redis-py would hand an
-unknown option to its connection and fail.
+unknown option to its connection and fail. `socket_connect_timeout`, where given, also
+bounds the wait for the server's first answer (a server that takes the connection and
+never answers is as unreachable as one that refuses it).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class RedisTarget:
     location: str
     driver_url: str
     prefix: str = DEFAULT_PREFIX
+    connect_timeout: float = CONNECT_TIMEOUT_S  # the URL's socket_connect_timeout, if given
 
     @property
     def shown(self) -> str:
@@ -66,14 +69,27 @@ def parse_target(location: str) -> RedisTarget:
     if scheme.lower() not in SCHEMES:
         raise InputError(f"{redact_url(location)}: not a Redis URL")
     head, mark, query = rest.partition("?")
-    kept, prefix = [], DEFAULT_PREFIX
+    kept, prefix, timeout = [], DEFAULT_PREFIX, float(CONNECT_TIMEOUT_S)
     for part in query.split("&") if mark else ():
         key, _, value = part.partition("=")
         if key in PREFIX_OPTIONS:
             prefix = unquote(value)
             if not prefix:
                 raise InputError(f"{redact_url(location)}: option {key!r} needs a key prefix")
-        elif part:
+            continue
+        if key == "socket_connect_timeout":
+            timeout = _seconds(location, key, value)
+        if part:
             kept.append(part)
     driver_url = f"{scheme}://{head}" + ("?" + "&".join(kept) if kept else "")
-    return RedisTarget(location, driver_url, prefix)
+    return RedisTarget(location, driver_url, prefix, timeout)
+
+
+def _seconds(location: str, key: str, value: str) -> float:
+    try:
+        seconds = float(unquote(value))
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise InputError(f"{redact_url(location)}: option {key!r} needs seconds, not {value!r}")
+    return seconds

@@ -121,6 +121,15 @@ def test_a_server_that_never_answers_fails_within_the_timeout(silent_port: int) 
 def test_the_default_timeout_is_five_seconds(silent_port: int) -> None:
     error = _fails_fast(_url(silent_port), CONNECT_TIMEOUT_S + 3)
     assert error.kind is ProblemKind.UNREACHABLE and SECRET not in str(error)
+    assert parse_target(_url(1)).connect_timeout == CONNECT_TIMEOUT_S
+
+
+def test_a_longer_connect_timeout_also_waits_for_the_first_answer(silent_port: int) -> None:
+    started = time.monotonic()
+    error = _fails_fast(_url(silent_port, "?socket_connect_timeout=1.5"), 4.0)
+    assert time.monotonic() - started >= 1.4 and error.kind is ProblemKind.UNREACHABLE
+    with pytest.raises(InputError, match="seconds"):
+        parse_target(_url(1, "?socket_connect_timeout=soon"))
 
 
 def test_a_wrong_password_is_refused_without_showing_it(redis_server: RedisServer) -> None:
