@@ -9,9 +9,13 @@ names no file. The operations runner turns its menu back on when an operation en
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
+
+if TYPE_CHECKING:
+    from .window_menus import WindowMenus
 
 FOR_FILES = "For store files: not available for a server store."
 
@@ -32,3 +36,15 @@ class FileOnlyActions:
         """After something else enabled them all again (an operation's end)."""
         if self.server_shown:
             self.set_server_shown(True)
+
+
+def file_only_actions(menus: WindowMenus, operations: Mapping[str, QAction]) -> FileOnlyActions:
+    """Every operation, checking and unlocking stores, comparing with a backup, and the
+    user's notes (the app keeps them by a file's path: ops/notes.py)."""
+    return FileOnlyActions(
+        [
+            *operations.values(),
+            *(menus.check_store, menus.check_folder, menus.unlock, menus.compare_with),
+            *(menus.edit_notes, menus.toggle_star, menus.bookmark_item),
+        ]
+    )

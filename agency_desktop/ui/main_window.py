@@ -2,8 +2,9 @@
 
 The window puts the parts together. What the panes show is `session_view`'s; the
 menus (`window_menus`), open dialogs and drops (`opening`), the listing of scan
-results (`scan_feed`), the search index's schedule (`search_indexer`), settings
-(`settings`) and the notice bar (`widgets.notice_bar`) live in modules of their own.
+results (`scan_feed`), a server store (`server_view`), the search index's schedule
+(`search_indexer`), settings (`settings`) and the notice bar (`widgets.notice_bar`) live
+in modules of their own.
 The controllers of the Operations and Scratch menus see it only as a `host.WindowHost`.
 """
 
@@ -32,7 +33,7 @@ from ..util.paths import demo_dir
 from ..util.urls import is_url
 from . import lifetime
 from .context_menus import ContextMenus
-from .file_only import FileOnlyActions
+from .file_only import file_only_actions
 from .folder_scanner import FolderScanner
 from .models.message_table import MessageTableModel
 from .models.session_list import SessionListModel
@@ -171,10 +172,7 @@ class MainWindow(QMainWindow):
         self.scratch = ScratchController(self)
         menus.insert_before_help(self.scratch.menu)
         self.toolbar = window_toolbar(self, menus, self.operations_menu.actions)
-        # Notes too: the app keeps them by a file's path (ops/notes.py), which a server lacks.
-        file_only = (menus.check_store, menus.check_folder, menus.unlock, menus.compare_with)
-        file_only += (menus.edit_notes, menus.toggle_star, menus.bookmark_item)
-        self.file_only = FileOnlyActions([*self.operations_menu.actions.values(), *file_only])
+        self.file_only = file_only_actions(menus, self.operations_menu.actions)
         self.server = ServerView(self, self.file_only)  # a server store, shown instead of files
         opening = (menus.open_folder, menus.open_files, menus.open_demo)
         self.welcome = WelcomePage(
