@@ -15,7 +15,7 @@ from agency_desktop.stores.redis_url import CONNECT_TIMEOUT_S, parse_target
 from agency_desktop.stores.registry import open_store
 from agency_desktop.util.errors import InputError
 from tests.helpers.server_stores import write_redis
-from tests.helpers.servers import HOST, RedisDatabase, RedisServer, free_port
+from tests.helpers.servers import HOST, RedisDatabase, RedisServer, free_port, start_redis
 
 SECRET = "s3cret-Pa55"
 # What redis-py itself sends on connecting, besides read commands.
@@ -164,3 +164,35 @@ def test_the_url_keeps_redis_options_and_takes_out_the_prefix() -> None:
         parse_target("redis://h/0?prefix=")
     with pytest.raises(InputError):  # an option redis-py does not know, said plainly
         list(open_store(f"redis://u:{SECRET}@{HOST}:1/0?nonsense=1").sessions())
+
+
+def test_a_dropped_connection_says_so_and_the_next_read_reconnects(
+    written: RedisDatabase,
+) -> None:
+    with open_store(written.url(reader=True)).reader("alpha") as reader:
+        assert len(reader.page_after(None, 10)) == 4
+        with written.client() as admin:
+            assert admin.client_kill_filter(user="reader") >= 1
+        with pytest.raises(StoreError) as caught:
+            reader.page_after(None, 10)
+        assert caught.value.kind is ProblemKind.UNREACHABLE
+        assert f"{HOST}:{written.server.port}" in str(caught.value)
+        assert len(reader.page_after(None, 10)) == 4  # as Refresh reads again
+
+
+def test_a_server_that_dies_under_an_open_reader_is_named() -> None:
+    server = start_redis()
+    try:
+        write_redis(server.url(), "alpha", ("Paris",))
+        with open_store(server.url(reader=True)).reader("alpha") as reader:
+            assert reader.count() == 4
+            server.process.kill()
+            server.process.wait()
+            for _ in range(2):  # the dropped connection, then the refused reconnection
+                with pytest.raises(StoreError) as caught:
+                    reader.page_after(None, 10)
+                assert caught.value.kind is ProblemKind.UNREACHABLE
+                assert f"{HOST}:{server.port}" in str(caught.value)
+                assert server.reader_password not in str(caught.value)
+    finally:
+        server.stop()
