@@ -18,7 +18,9 @@ from ..ops.importing import import_items
 from ..ops.maintenance import find_empty_stores, remove_empty_stores, vacuum_store
 from ..ops.migrate import copy_session
 from ..ops.restore import RestoreReport, plan_restore, run_restore
+from ..ops.server_backup import backup_server_store
 from ..stores.listing import iter_candidate_files
+from ..stores.sqlite_file import is_url
 from ..util.formatting import counted, human_size
 from ..util.urls import redact_url
 from .annotating import export_notes
@@ -49,6 +51,10 @@ def as_data(value: Any) -> Any:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    if is_url(args.source):
+        return _backup_server(args)
+    if args.session:
+        raise UsageError("--session is for a server store: a file's backup copies all of it")
     source, destination = Path(args.source), Path(args.destination)
     with progress_bar(f"backing up {source.name}") as progress:
         if source.is_dir():
@@ -72,6 +78,27 @@ def cmd_backup(args: argparse.Namespace) -> int:
             skipped(f"skipped {path}: {why}")
 
     return result(args, data, text, EXIT_FAILED if summary.failures else EXIT_OK)
+
+
+def _backup_server(args: argparse.Namespace) -> int:
+    with progress_bar("backing up") as progress:
+        done = backup_server_store(
+            args.source,
+            args.destination,
+            session_ids=args.session,
+            overwrite=args.overwrite,
+            progress=progress,
+        )
+    data = {**as_data(done), "path": str(done.path)}
+    return result(
+        args,
+        data,
+        say(
+            f"{done.source} -> {done.path} ({counted(done.session_count, 'session')},"
+            f" {counted(done.message_count, 'item')}, {human_size(done.size_bytes)},"
+            f" {done.seconds:.2f} s, verified)"
+        ),
+    )
 
 
 def _backup_dict(r: BackupResult) -> dict[str, Any]:
@@ -178,11 +205,11 @@ def cmd_vacuum(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    source = Path(args.source)
+    source = args.source  # a file, or a server store's URL (a Path would mangle its //)
     with progress_bar("migrating") as progress:
-        if source.suffix.lower() in (".json", ".jsonl"):
+        if not is_url(source) and Path(source).suffix.lower() in (".json", ".jsonl"):
             written = import_items(
-                source, args.target, args.session, overwrite=args.overwrite, progress=progress
+                Path(source), args.target, args.session, overwrite=args.overwrite, progress=progress
             )
         else:
             written = copy_session(

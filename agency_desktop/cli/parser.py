@@ -101,7 +101,12 @@ def _add_core_commands(add: AddCommand) -> None:
     p.add_argument("--session", required=True)
     p.add_argument("--branch", help="one branch of an AdvancedSQLiteSession (e.g. main)")
     p = add("backup", cmd_backup, "verified copy of a store, or of every store in a folder")
-    p.add_argument("source")
+    p.add_argument("source", help="a store file, a folder, or a server URL")
+    p.add_argument(
+        "--session",
+        action="append",
+        help="of a server store: back up only this session (repeat for more)",
+    )
     p.add_argument("destination", help="a file, or a folder for a timestamped copy")
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("-r", "--recursive", action="store_true")

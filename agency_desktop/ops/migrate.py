@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..stores.registry import open_store
 from ..stores.schema import discover_layout
 from ..stores.session_data import SessionData, read_session_data
 from ..stores.sqlite_file import SQLiteFileStore
@@ -86,11 +87,13 @@ def copy_session(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> WriteResult:
-    """Copy one session (with its AdvancedSQLiteSession rows) from one store into another."""
-    source, target = Path(source_db), Path(target_db)
-    if target.exists() and source.resolve() == target.resolve() and not new_session_id:
+    """Copy one session (with its AdvancedSQLiteSession rows) from a store (a file, or a
+    server's URL) into a store file."""
+    source, target = open_store(source_db), Path(target_db)
+    same = isinstance(source, SQLiteFileStore) and target.exists() and source.path.samefile(target)
+    if same and not new_session_id:
         raise InputError(f"{target}: source and target are the same store; give a new session id")
-    data = read_file_session(source, session_id)
+    data = source.read_session(session_id)
     return write_session(
         target,
         data,
