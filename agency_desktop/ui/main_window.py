@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         self.toolbar = window_toolbar(self, menus, self.operations_menu.actions)
         self.file_only = file_only_actions(menus, self.operations_menu.actions)
         self.server = ServerView(self, self.file_only)  # a server store, shown instead of files
-        opening = (menus.open_folder, menus.open_files, menus.open_demo)
+        opening = (menus.open_folder, menus.open_files, menus.open_demo, menus.connect_server)
         self.welcome = WelcomePage(
             self.pages, opening, lambda: self.settings.recent_folders, self.open_folder
         )

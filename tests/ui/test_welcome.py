@@ -19,7 +19,12 @@ def test_closing_the_folder_shows_the_welcome_page_with_recent_folders(
     assert window.windowTitle() == "Agency Desktop"
     assert window.status_label.text() == "Nothing open"
     buttons = [button.text() for button in page.buttons]
-    assert buttons == ["Open Folder…", "Open Store…", "Open the Demo Folder (sample data)"]
+    assert buttons == [
+        "Open Folder…",
+        "Open Store…",
+        "Open the Demo Folder (sample data)",
+        "Connect to Server Store…",
+    ]
     assert page.recent.item(0).text() == str(store_folder.resolve())
     page.recent.itemActivated.emit(page.recent.item(0))  # Enter or a double click
     qtbot.waitUntil(lambda: window.session_model.session_count() == 5, timeout=TIMEOUT)

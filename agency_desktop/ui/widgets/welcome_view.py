@@ -35,6 +35,7 @@ class WelcomeView(QWidget):
         open_folder: QAction,
         open_store: QAction,
         open_demo: QAction,
+        connect_server: QAction | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -54,6 +55,10 @@ class WelcomeView(QWidget):
             self._button(open_store, open_store.text().replace("&", "")),
             self._button(open_demo, DEMO_LABEL),
         ]
+        if connect_server is not None:  # a team's sessions on a server: after the local ones
+            self.buttons.append(
+                self._button(connect_server, connect_server.text().replace("&", ""))
+            )
         drop = QLabel(DROP_HINT)
         drop.setObjectName("dropHint")
         self.recent = QListWidget()
@@ -107,7 +112,7 @@ class WelcomePage:
     def __init__(
         self,
         pages: QStackedWidget,
-        actions: tuple[QAction, QAction, QAction],
+        actions: tuple[QAction, QAction, QAction, QAction | None],  # WelcomeView's
         recent: Callable[[], list[str]],
         open_folder: Callable[[str], None],
     ) -> None:
