@@ -293,3 +293,14 @@ def test_keys_of_other_shapes_under_the_prefix_are_no_sessions(
     assert found["odd:messages"].title == "Weather in Lima?"
     assert store.stats().session_count == 3
     assert store.stats("odd:messages").message_count == ITEMS_PER_TURN
+
+
+def test_a_prefix_with_glob_characters_matches_only_itself(redis_database: RedisDatabase) -> None:
+    url = redis_database.url()
+    write_redis(url, "delta", ("Oslo",), key_prefix="odd[1]*?")
+    write_redis(url, "other", ("Lima",), key_prefix="odd1xy")  # what the glob would match
+    store = open_store(redis_database.url(reader=True) + "?prefix=odd%5B1%5D%2A%3F")
+    assert [info.session_id for info in store.sessions()] == ["delta"]
+    assert store.stats().message_count == ITEMS_PER_TURN
+    with store.reader("delta") as reader:
+        assert reader.count() == ITEMS_PER_TURN
