@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-URL = "postgresql://user@host/db"
+URL = "postgresql://user@host/db, redis://host:6379/0"
 STORE_HELP = f"a store file, or a server URL ({URL}; the password is never shown)"
 
 AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
