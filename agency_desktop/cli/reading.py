@@ -243,6 +243,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         ("last activity", when(stats.updated_at)),
         ("unreadable rows", stats.invalid_json_rows),
     ]
+    if expires := getattr(stats, "expires_at", None):  # a Redis session with a TTL
+        rows.insert(6, ("expires", when(expires)))
     rows += [(f"  {kind.label}", stats.by_kind[kind]) for kind in stats.by_kind]
     rows += [(f"  tool {name}", count) for name, count in stats.tool_calls.most_common()]
     if usage := stats.token_usage:

@@ -3,8 +3,10 @@ limited to read commands, and never a password in what it prints."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,7 +68,11 @@ def test_list_a_custom_prefix_with_its_ttl(capsys, written: RedisDatabase, url: 
     [gamma] = json.loads(out)["sessions"]
     assert gamma["session_id"] == "gamma" and gamma["expires_at"]
     assert gamma["messages_table"] == f"{PREFIX}:gamma:messages"
-    _no_password(written, out, err)
+    code, text, err = run(capsys, "stats", f"{url}?prefix={PREFIX}", "--session", "gamma")
+    assert code == 0 and "expires" in text
+    code, text, err = run(capsys, "stats", url, "--session", "alpha")
+    assert code == 0 and "expires" not in text  # no TTL
+    _no_password(written, out, err, text)
 
 
 def test_stats_of_a_redis_session(capsys, written: RedisDatabase, url: str) -> None:
@@ -151,10 +157,40 @@ def test_a_missing_session_is_bad_input(capsys, written: RedisDatabase, url: str
     _no_password(written, out, err)
 
 
+def test_backup_a_redis_store_into_a_file_the_sdk_opens(
+    capsys, tmp_path: Path, written: RedisDatabase, url: str
+) -> None:
+    target = tmp_path / "copy.db"
+    code, out, err = run(capsys, "backup", url, target, "--json")
+    assert code == 0, err
+    done = json.loads(out)
+    assert done["session_count"] == 2 and done["message_count"] == 2 * ITEMS_PER_TURN + LONG
+    assert _sdk_file_items(target, "alpha") == read_redis(written.url(), "alpha")
+    moved = tmp_path / "gamma.db"
+    code, out, err = run(capsys, "migrate", f"{url}?prefix={PREFIX}", moved, "--session", "gamma")
+    assert code == 0, err
+    assert _sdk_file_items(moved, "gamma") == read_redis(written.url(), "gamma", key_prefix=PREFIX)
+    _no_password(written, out, err)
+
+
+def _sdk_file_items(path: Path, session_id: str) -> list[Any]:
+    """A session of a local file, as the SDK's own SQLiteSession reads it."""
+    from agents import SQLiteSession
+
+    async def items() -> list[Any]:
+        session = SQLiteSession(session_id, path)
+        try:
+            return list(await session.get_items())
+        finally:
+            session.close()
+
+    return asyncio.run(items())
+
+
 @pytest.mark.parametrize(
     "command",
-    [["search", "{url}", "weather"], ["check", "{url}"], ["backup", "{url}", "{tmp}"]],
-    ids=["search", "check", "backup"],
+    [["search", "{url}", "weather"], ["check", "{url}"]],
+    ids=["search", "check"],
 )
 def test_commands_for_files_only_refuse_a_url_without_showing_its_password(
     capsys, tmp_path: Path, written: RedisDatabase, url: str, command: list[str]
