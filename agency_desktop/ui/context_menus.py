@@ -21,7 +21,7 @@ from . import desktop
 from .models.message_table import MessageTableModel
 from .operations_menu import OperationsMenu
 from .search_panel import SearchPanel
-from .server_locations import is_server, open_location
+from .server_locations import is_server, open_location, without_password
 from .session_view import SessionView
 from .widgets.message_detail import pretty_item
 from .widgets.message_pane import MessagePane
@@ -56,8 +56,8 @@ def session_menu(
         menu.addAction("Copy Session ID").triggered.connect(
             lambda: desktop.copy_text(info.session_id)
         )
-    if info is not None and info.location:  # a server's: its URL (password masked), no file
-        _copy_action(menu, "Copy Store URL", lambda: info.location)
+    if info is not None and info.location:  # a server's: its URL (no password), no file
+        _copy_action(menu, "Copy Store URL", lambda: without_password(info.location))
     else:
         menu.addAction("Copy File Path").triggered.connect(lambda: desktop.copy_text(str(path)))
         menu.addAction("Show in Folder").triggered.connect(lambda: desktop.show_in_folder(path))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 
 from agency_desktop.ui.dialogs.server_connect import ServerConnectDialog
 from agency_desktop.ui.file_only import FOR_FILES
@@ -213,6 +213,9 @@ def test_file_only_actions_are_off_for_a_server_and_back_for_files(
     entries = [a.text() for a in window.context_menus.shown.actions()]
     assert "Copy Store URL" in entries
     assert "Show in Folder" not in entries
+    copy = next(a for a in window.context_menus.shown.actions() if a.text() == "Copy Store URL")
+    copy.trigger()
+    assert QApplication.clipboard().text() == without_password(written.url(reader=True))
     window.open_folder(store_folder)
     assert backup.isEnabled()
     assert window.menus.check_store.isEnabled()
