@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -304,3 +306,13 @@ def test_a_prefix_with_glob_characters_matches_only_itself(redis_database: Redis
     assert store.stats().message_count == ITEMS_PER_TURN
     with store.reader("delta") as reader:
         assert reader.count() == ITEMS_PER_TURN
+
+
+def test_the_driver_is_imported_by_the_first_read_only() -> None:
+    """The registry asks every location at start-up: redis-py waits for a Redis store."""
+    code = (
+        "import sys; from agency_desktop.stores.registry import open_store;"
+        " open_store('redis://h/0?prefix=p'); print('redis' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
