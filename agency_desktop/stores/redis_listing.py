@@ -105,9 +105,10 @@ def batch_sessions(client: Client, target: RedisTarget, ids: list[str]) -> list[
     now, shown = time.time(), target.shown
     found: list[RedisSessionInfo] = []
     bare: list[int] = []  # sessions with items and no hash: their list's TTL is asked after
-    for session_id, (meta, count, ttl, first) in zip(
+    for session_id, (meta, length, ttl, first) in zip(
         ids, session_facts(client, target, ids), strict=True
     ):
+        count = length if isinstance(length, int) else 0  # an error: no list of items
         facts = _Facts(meta if isinstance(meta, dict) else {}, count, expiry(now, ttl), first)
         if facts.meta or facts.count:
             bare += [len(found)] if not facts.meta else []
@@ -117,17 +118,14 @@ def batch_sessions(client: Client, target: RedisTarget, ids: list[str]) -> list[
     return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Facts:
     """What session_facts found of one session."""
 
     meta: dict[bytes, Any]
-    count: Any
+    count: int
     expires_at: datetime | None
-    first: Any
-
-    def __post_init__(self) -> None:
-        self.count = self.count if isinstance(self.count, int) else 0
+    first: Any  # the first item's bytes (None: no items)
 
 
 def expiry(now: float, *ttls: Any) -> datetime | None:
