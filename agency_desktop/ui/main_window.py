@@ -69,6 +69,10 @@ if TYPE_CHECKING:
     from .operations import OperationsController
 
 WORKER_THREADS = 8
+SERVER_SEARCH = (
+    "Searching a server store's items is not in this version: the session's own search"
+    " (Ctrl+Shift+F) filters the open session on the server."
+)
 DEMO_NOTICE = (
     "This is the demo folder: sample conversations written by the Agents SDK."
     " Open a folder of your own stores to see yours."
@@ -383,6 +387,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{shown} — Agency Desktop")
         self.stats.set_folder(None, [])
         self.stats.set_store(key)
+        self.search_panel.set_folder(None, SERVER_SEARCH)
 
     def refresh(self) -> None:
         if self.server.is_open:

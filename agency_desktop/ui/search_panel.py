@@ -90,6 +90,7 @@ class SearchPanel(QWidget):
         self.indexer = indexer
         self._folder_files = folder_files
         self._root: Path | None = None
+        self._unavailable = ""
         self._session: tuple[Path, str] | None = None
         self._worker: Worker | None = None
         self._pending: list[SearchHit] = []
@@ -201,9 +202,10 @@ class SearchPanel(QWidget):
 
     # --- what is searched
 
-    def set_folder(self, root: Path | None) -> None:
-        """A new folder (or set of files): old results no longer apply."""
-        self._root = root
+    def set_folder(self, root: Path | None, unavailable: str = "") -> None:
+        """A new folder (or set of files): old results no longer apply. `unavailable`:
+        why what is shown cannot be searched here (a server store's items are not)."""
+        self._root, self._unavailable = root, unavailable
         self._stop()
         self._fresh_results(root)
         self.query.clear()
@@ -257,8 +259,8 @@ class SearchPanel(QWidget):
         self.model.query = query
         self.highlighter.set_terms(query.terms)
         files = self._files()
-        if query.empty:
-            self.status.setText(self._index_state)
+        if query.empty or self._unavailable:
+            self.status.setText(self._unavailable or self._index_state)
             return
         if files is None:
             self.status.setText("Open a session to search in it.")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from agency_desktop.ui.dialogs.server_connect import ServerConnectDialog
 from agency_desktop.ui.file_only import FOR_FILES
+from agency_desktop.ui.main_window import SERVER_SEARCH
 from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.server_locations import with_password, without_password
 from agency_desktop.ui.workers import WorkerPool
@@ -279,3 +280,19 @@ def test_a_redis_store_is_shown_the_same_way(
     qtbot.waitUntil(lambda: window.message_model.rowCount() == 2 * ITEMS_PER_TURN, timeout=TIMEOUT)
     password = redis_database.server.reader_password
     assert password not in window.windowTitle() + "".join(_row_texts(window.session_model))
+
+
+def test_searching_says_what_works_on_a_server(
+    qtbot: Any, main_window: Any, written: PgDatabase
+) -> None:
+    window = _open_server(qtbot, main_window, written.url(reader=True))
+    _select(qtbot, window, "alpha")
+    window.show_search()
+    window.search_panel.query.setText("oslo")
+    window.search_panel.search()
+    assert window.search_panel.status.text() == SERVER_SEARCH
+    window.messages.search.setText("oslo")  # the session's own search: filtered on the server
+    qtbot.waitUntil(lambda: 0 < window.message_model.rowCount() < 8, timeout=TIMEOUT)
+    previews = [window.message_model.index(r, 4).data() for r in range(ITEMS_PER_TURN)]
+    assert window.message_model.rowCount() == ITEMS_PER_TURN  # the Oslo turn, not Paris's
+    assert all("Oslo" in preview for preview in previews)
