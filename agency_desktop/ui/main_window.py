@@ -44,7 +44,7 @@ from .scan_feed import ScanFeed
 from .scratch import ScratchController
 from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
-from .server_view import ServerView
+from .server_view import SERVER_SEARCH, ServerView
 from .session_notes import SessionNotesController
 from .session_tools import SessionTools
 from .session_view import SessionView
@@ -69,10 +69,6 @@ if TYPE_CHECKING:
     from .operations import OperationsController
 
 WORKER_THREADS = 8
-SERVER_SEARCH = (
-    "Searching a server store's items is not in this version: the session's own search"
-    " (Ctrl+Shift+F) filters the open session on the server."
-)
 DEMO_NOTICE = (
     "This is the demo folder: sample conversations written by the Agents SDK."
     " Open a folder of your own stores to see yours."

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from agency_desktop.ui.dialogs.server_connect import ServerConnectDialog
 from agency_desktop.ui.file_only import FOR_FILES
-from agency_desktop.ui.main_window import SERVER_SEARCH
 from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.server_locations import with_password, without_password
+from agency_desktop.ui.server_view import SERVER_SEARCH
 from agency_desktop.ui.workers import WorkerPool
 from tests.helpers.server_stores import ITEMS_PER_TURN, write_redis, write_sqlalchemy
 from tests.helpers.servers import (
