@@ -5,8 +5,8 @@ hash `{prefix}:{id}` (session_id, created_at, updated_at as Unix seconds), a lis
 `{prefix}:{id}:messages` of JSON items, and maybe a `:counter`; all expiring together when
 the session has a TTL. So the sessions are the ids those keys name, found by SCAN with
 MATCH (never KEYS, which blocks the server while it walks every key) a batch at a time;
-each batch's facts (HGETALL, LLEN, PTTL, the first item for the title) come back in one
-round trip. A key of another shape under the prefix is answered with WRONGTYPE, which
+each batch's facts (HGETALL, LLEN, PEXPIRETIME, the first item for the title) come back
+in one round trip. A key of another shape under the prefix is answered with WRONGTYPE, which
 only means it is no session's.
 """
 
@@ -85,7 +85,7 @@ def _session_of(rest: bytes) -> str:
 
 
 def session_facts(client: Client, target: RedisTarget, ids: list[str]) -> list[list[Any]]:
-    """Per id: its hash, its item count, its hash's PTTL and its first item, in one round
+    """Per id: its hash, its item count, its hash's expiry and its first item, in one round
     trip (four commands a session: redis-py's parsing of the answers is most of a listing's
     time). A key of another type answers with an error object, kept in place."""
     pipe = client.pipeline(transaction=False)
@@ -93,7 +93,9 @@ def session_facts(client: Client, target: RedisTarget, ids: list[str]) -> list[l
         meta, messages = target.key(session_id), target.key(session_id, MESSAGES)
         pipe.hgetall(meta)
         pipe.llen(messages)
-        pipe.pttl(meta)
+        # absolute (PTTL is relative to now): the same at every listing, so rows compare
+        # equal; redis-py types its key as str, but sends any key as given
+        pipe.pexpiretime(meta)  # type: ignore[arg-type]
         pipe.lindex(messages, 0)
     with translated(target):
         answers = pipe.execute(raise_on_error=False)
@@ -104,17 +106,17 @@ def batch_sessions(client: Client, target: RedisTarget, ids: list[str]) -> list[
     """The sessions among `ids` (those with a metadata hash or items)."""
     now, shown = time.time(), target.shown
     found: list[RedisSessionInfo] = []
-    bare: list[int] = []  # sessions with items and no hash: their list's TTL is asked after
-    for session_id, (meta, length, ttl, first) in zip(
+    late: list[int] = []  # expiry asked again: a list without a hash, or Redis before 7.0
+    for session_id, (meta, length, expires, first) in zip(
         ids, session_facts(client, target, ids), strict=True
     ):
         count = length if isinstance(length, int) else 0  # an error: no list of items
-        facts = _Facts(meta if isinstance(meta, dict) else {}, count, expiry(now, ttl), first)
+        facts = _Facts(meta if isinstance(meta, dict) else {}, count, expiry_at(expires), first)
         if facts.meta or facts.count:
-            bare += [len(found)] if not facts.meta else []
+            late += [len(found)] if not facts.meta or isinstance(expires, Exception) else []
             found.append(_to_info(target, shown, session_id, facts))
     _add_head_titles(client, target, found)
-    _add_list_expiry(client, target, found, bare, now)
+    _add_late_expiry(client, target, found, late, now)
     return found
 
 
@@ -126,6 +128,14 @@ class _Facts:
     count: int
     expires_at: datetime | None
     first: Any  # the first item's bytes (None: no items)
+
+
+def expiry_at(pexpiretime: Any) -> datetime | None:
+    """When a key expires, from its PEXPIRETIME: Unix milliseconds (-1: never; -2: no
+    such key; an error: a server before Redis 7.0)."""
+    if not isinstance(pexpiretime, int) or pexpiretime < 0:
+        return None
+    return datetime.fromtimestamp(pexpiretime / 1000, UTC)
 
 
 def expiry(now: float, *ttls: Any) -> datetime | None:
@@ -179,20 +189,22 @@ def _add_head_titles(client: Client, target: RedisTarget, found: list[RedisSessi
                 found[n] = replace(found[n], title=session_title(title[:TITLE_SOURCE_CHARS]))
 
 
-def _add_list_expiry(
-    client: Client, target: RedisTarget, found: list[RedisSessionInfo], bare: list[int], now: float
+def _add_late_expiry(
+    client: Client, target: RedisTarget, found: list[RedisSessionInfo], late: list[int], now: float
 ) -> None:
-    """The TTL of sessions that have items but no metadata hash (not the SDK's doing, but
-    a list is a session all the same), from their lists."""
-    if not bare:
+    """The expiry of sessions whose hash did not tell it, from their keys' PTTLs: a list
+    without a metadata hash (not the SDK's doing, but a session all the same), or any
+    session on a server before Redis 7.0, which has no PEXPIRETIME."""
+    if not late:
         return
     pipe = client.pipeline(transaction=False)
-    for n in bare:
+    for n in late:
+        pipe.pttl(target.key(found[n].session_id))
         pipe.pttl(target.key(found[n].session_id, MESSAGES))
     with translated(target):
         ttls = pipe.execute(raise_on_error=False)
-    for n, ttl in zip(bare, ttls, strict=True):
-        found[n] = replace(found[n], expires_at=expiry(now, ttl))
+    for number, n in enumerate(late):
+        found[n] = replace(found[n], expires_at=expiry(now, *ttls[2 * number : 2 * number + 2]))
 
 
 def _head_titles(client: Client, target: RedisTarget, ids: list[str]) -> list[str | None]:

@@ -7,6 +7,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -124,8 +125,33 @@ def test_a_custom_prefix_lists_its_sessions_and_their_ttl(written: RedisDatabase
     stats = store.stats("gamma")
     assert stats.expires_at is not None and stats.as_dict()["expires_at"]
     assert abs((stats.expires_at - info.expires_at).total_seconds()) < 60
+    time.sleep(0.01)
+    assert list(store.sessions()) == [info]  # the expiry is the server's, not now + TTL
     encoded = open_store(written.url(reader=True) + "?prefix=team%3Achat")
-    assert [i.session_id for i in encoded.sessions()] == ["gamma"]
+    assert [i.expires_at for i in encoded.sessions()] == [info.expires_at]
+
+
+def test_without_pexpiretime_the_expiry_comes_from_the_ttl(
+    written: RedisDatabase, redis_server: RedisServer
+) -> None:
+    """Redis before 7.0 has no PEXPIRETIME: a user who may not run it stands in for one."""
+    with redis_server.client() as admin:
+        admin.acl_setuser(
+            "old", enabled=True, passwords=["+old-pw"], keys=["*"],
+            commands=["+@read", "-pexpiretime", "+ping", "+select"],
+        )  # fmt: skip
+    try:
+        url = written.url(reader=True).replace(
+            f"reader:{redis_server.reader_password}@", "old:old-pw@"
+        )
+        [info] = open_store(f"{url}?prefix={PREFIX}").sessions()
+        assert isinstance(info, RedisSessionInfo) and info.expires_at is not None
+        left = info.expires_at - datetime.now(UTC)
+        assert timedelta(seconds=TTL_S - 60) < left <= timedelta(seconds=TTL_S)
+        assert {i.expires_at for i in open_store(url).sessions()} == {None}
+    finally:
+        with redis_server.client() as admin:
+            admin.acl_deluser("old")
 
 
 def test_paging_follows_the_list_both_ways(store: RedisStore, written: RedisDatabase) -> None:
