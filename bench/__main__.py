@@ -75,7 +75,7 @@ def run(sizes: Sizes, repeat: int) -> list[Result]:
     try:
         results = run_all(folder, store, search_folder, scratch, repeat, on_result=show)
         progress("server stores: a PostgreSQL server started for the run")
-        results += server_results(sizes, store, repeat, on_result=show)
+        results += server_results(sizes, store, scratch, repeat, on_result=show)
         results.append(cold_start_result(store.path, repeat))
         show(results[-1])
         progress("packaging: Linux bundle (built first when older than the sources)")

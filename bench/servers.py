@@ -12,8 +12,10 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from agency_desktop.ops.server_backup import backup_server_store
 from agency_desktop.stores.registry import open_store
 
 from .cases import PAGE, Result, Target, TimedCase
@@ -50,7 +52,11 @@ _RAW_GROUP_BY = (
 
 
 def server_results(
-    sizes: Sizes, long_store: StoreFixture, repeat: int, on_result: Callable[[Result], None]
+    sizes: Sizes,
+    long_store: StoreFixture,
+    scratch: Path,
+    repeat: int,
+    on_result: Callable[[Result], None],
 ) -> list[Result]:
     """The PostgreSQL rows; none (with a note) where the server's package is missing."""
     import pytest
@@ -66,7 +72,10 @@ def server_results(
         database = server.create_database()
         _load(database, sizes, long_store)
         results = []
-        for case in _cases(database.url(), long_store.session_id, sizes, database.connect):
+        url, session_id = database.url(), long_store.session_id
+        cases = _cases(url, session_id, sizes, database.connect)
+        cases.append(_backup_case(url, session_id, sizes, database.connect, scratch))
+        for case in cases:
             results.append(case.run(repeat))
             on_result(results[-1])
         return results
@@ -117,6 +126,52 @@ def _cases(url: str, session_id: str, sizes: Sizes, connect: Callable[[], Any]) 
             Target(1.0, "x"),
         ),
     ]
+
+
+# The SDK's SQLiteSession schema, as it creates it (the raw side's file gets it too).
+_SDK_SCHEMA = """
+CREATE TABLE agent_sessions (session_id TEXT PRIMARY KEY,
+  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);
+CREATE TABLE agent_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,
+  message_data TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+  FOREIGN KEY (session_id) REFERENCES agent_sessions (session_id) ON DELETE CASCADE);
+CREATE INDEX idx_agent_messages_session_id ON agent_messages (session_id, id);
+"""
+
+
+def _backup_case(
+    url: str, session_id: str, sizes: Sizes, connect: Callable[[], Any], scratch: Path
+) -> TimedCase:
+    ours, raw = scratch / "pg-backup.db", scratch / "pg-raw.db"
+
+    def fetch_and_insert() -> None:
+        raw.unlink(missing_ok=True)
+        with connect() as server:
+            rows = server.execute(
+                "SELECT session_id, message_data, created_at FROM agent_messages"
+                " WHERE session_id = %s ORDER BY created_at, id",
+                (session_id,),
+            ).fetchall()
+        local = sqlite3.connect(raw)
+        try:
+            local.executescript(_SDK_SCHEMA)
+            with local:
+                local.execute("INSERT INTO agent_sessions (session_id) VALUES (?)", (session_id,))
+                local.executemany(
+                    "INSERT INTO agent_messages (session_id, message_data, created_at)"
+                    " VALUES (?, ?, ?)",
+                    rows,
+                )
+        finally:
+            local.close()
+
+    return TimedCase(
+        f"PostgreSQL {sizes.f2_items:,}-item session backed up to a local file"
+        " (vs a raw fetch and executemany into SQLite)",
+        lambda: backup_server_store(url, ours, session_ids=[session_id], overwrite=True),
+        fetch_and_insert,
+        Target(1.5, "x"),
+    )
 
 
 def _load(database: Any, sizes: Sizes, long_store: StoreFixture) -> None:

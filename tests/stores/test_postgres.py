@@ -321,3 +321,6 @@ def test_times_are_utc_whatever_the_servers_time_zone(
         assert moment is not None and before <= moment <= after
     hours = {moment.strftime("%Y-%m-%d %H") for moment in (before, after)}
     assert set(stats.timeline) <= hours
+    low, high = (moment.strftime("%Y-%m-%d %H:%M:%S") for moment in (before, after))
+    stored = store.read_session("alpha").messages  # as the SDK's files keep times: UTC text
+    assert stored and all(low <= str(item.created_at) <= high for item in stored)
