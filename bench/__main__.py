@@ -24,7 +24,7 @@ from .fixtures import (
 from .fixtures import scratch_dir as make_scratch_dir
 from .packaging import cold_start_result, packaging_results
 from .report import markdown_report, text_table, write_markdown
-from .servers import server_results
+from .servers import redis_results, server_results
 
 DEFAULT_REPEAT = 7
 QUICK_REPEAT = 3
@@ -76,6 +76,8 @@ def run(sizes: Sizes, repeat: int) -> list[Result]:
         results = run_all(folder, store, search_folder, scratch, repeat, on_result=show)
         progress("server stores: a PostgreSQL server started for the run")
         results += server_results(sizes, store, scratch, repeat, on_result=show)
+        progress("server stores: a Redis server started for the run")
+        results += redis_results(sizes, store, repeat, on_result=show)
         results.append(cold_start_result(store.path, repeat))
         show(results[-1])
         progress("packaging: Linux bundle (built first when older than the sources)")

@@ -174,6 +174,97 @@ def _backup_case(
     )
 
 
+REDISlong_id_ITEMS = 100_000
+REDIS_PREFIX = "agents:session"
+
+
+def redis_results(
+    sizes: Sizes, long_store: StoreFixture, repeat: int, on_result: Callable[[Result], None]
+) -> list[Result]:
+    """The Redis rows; none (with a note) where the server's package is missing."""
+    import pytest
+
+    from tests.helpers.servers import start_redis
+
+    try:
+        server = start_redis()
+    except (OSError, RuntimeError, pytest.fail.Exception, pytest.skip.Exception) as exc:
+        print(f"  Redis rows skipped: {exc}", file=sys.stderr)
+        return []
+    try:
+        database = server.new_database()
+        with database.client() as client:
+            _load_redis(client, sizes, long_store)
+        results = []
+        for case in _redis_cases(database.url(), long_store.session_id, database.client, sizes):
+            results.append(case.run(repeat))
+            on_result(results[-1])
+        return results
+    finally:
+        server.stop()
+
+
+def _load_redis(client: Any, sizes: Sizes, long_store: StoreFixture) -> None:
+    """Keys as RedisSession writes them: a hash of metadata, a list of items, a counter."""
+    with _sqlite_rows(long_store, REDISlong_id_ITEMS) as rows:
+        items = [text for text, _ in rows]
+    sessions = [(long_store.session_id, items)]
+    sessions += [
+        (LIST_SESSION.format(n), items[:ITEMS_PER_LISTED_SESSION]) for n in range(sizes.f1_files)
+    ]
+    pipe = client.pipeline(transaction=False)
+    for number, (session_id, texts) in enumerate(sessions):
+        key = f"{REDIS_PREFIX}:{session_id}"
+        stamp = str(1_740_000_000 + number)
+        pipe.hset(key, mapping={"session_id": session_id, "created_at": stamp, "updated_at": stamp})
+        for start in range(0, len(texts), 10_000):
+            pipe.rpush(f"{key}:messages", *texts[start : start + 10_000])
+        pipe.set(f"{key}:counter", len(texts))
+        if len(pipe) > 20_000:
+            pipe.execute()
+    pipe.execute()
+
+
+def _redis_cases(
+    url: str, long_id: str, client: Callable[[], Any], sizes: Sizes
+) -> list[TimedCase]:
+    def raw_listing() -> object:
+        """SCAN the session hashes, then HGETALL each, pipelined: the least a listing does."""
+        with client() as redis:
+            keys = [
+                key
+                for key in redis.scan_iter(match=f"{REDIS_PREFIX}:*", count=1000)
+                if not key.endswith((b":messages", b":counter"))
+            ]
+            pipe = redis.pipeline(transaction=False)
+            for key in keys:
+                pipe.hgetall(key)
+            return pipe.execute()
+
+    def raw_first_page() -> object:
+        with client() as redis:
+            return redis.lrange(f"{REDIS_PREFIX}:{long_id}:messages", 0, PAGE - 1)
+
+    def first_page() -> object:
+        with open_store(url).reader(long_id) as reader:
+            return reader.page_after(None, PAGE)
+
+    return [
+        TimedCase(
+            f"Redis {sizes.f1_files:,} sessions, whole list (vs pipelined SCAN + HGETALL)",
+            lambda: list(open_store(url).sessions()),
+            raw_listing,
+            Target(1.2, "x"),
+        ),
+        TimedCase(
+            f"Redis {REDISlong_id_ITEMS:,}-item session, connected and first page (100)",
+            first_page,
+            raw_first_page,
+            Target(100, "ms"),
+        ),
+    ]
+
+
 def _load(database: Any, sizes: Sizes, long_store: StoreFixture) -> None:
     """The SDK's tables (made by the SDK), then the sessions and items by COPY."""
     from tests.helpers.server_stores import write_sqlalchemy
