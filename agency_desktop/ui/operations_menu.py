@@ -8,6 +8,7 @@ an entry is chosen (or a caller asks for `controller`).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
@@ -54,6 +55,8 @@ class OperationsMenu(QObject):
         self.menu = QMenu("&Operations", host.dialog_parent())
         self._actions: list[QAction] = []
         self.actions: dict[str, QAction] = {}  # by controller method: for context menus
+        # While a server store is shown, what its entries run instead (server_view sets it).
+        self.routes: dict[str, Callable[[], None]] = {}
         for entry in ENTRIES:
             if entry is None:
                 self.menu.addSeparator()
@@ -96,9 +99,14 @@ class OperationsMenu(QObject):
         action = self.menu.addAction(text)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False: getattr(self.controller, method)())
+        action.triggered.connect(lambda _checked=False: self.trigger(method))
         self._actions.append(action)
         self.actions[method] = action
+
+    def trigger(self, method: str) -> None:
+        """Run an entry: a server store shown answers the entries it has (`routes`)."""
+        route = self.routes.get(method) or getattr(self.controller, method)
+        route()
 
     def _set_enabled(self, enabled: bool) -> None:
         for action in self._actions:

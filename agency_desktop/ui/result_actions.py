@@ -14,6 +14,7 @@ from ..ops.backup import BackupResult
 from ..ops.cleanup import CleanupReport
 from ..ops.export import ExportSummary
 from ..ops.folder_backup import BackupSummary
+from ..ops.server_backup import ServerBackup
 from ..ops.store_writer import WriteResult
 from . import desktop
 from .widgets.notice_bar import NoticeAction
@@ -23,7 +24,7 @@ def written_place(result: Any) -> Path | None:
     """The file or folder an operation's result says it wrote, if any."""
     if isinstance(result, tuple) and result:
         result = result[0]  # (what was written, its backup): a move
-    if isinstance(result, BackupResult | ArchiveResult | WriteResult):
+    if isinstance(result, BackupResult | ArchiveResult | WriteResult | ServerBackup):
         return result.path
     if isinstance(result, BackupSummary):
         return result.destination

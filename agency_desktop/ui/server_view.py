@@ -3,7 +3,8 @@
 The window hands over its listing (`ServerHost.show_server`) and gets the server's
 sessions as one scan through its feed, as a file's come; the panes then read them by
 key (`server_locations`). Actions that only make sense for files are disabled while a
-server is shown (`file_only`). The window stays the window: this module knows nothing
+server is shown (`file_only`); Back Up writes the server's sessions into a local file
+(`server_backup`). The window stays the window: this module knows nothing
 of its layout.
 """
 
@@ -24,7 +25,11 @@ if TYPE_CHECKING:
 
     from PySide6.QtWidgets import QWidget
 
+    from ..stores.records import SessionInfo
+    from .operation_runner import OperationRunner
+    from .operations_menu import OperationsMenu
     from .scan_feed import ScanFeed
+    from .server_backup import ServerBackups
     from .settings import Settings
     from .widgets.notice_bar import NoticeBar
     from .workers import WorkerPool
@@ -40,8 +45,12 @@ class ServerHost(Protocol):
     settings: Settings
     workers: WorkerPool
     feed: ScanFeed
+    runner: OperationRunner
+    operations_menu: OperationsMenu
 
     def dialog_parent(self) -> QWidget: ...
+
+    def current_session(self) -> SessionInfo | None: ...
 
     def show_server(self, shown: str, key: Path) -> None:
         """Stop showing files; list what comes next under `shown` (no password in it),
@@ -61,6 +70,7 @@ class ServerView(QObject):
         self.store.failed.connect(self._on_failed)
         self.store.busyChanged.connect(lambda _busy: host.update_status())
         self.dialog: QWidget | None = None  # the last connect dialog (tests reach it)
+        self.backups: ServerBackups | None = None
 
     @property
     def is_open(self) -> bool:
@@ -92,12 +102,22 @@ class ServerView(QObject):
         log.info("Opened server store %s", self.shown)
         self.host.show_server(self.shown, key)
         self.file_only.set_server_shown(True)
+        self.host.operations_menu.routes = self._backups().routes()
+
+    def _backups(self) -> ServerBackups:
+        """Back Up for this store: imported on first use, as the Operations are."""
+        from .server_backup import ServerBackups
+
+        if self.backups is None:
+            self.backups = ServerBackups(self.host, lambda: self.store.key)
+        return self.backups
 
     def close(self) -> None:
         """Files are shown again (or nothing): the file actions come back."""
         if self.store.is_open:
             self.store.close()
             self.file_only.set_server_shown(False)
+            self.host.operations_menu.routes = {}
 
     def refresh(self) -> None:
         self.store.refresh()

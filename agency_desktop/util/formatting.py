@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -73,3 +73,26 @@ def branch_label(branch: Branch) -> str:
     if branch.fork_turn is not None:
         text += f", from turn {branch.fork_turn:,}"
     return text
+
+
+def time_left(seconds: float) -> str:
+    """ "45 s", "12 min", "2 h 5 min", "3 days 4 h": a duration ahead, to its two largest
+    units, rounded to the nearest of the smaller (a TTL of an hour set a moment ago reads
+    "1 h", not "59 min")."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes = round(whole / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(round(whole / 3600), 24)
+    return f"{counted(days, 'day')} {hours} h" if hours else counted(days, "day")
+
+
+def expires_in(expires_at: datetime, now: datetime | None = None) -> str:
+    """ "expires in 2 h 5 min", or "expired": a Redis session's TTL as the list reads it."""
+    left = (expires_at - (now or datetime.now(UTC))).total_seconds()
+    return f"expires in {time_left(left)}" if left > 0 else "expired"

@@ -203,9 +203,9 @@ def test_file_only_actions_are_off_for_a_server_and_back_for_files(
     qtbot: Any, main_window: Any, written: PgDatabase, store_folder: Path
 ) -> None:
     window = _open_server(qtbot, main_window, written.url(reader=True))
-    backup = window.operations_menu.actions["ask_backup_selected"]
-    assert not backup.isEnabled()
-    assert backup.toolTip() == FOR_FILES
+    rename = window.operations_menu.actions["ask_rename"]  # Back Up stays: server_backup
+    assert not rename.isEnabled()
+    assert rename.toolTip() == FOR_FILES
     assert not window.menus.check_store.isEnabled()
     assert not window.menus.edit_notes.isEnabled()
     _select(qtbot, window, "beta")
@@ -218,7 +218,7 @@ def test_file_only_actions_are_off_for_a_server_and_back_for_files(
     copy.trigger()
     assert QApplication.clipboard().text() == without_password(written.url(reader=True))
     window.open_folder(store_folder)
-    assert backup.isEnabled()
+    assert rename.isEnabled()
     assert window.menus.check_store.isEnabled()
 
 

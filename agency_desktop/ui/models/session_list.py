@@ -20,7 +20,7 @@ from ...stores.listing import StoreScan
 from ...stores.records import SessionInfo, StoreProblem
 from ...stores.registry import kind_of
 from ...util.errors import InputError
-from ...util.formatting import human_size, local_time
+from ...util.formatting import expires_in, human_size, local_time
 from .base import OBJECT, READ_ONLY, ItemTableModel
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class Role(enum.IntEnum):
 
 # Plain ints: comparing and indexing with IntEnum members costs a Python call each.
 _COLUMNS = tuple(int(column) for column in Column)
-_SESSION, _FILE = int(Column.SESSION), int(Column.FILE)
+_SESSION, _FILE, _STATE = int(Column.SESSION), int(Column.FILE), int(Column.STATE)
 _RIGHT_ALIGNED = frozenset({int(Column.ITEMS), int(Column.SIZE), int(Column.TOKENS)})
 _SORT, _INFO, _PATH = int(Role.SORT), int(Role.INFO), int(Role.PATH)
 _TAGS_COLUMN, _TAGS, _TITLE = int(Column.TAGS), int(Role.TAGS), int(Column.TITLE)
@@ -175,8 +175,15 @@ class SessionRow:
         if self.scratch:
             return "in memory"
         if self.problem is None:
-            return "ok"
+            expires = self.expires_at
+            return expires_in(expires) if expires is not None else "ok"
         return _STATES[self.problem.kind]
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When a Redis session's keys expire (their TTL); None for every other session.
+        The state says "expires in …" as of the listing: Refresh counts again."""
+        return getattr(self.info, "expires_at", None)
 
 
 def kind_label(info: SessionInfo) -> str:
@@ -238,6 +245,8 @@ class SessionListModel(ItemTableModel):
                 roles[_ALIGNMENT] = _RIGHT_ALIGNMENT
             if column in (_TAGS_COLUMN, _TITLE):  # chips before the title
                 roles[_TAGS] = row.tags
+            if column == _STATE and (expires := row.expires_at) is not None:
+                roles[_TOOLTIP] = f"Expires at {local_time(expires)} (its keys' TTL on the server)"
             if column == _TITLE and row.notes is not None and row.notes.note:
                 roles[_TOOLTIP] = row.notes.note  # the whole note, where the title is
             cells.append(roles)

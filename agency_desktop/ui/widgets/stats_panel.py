@@ -25,7 +25,7 @@ from ...stores.folder_stats import folder_stats
 from ...stores.items import ItemKind
 from ...stores.stats import SessionStats
 from ...stores.stats_cache import StatsCache
-from ...util.formatting import counted, dollars, human_size, local_time
+from ...util.formatting import counted, dollars, expires_in, human_size, local_time
 from ...util.pricing import default_table
 from ..gil import with_gui_turns
 from ..server_locations import open_location
@@ -251,6 +251,8 @@ class StatsPanel(QWidget):
             ("Last activity", local_time(stats.updated_at)),
             ("Unreadable rows", f"{stats.invalid_json_rows:,}"),
         ]
+        if expires := getattr(stats, "expires_at", None):  # a Redis session with a TTL
+            rows.insert(7, ("Expires", f"{expires_in(expires)} ({local_time(expires)})"))
         rows += self._usage_rows(stats)
         if stats.branches:
             rows.append(("Branches", _branches_text(stats)))
