@@ -141,7 +141,7 @@ def _add_core_commands(add: AddCommand) -> None:
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--branch", help="only this branch of an AdvancedSQLiteSession")
     p = add("search", cmd_search, "find items containing every word of a query, in a folder")
-    p.add_argument("directory")
+    p.add_argument("directory", help="a folder of store files, or a server URL")
     p.add_argument("query", nargs="+", help="words; each must begin a word of the item")
     p.add_argument("-r", "--recursive", action="store_true")
     p.add_argument("--kind", choices=[str(kind) for kind in ItemKind])

@@ -153,17 +153,6 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = Query.parse(" ".join(args.query))
     if query.empty:
         raise UsageError("the query has no words to look for")
-    if is_url(args.directory):
-        raise UsageError(
-            f"{redact_url(args.directory)}: search reads folders of store files;"
-            " a server store cannot be searched yet"
-        )
-    folder = Path(args.directory)
-    paths = sorted(iter_candidate_files(folder, args.recursive))
-    index = None if args.no_index else SearchIndex()
-    if index is not None and args.update_index:
-        with progress_bar("Indexing") as progress:
-            update_index(index, paths, progress=progress)
     search_filter = SearchFilter(
         kinds=frozenset({ItemKind(args.kind)}) if args.kind else None,
         tool=args.tool,
@@ -171,6 +160,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         until=args.until + timedelta(days=1) if args.until else None,
         session_id=args.session,
     )
+    if is_url(args.directory):
+        return _search_server(args, query, search_filter)
+    folder = Path(args.directory)
+    paths = sorted(iter_candidate_files(folder, args.recursive))
+    index = None if args.no_index else SearchIndex()
+    if index is not None and args.update_index:
+        with progress_bar("Indexing") as progress:
+            update_index(index, paths, progress=progress)
     results = list(search_files(paths, query, search_filter, index, args.limit))
     hits = [r for r in results if isinstance(r, SearchHit)]
     unsearchable = [r for r in results if not isinstance(r, SearchHit)]
@@ -188,9 +185,24 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _hit_dict(hit: Any) -> dict[str, Any]:
+def _search_server(args: argparse.Namespace, query: Any, search_filter: Any) -> int:
+    """A server store is read, never indexed: --update-index and --no-index change nothing."""
+    from ..search.server import search_store
+
+    store = open_store(args.directory)
+    shown = getattr(store, "shown", args.directory)
+    hits = search_store(store, query, search_filter, args.limit)
+    if args.json:
+        print_json({"hits": [_hit_dict(hit, shown) for hit in hits], "unsearchable": []})
+    else:
+        _print_hits(Path(), hits, title=shown)
+    return EXIT_OK
+
+
+def _hit_dict(hit: Any, location: str | None = None) -> dict[str, Any]:
+    where = {"location": location} if location else {"db_path": str(hit.path)}
     return {
-        "db_path": str(hit.path),
+        **where,
         "messages_table": hit.messages_table,
         "session_id": hit.session_id,
         "row_id": hit.row_id,
@@ -201,14 +213,18 @@ def _hit_dict(hit: Any) -> dict[str, Any]:
     }
 
 
-def _print_hits(folder: Path, hits: list[Any]) -> None:
-    table = Table(title=f"Matches in {folder}", title_justify="left")
-    for name in ("session", "file", "item", "time", "kind", "match"):
+def _print_hits(folder: Path, hits: list[Any], title: str | None = None) -> None:
+    """A table of hits; `title`, a server store's location (its tables stand for files)."""
+    table = Table(title=f"Matches in {title or folder}", title_justify="left")
+    for name in ("session", "table" if title else "file", "item", "time", "kind", "match"):
         table.add_column(name, justify="right" if name == "item" else "left")
     for hit in sorted(hits, key=lambda h: (str(h.path), h.session_id, h.row_id)):
-        file_name = (
-            str(hit.path.relative_to(folder)) if hit.path.is_relative_to(folder) else str(hit.path)
-        )
+        if title:
+            file_name = hit.messages_table
+        elif hit.path.is_relative_to(folder):
+            file_name = str(hit.path.relative_to(folder))
+        else:
+            file_name = str(hit.path)
         table.add_row(
             hit.session_id, file_name, str(hit.row_id), when(hit.created_at),
             hit.kind.label, hit.snippet,

@@ -34,14 +34,15 @@ class SearchFilter:
         clauses, params = [], []
         if self.since is not None:
             clauses.append(f" AND {column} >= ?")
-            params.append(_sql_time(self.since))
+            params.append(sql_time(self.since))
         if self.until is not None:
             clauses.append(f" AND {column} < ?")
-            params.append(_sql_time(self.until))
+            params.append(sql_time(self.until))
         return "".join(clauses), params
 
 
-def _sql_time(moment: datetime) -> str:
+def sql_time(moment: datetime) -> str:
+    """A moment as SQLite's UTC CURRENT_TIMESTAMP text, which compares as the times do."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(UTC).strftime(_SQL_TIME)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import starmap
 from typing import Any
 
@@ -48,7 +49,7 @@ class MessagesTable:
     def __init__(self, conn: Connection, target: PgTarget, pair: PgPair) -> None:
         self._conn, self._target = conn, target
         self.name = pair.messages_table
-        m = pair.q_messages
+        m = self._messages = pair.q_messages
         self._rows = sql.SQL(
             "SELECT id, session_id, {}, message_data FROM {} WHERE id > %s ORDER BY id LIMIT %s"
         ).format(sql.SQL(UTC_TIME), m)
@@ -65,6 +66,32 @@ class MessagesTable:
         with translated(self._target):
             rows = self._conn.execute(self._rows, (after_id, limit)).fetchall()
         return [(row_id, sid, as_stored(when), text) for row_id, sid, when, text in rows]
+
+    def rows_like(
+        self, patterns: Sequence[Sequence[str]], session_id: str | None, after_id: int, limit: int
+    ) -> list[tuple[int, Any, Any, Any]]:
+        """Rows that may match a search, narrowed by the server (search/server.py): for
+        each group, one of its LIKE patterns matches ignoring case (ILIKE)."""
+        groups: list[sql.Composable] = [
+            sql.SQL("({})").format(
+                sql.SQL(" OR ").join(sql.SQL("message_data ILIKE %s") for _ in group)
+            )
+            for group in patterns
+        ]
+        params: list[Any] = [after_id, *(pattern for group in patterns for pattern in group)]
+        if session_id is not None:
+            groups.append(sql.SQL("session_id = %s"))
+            params.append(session_id)
+        query = sql.SQL(
+            "SELECT id, session_id, {}, message_data FROM {} WHERE id > %s AND {}"
+            " ORDER BY id LIMIT %s"
+        ).format(
+            stored_time(self._conn),
+            self._messages,
+            sql.SQL(" AND ").join(groups or [sql.SQL("true")]),
+        )
+        with translated(self._target):
+            return self._conn.execute(query, (*params, limit)).fetchall()
 
     def count_upto(self, last_id: int) -> int:
         return int(self._one(self._upto, (last_id,))[0])

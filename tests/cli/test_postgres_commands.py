@@ -143,8 +143,8 @@ def test_a_missing_session_is_bad_input(capsys, written: PgDatabase, url: str) -
 
 @pytest.mark.parametrize(
     "command",
-    [["search", "{url}", "weather"], ["check", "{url}"], ["vacuum", "{url}"]],
-    ids=["search", "check", "vacuum"],
+    [["check", "{url}"], ["vacuum", "{url}"], ["repair", "{url}"]],
+    ids=["check", "vacuum", "repair"],
 )
 def test_commands_for_files_only_refuse_a_url_without_showing_its_password(
     capsys, tmp_path: Path, written: PgDatabase, url: str, command: list[str]
