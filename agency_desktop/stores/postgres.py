@@ -5,8 +5,9 @@ Opened by URL (`postgresql://user@host/db`, or the SDK's `postgresql+asyncpg://.
 read-only, and creates nothing on the server: the listing and the stats are counted
 there, and items are paged by key in the SDK's own order (`pg_reader.py`).
 
-Writes (copies to the server, deletes) are not in this version: they say so. The driver
-(psycopg) is imported by the first read: the registry imports this module at start-up.
+Writes (a session copied in, sessions deleted) open a connection of their own, one
+transaction each (`pg_write.py`, `pg_copy.py`, `pg_delete.py`). The driver (psycopg) is
+imported by the first use: the registry imports this module at start-up.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from ..util.errors import InputError
 from .base import DeleteGuard, ItemTable, Store
 from .errors import SessionNotFoundError
 from .paging import MessageFilter
@@ -123,12 +123,16 @@ class PostgresStore(Store):
         with self._connected() as (conn, pairs), snapshot(conn, self.target):
             yield [MessagesTable(conn, self.target, pair) for pair in pairs]
 
-    # --- writing: not in this version
+    # --- writing: each on a connection of its own, in one transaction
 
     def delete_sessions(
         self, sessions: Sequence[SessionInfo | str], *, guard: DeleteGuard | None = None
     ) -> int:
-        raise InputError(f"{self.shown}: deleting sessions on a server is not supported yet")
+        from .pg_delete import delete_in
+        from .pg_write import transaction, write_pairs
+
+        with transaction(self.target) as conn:
+            return delete_in(conn, self.target, write_pairs(conn, self.target), sessions, guard)
 
     def append_session(
         self,
@@ -137,5 +141,40 @@ class PostgresStore(Store):
         session_id: str | None = None,
         replace: bool = False,
         report: Reporter | None = None,
+        table_ddl: Sequence[str] = (),
     ) -> bool:
-        raise InputError(f"{self.shown}: copying sessions to a server is not supported yet")
+        """As `Store.append_session`, with COPY (`pg_copy.py`). Only the items and the
+        session's times go: SQLAlchemySession keeps nothing else (an AdvancedSQLiteSession's
+        usage and branches stay in its file). Where the store has no session tables, the
+        SDK's are made only when the user asked (`table_ddl`, from `ops/server_tables.py`)."""
+        from ..util.progress import Reporter
+        from .pg_copy import copy_session
+        from .pg_write import (
+            ServerSessionExistsError,
+            delete_rows,
+            holds,
+            require_privileges,
+            transaction,
+            write_pairs,
+        )
+
+        new_id = session_id or data.session_id
+        report = report or Reporter()
+        with transaction(self.target) as conn:
+            pairs = write_pairs(conn, self.target, table_ddl=table_ddl)
+            pair = _pair_for(pairs, data)
+            require_privileges(conn, self.target, pair, ("SELECT", "INSERT"), ids=True)
+            exists = holds(conn, pair, new_id)
+            if exists and not replace:
+                raise ServerSessionExistsError(self.shown, new_id)
+            if exists:
+                require_privileges(conn, self.target, pair, ("DELETE",), ids=False)
+                delete_rows(conn, pair, new_id)
+            copy_session(conn, pair, data, new_id, report)
+        return exists
+
+
+def _pair_for(pairs: tuple[PgPair, ...], data: SessionData) -> PgPair:
+    """The tables named as the session's own, else the store's first pair."""
+    names = (data.sessions_table, data.messages_table)
+    return next((p for p in pairs if (p.sessions_table, p.messages_table) == names), pairs[0])
