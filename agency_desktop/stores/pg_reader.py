@@ -24,11 +24,12 @@ from .errors import SessionNotFoundError
 from .items import like_pattern, parse_item
 from .paging import DEFAULT_PAGE, PREVIEW_READ_BYTES, ContextItem, MessageFilter, MessageRow
 from .pg_keyset import TIE_BOUNDS, Key, Scope, Tie, edge_key
-from .pg_rows import answers, context_item, is_user, message_row
+from .pg_rows import context_item, message_row
 from .pg_sql import UTC_TIME, as_utc, has_is_json, is_json_text, json_doc, kind_of
 from .pg_tables import PgPair, find_pairs, pair_holding
 from .pg_target import connect, translated
 from .pg_url import PgTarget
+from .server_rows import answers, is_user
 from .turn_usage import TurnUsage
 
 _HEAD = (

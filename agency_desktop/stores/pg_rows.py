@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .encrypted import SessionKey, WrongKey, is_envelope, open_text
+from .encrypted import is_envelope, open_text
 from .items import ItemKind, classify_item, item_text, one_line, parse_item
 from .paging import LOCKED_PREVIEW, PREVIEW_READ_BYTES, ContextItem, MessageRow
 from .pg_sql import as_utc
+from .server_rows import KeyOf, opened
 
-KeyOf = Callable[[], SessionKey | None]  # asked only when an item is sealed
 ParseBig = Callable[[int], tuple[Any, bool]]  # an oversized item's key fields, by row id
 
 
@@ -33,17 +33,6 @@ def message_row(record: Sequence[Any], key: KeyOf, parse_big: ParseBig) -> Messa
     return MessageRow(row_id, when, kind, tool, call, one_line(preview), size, True)
 
 
-def opened(item: Any, key: KeyOf) -> Any:
-    """A sealed item opened, when the user gave its key (else as it is)."""
-    session_key = key() if is_envelope(item) else None
-    if session_key is None:
-        return item
-    try:
-        return session_key.open(item).item
-    except WrongKey:
-        return item
-
-
 def context_item(record: Sequence[Any], key: KeyOf) -> ContextItem:
     """A whole item (a head of a huge one), opened when it can be."""
     row_id, _stored, created, size, head = record
@@ -54,17 +43,3 @@ def context_item(record: Sequence[Any], key: KeyOf) -> ContextItem:
     if text is head:
         return entry
     return ContextItem(row_id, entry.created_at, text, len(text.encode("utf-8")))
-
-
-def is_user(text: str) -> bool:
-    item, ok = parse_item(text)
-    return ok and classify_item(item)[0] is ItemKind.USER
-
-
-def answers(item: Any, call_id: str) -> bool:
-    """Whether an item is the output answering the tool call `call_id`."""
-    return (
-        isinstance(item, dict)
-        and item.get("call_id") == call_id
-        and str(item.get("type", "")).endswith("output")
-    )

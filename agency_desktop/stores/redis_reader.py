@@ -29,9 +29,10 @@ from .errors import SessionNotFoundError
 from .items import parse_item
 from .paging import DEFAULT_PAGE, ContextItem, MessageFilter, MessageRow
 from .redis_listing import MESSAGES
-from .redis_rows import answers, context_item, is_user, matcher, message_row
+from .redis_rows import context_item, matcher, message_row
 from .redis_target import connect, text_of, translated
 from .redis_url import RedisTarget
+from .server_rows import answers, is_user
 from .turn_usage import TurnUsage
 
 SCAN_SLICE = 1000  # items per LRANGE when a filter is matched, or a call's output sought

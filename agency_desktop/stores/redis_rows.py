@@ -12,11 +12,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .encrypted import SessionKey, WrongKey, is_envelope, open_text
+from .encrypted import is_envelope, open_text
 from .items import ItemKind, classify_item, item_text, one_line, parse_item
 from .paging import LOCKED_PREVIEW, PREVIEW_READ_BYTES, ContextItem, MessageFilter, MessageRow
-
-KeyOf = Callable[[], SessionKey | None]  # asked only when an item is sealed
+from .server_rows import KeyOf, opened
 
 
 def message_row(row_id: int, text: str, key: KeyOf) -> MessageRow:
@@ -26,7 +25,7 @@ def message_row(row_id: int, text: str, key: KeyOf) -> MessageRow:
         return MessageRow(
             row_id, None, ItemKind.OTHER, None, None, one_line(text[:4096]), size, False
         )
-    item = _opened(item, key)
+    item = opened(item, key)
     kind, tool = classify_item(item)
     complete = size <= PREVIEW_READ_BYTES
     preview = LOCKED_PREVIEW if is_envelope(item) else item_text(item) if complete else text
@@ -35,17 +34,6 @@ def message_row(row_id: int, text: str, key: KeyOf) -> MessageRow:
     return MessageRow(
         row_id, None, kind, tool, call, one_line(preview[:PREVIEW_READ_BYTES]), size, True
     )
-
-
-def _opened(item: Any, key: KeyOf) -> Any:
-    """A sealed item opened, when the user gave its key (else as it is)."""
-    session_key = key() if is_envelope(item) else None
-    if session_key is None:
-        return item
-    try:
-        return session_key.open(item).item
-    except WrongKey:
-        return item
 
 
 def context_item(row_id: int, text: str, key: KeyOf) -> ContextItem:
@@ -58,20 +46,6 @@ def context_item(row_id: int, text: str, key: KeyOf) -> ContextItem:
     if opened is text:
         return ContextItem(row_id, None, text, size)
     return ContextItem(row_id, None, opened, len(opened.encode("utf-8", "surrogatepass")))
-
-
-def is_user(text: str) -> bool:
-    item, ok = parse_item(text)
-    return ok and classify_item(item)[0] is ItemKind.USER
-
-
-def answers(item: Any, call_id: str) -> bool:
-    """Whether an item is the output answering the tool call `call_id`."""
-    return (
-        isinstance(item, dict)
-        and item.get("call_id") == call_id
-        and str(item.get("type", "")).endswith("output")
-    )
 
 
 def matcher(message_filter: MessageFilter) -> Callable[[str], bool] | None:
