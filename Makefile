@@ -14,7 +14,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak lint bench lock clean package screenshots
+.PHONY: run test soak lint bench lock clean package screenshots demo-servers
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (install it, or set PYTHON=...)"; exit 1; }
@@ -27,6 +27,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: $(STAMP)
 	$(BIN)/agency-desktop $(ARGS)
+
+# A PostgreSQL and a Redis store with demo sessions written by the SDK, on loopback, until
+# Ctrl+C (needs the Debian packages postgresql and redis-server); prints what opens them.
+demo-servers: $(STAMP)
+	$(BIN)/python -m agency_desktop.ops.demo_servers
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
