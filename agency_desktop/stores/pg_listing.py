@@ -7,6 +7,7 @@ server aggregates; only one row per session crosses the network.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,11 @@ _LISTING = """
 WITH items AS (
   SELECT session_id, count(*) AS n, min(created_at) AS first_at, max(created_at) AS last_at,
          max(id) AS last_id
-  FROM {m} GROUP BY session_id
+  FROM {m}{scope} GROUP BY session_id
 )
 SELECT x.session_id, {s_created}, {s_updated}, coalesce(i.n, 0), {first_at}, i.last_id,
        {last_at}, t.title
-FROM (SELECT session_id FROM {s} UNION SELECT session_id FROM items) x
+FROM (SELECT session_id FROM {s}{scope} UNION SELECT session_id FROM items) x
 LEFT JOIN {s} s ON s.session_id = x.session_id
 LEFT JOIN items i ON i.session_id = x.session_id
 {titles}
@@ -55,13 +56,27 @@ _HEAD = (
 )
 _TITLES = "LEFT JOIN LATERAL (SELECT coalesce({first}, {anywhere}) AS title) t ON true"
 _NO_TITLES = "LEFT JOIN (SELECT NULL::text AS title) t ON true"
+# The sessions the SDK touched last (it sets updated_at at every add_items): a first page
+# the window can show at once, counted over their own items only (the SDK's index).
+_LATEST = (
+    " WHERE session_id IN (SELECT session_id FROM {s} ORDER BY updated_at DESC NULLS LAST"
+    " LIMIT {n})"
+)
+FIRST_PAGE = 100
 
 
-def listing_query(pair: PgPair, checked_json: bool | None) -> sql.Composed:
-    """The pair's sessions; `checked_json`: whether the server has `IS JSON` (16+);
-    None lists them untitled (no item is cast to JSON)."""
+def listing_query(
+    pair: PgPair, checked_json: bool | None, updated_last: int | None = None
+) -> sql.Composed:
+    """The pair's sessions (with `updated_last`, that many of those updated last);
+    `checked_json`: whether the server has `IS JSON` (16+); None lists them untitled (no
+    item is cast to JSON)."""
     titles = sql.SQL(_NO_TITLES) if checked_json is None else _titles(pair, checked_json)
+    scope: sql.Composable = sql.SQL("")
+    if updated_last is not None:
+        scope = sql.SQL(_LATEST).format(s=pair.q_sessions, n=sql.Literal(updated_last))
     return sql.SQL(_LISTING).format(
+        scope=scope,
         m=pair.q_messages,
         s=pair.q_sessions,
         s_created=_utc("s.created_at"),
@@ -90,14 +105,31 @@ def _utc(column: str) -> sql.Composable:
     return sql.SQL(_UTC_OF.format(column=column))
 
 
-def pair_sessions(conn: Connection, target: PgTarget, pair: PgPair) -> list[SessionInfo]:
-    """The pair's sessions. Before PostgreSQL 16 an item that is not JSON fails the cast
-    in the titles' query: then the sessions are listed again, untitled."""
+def store_sessions(
+    conn: Connection, target: PgTarget, pairs: Sequence[PgPair]
+) -> Iterator[SessionInfo]:
+    """Every session of the pairs, each once: first the FIRST_PAGE updated last (a
+    fraction of the work, for a window to show while the rest is counted), then the rest."""
+    shown: set[tuple[str, str]] = set()
+    for page in (FIRST_PAGE, None):
+        for pair in pairs:
+            for info in pair_sessions(conn, target, pair, page):
+                if (pair.messages_table, info.session_id) not in shown:
+                    shown.add((pair.messages_table, info.session_id))
+                    yield info
+
+
+def pair_sessions(
+    conn: Connection, target: PgTarget, pair: PgPair, updated_last: int | None = None
+) -> list[SessionInfo]:
+    """The pair's sessions (`listing_query`). Before PostgreSQL 16 an item that is not JSON
+    fails the cast in the titles' query: then the sessions are listed again, untitled."""
     with translated(target):
         try:
-            rows = conn.execute(listing_query(pair, has_is_json(conn))).fetchall()
+            query = listing_query(pair, has_is_json(conn), updated_last)
+            rows = conn.execute(query).fetchall()
         except psycopg.DataError:
-            rows = conn.execute(listing_query(pair, None)).fetchall()
+            rows = conn.execute(listing_query(pair, None, updated_last)).fetchall()
     return [_to_info(target, pair, row) for row in rows]
 
 

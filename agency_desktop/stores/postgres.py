@@ -63,11 +63,11 @@ class PostgresStore(Store):
     # --- reading
 
     def sessions(self) -> Iterator[SessionInfo]:
-        from .pg_listing import pair_sessions
+        """The sessions updated last come first, at once; the others after them."""
+        from .pg_listing import store_sessions
 
         with self._connected() as (conn, pairs):
-            found = [info for pair in pairs for info in pair_sessions(conn, self.target, pair)]
-        yield from found
+            yield from store_sessions(conn, self.target, pairs)
 
     def reader(
         self,

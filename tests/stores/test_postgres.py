@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from psycopg import sql
 
-from agency_desktop.stores import pg_split
+from agency_desktop.stores import pg_listing, pg_split
 from agency_desktop.stores.errors import ProblemKind, SessionNotFoundError, StoreError
 from agency_desktop.stores.items import ItemKind
 from agency_desktop.stores.paging import MessageFilter
@@ -324,3 +324,17 @@ def test_times_are_utc_whatever_the_servers_time_zone(
     low, high = (moment.strftime("%Y-%m-%d %H:%M:%S") for moment in (before, after))
     stored = store.read_session("alpha").messages  # as the SDK's files keep times: UTC text
     assert stored and all(low <= str(item.created_at) <= high for item in stored)
+
+
+def test_the_sessions_updated_last_are_listed_first_then_every_other_once(
+    store: PostgresStore, written: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = sorted((info.session_id, info.messages_table) for info in store.sessions())
+    monkeypatch.setattr(pg_listing, "FIRST_PAGE", 2)
+    listed = list(store.sessions())
+    assert sorted((info.session_id, info.messages_table) for info in listed) == whole
+    with written.connect() as admin:
+        latest = admin.execute(
+            "SELECT session_id FROM agent_sessions ORDER BY updated_at DESC LIMIT 2"
+        ).fetchall()
+    assert {info.session_id for info in listed[:2]} == {row[0] for row in latest}
