@@ -19,6 +19,7 @@ from ..ops.maintenance import find_empty_stores, remove_empty_stores, vacuum_sto
 from ..ops.migrate import copy_session
 from ..ops.restore import RestoreReport, plan_restore, run_restore
 from ..ops.server_backup import backup_server_store
+from ..ops.server_cleanup import ServerCleanupReport, plan_server_cleanup, run_server_cleanup
 from ..stores.listing import iter_candidate_files
 from ..stores.sqlite_file import is_url
 from ..util.formatting import counted, human_size
@@ -130,6 +131,8 @@ def _describe_plan(plan: CleanupPlan) -> None:
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
+    if is_url(args.directory):
+        return _cleanup_server(args)
     plan = plan_cleanup(args.directory, args.older_than, recursive=args.recursive)
     if not args.json:
         _describe_plan(plan)
@@ -164,6 +167,44 @@ def _summarise_cleanup(report: CleanupReport) -> None:
         out.print(
             "Restore trashed files from your system's trash; restore sessions from the backups above."
         )
+
+
+def _cleanup_server(args: argparse.Namespace) -> int:
+    """A server store's old sessions: the same preview, a local backup, one transaction."""
+    if args.recursive:
+        raise UsageError("--recursive is for a folder: a server store has no subfolders")
+    plan = plan_server_cleanup(args.directory, args.older_than)
+    if not args.json:
+        out.print(f"Sessions in {plan.shown} with no activity since {when(plan.cutoff)}:")
+        for info in plan.sessions:
+            items = counted(info.message_count, "item")
+            out.print(f"  delete session {info.session_id!r} ({items})", markup=False)
+        out.print(
+            f"{counted(plan.session_count, 'session')}, {counted(plan.message_count, 'item')}"
+        )
+    if args.dry_run or plan.session_count == 0:
+        report = ServerCleanupReport(plan, dry_run=True)
+    else:
+        backup = "no backup is taken" if args.no_backup else "a local backup is kept first"
+        if not args.yes and not confirm(f"Delete these from the server now? {backup}."):
+            err.print("nothing removed")
+            return EXIT_FAILED
+        with progress_bar("cleaning up") as progress:
+            report = run_server_cleanup(plan, auto_backup=not args.no_backup, progress=progress)
+    status = EXIT_FAILED if report.skipped else EXIT_OK
+    return result(args, report.as_dict(), lambda: _summarise_server_cleanup(report), status)
+
+
+def _summarise_server_cleanup(report: ServerCleanupReport) -> None:
+    if report.dry_run:
+        out.print("dry run: nothing was changed")
+        return
+    for info in report.deleted_sessions:
+        out.print(f"deleted session {info.session_id!r} from {report.plan.shown}", markup=False)
+    if report.backup:
+        out.print(f"backup: {report.backup} (opens with the SDK's SQLiteSession)", markup=False)
+    for session_id, reason in report.skipped:
+        skipped(f"skipped {session_id}: {reason}")
 
 
 def cmd_remove_empty(args: argparse.Namespace) -> int:
@@ -206,8 +247,11 @@ def cmd_vacuum(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     source = args.source  # a file, or a server store's URL (a Path would mangle its //)
+    importing = not is_url(source) and Path(source).suffix.lower() in (".json", ".jsonl")
+    if importing and is_url(args.target):
+        raise UsageError("an export is imported into a store file; migrate that to the server")
     with progress_bar("migrating") as progress:
-        if not is_url(source) and Path(source).suffix.lower() in (".json", ".jsonl"):
+        if importing:
             written = import_items(
                 Path(source), args.target, args.session, overwrite=args.overwrite, progress=progress
             )
@@ -218,15 +262,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                 args.target,
                 new_session_id=args.new_id,
                 overwrite=args.overwrite,
+                create_tables=args.create_tables,
                 progress=progress,
             )
     verb = "replaced" if written.replaced_session else "wrote"
+    data = {**as_data(written), "path": written.shown}
     return result(
         args,
-        as_data(written),
+        data,
         say(
             f"{verb} session {written.session_id!r} ({counted(written.message_count, 'item')})"
-            f" in {written.path} (verified)"
+            f" in {written.shown} (verified)"
         ),
     )
 

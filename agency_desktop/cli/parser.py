@@ -111,7 +111,7 @@ def _add_core_commands(add: AddCommand) -> None:
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("-r", "--recursive", action="store_true")
     p = add("cleanup", cmd_cleanup, "remove sessions with no activity for some days")
-    p.add_argument("directory")
+    p.add_argument("directory", help="a folder, or a server store's URL")
     p.add_argument("--older-than", type=_days, required=True, metavar="DAYS")
     p.add_argument(
         "--dry-run", action="store_true", help="show what would be removed; change nothing"
@@ -127,11 +127,16 @@ def _add_core_commands(add: AddCommand) -> None:
         "migrate", cmd_migrate, "copy a session into another store, or import a JSON/JSONL export"
     )
     p.add_argument("source", help="a store, or a .json/.jsonl export")
-    p.add_argument("target", help="the store to write (created if missing)")
+    p.add_argument("target", help="the store to write (a file, created if missing; or a URL)")
     p.add_argument("--session", required=True, help="session to copy (for an import: the new id)")
     p.add_argument("--new-id", help="store the copy under this id")
     p.add_argument(
         "--overwrite", action="store_true", help="replace the session if the target has it"
+    )
+    p.add_argument(
+        "--create-tables",
+        action="store_true",
+        help="on a PostgreSQL server without the SDK's tables, create them (the SDK's own DDL)",
     )
     p = add("export", cmd_export, "export a session as JSON, JSONL, Markdown or HTML")
     p.add_argument("db", help=STORE_HELP)

@@ -45,13 +45,13 @@ def cmd_move(args: argparse.Namespace) -> int:
             progress=progress,
         )
     saved = f"the source was backed up to {backup} first" if backup else "no backup was taken"
-    data = {**as_data(written), "source": str(args.source), "backup": backup}
+    data = {**as_data(written), "path": written.shown, "source": str(args.source), "backup": backup}
     return result(
         args,
         data,
         say(
             f"moved {written.session_id!r} ({counted(written.message_count, 'item')})"
-            f" to {written.path}; {saved}"
+            f" to {written.shown}; {saved}"
         ),
     )
 

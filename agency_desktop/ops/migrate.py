@@ -1,4 +1,4 @@
-"""Move sessions between stores: memory to file, and file to file."""
+"""Move sessions between stores: memory to file, file to file, and any store to a server."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..stores.registry import open_store
+from ..stores.registry import kind_of, open_store
 from ..stores.schema import discover_layout
 from ..stores.session_data import SessionData, read_session_data
 from ..stores.sqlite_file import SQLiteFileStore
 from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
+from ..util.urls import redact_url
+from .server_copy import write_to_server
 from .store_writer import WriteResult, write_session
 
 if TYPE_CHECKING:
@@ -84,20 +86,35 @@ def copy_session(
     *,
     new_session_id: str | None = None,
     overwrite: bool = False,
+    create_tables: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> WriteResult:
     """Copy one session (with its AdvancedSQLiteSession rows) from a store (a file, or a
-    server's URL) into a store file."""
-    source, target = open_store(source_db), Path(target_db)
+    server's URL) into another: a store file, or a server store (its URL; there, with
+    `create_tables`, the SDK's tables are made if it has none)."""
+    source, report = open_store(source_db), Reporter(progress, cancel)
+    if kind_of(target_db) is not SQLiteFileStore:
+        target_store = open_store(target_db)
+        if target_store.location == source.location and not new_session_id:
+            raise InputError(
+                f"{redact_url(source.location)}: source and target are the same store;"
+                " give a new session id"
+            )
+        data = source.read_session(session_id)
+        return write_to_server(
+            target_store,
+            data,
+            session_id=new_session_id,
+            overwrite=overwrite,
+            create_tables=create_tables,
+            report=report,
+        )
+    target = Path(target_db)
     same = isinstance(source, SQLiteFileStore) and target.exists() and source.path.samefile(target)
     if same and not new_session_id:
         raise InputError(f"{target}: source and target are the same store; give a new session id")
     data = source.read_session(session_id)
     return write_session(
-        target,
-        data,
-        session_id=new_session_id,
-        overwrite=overwrite,
-        report=Reporter(progress, cancel),
+        target, data, session_id=new_session_id, overwrite=overwrite, report=report
     )

@@ -11,6 +11,7 @@ stopped or killed mid-way leaves no file under the name asked for.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -23,8 +24,10 @@ from ..stores.schema import discover_layout
 from ..stores.sqlite_file import SQLiteFileStore
 from ..stores.sqlite_writes import add_session
 from ..util.errors import InputError
+from ..util.paths import backup_dir
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import naming_target, publish, quick_check, staged
+from .auto_backup import KEEP_PER_STORE, prune_backups
 from .store_writer import create_store
 
 SDK_TABLES = ("agent_sessions", "agent_messages")  # SQLiteSession's own names
@@ -92,3 +95,37 @@ def _target(destination: Path, shown: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return destination / f"{safe}-backup-{stamp}.db"
+
+
+def automatic_server_backup(
+    location: str,
+    session_ids: Sequence[str],
+    root: Path | None = None,
+    *,
+    keep: int = KEEP_PER_STORE,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Path:
+    """The backup taken before sessions on a server are deleted or replaced: the sessions
+    into <root>/<host_port_database>/ (root: the app's backups folder), a file the SDK's
+    SQLiteSession opens; only the newest `keep` are kept, as for files (`auto_backup.py`)."""
+    shown = getattr(open_store(location), "shown", location)
+    folder = (root or backup_dir()) / server_folder_name(shown)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+    done = backup_server_store(
+        location,
+        folder / f"backup-{stamp}.db",
+        session_ids=session_ids,
+        progress=progress,
+        cancel=cancel,
+    )
+    prune_backups(folder, keep)
+    return done.path
+
+
+def server_folder_name(shown: str) -> str:
+    """host_port_database of a URL: its scheme, user, password and options left out."""
+    rest = shown.split("://", 1)[-1].split("?", 1)[0]
+    where = rest.rpartition("@")[2]
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", where).strip("_") or "server"

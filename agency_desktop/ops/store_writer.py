@@ -29,6 +29,13 @@ class WriteResult:
     replaced_session: bool
     sessions_table: str = "agent_sessions"
     messages_table: str = "agent_messages"
+    # A server store's URL, its password masked (`path` is then a key, as listings give
+    # one: `Path` of a URL would lose its //): what to show for where it went.
+    location: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.location or str(self.path)
 
 
 def create_store(
