@@ -3,18 +3,21 @@
 Any kind of store the registry claims by URL (PostgreSQL, Redis) is read the same way,
 through the store seam: `sessions()` in a worker, never on the GUI thread, so a server
 that is down costs its connect timeout in a thread and a notice naming its host and
-port, never a frozen window. The result comes as one `StoreScan` keyed like a file's,
-so the session list, the feed and the views take it as they take a file's.
+port, never a frozen window. The sessions come as `StoreScan`s keyed like a file's (the
+first batch at once, then all of them), so the session list, the feed and the views take
+them as they take a file's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from ..stores.listing import StoreScan
+from ..stores.records import SessionInfo
 from ..stores.registry import open_store
 from ..util.formatting import counted
 from ..util.urls import redact_text
@@ -22,10 +25,11 @@ from .server_locations import remember, without_password
 from .workers import Worker, WorkerPool
 
 
-def list_server(url: str, key: Path) -> StoreScan:
-    """Runs in a worker: every session of the store at `url`, keyed by `key` for the views."""
-    sessions = tuple(replace(info, db_path=key) for info in open_store(url).sessions())
-    return StoreScan(key, sessions)
+def list_server(url: str, key: Path) -> Iterator[SessionInfo]:
+    """Runs in a worker: every session of the store at `url`, keyed by `key` for the views,
+    as the store gives them (a server's first page comes at once, the rest after it)."""
+    for info in open_store(url).sessions():
+        yield replace(info, db_path=key)
 
 
 def probe_server(url: str) -> str:
@@ -80,7 +84,9 @@ class ServerStore(QObject):
             return
         self._drop_worker()
         worker = Worker(list_server, self._url, self.key)
-        worker.signals.returned.connect(lambda scan, w=worker: self._on_listed(w, scan))
+        found: list[SessionInfo] = []
+        worker.signals.yielded.connect(lambda batch, w=worker: self._on_batch(w, found, batch))
+        worker.signals.returned.connect(lambda _, w=worker: self._on_listed(w, found))
         worker.signals.errored.connect(lambda exc, w=worker: self._on_failed(w, exc))
         worker.signals.finished.connect(lambda w=worker: self._on_finished(w))
         self._worker = worker
@@ -97,9 +103,16 @@ class ServerStore(QObject):
             self._worker = None
             self.busyChanged.emit(False)
 
-    def _on_listed(self, worker: Worker, scan: StoreScan) -> None:
-        if worker is self._worker:
-            self.listed.emit(scan)
+    def _on_batch(self, worker: Worker, found: list[SessionInfo], batch: list[SessionInfo]) -> None:
+        """The first batch is shown at once (a screenful); later ones wait for the whole."""
+        first = not found
+        found.extend(batch)
+        if first and worker is self._worker and self.key is not None:
+            self.listed.emit(StoreScan(self.key, tuple(found)))
+
+    def _on_listed(self, worker: Worker, found: list[SessionInfo]) -> None:
+        if worker is self._worker and self.key is not None:
+            self.listed.emit(StoreScan(self.key, tuple(found)))
 
     def _on_failed(self, worker: Worker, error: BaseException) -> None:
         if worker is self._worker and self._url is not None:

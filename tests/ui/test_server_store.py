@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog
 
+from agency_desktop.stores import pg_listing
+from agency_desktop.ui import workers as worker_module
 from agency_desktop.ui.dialogs.server_connect import ServerConnectDialog
 from agency_desktop.ui.file_only import FOR_FILES
 from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.server_locations import with_password, without_password
+from agency_desktop.ui.server_store import ServerStore
 from agency_desktop.ui.server_view import SERVER_SEARCH
 from agency_desktop.ui.workers import WorkerPool
 from tests.helpers.server_stores import ITEMS_PER_TURN, write_redis, write_sqlalchemy
@@ -296,3 +299,17 @@ def test_searching_says_what_works_on_a_server(
     previews = [window.message_model.index(r, 4).data() for r in range(ITEMS_PER_TURN)]
     assert window.message_model.rowCount() == ITEMS_PER_TURN  # the Oslo turn, not Paris's
     assert all("Oslo" in preview for preview in previews)
+
+
+def test_a_first_page_is_listed_at_once_then_every_session(
+    qtbot: Any, workers: WorkerPool, written: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pg_listing, "FIRST_PAGE", 1)  # the session updated last comes alone
+    monkeypatch.setattr(worker_module, "FIRST_BATCH_MAX", 1)  # and is shown at once
+    store = ServerStore(workers)
+    listings: list[int] = []
+    store.listed.connect(lambda scan: listings.append(len(scan.sessions)))
+    store.open(written.url(reader=True))
+    qtbot.waitUntil(lambda: len(listings) == 2 and not store.busy, timeout=TIMEOUT)
+    assert listings == [1, len(SESSIONS)]
+    store.close()
