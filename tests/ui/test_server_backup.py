@@ -201,7 +201,7 @@ def test_redis_ttls_show_as_expires_in(
     def expires_row() -> str:
         for row in range(summary.rowCount()):
             label = summary.itemAt(row, summary.ItemRole.LabelRole)
-            if label is not None and label.widget().text() == "Expires":
+            if label is not None and label.widget().text() == "TTL":
                 return str(summary.itemAt(row, summary.ItemRole.FieldRole).widget().text())
         return ""
 

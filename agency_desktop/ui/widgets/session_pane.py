@@ -124,6 +124,10 @@ class SessionPane(QWidget):
         self.view.setColumnWidth(Column.ITEMS, self.fontMetrics().horizontalAdvance("10,000,000"))
         # And a server's kind whole, not "PostgreS…" (the widest kind a store names).
         self.view.setColumnWidth(Column.KIND, self.fontMetrics().horizontalAdvance("PostgreSQL__"))
+        # And a Redis session's TTL whole, not "expires in 1 h 58 …".
+        self.view.setColumnWidth(
+            Column.STATE, self.fontMetrics().horizontalAdvance("expires in 23 h 59 min__")
+        )
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu)
 

@@ -252,7 +252,7 @@ class StatsPanel(QWidget):
             ("Unreadable rows", f"{stats.invalid_json_rows:,}"),
         ]
         if expires := getattr(stats, "expires_at", None):  # a Redis session with a TTL
-            rows.insert(7, ("Expires", f"{expires_in(expires)} ({local_time(expires)})"))
+            rows.insert(7, ("TTL", f"{expires_in(expires)} (at {local_time(expires)})"))
         rows += self._usage_rows(stats)
         if stats.branches:
             rows.append(("Branches", _branches_text(stats)))
