@@ -131,8 +131,8 @@ class ServerBackups(QObject):
         if key is None:
             return
         url = str(location_of(key))
-        what = f"session {session_ids[0]!r}" if session_ids else "store"
-        title = f"Backing up {what} of {self.shown}"
+        of = f"session {session_ids[0]!r} of " if session_ids else ""
+        title = f"Backing up {of}{self.shown}"
         ids = list(session_ids) if session_ids else None
         if not self.host.runner.run(
             title, run_backup, url, target, ids, overwrite, summary=backup_summary

@@ -91,6 +91,9 @@ def test_backing_up_the_selected_session_writes_a_file_the_sdk_reads(
     assert (action.text(), action.toolTip()) == FOR_SERVERS["ask_backup_selected"]
     assert window.operations_menu.actions["ask_rename"].toolTip() == FOR_FILES
     _select(qtbot, window, "alpha")
+    info = window.current_session()
+    window.context_menus.for_session(info.db_path, info, window.session_view.pos())
+    assert action in window.context_menus.shown.actions()  # the row's menu has it too
     target = tmp_path / "alpha.db"
     asked = _answer_save_dialog(monkeypatch, target)
     with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
@@ -111,6 +114,16 @@ def test_backing_up_the_selected_session_writes_a_file_the_sdk_reads(
     assert shown == [target]
     assert action.isEnabled()  # still on once the operation has ended
     assert not window.menus.check_store.isEnabled()
+
+
+def test_files_shown_again_back_up_files_again(
+    qtbot: Any, main_window: Any, written: PgDatabase, store_folder: Path
+) -> None:
+    window = _open(qtbot, main_window, written.url(reader=True), len(SESSIONS))
+    action = window.operations_menu.actions["ask_backup_selected"]
+    window.open_folder(store_folder)
+    assert action.text() == "&Back Up Selected Store…"
+    assert window.operations_menu.routes == {}
 
 
 def test_the_toolbars_back_up_takes_the_whole_store(
