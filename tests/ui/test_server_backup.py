@@ -211,11 +211,14 @@ def test_redis_ttls_show_as_expires_in(
     window.side_tabs.setCurrentWidget(window.stats)
     summary = window.stats.summary
 
-    def expires_row() -> str:
+    def summary_row(name: str) -> str:
         for row in range(summary.rowCount()):
             label = summary.itemAt(row, summary.ItemRole.LabelRole)
-            if label is not None and label.widget().text() == "TTL":
+            if label is not None and label.widget().text() == name:
                 return str(summary.itemAt(row, summary.ItemRole.FieldRole).widget().text())
         return ""
 
-    qtbot.waitUntil(lambda: expires_row().startswith("expires in 1 h ("), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: summary_row("TTL").startswith("expires in 1 h (at "), timeout=TIMEOUT)
+    window.stats.folder_scope.setChecked(True)  # the whole store: its first session to go
+    first = "First to expire"
+    qtbot.waitUntil(lambda: summary_row(first).startswith("expires in 1 h ("), timeout=TIMEOUT)

@@ -251,8 +251,9 @@ class StatsPanel(QWidget):
             ("Last activity", local_time(stats.updated_at)),
             ("Unreadable rows", f"{stats.invalid_json_rows:,}"),
         ]
-        if expires := getattr(stats, "expires_at", None):  # a Redis session with a TTL
-            rows.insert(7, ("TTL", f"{expires_in(expires)} (at {local_time(expires)})"))
+        if expires := getattr(stats, "expires_at", None):  # Redis keys with a TTL
+            label = "TTL" if stats.session_id else "First to expire"  # of the whole store
+            rows.insert(7, (label, f"{expires_in(expires)} (at {local_time(expires)})"))
         rows += self._usage_rows(stats)
         if stats.branches:
             rows.append(("Branches", _branches_text(stats)))
