@@ -20,6 +20,7 @@ from agency_desktop.stores.registry import open_store
 
 from .cases import PAGE, Result, Target, TimedCase
 from .fixtures import Sizes, StoreFixture
+from .server_writes import copy_case
 
 LIST_SESSION = "bench-list-{:05d}"
 ITEMS_PER_LISTED_SESSION = 20
@@ -75,6 +76,7 @@ def server_results(
         url, session_id = database.url(), long_store.session_id
         cases = _cases(url, session_id, sizes, database.connect)
         cases.append(_backup_case(url, session_id, sizes, database.connect, scratch))
+        cases.append(copy_case(url, long_store, sizes, database.connect))
         for case in cases:
             results.append(case.run(repeat))
             on_result(results[-1])

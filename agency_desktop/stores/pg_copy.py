@@ -18,7 +18,7 @@ server rolls back a transaction whose client went away).
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from itertools import accumulate, islice, pairwise
 
 from psycopg import sql
@@ -124,16 +124,12 @@ def in_order(times: list[str]) -> list[str]:
 
 def stored_digest(conn: Connection, pair: PgPair, session_id: str) -> tuple[int, str]:
     """Count and digest of the session's items as the server now holds them, in the SDK's
-    order (created_at, id), streamed out with COPY."""
+    order (created_at, id). Fetched in binary: a third faster than as text, and than
+    COPY TO (whose rows psycopg parses in Python)."""
     query = sql.SQL(
-        "COPY (SELECT message_data FROM {} WHERE session_id = {} ORDER BY created_at, id) TO STDOUT"
-    ).format(pair.q_messages, sql.Literal(session_id))
-    texts = list(_copied_texts(conn, query))
+        "SELECT message_data FROM {} WHERE session_id = %s ORDER BY created_at, id"
+    ).format(pair.q_messages)
+    rows = conn.cursor(binary=True).execute(query, (session_id,)).fetchall()
+    texts = [row[0] for row in rows]
+    del rows
     return len(texts), items_digest(texts)
-
-
-def _copied_texts(conn: Connection, query: sql.Composed) -> Iterator[str]:
-    with conn.cursor().copy(query) as copy:
-        copy.set_types(["text"])
-        for row in copy.rows():
-            yield row[0]
