@@ -140,7 +140,7 @@ class SessionRow:
             _timestamp(info.created_at),
             _timestamp(info.updated_at),
             str(info.kind),
-            self.state,
+            self._state_order,
             title,
             -1 if info.tokens is None else info.tokens,
             ", ".join(self.tags).lower(),
@@ -178,6 +178,12 @@ class SessionRow:
             expires = self.expires_at
             return expires_in(expires) if expires is not None else "ok"
         return _STATES[self.problem.kind]
+
+    @property
+    def _state_order(self) -> str:
+        """Expiring sessions sort by when they expire, not by the text "expires in …"."""
+        expires = self.expires_at
+        return self.state if expires is None else f"expires {expires.timestamp():017.3f}"
 
     @property
     def expires_at(self) -> datetime | None:
