@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -116,10 +117,12 @@ def test_both_servers_hold_the_sdks_sessions_until_ctrl_c(demo: Demo) -> None:
 
 def test_killing_the_launcher_leaves_no_server_running(demo: Demo) -> None:
     urls = demo.urls()
+    [root] = [root for root in _roots() if _owner(root) == demo.process.pid]
     demo.process.kill()  # SIGKILL: no cleanup of its own runs
     demo.process.wait()
     assert _closed_soon(_port(urls["PostgreSQL"]))
     assert _closed_soon(_port(urls["Redis"]))
+    shutil.rmtree(root)  # what the next start would remove (its owner is gone)
 
 
 def _owner(root: Path) -> int | None:
