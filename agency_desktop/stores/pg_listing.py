@@ -24,21 +24,39 @@ from .schema import StoreKind
 
 _UTC_OF = UTC_TIME.replace("created_at", "{column}")
 
-# Ids with items or with only a sessions row, and what each session's items add up to.
+# Ids with items or with only a sessions row, what each session's items add up to, and
+# its last item in the SDK's order (what a view's last page ends with; with late rows not
+# the highest id). `{ctes}` define `items` (and what it counts over), `{ids}` the sessions.
 _LISTING = """
-WITH items AS (
-  SELECT session_id, count(*) AS n, min(created_at) AS first_at, max(created_at) AS last_at,
-         max(id) AS last_id
-  FROM {m}{scope} GROUP BY session_id
-)
-SELECT x.session_id, {s_created}, {s_updated}, coalesce(i.n, 0), {first_at}, i.last_id,
+WITH {ctes}
+SELECT x.session_id, {s_created}, {s_updated}, coalesce(i.n, 0), {first_at}, l.last_id,
        {last_at}, t.title
-FROM (SELECT session_id FROM {s}{scope} UNION SELECT session_id FROM items) x
+FROM ({ids}) x
 LEFT JOIN {s} s ON s.session_id = x.session_id
 LEFT JOIN items i ON i.session_id = x.session_id
+LEFT JOIN LATERAL (SELECT id AS last_id FROM {m} WHERE session_id = x.session_id
+                   ORDER BY created_at DESC, id DESC LIMIT 1) l ON true
 {titles}
 WHERE x.session_id IS NOT NULL
 """
+# Every session: one pass over the SDK's (session_id, created_at) index.
+_ALL_ITEMS = (
+    "items AS (SELECT session_id, count(*) AS n, min(created_at) AS first_at,"
+    " max(created_at) AS last_at FROM {m} GROUP BY session_id)"
+)
+_ALL_IDS = "SELECT session_id FROM {s} UNION SELECT session_id FROM items"
+# The sessions the SDK touched last (it sets updated_at at every add_items): a first page
+# the window can show at once, each counted over its own index range, first and last
+# times by two seeks.
+_LATEST_ITEMS = (
+    "latest AS (SELECT session_id FROM {s} ORDER BY updated_at DESC NULLS LAST LIMIT {n}),"
+    " items AS (SELECT latest.session_id, c.n, e.first_at, e.last_at FROM latest"
+    " CROSS JOIN LATERAL (SELECT count(*) AS n FROM {m} WHERE session_id = latest.session_id) c"
+    " CROSS JOIN LATERAL (SELECT min(created_at) AS first_at, max(created_at) AS last_at"
+    " FROM {m} WHERE session_id = latest.session_id) e)"
+)
+_LATEST_IDS = "SELECT session_id FROM latest"
+FIRST_PAGE = 100
 # Per session, the first user message in the SDK's order: looked for among its first
 # HEAD_ITEMS items (only their keys sorted: cheap even when one add_items wrote them all
 # with one time), and only if none is one, among all. Only rows with `"user"` in their
@@ -56,13 +74,6 @@ _HEAD = (
 )
 _TITLES = "LEFT JOIN LATERAL (SELECT coalesce({first}, {anywhere}) AS title) t ON true"
 _NO_TITLES = "LEFT JOIN (SELECT NULL::text AS title) t ON true"
-# The sessions the SDK touched last (it sets updated_at at every add_items): a first page
-# the window can show at once, counted over their own items only (the SDK's index).
-_LATEST = (
-    " WHERE session_id IN (SELECT session_id FROM {s} ORDER BY updated_at DESC NULLS LAST"
-    " LIMIT {n})"
-)
-FIRST_PAGE = 100
 
 
 def listing_query(
@@ -72,11 +83,14 @@ def listing_query(
     `checked_json`: whether the server has `IS JSON` (16+); None lists them untitled (no
     item is cast to JSON)."""
     titles = sql.SQL(_NO_TITLES) if checked_json is None else _titles(pair, checked_json)
-    scope: sql.Composable = sql.SQL("")
-    if updated_last is not None:
-        scope = sql.SQL(_LATEST).format(s=pair.q_sessions, n=sql.Literal(updated_last))
+    latest = updated_last is not None
+    tables = {"m": pair.q_messages, "s": pair.q_sessions}
+    ctes = sql.SQL(_LATEST_ITEMS if latest else _ALL_ITEMS).format(
+        **tables, n=sql.Literal(updated_last)
+    )
     return sql.SQL(_LISTING).format(
-        scope=scope,
+        ctes=ctes,
+        ids=sql.SQL(_LATEST_IDS if latest else _ALL_IDS).format(**tables),
         m=pair.q_messages,
         s=pair.q_sessions,
         s_created=_utc("s.created_at"),

@@ -338,3 +338,15 @@ def test_the_sessions_updated_last_are_listed_first_then_every_other_once(
             "SELECT session_id FROM agent_sessions ORDER BY updated_at DESC LIMIT 2"
         ).fetchall()
     assert {info.session_id for info in listed[:2]} == {row[0] for row in latest}
+
+
+@pytest.mark.parametrize("first_page", [100, 2])
+def test_a_listed_last_item_is_the_last_in_the_sdks_order(
+    store: PostgresStore, monkeypatch: pytest.MonkeyPatch, first_page: int
+) -> None:
+    """Late rows have the highest ids but not the last place: the view's last page ends
+    with the row the listing names, whichever phase of the listing named it."""
+    monkeypatch.setattr(pg_listing, "FIRST_PAGE", first_page)
+    for info in store.sessions():
+        with store.reader(info.session_id) as reader:
+            assert info.last_message_id == reader.page_before(None, 1)[0].row_id
