@@ -18,9 +18,12 @@ server rolls back a transaction whose client went away).
 from __future__ import annotations
 
 import errno
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from itertools import accumulate, islice, pairwise
+from typing import Any
 
+import psycopg
 from psycopg import sql
 
 from ..util.errors import InputError
@@ -28,9 +31,53 @@ from ..util.progress import Reporter
 from .pg_sql import utc_of
 from .pg_tables import PgPair
 from .pg_target import Connection
+from .pg_url import PgTarget
+from .pg_write import (
+    ServerSessionExistsError,
+    delete_rows,
+    holds,
+    require_privileges,
+    write_pairs,
+)
 from .session_data import MessageRecord, SessionData, items_digest
 
 COPY_BATCH = 50_000  # rows between progress reports (and chances to cancel)
+STREAM_ROWS = 8192  # rows a chunk when the copy is read back
+CHUNKED_LIBPQ = 170000  # libpq's version from which results stream in chunks
+
+
+def append_in(
+    conn: Connection,
+    target: PgTarget,
+    data: SessionData,
+    new_id: str,
+    *,
+    replace: bool,
+    table_ddl: Sequence[str],
+    report: Reporter | None,
+) -> bool:
+    """`PostgresStore.append_session` inside the caller's transaction: the tables (made
+    by `table_ddl` only where there are none), the privileges, room for `new_id`, the
+    copy. Returns whether an existing session was replaced."""
+    pair = _pair_for(write_pairs(conn, target, table_ddl=table_ddl), data)
+    require_privileges(conn, target, pair, ("SELECT", "INSERT"), ids=True)
+    exists = holds(conn, pair, new_id)
+    if exists and not replace:
+        raise ServerSessionExistsError(target.shown, new_id)
+    if exists:
+        require_privileges(conn, target, pair, ("DELETE",), ids=False)
+        delete_rows(conn, pair, new_id)
+    try:
+        copy_session(conn, pair, data, new_id, report or Reporter())
+    except psycopg.errors.UniqueViolation:  # an agent began the session meanwhile
+        raise ServerSessionExistsError(target.shown, new_id) from None
+    return exists
+
+
+def _pair_for(pairs: tuple[PgPair, ...], data: SessionData) -> PgPair:
+    """The tables named as the session's own, else the store's first pair."""
+    names = (data.sessions_table, data.messages_table)
+    return next((p for p in pairs if (p.sessions_table, p.messages_table) == names), pairs[0])
 
 
 def copy_session(
@@ -38,14 +85,18 @@ def copy_session(
 ) -> None:
     """Write `data` as `new_id` with COPY and verify it; the caller owns the transaction
     (and has made room: the session is not in the store)."""
-    expected = len(data.messages), data.digest()
     stamps = local_times(conn, [data.created_at, data.updated_at])
     sessions = sql.SQL("COPY {} (session_id, created_at, updated_at) FROM STDIN").format(
         pair.q_sessions
     )
     with conn.cursor().copy(sessions) as copy:
         copy.write_row((new_id, *stamps))
-    _copy_items(conn, pair, data.messages, new_id, report)
+    # The source's digest is worked out while the COPY waits on the server (which
+    # releases the GIL): a million items' second and a half, off the clock.
+    with ThreadPoolExecutor(1, thread_name_prefix="digest") as pool:
+        source_digest = pool.submit(data.digest)
+        _copy_items(conn, pair, data.messages, new_id, report)
+        expected = len(data.messages), source_digest.result()
     report(len(data.messages), len(data.messages), "verifying")
     if stored_digest(conn, pair, new_id) != expected:
         raise OSError(errno.EIO, "verification failed: the written items differ from the source")
@@ -124,12 +175,23 @@ def in_order(times: list[str]) -> list[str]:
 
 def stored_digest(conn: Connection, pair: PgPair, session_id: str) -> tuple[int, str]:
     """Count and digest of the session's items as the server now holds them, in the SDK's
-    order (created_at, id). Fetched in binary: a third faster than as text, and than
-    COPY TO (whose rows psycopg parses in Python)."""
+    order (created_at, id). Fetched in binary (a third faster than as text, or than COPY TO,
+    whose rows psycopg parses in Python) and streamed in chunks where libpq can (17+): the
+    server sends the next rows while these are hashed, in bounded memory."""
     query = sql.SQL(
         "SELECT message_data FROM {} WHERE session_id = %s ORDER BY created_at, id"
     ).format(pair.q_messages)
-    rows = conn.cursor(binary=True).execute(query, (session_id,)).fetchall()
-    texts = [row[0] for row in rows]
-    del rows
-    return len(texts), items_digest(texts)
+    cursor = conn.cursor(binary=True)
+    if psycopg.pq.version() >= CHUNKED_LIBPQ:
+        rows: Iterable[tuple[Any, ...]] = cursor.stream(query, (session_id,), size=STREAM_ROWS)
+    else:
+        rows = cursor.execute(query, (session_id,)).fetchall()
+    seen = [0]
+
+    def texts() -> Iterator[str]:
+        for row in rows:
+            seen[0] += 1
+            yield row[0]
+
+    digest = items_digest(texts())
+    return seen[0], digest

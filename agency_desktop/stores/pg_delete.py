@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import psycopg
 from psycopg import sql
 
 from .base import DeleteGuard, StoreChangedError
+from .errors import ProblemKind, StoreError
 from .pg_copy import stored_digest
 from .pg_listing import pair_sessions
 from .pg_tables import PgPair
@@ -80,7 +82,7 @@ def delete_in(
     deleted) when the guard gives a reason. Returns the number of items deleted."""
     for pair in pairs:  # before anything is read: the guard sees what will be deleted
         require_privileges(conn, target, pair, ("SELECT", "DELETE"), ids=False)
-        lock_tables(conn, pair)
+        lock_tables(conn, target, pair)
     now = PgNow(conn, target, pairs)
     found = [(_session_id(ref), now.pair(ref)) for ref in sessions]
     if guard is not None:
@@ -90,11 +92,13 @@ def delete_in(
     return sum(delete_rows(conn, pair, sid) for sid, pair in found if pair is not None)
 
 
-def lock_tables(conn: Connection, pair: PgPair) -> None:
-    """Hold off writers of the pair's tables until the transaction ends (readers go on)."""
+def lock_tables(conn: Connection, target: PgTarget, pair: PgPair) -> None:
+    """Hold off writers of the pair's tables until the transaction ends (readers go on);
+    a StoreError, nothing deleted, when a writer holds them longer than LOCK_WAIT."""
     conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_WAIT)))
-    conn.execute(
-        sql.SQL("LOCK TABLE {}, {} IN SHARE ROW EXCLUSIVE MODE").format(
-            pair.q_sessions, pair.q_messages
-        )
-    )
+    lock = sql.SQL("LOCK TABLE {}, {} IN SHARE ROW EXCLUSIVE MODE")
+    try:
+        conn.execute(lock.format(pair.q_sessions, pair.q_messages))
+    except psycopg.errors.LockNotAvailable:
+        detail = f"the session tables stayed busy for {LOCK_WAIT}; nothing was deleted"
+        raise StoreError(target.shown, ProblemKind.REFUSED, detail) from None

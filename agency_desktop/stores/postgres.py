@@ -147,34 +147,16 @@ class PostgresStore(Store):
         session's times go: SQLAlchemySession keeps nothing else (an AdvancedSQLiteSession's
         usage and branches stay in its file). Where the store has no session tables, the
         SDK's are made only when the user asked (`table_ddl`, from `ops/server_tables.py`)."""
-        from ..util.progress import Reporter
-        from .pg_copy import copy_session
-        from .pg_write import (
-            ServerSessionExistsError,
-            delete_rows,
-            holds,
-            require_privileges,
-            transaction,
-            write_pairs,
-        )
+        from .pg_copy import append_in
+        from .pg_write import transaction
 
-        new_id = session_id or data.session_id
-        report = report or Reporter()
         with transaction(self.target) as conn:
-            pairs = write_pairs(conn, self.target, table_ddl=table_ddl)
-            pair = _pair_for(pairs, data)
-            require_privileges(conn, self.target, pair, ("SELECT", "INSERT"), ids=True)
-            exists = holds(conn, pair, new_id)
-            if exists and not replace:
-                raise ServerSessionExistsError(self.shown, new_id)
-            if exists:
-                require_privileges(conn, self.target, pair, ("DELETE",), ids=False)
-                delete_rows(conn, pair, new_id)
-            copy_session(conn, pair, data, new_id, report)
-        return exists
-
-
-def _pair_for(pairs: tuple[PgPair, ...], data: SessionData) -> PgPair:
-    """The tables named as the session's own, else the store's first pair."""
-    names = (data.sessions_table, data.messages_table)
-    return next((p for p in pairs if (p.sessions_table, p.messages_table) == names), pairs[0])
+            return append_in(
+                conn,
+                self.target,
+                data,
+                session_id or data.session_id,
+                replace=replace,
+                table_ddl=table_ddl,
+                report=report,
+            )
