@@ -84,7 +84,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process of this id runs (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -100,7 +101,7 @@ def temporary_root(account: pwd.struct_passwd | None) -> Iterator[Path]:
     was killed (its owner's pid gone) are removed first."""
     for stale in Path(tempfile.gettempdir()).glob(ROOT_PREFIX + "*"):
         with contextlib.suppress(OSError, ValueError):
-            if not _alive(int((stale / OWNER_FILE).read_text())):
+            if not alive(int((stale / OWNER_FILE).read_text())):
                 shutil.rmtree(stale)
     root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX))
     try:

@@ -36,12 +36,14 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+from agency_desktop.ops import local_servers
+
 if TYPE_CHECKING:
     import psycopg
     import redis
 
 SKIP_ENV = "AGENCY_DESKTOP_SKIP_SERVERS"
-HOST = "127.0.0.1"
+HOST = local_servers.HOST
 READER = "reader"  # the read-only role (PostgreSQL) and ACL user (Redis)
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
@@ -61,18 +63,32 @@ def _missing(what: str) -> NoReturn:
     pytest.fail(reason, pytrace=False)
 
 
+def _or_missing[T](find: Callable[[], T]) -> T:
+    """What the demo servers' launcher finds (ops/local_servers.py), a missing part failing
+    the tests that need it (or skipping them, where SKIP_ENV says so)."""
+    try:
+        return find()
+    except local_servers.ServerError as exc:
+        _missing(str(exc))
+
+
 def postgres_bin_dir() -> Path:
     """Debian's newest /usr/lib/postgresql/<ver>/bin, else the one on PATH."""
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/postgres"),
-        key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
-    )
-    if found:
-        return found[-1].parent
-    on_path = shutil.which("postgres")
-    if on_path is None or shutil.which("initdb") is None:
-        _missing("no PostgreSQL server (postgres, initdb) here")
-    return Path(on_path).parent
+    return _or_missing(local_servers.postgres_bin_dir)
+
+
+def _server_account() -> pwd.struct_passwd | None:
+    """Whom the server runs as: `postgres` when we are root (initdb refuses root), else us."""
+    return _or_missing(local_servers.server_account)
+
+
+def _as(account: pwd.struct_passwd | None, pdeathsig: str) -> list[str]:
+    """The setpriv prefix: parent-death signal, and the server's user when we are root."""
+    return _or_missing(functools.partial(local_servers.as_child, account, pdeathsig))
+
+
+free_port = local_servers.free_port
+_alive = local_servers.alive
 
 
 def redis_binary() -> str:
@@ -82,38 +98,12 @@ def redis_binary() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 def accepts_connections(port: int) -> bool:
     try:
         with socket.create_connection((HOST, port), timeout=1.0):
             return True
     except OSError:
         return False
-
-
-def _server_account() -> pwd.struct_passwd | None:
-    """Whom the server runs as: `postgres` when we are root (initdb refuses root), else us."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam("postgres")
-    except KeyError:
-        _missing("running as root, and there is no `postgres` system user to run servers as")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _remove_stale_roots() -> None:
@@ -133,16 +123,6 @@ def make_root(account: pwd.struct_passwd | None) -> Path:
     if account is not None:
         os.chown(root, account.pw_uid, account.pw_gid)
     return root
-
-
-def _as(account: pwd.struct_passwd | None, pdeathsig: str) -> list[str]:
-    """The setpriv prefix: parent-death signal, and the server's user when we are root."""
-    if shutil.which("setpriv") is None:
-        _missing("no setpriv (util-linux) to start servers with")
-    prefix = ["setpriv", f"--pdeathsig={pdeathsig}"]
-    if account is not None:
-        prefix += [f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups"]
-    return [*prefix, "--"]
 
 
 def launch(
