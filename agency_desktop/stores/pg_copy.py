@@ -20,7 +20,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from itertools import accumulate, islice, pairwise
+from itertools import accumulate, pairwise
 from typing import Any
 
 import psycopg
@@ -118,11 +118,8 @@ def _copy_items(
     total = len(texts)
     with conn.cursor().copy(query) as copy:
         for start in range(0, total, COPY_BATCH):
-            for text, when in zip(
-                islice(texts, start, start + COPY_BATCH),
-                islice(times, start, start + COPY_BATCH),
-                strict=True,
-            ):
+            end = start + COPY_BATCH
+            for text, when in zip(texts[start:end], times[start:end], strict=True):
                 copy.write_row((new_id, text, when))
             report(min(start + COPY_BATCH, total), total, "items")
 

@@ -7,10 +7,11 @@ import sqlite3
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import batched
+from itertools import batched, starmap
 from operator import methodcaller
 from typing import Any, NamedTuple
 
+from .item_batches import fetch_all
 from .schema import TablePair, quote_identifier
 
 
@@ -76,11 +77,14 @@ def read_session_data(conn: sqlite3.Connection, pair: TablePair, session_id: str
         created_at=meta[0] if meta else None,
         updated_at=meta[1] if meta else None,
     )
-    rows = conn.execute(
+    # Decoded by sqlite3 in C (tolerantly only if a row is not UTF-8): a million items'
+    # two Python calls each spared, what a copy to a server spends most on besides COPY.
+    rows = fetch_all(
+        conn,
         f"SELECT id, message_data, created_at FROM {pair.q_messages} WHERE session_id = ? ORDER BY id",
         (session_id,),
     )
-    data.messages = [MessageRecord(*row) for row in rows]
+    data.messages = list(starmap(MessageRecord, rows))
     for table in pair.dependent_tables:
         columns = tuple(c for c in table_columns(conn, table) if c != "id")
         names = ", ".join(quote_identifier(c) for c in columns)
