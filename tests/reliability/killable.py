@@ -38,6 +38,12 @@ def _export_html(source: str, session_id: str, target: str) -> None:
     export_session(Path(source), session_id, "html", Path(target), progress=_progress)
 
 
+def _backup_server(url: str, target: str) -> None:
+    from agency_desktop.ops.server_backup import backup_server_store
+
+    backup_server_store(url, target, progress=_progress)
+
+
 def _import(items: str, target: str, session_id: str) -> None:
     from agency_desktop.ops.importing import import_items
 
@@ -87,6 +93,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "backup": _backup,
     "export": _export,
     "export-html": _export_html,
+    "backup-server": _backup_server,
     "import": _import,
     "copy": _copy,
     "migrate": _migrate,

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from agents import SQLiteSession
 
@@ -26,6 +27,8 @@ from agency_desktop.ops import export_parts
 from agency_desktop.ops.atomic import quick_check
 from agency_desktop.ops.export import export_session
 from agency_desktop.stores.listing import read_store_sessions
+from tests.helpers.server_stores import add_sqlalchemy_items, write_sqlalchemy
+from tests.helpers.servers import PostgresServer
 from tests.helpers.stores import folder_snapshot, item_texts, write_plain
 from tests.reliability import figures
 
@@ -167,6 +170,48 @@ def test_an_html_export_in_parts_killed_mid_way_leaves_no_page(
         assert run_until("export-html", 0, _parted_store, "parted-1", target).killed is False
     assert target.read_text(encoding="utf-8") == expected.getvalue()
     assert list(_visible(out)) == [target.name]
+
+
+@pytest.fixture(scope="module")
+def _server_to_back_up(postgres_server: PostgresServer) -> Iterator[str]:
+    """A PostgreSQL store written by the SDK: short sessions and one long enough to be
+    copied while the backup is killed."""
+    database = postgres_server.create_database()
+    url = database.url(driver="asyncpg")
+    for session_id in ("alpha", "beta", "gamma"):
+        write_sqlalchemy(url, session_id, ("Paris",))
+    add_sqlalchemy_items(
+        url, "long", [{"role": "user", "content": f"note {n}"} for n in range(20_000)]
+    )
+    yield database.url()
+    database.drop()
+
+
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
+def test_a_server_backup_killed_mid_way_leaves_no_file(
+    _server_to_back_up: str, tmp_path: Path, kill_at: int | str
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "server.db"
+    run = run_until("backup-server", kill_at, _server_to_back_up, target)
+    if run.killed:
+        assert list(_visible(out)) == []
+        assert run_until("backup-server", 0, _server_to_back_up, target).killed is False
+    quick_check(target)
+    for session_id in ("alpha", "long"):
+        assert item_texts(target, session_id) == _server_texts(_server_to_back_up, session_id)
+    assert list(_visible(out)) == [target.name]
+
+
+def _server_texts(url: str, session_id: str) -> list[str]:
+    """The session's items as the server holds them, in the SDK's order."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT message_data FROM agent_messages WHERE session_id = %s ORDER BY created_at, id",
+            (session_id,),
+        ).fetchall()
+    return [text for (text,) in rows]
 
 
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
