@@ -172,11 +172,13 @@ def in_order(times: list[str]) -> list[str]:
 
 def stored_digest(conn: Connection, pair: PgPair, session_id: str) -> tuple[int, str]:
     """Count and digest of the session's items as the server now holds them, in the SDK's
-    order (created_at, id). Fetched in binary (a third faster than as text, or than COPY TO,
-    whose rows psycopg parses in Python) and streamed in chunks where libpq can (17+): the
-    server sends the next rows while these are hashed, in bounded memory."""
+    order (created_at, id). Each item comes as its UTF-8 bytes in binary (hashed as they
+    come, never decoded into text and encoded again: a third faster than text, or than
+    COPY TO, whose rows psycopg parses in Python), streamed in chunks where libpq can
+    (17+): the server sends the next rows while these are hashed, in bounded memory."""
     query = sql.SQL(
-        "SELECT message_data FROM {} WHERE session_id = %s ORDER BY created_at, id"
+        "SELECT convert_to(message_data, 'UTF8') FROM {}"
+        " WHERE session_id = %s ORDER BY created_at, id"
     ).format(pair.q_messages)
     cursor = conn.cursor(binary=True)
     if psycopg.pq.version() >= CHUNKED_LIBPQ:
@@ -185,7 +187,7 @@ def stored_digest(conn: Connection, pair: PgPair, session_id: str) -> tuple[int,
         rows = cursor.execute(query, (session_id,)).fetchall()
     seen = [0]
 
-    def texts() -> Iterator[str]:
+    def texts() -> Iterator[bytes]:
         for row in rows:
             seen[0] += 1
             yield row[0]

@@ -233,3 +233,20 @@ def test_a_copy_killed_midway_leaves_the_target_session_as_it_was(
     assert child.returncode == -signal.SIGKILL
     assert _rows(server) == before
     assert len(read_sqlalchemy(server.url(driver="asyncpg"), "theirs")) == 4
+
+
+def test_the_read_back_is_the_same_without_chunked_results(
+    local: Path, server: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq before 17 cannot stream in chunks: the rows are fetched whole instead."""
+    from agency_desktop.stores import pg_copy
+    from agency_desktop.stores.pg_tables import PgPair
+
+    data = SQLiteFileStore(local).read_session("local")
+    open_store(server.url()).append_session(data)
+    pair = PgPair("agent_sessions", "agent_messages")
+    with server.connect() as conn:
+        streamed = pg_copy.stored_digest(conn, pair, "local")
+        monkeypatch.setattr(pg_copy, "CHUNKED_LIBPQ", 10**9)
+        fetched = pg_copy.stored_digest(conn, pair, "local")
+    assert streamed == fetched == (len(data.messages), data.digest())
