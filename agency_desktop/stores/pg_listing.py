@@ -64,7 +64,7 @@ FIRST_PAGE = 100
 HEAD_ITEMS = 16
 _FIRST_USER = """
 (SELECT left(coalesce(d #>> '{{content,0,text}}', d ->> 'content'), {chars})
- FROM {m} f CROSS JOIN LATERAL (SELECT {doc} AS d) j
+ FROM {m} f CROSS JOIN LATERAL (SELECT {doc} AS d OFFSET 0) j
  WHERE {among} AND f.message_data LIKE '%"user"%' AND d ->> 'role' = 'user'
  ORDER BY f.created_at, f.id LIMIT 1)
 """

@@ -107,7 +107,8 @@ class PgSessionReader:
         if not (filtered and self.filter.kinds is not None):
             return self.pair.q_messages
         return sql.SQL(
-            "{m} CROSS JOIN LATERAL (SELECT {doc} AS d) j CROSS JOIN LATERAL (SELECT {kind} AS kind) k"
+            "{m} CROSS JOIN LATERAL (SELECT {doc} AS d OFFSET 0) j"
+            " CROSS JOIN LATERAL (SELECT {kind} AS kind) k"
         ).format(
             m=self.pair.q_messages,
             doc=json_doc("message_data", self._checked_json),

@@ -28,7 +28,7 @@ from .stats import SessionStats
 _GROUPS = (
     "SELECT d ->> 'type', d ->> 'role', d ->> 'name', coalesce(d -> '__enc__' = '1'::jsonb, false),"
     " d IS NOT NULL, {hour}, count(*), sum(octet_length(message_data))"
-    " FROM {m} CROSS JOIN LATERAL (SELECT {doc} AS d) j{where} GROUP BY 1, 2, 3, 4, 5, 6"
+    " FROM {m} CROSS JOIN LATERAL (SELECT {doc} AS d OFFSET 0) j{where} GROUP BY 1, 2, 3, 4, 5, 6"
 )
 # Before PostgreSQL 16, where some item is not JSON: the rows, for Python to classify.
 _ROWS = "SELECT message_data, {hour}, octet_length(message_data) FROM {m}{where}"
