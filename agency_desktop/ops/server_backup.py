@@ -28,6 +28,7 @@ from ..util.paths import backup_dir
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from .atomic import naming_target, publish, quick_check, staged
 from .auto_backup import KEEP_PER_STORE, prune_backups
+from .backup import resolve_backup_path
 from .store_writer import create_store
 
 SDK_TABLES = ("agent_sessions", "agent_messages")  # SQLiteSession's own names
@@ -60,7 +61,7 @@ def backup_server_store(
     if isinstance(store, SQLiteFileStore):
         raise InputError(f"{location}: a store file; back it up with backup_store")
     shown = getattr(store, "shown", location)
-    target = _target(Path(destination), shown)
+    target = resolve_backup_path(Path(f"{server_folder_name(shown)}-backup.db"), destination)
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target}: already exists (pass overwrite to replace it)")
     report = Reporter(progress, cancel)
@@ -85,16 +86,6 @@ def backup_server_store(
         publish(temporary, target, overwrite=overwrite)
     seconds = time.monotonic() - started
     return ServerBackup(shown, target, len(ids), messages, target.stat().st_size, seconds)
-
-
-def _target(destination: Path, shown: str) -> Path:
-    """`destination`, or in a folder a name from the server's database and the time."""
-    if not destination.is_dir():
-        return destination
-    name = shown.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "server"
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return destination / f"{safe}-backup-{stamp}.db"
 
 
 def automatic_server_backup(
