@@ -21,6 +21,7 @@ from .records import MAX_HITS, SearchFilter, SearchHit, sql_time
 from .text import Query, as_text, item_facts, snippet
 
 BATCH_ROWS = 2_000  # rows of one round trip: a few MB of items at most
+type TimeRange = tuple[str | None, str | None] | None  # [since, until) as stored text
 
 
 @runtime_checkable
@@ -41,10 +42,11 @@ def search_store(
     """Up to `limit` items of the store that hold every word of `query`, in table order."""
     hits: list[SearchHit] = []
     key = Path(getattr(store, "shown", store.location))  # a key, as its SessionInfo's db_path
+    within = _time_range(search_filter)
     with store.item_tables() as tables:
         for table in tables:
             for row in _candidates(table, query, search_filter):
-                hit = _confirmed(key, table.name, row, query, search_filter)
+                hit = _confirmed(key, table.name, row, query, search_filter, within=within)
                 if hit is not None:
                     hits.append(hit)
                     if len(hits) >= limit:
@@ -69,12 +71,18 @@ def _candidates(
 
 
 def _confirmed(
-    key: Path, table: str, row: tuple[int, Any, Any, Any], query: Query, search_filter: SearchFilter
+    key: Path,
+    table: str,
+    row: tuple[int, Any, Any, Any],
+    query: Query,
+    search_filter: SearchFilter,
+    *,
+    within: TimeRange,
 ) -> SearchHit | None:
     row_id, session_id, created, raw = row
     if search_filter.session_id is not None and session_id != search_filter.session_id:
         return None
-    if not _in_time(created, search_filter):
+    if within is not None and not _in_time(created, within):
         return None
     facts = item_facts(as_text(raw))
     if not (search_filter.accepts(facts.kind, facts.tool) and query.matches(facts.text)):
@@ -91,13 +99,18 @@ def _confirmed(
     )
 
 
-def _in_time(created: Any, search_filter: SearchFilter) -> bool:
-    """Within [since, until); an item with no time of its own (Redis keeps none) is in no
-    range, so a search limited in time leaves it out."""
+def _time_range(search_filter: SearchFilter) -> TimeRange:
+    """The filter's [since, until) as stored times compare (None: no time asked for)."""
     if search_filter.since is None and search_filter.until is None:
-        return True
+        return None
+    since, until = search_filter.since, search_filter.until
+    return (sql_time(since) if since else None, sql_time(until) if until else None)
+
+
+def _in_time(created: Any, within: tuple[str | None, str | None]) -> bool:
+    """Within the range; an item with no time of its own (Redis keeps none) is in no
+    range, so a search limited in time leaves it out."""
+    since, until = within
     if not isinstance(created, str):
         return False
-    if search_filter.since is not None and created < sql_time(search_filter.since):
-        return False
-    return search_filter.until is None or created < sql_time(search_filter.until)
+    return (since is None or created >= since) and (until is None or created < until)
