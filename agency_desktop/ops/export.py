@@ -80,8 +80,8 @@ def export_chunks(
 ) -> Iterator[str | Spooled]:
     """The export in chunks; `notes`, the user's notes on the session, when asked for;
     `location`, the store's, for worker processes to read parts of a long session;
-    `spool`, the export's target file, beside which they may hand over long parts
-    (`write_chunk` writes either kind of chunk)."""
+    `spool`, the file the export is being written to, beside which they may hand over
+    long parts (`write_chunk` writes either kind of chunk)."""
     session = None
     if location is not None:
         session = Session(location, reader.session_id, reader.branch, spool)
