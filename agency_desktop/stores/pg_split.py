@@ -44,7 +44,7 @@ def grouped(
     """The rows of `query` over the session's items (or all of the pair's)."""
     halves = _halves(conn, pair, session_id)
     if halves is None:
-        where, params = _all(session_id)
+        where, params = session_where(session_id)
         return conn.execute(query(where), params).fetchall()
     (first, first_params), (second, second_params) = halves
     with snapshot(conn, target):
@@ -61,7 +61,8 @@ def grouped(
             return rows + later.result()
 
 
-def _all(session_id: str | None) -> Where:
+def session_where(session_id: str | None) -> Where:
+    """The WHERE clause for one session, or none for the whole table (`None`)."""
     return (" WHERE session_id = %s", (session_id,)) if session_id is not None else ("", ())
 
 

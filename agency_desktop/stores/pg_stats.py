@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from .items import ItemKind, classify_fields, classify_item
-from .pg_split import grouped
+from .pg_split import grouped, session_where
 from .pg_sql import UTC_TIME, as_utc, has_is_json, json_doc, utc_of
 from .pg_tables import PgPair
 from .pg_target import Connection, translated
@@ -66,7 +66,7 @@ def _add_groups(
     try:
         groups = grouped(conn, target, pair, session_id, query)
     except psycopg.DataError:  # an item that is not JSON, before PostgreSQL 16
-        where, params = (" WHERE session_id = %s", (session_id,)) if session_id else ("", ())
+        where, params = session_where(session_id)
         rows = sql.SQL(_ROWS).format(m=pair.q_messages, hour=hour, where=sql.SQL(where))
         groups = list(_python_groups(conn, rows, params))
     for item_type, role, name, sealed, valid, hour, count, size in groups:
@@ -113,7 +113,7 @@ def _python_groups(
 
 
 def _add_times(conn: Connection, pair: PgPair, session_id: str | None, stats: SessionStats) -> None:
-    where, params = (" WHERE session_id = %s", (session_id,)) if session_id else ("", ())
+    where, params = session_where(session_id)
 
     def edge(fn: str, column: str, table: sql.Composable) -> sql.Composable:
         inner = sql.SQL(_EDGE).format(
