@@ -378,36 +378,54 @@ def render_pieces(
 def paired(
     pieces: Iterable[Piece], lookahead: int = LOOKAHEAD_ITEMS, budget: int = LOOKAHEAD_CHARS
 ) -> Iterator[tuple[Piece, Piece | None]]:
-    """Each item in order, a tool call with its result when the result is in the window.
+    """Each item in order, a tool call with its result when the result is in the window:
+    the call and the items after it, up to `lookahead` items or `budget` characters, but
+    always the item after the call (so a call answered straight away is paired even when
+    either of them is huge).
 
-    The window always holds the item after the current one, so a call answered
-    straight away is paired even when either of them is huge.
+    The window is read only as far as a call's search goes: it stops at the result, and
+    reading further could not change what a later call finds (each call's window is the
+    same however far earlier calls read). A run of rows (html_runs) then renders none of
+    the rows after it but the result of its last call.
     """
     source = iter(pieces)
     window: deque[Piece] = deque()
     chars = 0
     while True:
-        while len(window) < 2 or (len(window) < lookahead and chars < budget):
+        if not window:
             piece = next(source, None)
             if piece is None:
-                break
+                return
             window.append(piece)
             chars += piece[SIZE]
-        if not window:
-            return
-        head = window.popleft()
-        result = _take_result(window, head) if head[PART] == CALL and head[CALL_ID] else None
+        head = window[0]
+        result = None
+        if head[PART] == CALL and head[CALL_ID]:
+            result, chars = _take_result(window, source, chars, lookahead, budget)
+        window.popleft()
         chars -= head[SIZE] + (result[SIZE] if result else 0)
         yield head, result
 
 
-def _take_result(window: deque[Piece], call: Piece) -> Piece | None:
-    """Remove and return the result answering `call` from the window, if it is there."""
+def _take_result(
+    window: deque[Piece], source: Iterator[Piece], chars: int, lookahead: int, budget: int
+) -> tuple[Piece | None, int]:
+    """Remove and return the result answering the call `window[0]`, if it is in its window
+    (read further from `source` as needed), with the characters the window now holds."""
+    call_id = window[0][CALL_ID]
     for index, piece in enumerate(window):
-        if piece[PART] == RESULT and piece[CALL_ID] == call[CALL_ID]:
+        if piece[PART] == RESULT and piece[CALL_ID] == call_id:
             del window[index]
-            return piece
-    return None
+            return piece, chars
+    while len(window) < 2 or (len(window) < lookahead and chars < budget):
+        piece = next(source, None)
+        if piece is None:
+            break
+        chars += piece[SIZE]
+        if piece[PART] == RESULT and piece[CALL_ID] == call_id:
+            return piece, chars
+        window.append(piece)
+    return None, chars
 
 
 def _joined(piece: Piece, result: Piece | None, anchors: CallAnchors) -> str:

@@ -4,11 +4,25 @@ late results linking back across runs, repeated call ids."""
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agency_desktop.ops.html_runs import RunPage, pair_run, render_runs
-from agency_desktop.ops.html_transcript import CALL, ITEM, RESULT, CallAnchors, Piece, render_pieces
+from agency_desktop.ops.html_transcript import (
+    CALL,
+    CALL_ID,
+    ITEM,
+    PART,
+    RESULT,
+    SIZE,
+    CallAnchors,
+    Piece,
+    paired,
+    render_pieces,
+)
 
 CALL_IDS = st.sampled_from(["a", "b", "c", None])
 
@@ -63,6 +77,59 @@ def test_runs_put_together_are_the_page_in_one_pass(
     ]
     whole = "".join(render_pieces("s", "src", [pieces], lookahead=lookahead, budget=budget))
     assert "".join(render_runs("s", "src", runs, rerender)) == whole
+
+
+def _paired_reading_every_window_in_full(
+    pieces: list[Piece], lookahead: int, budget: int
+) -> list[tuple[Piece, Piece | None]]:
+    """What `paired` did before it read lazily: the window filled before every item."""
+    source, window, chars, out = iter(pieces), deque[Piece](), 0, []
+    while True:
+        while len(window) < 2 or (len(window) < lookahead and chars < budget):
+            piece = next(source, None)
+            if piece is None:
+                break
+            window.append(piece)
+            chars += piece[SIZE]
+        if not window:
+            return out
+        head = window.popleft()
+        result = None
+        if head[PART] == CALL and head[CALL_ID]:
+            found = [p for p in window if p[PART] == RESULT and p[CALL_ID] == head[CALL_ID]]
+            if found:
+                result = found[0]
+                window.remove(result)
+        chars -= head[SIZE] + (result[SIZE] if result else 0)
+        out.append((head, result))
+
+
+@settings(max_examples=400, deadline=None)
+@given(sessions(), st.integers(2, 5), st.integers(1, 120))
+def test_pairing_reads_lazily_and_pairs_as_a_full_window_does(
+    pieces: list[Piece], lookahead: int, budget: int
+) -> None:
+    expected = _paired_reading_every_window_in_full(pieces, lookahead, budget)
+    assert list(paired(pieces, lookahead, budget)) == expected
+
+
+def test_pairing_reads_no_further_than_the_last_calls_result() -> None:
+    """A run's look past its end renders only what its last call needs."""
+    pieces: list[Piece] = [
+        (1, CALL, "a", 1, "<call>", None, ("", "")),
+        (2, RESULT, "a", 1, "<result>", None, ("", "")),
+        *[(row, ITEM, None, 1, f"<{row}>", None, ("", "")) for row in range(3, 50)],
+    ]
+    read: list[int] = []
+
+    def reading() -> Iterator[Piece]:
+        for piece in pieces:
+            read.append(piece[0])
+            yield piece
+
+    source = paired(reading(), lookahead=20, budget=1000)
+    assert next(source)[1] == pieces[1]
+    assert read == [1, 2]
 
 
 def test_a_call_answered_in_the_next_run_takes_its_result_from_there() -> None:
