@@ -418,13 +418,13 @@ def _take_result(
             del window[index]
             return piece, chars
     while len(window) < 2 or (len(window) < lookahead and chars < budget):
-        piece = next(source, None)
-        if piece is None:
+        read = next(source, None)
+        if read is None:
             break
-        chars += piece[SIZE]
-        if piece[PART] == RESULT and piece[CALL_ID] == call_id:
-            return piece, chars
-        window.append(piece)
+        chars += read[SIZE]
+        if read[PART] == RESULT and read[CALL_ID] == call_id:
+            return read, chars
+        window.append(read)
     return None, chars
 
 
