@@ -1,0 +1,58 @@
+"""The page's per-item rendering: its shortcuts write what the general path writes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from unittest import mock
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agency_desktop.ops import html_transcript
+from agency_desktop.ops.html_transcript import piece_of
+
+# Text with everything `esc` must handle: controls, DEL, markup, line breaks, non-ASCII,
+# lone surrogates (only reachable through a \\u escape in the stored JSON).
+TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("ab &<>\"'\n\t\r\x00\x01\x1f\x7f\u00e9\u2028\ud800\udfff"),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=30,
+)
+
+
+@st.composite
+def items(draw: st.DrawFn) -> dict[str, Any]:
+    text = draw(TEXT)
+    kind = draw(st.sampled_from(["user", "assistant", "parts", "output", "json output"]))
+    if kind == "user":
+        return {"content": text, "role": "user"}
+    if kind == "assistant":
+        return {"role": "assistant", "type": "message", "content": text}
+    if kind == "parts":
+        parts = [
+            {"type": "output_text", "text": draw(TEXT)} for _ in range(draw(st.integers(0, 3)))
+        ]
+        return {"role": "assistant", "type": "message", "content": parts}
+    output: Any = json.dumps({"text": text}) if kind == "json output" else text
+    return {"type": "function_call_output", "call_id": "c1", "output": output}
+
+
+@settings(max_examples=500, deadline=None)
+@given(items(), st.booleans())
+def test_plain_items_are_written_as_every_item_is(item: dict[str, Any], ascii_only: bool) -> None:
+    """Skipping the search for unwritable characters in plain items changes nothing."""
+    raw = json.dumps(item, ensure_ascii=ascii_only)
+    row = (7, "2025-01-02 03:04:05", raw)
+    with mock.patch.object(html_transcript, "_plain", return_value=False):
+        general = piece_of(*row)
+    assert piece_of(*row) == general
+
+
+def test_a_plain_item_is_told_apart_from_one_with_escapes() -> None:
+    assert html_transcript._plain(json.dumps({"content": "Tom's <b>", "role": "user"}))
+    assert not html_transcript._plain(json.dumps({"content": "two\nlines", "role": "user"}))
+    assert not html_transcript._plain(json.dumps({"content": "caf\u00e9"}, ensure_ascii=False))
+    assert not html_transcript._plain('{"content": "del \x7f"}')
