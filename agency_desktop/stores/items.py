@@ -137,7 +137,9 @@ def parse_item(raw: str | bytes | None) -> tuple[Any, bool]:
 
 # The C scanner json.loads ends in. json.loads gets there through three Python calls and
 # two regular expression matches, which cost as much as the parse of a typical item.
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+# SCAN(text, 0) is (value, end): json.loads(text) where end == len(text); it raises
+# StopIteration or ValueError where text does not start with a JSON value.
+SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _loads(text: str) -> Any:
@@ -145,7 +147,7 @@ def _loads(text: str) -> Any:
     nor ends with whitespace; any other text goes through json.loads (which also says
     what is wrong with text that is not JSON)."""
     try:
-        value, end = _SCAN(text, 0)
+        value, end = SCAN(text, 0)
     except (StopIteration, ValueError):
         return json.loads(text)
     return value if end == len(text) else json.loads(text)

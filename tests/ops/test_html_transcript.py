@@ -56,3 +56,18 @@ def test_a_plain_item_is_told_apart_from_one_with_escapes() -> None:
     assert not html_transcript._plain(json.dumps({"content": "two\nlines", "role": "user"}))
     assert not html_transcript._plain(json.dumps({"content": "caf\u00e9"}, ensure_ascii=False))
     assert not html_transcript._plain('{"content": "del \x7f"}')
+
+
+@settings(max_examples=200, deadline=None)
+@given(items())
+def test_stored_text_with_spaces_around_renders_as_without(item: dict[str, Any]) -> None:
+    """The scanner reads no spaces: such text takes the general parse, to the same page."""
+    raw = json.dumps(item)
+    spaced = piece_of(7, "2025-01-02 03:04:05", f" {raw}\n")
+    bare = piece_of(7, "2025-01-02 03:04:05", raw)
+    assert spaced[:3] + spaced[4:] == bare[:3] + bare[4:]  # all but the stored size
+
+
+def test_text_that_is_not_json_is_shown_as_unreadable() -> None:
+    for raw in ['{"role": "user"', "", "[1] x", '"\ud800"x']:
+        assert "Unreadable item" in piece_of(7, None, raw)[4]
