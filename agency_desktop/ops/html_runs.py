@@ -22,6 +22,8 @@ from ..stores.base import ItemReader
 from .html_transcript import (
     CALL,
     CALL_ID,
+    HTML,
+    ITEM,
     LOOKAHEAD_CHARS,
     LOOKAHEAD_ITEMS,
     PART,
@@ -137,7 +139,7 @@ def pair_run(
             break
         if logged is not None:
             logged.popper = row_id
-        text = joined(piece, result, shown)
+        text = piece[HTML] if piece[PART] == ITEM else joined(piece, result, shown)
         if result is None:
             count += 1
         else:
@@ -145,11 +147,12 @@ def pair_run(
             if upto is not None and result[ROW_ID] > upto:
                 ahead.add(result[ROW_ID])
         if body or len(head) >= HEAD_LIMIT or (piece[PART] == CALL and piece[CALL_ID]):
-            body.append(f"{text}\n")
+            body.append(text)
         else:
             head.append((row_id, f"{text}\n"))
     steps = tuple(logged.steps) if logged is not None else ()
-    return RunPage(after, upto, head, "".join(body), count, frozenset(ahead), steps)
+    lines = "\n".join(body) + "\n" if body else ""
+    return RunPage(after, upto, head, lines, count, frozenset(ahead), steps)
 
 
 Rerender = Callable[[int, int | None, frozenset[int], CallAnchors], RunPage]
