@@ -102,8 +102,9 @@ def _plain(raw: str) -> bool:
 #   SIZE     the stored text's length, which the look-ahead counts
 #   HTML     ITEM: all of it; CALL: the call up to its result; RESULT: under its call
 #   INLINE   CALL: the result block of a call that carries its own output, else None
-#   LATE     RESULT: shown on its own, the HTML before and after the link to its call
-Piece = tuple[int, int, str | None, int, str, str | None, tuple[str, str]]
+#   LATE     RESULT: shown on its own (rare), the HTML after its heading and the link
+#            to its call, which `_joined` adds; else empty
+Piece = tuple[int, int, str | None, int, str, str | None, str]
 ROW_ID: Final = 0
 PART: Final = 1
 CALL_ID: Final = 2
@@ -112,7 +113,7 @@ HTML: Final = 4
 INLINE: Final = 5
 LATE: Final = 6
 ITEM, CALL, RESULT = range(3)
-_NOT_LATE = ("", "")
+_NOT_LATE = ""
 
 
 def pieces_of(rows: Iterable[Row]) -> list[Piece]:
@@ -201,12 +202,8 @@ def _common_piece(row_id: int, created: Any, raw: str, item: dict[str, Any]) -> 
         shown = pretty_json(output_text(item))
         body = f'<pre class="code">{_esc_writable(shown) if _plain(raw) else esc(shown)}</pre>'
         tail = f"{when}{link}{body}"
-        under_call = (
-            f'<div class="result" id="item-{number}">{_meta_head("Result", "")}{tail}</div>'
-        )
-        head = _meta_head("Tool result", _call_id_tag(call_id))
-        late = (f'<section class="tool late" id="item-{number}">{head}', f"{tail}</section>")
-        return (row_id, RESULT, call_id, len(raw), under_call, None, late)
+        under_call = f'<div class="result" id="item-{number}">{_RESULT_HEAD}{tail}</div>'
+        return (row_id, RESULT, call_id, len(raw), under_call, None, tail)
     name = item.get("name")
     if item_type != "function_call" or type(name) is not str or "output" in item:
         return None
@@ -255,6 +252,9 @@ def _meta(number: str, created: Any, label: str, extra: str = "") -> str:
 
 def _meta_head(label: str, extra: str) -> str:
     return f'<div class="meta"><span class="who">{label}</span>{extra}'
+
+
+_RESULT_HEAD = _meta_head("Result", "")
 
 
 def _meta_tail(number: str, created: Any) -> str:
@@ -311,15 +311,9 @@ def _result(
     """A tool's result as shown under its call, and as shown on its own (a late result,
     whose link back to its call `render_pieces` puts between the two parts)."""
     body = f'<pre class="code">{esc(pretty_json(output_text(item)))}</pre>'
-    tail = _meta_tail(number, created)
-    under_call = (
-        f'<div class="result" id="item-{number}">{_meta_head("Result", "")}{tail}{body}</div>'
-    )
-    late = (
-        f'<section class="tool late" id="item-{number}">{_meta_head("Tool result", _call_id_tag(call_id))}',
-        f"{tail}{body}</section>",
-    )
-    return (row_id, RESULT, call_id, size, under_call, None, late)
+    tail = f"{_meta_tail(number, created)}{body}"
+    under_call = f'<div class="result" id="item-{number}">{_RESULT_HEAD}{tail}</div>'
+    return (row_id, RESULT, call_id, size, under_call, None, tail)
 
 
 _NO_RESULT = '<p class="note">No result nearby; if there is one, it is shown where it appears, linked to this call.</p>'
@@ -479,7 +473,10 @@ def _joined(piece: Piece, result: Piece | None, anchors: CallAnchors) -> str:
         if call is not None:
             number = _number(call)
             link = f' <span class="answers">answers <a href="#item-{number}">tool call #{number}</a></span>'
-        return f"{late[0]}{link}{late[1]}"
+        head = _meta_head("Tool result", _call_id_tag(call_id))
+        return (
+            f'<section class="tool late" id="item-{_number(row_id)}">{head}{link}{late}</section>'
+        )
     return html_text
 
 

@@ -34,7 +34,7 @@ def sessions(draw: st.DrawFn) -> list[Piece]:
     for row_id, kind in enumerate(kinds, start=1):
         call_id = draw(CALL_IDS) if kind != ITEM else None
         inline = "<inline>" if kind == CALL and draw(st.booleans()) else None
-        late = (f"<late {row_id}>", f"</late {row_id}>") if kind == RESULT else ("", "")
+        late = f"<late {row_id}>" if kind == RESULT else ""
         size = draw(st.integers(1, 30))
         pieces.append((row_id, kind, call_id, size, f"<{kind} {row_id}>", inline, late))
     return pieces
@@ -116,9 +116,9 @@ def test_pairing_reads_lazily_and_pairs_as_a_full_window_does(
 def test_pairing_reads_no_further_than_the_last_calls_result() -> None:
     """A run's look past its end renders only what its last call needs."""
     pieces: list[Piece] = [
-        (1, CALL, "a", 1, "<call>", None, ("", "")),
-        (2, RESULT, "a", 1, "<result>", None, ("", "")),
-        *[(row, ITEM, None, 1, f"<{row}>", None, ("", "")) for row in range(3, 50)],
+        (1, CALL, "a", 1, "<call>", None, ""),
+        (2, RESULT, "a", 1, "<result>", None, ""),
+        *[(row, ITEM, None, 1, f"<{row}>", None, "") for row in range(3, 50)],
     ]
     read: list[int] = []
 
@@ -134,10 +134,10 @@ def test_pairing_reads_no_further_than_the_last_calls_result() -> None:
 
 def test_a_call_answered_in_the_next_run_takes_its_result_from_there() -> None:
     pieces: list[Piece] = [
-        (1, ITEM, None, 10, "<user>", None, ("", "")),
-        (2, CALL, "a", 10, "<call>", None, ("", "")),
+        (1, ITEM, None, 10, "<user>", None, ""),
+        (2, CALL, "a", 10, "<call>", None, ""),
         (3, RESULT, "a", 10, "<result>", None, ("<late>", "</late>")),
-        (4, ITEM, None, 10, "<answer>", None, ("", "")),
+        (4, ITEM, None, 10, "<answer>", None, ""),
     ]
     first = pair_run(0, 2, pieces)
     second = pair_run(2, None, pieces[2:])
