@@ -49,6 +49,58 @@ def test_parse_item_of_any_text_is_json_loads(text: str) -> None:
     assert parse_item(text) == _loads(text)
 
 
+# Numbers as JSON writes them, and number literals no Python value prints as.
+NUMBER_TEXT = (
+    st.integers().map(str)
+    | st.integers(min_value=-(10**40), max_value=10**40).map(str)
+    | st.floats().map(json.dumps)
+    | st.from_regex(r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,25})?([eE][-+]?[0-9]{1,3})?", fullmatch=True)
+)
+# Pieces of JSON text, valid or not: escapes of controls and lone surrogates, raw
+# controls and DEL, NaN and Infinity, which msgspec (the fast decoder) refuses.
+JSON_BITS = (
+    st.sampled_from(
+        [
+            '{"a":',
+            "[",
+            "]",
+            "}",
+            ",",
+            '"x"',
+            '"\\u0000"',
+            '"\\ud800"',
+            '"\\ud83d\\ude00"',
+            '"\x01"',
+            '"\x7f"',
+            "NaN",
+            "-Infinity",
+            "true",
+            "null",
+            " ",
+            "1e400",
+            '"\u00e9"',
+            '{"a":1,"a":2}',
+        ]
+    )
+    | NUMBER_TEXT
+)
+
+
+@settings(max_examples=500)
+@given(bits=st.lists(JSON_BITS, max_size=8))
+def test_parse_item_gives_exactly_what_json_loads_gives(bits: list[str]) -> None:
+    """Same types too: an integer stays an integer, however big; -0.0 stays negative."""
+    text = "".join(bits)
+    assert repr(parse_item(text)) == repr(_loads(text))
+
+
+@settings(max_examples=300)
+@given(number=NUMBER_TEXT)
+def test_numbers_are_read_as_json_loads_reads_them(number: str) -> None:
+    text = f'{{"n": [{number}]}}'
+    assert repr(parse_item(text)) == repr(_loads(text))
+
+
 def _pretty_as_written(value: Any) -> str:
     """pretty_json as it was: parse text that holds an object or array, indent it."""
     if isinstance(value, str):
