@@ -1,7 +1,7 @@
 """Render a session as one self-contained HTML page that reads like a chat.
 
 Item content is untrusted (a model, a tool or a user wrote it), so every string
-taken from an item goes through `html.escape` and is shown as plain text
+taken from an item is escaped as `html.escape` escapes it and shown as plain text
 (`white-space: pre-wrap`), never turned into markup: Markdown is not rendered.
 The page carries a Content-Security-Policy that forbids every resource and all
 scripts, so even a slip in escaping could neither run code nor reach the network.
@@ -16,7 +16,6 @@ pairing and the page are then put together in order (`render_pieces`).
 
 from __future__ import annotations
 
-import html
 import re
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
@@ -57,11 +56,9 @@ def esc(text: str) -> str:
     much of it has no &<>"' either: checking that first costs a tenth of the regular
     expression's scan for characters that cannot be written.
     """
-    if text.isprintable():
-        return html.escape(text, quote=True) if _has_markup(text) else text
-    if not _writable(text):
+    if not text.isprintable() and not _writable(text):
         text = _UNWRITABLE.sub("\ufffd", text)
-    return html.escape(text, quote=True)
+    return _esc_writable(text)
 
 
 def _writable(text: str) -> bool:
@@ -70,13 +67,21 @@ def _writable(text: str) -> bool:
     return text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
 
 
-def _has_markup(text: str) -> bool:
-    return "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
-
-
 def _esc_writable(text: str) -> str:
-    """`esc(text)` for text known to hold no character `_UNWRITABLE` replaces."""
-    return html.escape(text, quote=True) if _has_markup(text) else text
+    """`esc(text)` for text known to hold no character `_UNWRITABLE` replaces: what
+    html.escape(text, quote=True) writes, in the same steps, without the call (a page
+    escapes several texts per item) and without copying text that has no markup."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return text.replace('"', "&quot;").replace("'", "&#x27;")
+    return text
+
+
+# An escape in JSON text that decodes to a character `_UNWRITABLE` replaces (a control
+# character but tab and line breaks, DEL, a surrogate), or might: a surrogate pair is
+# taken for one, and so is "\\u0000", an escaped backslash before "u0000". The last
+# backslash of any escape, however deeply its JSON is nested in strings, is one of these.
+_UNWRITABLE_ESCAPE = re.compile(r"\\(?:[bf]|u00[01]|u007[fF]|u[dD][89a-fA-F])")
 
 
 def _plain(raw: str) -> bool:
@@ -84,12 +89,17 @@ def _plain(raw: str) -> bool:
     from it here, is writable as it is: so `esc` need not look for characters to replace.
 
     JSON forbids control characters inside strings, so they (and lone surrogates) can
-    only come from a backslash escape; in ASCII text without one, or DEL, there is none.
-    The SDK writes items in ASCII (json.dumps escapes the rest), so most of its items
-    without a line break or a quotation mark are plain: the check of each text's
+    only come from a backslash escape; ASCII text holds no other character to replace
+    but DEL. That goes for JSON nested in its strings too (a call's arguments, a tool's
+    output), which `pretty_json` decodes. The SDK writes items in ASCII (json.dumps
+    escapes the rest), so nearly all its items are plain: the check of each text's
     characters, `str.isprintable`, was a fifth of the time spent on such an item.
     """
-    return raw.isascii() and "\\" not in raw and "\x7f" not in raw
+    return (
+        raw.isascii()
+        and "\x7f" not in raw
+        and ("\\" not in raw or _UNWRITABLE_ESCAPE.search(raw) is None)
+    )
 
 
 # One item rendered as far as it can be on its own (`pieces_of`), for `render_pieces` to
@@ -198,8 +208,10 @@ def _common_piece(row_id: int, created: Any, raw: str, item: dict[str, Any]) -> 
     if item_type != "function_call" or type(name) is not str or "output" in item:
         return None
     args = item.get("arguments", item.get("input", item.get("action")))
-    shown = esc(pretty_json(item if args is None else args))
-    extra = f' <code class="name">{esc(name or "tool")}</code>{_call_id_tag(call_id)}'
+    escape = _esc_writable if _plain(raw) else esc
+    shown = escape(pretty_json(item if args is None else args))
+    tag = f' <code class="call-id">{escape(call_id)}</code>' if call_id else ""
+    extra = f' <code class="name">{escape(name or "tool")}</code>{tag}'
     head = (
         f'<section class="tool" id="item-{number}"><div class="meta"><span class="who">Tool call'
         f'</span>{extra}{when}{link}<div class="label">Arguments</div><pre class="code">{shown}</pre>'

@@ -26,7 +26,8 @@ TEXT = st.text(
 @st.composite
 def items(draw: st.DrawFn) -> dict[str, Any]:
     text = draw(TEXT)
-    kind = draw(st.sampled_from(["user", "assistant", "parts", "output", "json output"]))
+    kinds = ["user", "assistant", "parts", "output", "json output", "call", "nested call"]
+    kind = draw(st.sampled_from(kinds))
     if kind == "user":
         return {"content": text, "role": "user"}
     if kind == "assistant":
@@ -36,8 +37,14 @@ def items(draw: st.DrawFn) -> dict[str, Any]:
             {"type": "output_text", "text": draw(TEXT)} for _ in range(draw(st.integers(0, 3)))
         ]
         return {"role": "assistant", "type": "message", "content": parts}
+    if kind in ("call", "nested call"):
+        arguments = json.dumps({"text": text}, ensure_ascii=draw(st.booleans()))
+        if kind == "nested call":  # JSON in a string in JSON in a string
+            arguments = json.dumps({"inner": arguments})
+        call_id, name = draw(TEXT), draw(TEXT)
+        return {"type": "function_call", "name": name, "call_id": call_id, "arguments": arguments}
     output: Any = json.dumps({"text": text}) if kind == "json output" else text
-    return {"type": "function_call_output", "call_id": "c1", "output": output}
+    return {"type": "function_call_output", "call_id": draw(TEXT), "output": output}
 
 
 @settings(max_examples=500, deadline=None)
@@ -51,11 +58,16 @@ def test_plain_items_are_written_as_every_item_is(item: dict[str, Any], ascii_on
     assert piece_of(*row) == general
 
 
-def test_a_plain_item_is_told_apart_from_one_with_escapes() -> None:
-    assert html_transcript._plain(json.dumps({"content": "Tom's <b>", "role": "user"}))
-    assert not html_transcript._plain(json.dumps({"content": "two\nlines", "role": "user"}))
-    assert not html_transcript._plain(json.dumps({"content": "caf\u00e9"}, ensure_ascii=False))
-    assert not html_transcript._plain('{"content": "del \x7f"}')
+def test_a_plain_item_is_told_apart_from_one_with_escapes_to_replace() -> None:
+    plain = html_transcript._plain
+    assert plain(json.dumps({"content": 'Tom\'s <b>\ttwo\nlines \u00e9 "q"', "role": "user"}))
+    assert plain(json.dumps({"arguments": json.dumps({"city": "Lima\n"})}))
+    assert not plain(json.dumps({"content": "nul \x00"}))
+    assert not plain(json.dumps({"content": "bell \x07 form feed \f"}))
+    assert not plain(json.dumps({"content": "lone \ud800"}))
+    assert not plain(json.dumps({"arguments": json.dumps({"nested": "\x01"})}))
+    assert not plain(json.dumps({"content": "caf\u00e9"}, ensure_ascii=False))
+    assert not plain('{"content": "del \x7f"}')
 
 
 @settings(max_examples=200, deadline=None)
