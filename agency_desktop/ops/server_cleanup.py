@@ -10,12 +10,13 @@ changed since the preview (new items, gone) is left as it is and reported.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..stores.base import StoreChangedError, StoreNow
+from ..stores.base import Store, StoreChangedError, StoreNow
 from ..stores.records import SessionInfo
 from ..stores.registry import open_store
 from ..util.errors import InputError
@@ -75,10 +76,35 @@ def plan_server_cleanup(
     """The sessions of the server store at `location` with no activity since the cut-off."""
     if older_than_days < 0:
         raise InputError("older_than_days must be 0 or more")
-    store = open_store(location)
+    store = _deleting_from(location)
     cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
     old = tuple(s for s in store.sessions() if s.updated_at is not None and s.updated_at < cutoff)
     return ServerCleanupPlan(location, getattr(store, "shown", location), cutoff, old)
+
+
+def plan_server_sessions(location: str, sessions: Sequence[SessionInfo]) -> ServerCleanupPlan:
+    """A plan that deletes exactly these sessions of the server store at `location`.
+
+    As `cleanup.plan_for_sessions`: the cut-off sits just after the latest activity among
+    them, so a session with new activity before the run counts as changed and is kept.
+    """
+    if not sessions:
+        raise InputError("no sessions to delete")
+    times = [s.updated_at for s in sessions if s.updated_at is not None]
+    cutoff = (max(times) if times else datetime.now(UTC)) + timedelta(microseconds=1)
+    store = _deleting_from(location)
+    return ServerCleanupPlan(location, getattr(store, "shown", location), cutoff, tuple(sessions))
+
+
+def _deleting_from(location: str) -> Store:
+    """The store, if sessions can be deleted from it: said before any preview or backup."""
+    store = open_store(location)
+    if not store.writable:
+        shown = getattr(store, "shown", location)
+        raise InputError(
+            f"{shown}: deleting sessions on a {store.label} server is not supported yet"
+        )
+    return store
 
 
 def run_server_cleanup(

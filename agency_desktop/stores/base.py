@@ -128,6 +128,9 @@ class Store(abc.ABC):
 
     kind: ClassVar[str]  # a short stable name: "sqlite-file"
     label: ClassVar[str]  # what the user reads: "SQLite file"
+    # Whether `delete_sessions` and `append_session` work here: an operation checks it
+    # before its first step (a backup, say) rather than fail at the write.
+    writable: ClassVar[bool] = True
     # As the user gave it: what opens the store again (worker processes do). A server's URL
     # carries its password here: messages show `util.urls.redact_url(location)`.
     location: str

@@ -133,6 +133,8 @@ class RedisStore(Store):
 
     # --- writing: not in this version
 
+    writable = False
+
     def delete_sessions(
         self, sessions: Sequence[SessionInfo | str], *, guard: DeleteGuard | None = None
     ) -> int:

@@ -3,8 +3,9 @@
 Backups, repairs, vacuum, renames, copies, checks and unlocking act on SQLite files (a
 path to copy, reveal or rewrite); a server store's sessions have no file. While one is
 shown they are disabled and say why in their tooltip, rather than fail on a path that
-names no file. The Back Up entries are the exception: for a server they write its
-sessions into a new local file (`server_backup`), and say so in their text and tooltip.
+names no file. The Back Up, Clean Up and Delete entries are the exception: for a server
+they write its sessions into a new local file (`server_backup`) or delete them after a
+backup (`server_cleanup`), and say so in their text and tooltip.
 The operations runner turns its menu back on when an operation ends: `reapply` keeps
 them off then.
 """
@@ -29,6 +30,16 @@ FOR_SERVERS = {
     "ask_backup_folder": (
         "Back Up Server Store to &File…",
         "Write every session of this server store into a new local SQLite file",
+    ),
+    "ask_cleanup_old": (
+        "&Clean Up Old Sessions on Server…",
+        "Delete this server store's sessions with no recent activity, after a preview"
+        " and a backup of them into a local file",
+    ),
+    "ask_delete_selected": (
+        "&Delete Selected Session from Server…",
+        "Delete the selected session from the server, after a preview and a backup of it"
+        " into a local file",
     ),
 }
 

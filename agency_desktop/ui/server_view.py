@@ -4,7 +4,8 @@ The window hands over its listing (`ServerHost.show_server`) and gets the server
 sessions as one scan through its feed, as a file's come; the panes then read them by
 key (`server_locations`). Actions that only make sense for files are disabled while a
 server is shown (`file_only`); Back Up writes the server's sessions into a local file
-(`server_backup`). The window stays the window: this module knows nothing
+(`server_backup`), and Clean Up and Delete remove its sessions after the preview and a
+local backup (`server_cleanup`). The window stays the window: this module knows nothing
 of its layout.
 """
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .operations_menu import OperationsMenu
     from .scan_feed import ScanFeed
     from .server_backup import ServerBackups
+    from .server_cleanup import ServerCleanups
     from .settings import Settings
     from .widgets.notice_bar import NoticeBar
     from .workers import WorkerPool
@@ -71,6 +73,7 @@ class ServerView(QObject):
         self.store.busyChanged.connect(lambda _busy: host.update_status())
         self.dialog: QWidget | None = None  # the last connect dialog (tests reach it)
         self.backups: ServerBackups | None = None
+        self.cleanups: ServerCleanups | None = None
 
     @property
     def is_open(self) -> bool:
@@ -102,7 +105,15 @@ class ServerView(QObject):
         log.info("Opened server store %s", self.shown)
         self.host.show_server(self.shown, key)
         self.file_only.set_server_shown(True)
-        self.host.operations_menu.routes = self._backups().routes()
+        self.host.operations_menu.routes = self._backups().routes() | self._cleanups().routes()
+
+    def _cleanups(self) -> ServerCleanups:
+        """Clean Up and Delete for this store: imported on first use too."""
+        from .server_cleanup import ServerCleanups
+
+        if self.cleanups is None:
+            self.cleanups = ServerCleanups(self.host, lambda: self.store.key, self.refresh)
+        return self.cleanups
 
     def _backups(self) -> ServerBackups:
         """Back Up for this store: imported on first use, as the Operations are."""

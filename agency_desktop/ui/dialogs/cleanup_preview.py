@@ -14,12 +14,18 @@ from PySide6.QtWidgets import (
 )
 
 from ...ops.cleanup import CleanupPlan
+from ...ops.server_cleanup import ServerCleanupPlan
 from ...util.formatting import counted, human_size, local_time
 
 COLUMNS = ("What happens", "File", "Session", "Items", "Last activity", "Size")
+SERVER_COLUMNS = ("What happens", "Server store", *COLUMNS[2:])
 
 
-def plan_rows(plan: CleanupPlan, auto_backup: bool = True) -> list[tuple[str, ...]]:
+def plan_rows(
+    plan: CleanupPlan | ServerCleanupPlan, auto_backup: bool = True
+) -> list[tuple[str, ...]]:
+    if isinstance(plan, ServerCleanupPlan):
+        return _server_rows(plan)
     rows: list[tuple[str, ...]] = []
     for removal in plan.files:
         for info in removal.sessions:
@@ -47,7 +53,27 @@ def plan_rows(plan: CleanupPlan, auto_backup: bool = True) -> list[tuple[str, ..
     return rows
 
 
-def plan_summary(plan: CleanupPlan, auto_backup: bool = True) -> str:
+def _server_rows(plan: ServerCleanupPlan) -> list[tuple[str, ...]]:
+    what = "session deleted (after a backup)"
+    return [
+        (what, plan.shown, s.session_id, f"{s.message_count:,}", local_time(s.updated_at), "")
+        for s in plan.sessions
+    ]
+
+
+def server_plan_summary(plan: ServerCleanupPlan) -> str:
+    """A server has no trash: its sessions are always backed up into a local file first."""
+    return (
+        f"{counted(plan.session_count, 'session')} ({counted(plan.message_count, 'item')})"
+        f" will be deleted from {plan.shown}, after a backup of them into one local file in"
+        " the backups folder (the SDK's SQLiteSession opens it; a server has no trash)."
+        " Anything that changes before you confirm is skipped."
+    )
+
+
+def plan_summary(plan: CleanupPlan | ServerCleanupPlan, auto_backup: bool = True) -> str:
+    if isinstance(plan, ServerCleanupPlan):
+        return server_plan_summary(plan)
     backup = (
         "after a backup of each such file"
         if auto_backup
@@ -66,7 +92,7 @@ class CleanupPreview(QDialog):
 
     def __init__(
         self,
-        plan: CleanupPlan,
+        plan: CleanupPlan | ServerCleanupPlan,
         parent: QWidget | None = None,
         auto_backup: bool = True,
         title: str = "Clean up sessions",
@@ -81,8 +107,9 @@ class CleanupPreview(QDialog):
             plan_summary(plan, auto_backup) if plan.session_count else "Nothing to remove."
         )
         summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        columns = SERVER_COLUMNS if isinstance(plan, ServerCleanupPlan) else COLUMNS
+        self.table = QTableWidget(0, len(columns))
+        self.table.setHorizontalHeaderLabels(columns)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row in plan_rows(plan, auto_backup):

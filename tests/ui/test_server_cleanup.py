@@ -1,0 +1,176 @@
+"""Cleaning up and deleting a server store's sessions from the window, on a real server.
+
+Operations > Clean Up Old Sessions… and Delete Selected Session… answer for a PostgreSQL
+store shown in the window: the plan is the preview the files have, the sessions are
+backed up into a local file the SDK reads before anything goes, the listing is read
+again after. A Redis store says it is not supported before any backup; a role that may
+only read says which privilege it lacks; no message carries a password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from agents import SQLiteSession
+from PySide6.QtWidgets import QInputDialog
+
+from agency_desktop.ui.dialogs.cleanup_preview import SERVER_COLUMNS
+from agency_desktop.ui.file_only import FOR_SERVERS
+from agency_desktop.ui.models.session_list import Column as SessionColumn
+from agency_desktop.ui.widgets.notice_bar import Level
+from tests.helpers.server_stores import ITEMS_PER_TURN, write_redis, write_sqlalchemy
+from tests.helpers.servers import PgDatabase, RedisDatabase
+
+TIMEOUT = 15_000
+OLD_DAYS = 40
+
+
+def _age(database: PgDatabase, session_id: str) -> None:
+    """Every time the session has, OLD_DAYS earlier (the listing reads its items' too)."""
+    with database.connect() as admin:
+        for table in ("agent_sessions", "agent_messages"):
+            admin.execute(
+                f"UPDATE {table} SET created_at = created_at - make_interval(days => %s)"
+                " WHERE session_id = %s",
+                (OLD_DAYS, session_id),
+            )
+        admin.execute(
+            "UPDATE agent_sessions SET updated_at = updated_at - make_interval(days => %s)"
+            " WHERE session_id = %s",
+            (OLD_DAYS, session_id),
+        )
+
+
+def _server_ids(database: PgDatabase) -> set[str]:
+    with database.connect() as admin:
+        return {row[0] for row in admin.execute("SELECT session_id FROM agent_sessions")}
+
+
+def _sdk_items(path: Path, session_id: str) -> list[Any]:
+    session = SQLiteSession(session_id, path)
+    try:
+        return list(asyncio.run(session.get_items()))
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def server(postgres_database: PgDatabase) -> PgDatabase:
+    url = postgres_database.url(driver="asyncpg")
+    for session_id, city in (("old-1", "Lima"), ("old-2", "Rome"), ("recent", "Kyiv")):
+        write_sqlalchemy(url, session_id, (city,))
+    _age(postgres_database, "old-1")
+    _age(postgres_database, "old-2")
+    postgres_database.grant_select("agent_sessions", "agent_messages")
+    return postgres_database
+
+
+def _open(qtbot: Any, main_window: Any, url: str, count: int) -> Any:
+    window = main_window()
+    window.open_paths([url])
+    qtbot.waitUntil(lambda: window.session_model.session_count() == count, timeout=TIMEOUT)
+    return window
+
+
+def _listed(window: Any) -> set[str]:
+    model = window.session_model
+    return {model.index(r, SessionColumn.SESSION).data() for r in range(model.rowCount())}
+
+
+def _preview(qtbot: Any, window: Any, method: str) -> Any:
+    """Choose the entry and wait for its preview (planned in a worker)."""
+    cleanups = window.server._cleanups()
+    cleanups.preview = None
+    window.operations_menu.actions[method].trigger()
+    qtbot.waitUntil(lambda: cleanups.preview is not None, timeout=TIMEOUT)
+    return cleanups.preview
+
+
+def _table(preview: Any) -> list[list[str]]:
+    table = preview.table
+    return [
+        [table.item(r, c).text() for c in range(table.columnCount())]
+        for r in range(table.rowCount())
+    ]
+
+
+def test_old_sessions_are_previewed_backed_up_then_deleted(
+    qtbot: Any,
+    main_window: Any,
+    server: PgDatabase,
+    app_data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = _open(qtbot, main_window, server.url(), 3)
+    action = window.operations_menu.actions["ask_cleanup_old"]
+    assert action.isEnabled()
+    assert (action.text(), action.toolTip()) == FOR_SERVERS["ask_cleanup_old"]
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *_args: (OLD_DAYS - 10, True))
+    preview = _preview(qtbot, window, "ask_cleanup_old")
+    header = preview.table.horizontalHeaderItem(1).text()
+    assert header == SERVER_COLUMNS[1] == "Server store"
+    rows = _table(preview)
+    assert sorted(row[2] for row in rows) == ["old-1", "old-2"]
+    assert all(server.server.password not in cell for row in rows for cell in row)
+    assert _server_ids(server) == {"old-1", "old-2", "recent"}  # a preview changes nothing
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
+        preview.accept()
+    summary, report = done.args
+    assert summary.startswith("Deleted 2 sessions (")
+    assert server.server.password not in summary
+    assert _server_ids(server) == {"recent"}
+    assert report.backup is not None and report.backup.is_relative_to(app_data)
+    expected = ITEMS_PER_TURN
+    assert len(_sdk_items(report.backup, "old-1")) == len(_sdk_items(report.backup, "old-2"))
+    assert len(_sdk_items(report.backup, "old-1")) == expected
+    qtbot.waitUntil(lambda: _listed(window) == {"recent"}, timeout=TIMEOUT)
+
+
+def test_the_selected_session_is_deleted_and_only_it(
+    qtbot: Any, main_window: Any, server: PgDatabase
+) -> None:
+    window = _open(qtbot, main_window, server.url(), 3)
+    proxy = window.session_proxy
+    rows = {proxy.index(r, SessionColumn.SESSION).data(): r for r in range(proxy.rowCount())}
+    window.session_view.setCurrentIndex(proxy.index(rows["recent"], 0))
+    qtbot.waitUntil(lambda: window.current_session().session_id == "recent", timeout=TIMEOUT)
+    preview = _preview(qtbot, window, "ask_delete_selected")
+    assert preview.windowTitle() == "Delete session recent"
+    assert [row[2] for row in _table(preview)] == ["recent"]
+    assert preview.confirm_button.text() == "Delete"
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT):
+        preview.accept()
+    assert _server_ids(server) == {"old-1", "old-2"}
+    qtbot.waitUntil(lambda: _listed(window) == {"old-1", "old-2"}, timeout=TIMEOUT)
+
+
+def test_a_reader_role_is_told_which_privilege_it_lacks(
+    qtbot: Any, main_window: Any, server: PgDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _open(qtbot, main_window, server.url(reader=True), 3)
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *_args: (OLD_DAYS - 10, True))
+    preview = _preview(qtbot, window, "ask_cleanup_old")
+    with qtbot.waitSignal(window.runner.failed, timeout=TIMEOUT) as failed:
+        preview.accept()
+    message = failed.args[0]
+    assert "lacks DELETE on table agent_sessions" in message
+    assert server.server.reader_password not in message
+    assert _server_ids(server) == {"old-1", "old-2", "recent"}
+
+
+def test_redis_says_deleting_is_not_supported_before_any_backup(
+    qtbot: Any, main_window: Any, redis_database: RedisDatabase, app_data: Path
+) -> None:
+    write_redis(redis_database.url(), "kept", ("Paris",))
+    window = _open(qtbot, main_window, redis_database.url(), 1)
+    proxy = window.session_proxy
+    window.session_view.setCurrentIndex(proxy.index(0, 0))
+    qtbot.waitUntil(lambda: window.current_session() is not None, timeout=TIMEOUT)
+    window.operations_menu.actions["ask_delete_selected"].trigger()
+    qtbot.waitUntil(lambda: window.notice.level is Level.ERROR, timeout=TIMEOUT)
+    assert "not supported yet" in window.notice.label.text()
+    assert window.server.cleanups.preview is None
+    assert not list(app_data.rglob("*backup*.db"))  # refused before any backup
