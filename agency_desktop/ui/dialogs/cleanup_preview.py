@@ -110,7 +110,10 @@ class CleanupPreview(QDialog):
         columns = SERVER_COLUMNS if isinstance(plan, ServerCleanupPlan) else COLUMNS
         self.table = QTableWidget(0, len(columns))
         self.table.setHorizontalHeaderLabels(columns)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row in plan_rows(plan, auto_backup):
             index = self.table.rowCount()
@@ -118,7 +121,9 @@ class CleanupPreview(QDialog):
             for column, text in enumerate(row):
                 self.table.setItem(index, column, QTableWidgetItem(text))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        verb = "Delete" if title.startswith("Delete") else "Remove"
+        server = isinstance(plan, ServerCleanupPlan)
+        self.table.setColumnHidden(len(columns) - 1, server)  # sizes are a file's
+        verb = "Delete" if server or title.startswith("Delete") else "Remove"
         self.confirm_button = buttons.addButton(verb, QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm_button.setEnabled(plan.session_count > 0)
         buttons.accepted.connect(self.accept)
