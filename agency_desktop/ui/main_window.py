@@ -44,7 +44,8 @@ from .scan_feed import ScanFeed
 from .scratch import ScratchController
 from .search_indexer import SearchIndexer
 from .search_panel import SearchPanel
-from .server_view import SERVER_SEARCH, ServerView
+from .server_copy import ServerCopies
+from .server_view import ServerView
 from .session_notes import SessionNotesController
 from .session_tools import SessionTools
 from .session_view import SessionView
@@ -168,6 +169,8 @@ class MainWindow(QMainWindow):
         menus.keep_index.setChecked(self.indexer.enabled)
         self.debug_log_action = menus.debug_logging
         self.operations_menu = OperationsMenu(self)
+        self.server_copies = ServerCopies(self)
+        self.operations_menu.handlers.update(self.server_copies.handlers())
         menus.insert_before_help(self.operations_menu.menu)
         self.scratch = ScratchController(self)
         menus.insert_before_help(self.scratch.menu)
@@ -383,7 +386,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{shown} — Agency Desktop")
         self.stats.set_folder(None, [])
         self.stats.set_store(key)
-        self.search_panel.set_folder(None, SERVER_SEARCH)
+        self.search_panel.set_folder(None, server=key)
 
     def refresh(self) -> None:
         if self.server.is_open:

@@ -66,6 +66,19 @@ def _search(*args: Any) -> Iterator[Any]:
     yield from search_files(*args)
 
 
+def _search_server(key: Path, query: Query, search_filter: SearchFilter) -> Iterator[Any]:
+    """A server store's items, read on the server (search/server.py: no local index); a
+    driver's message may carry the URL as typed, so errors are the core's, masked."""
+    from ..search.server import search_store
+    from .server_locations import location_of, open_location
+    from .server_store import error_text
+
+    try:
+        yield from search_store(open_location(key), query, search_filter)
+    except Exception as error:
+        raise RuntimeError(error_text(error, str(location_of(key)))) from error
+
+
 # How results can be ordered: (label, column, sort role, order).
 ORDERS = (
     ("Newest first", Column.TIME, SORT, Qt.SortOrder.DescendingOrder),
@@ -90,7 +103,7 @@ class SearchPanel(QWidget):
         self.indexer = indexer
         self._folder_files = folder_files
         self._root: Path | None = None
-        self._unavailable = ""
+        self._server: Path | None = None  # the key of the server store shown, if one is
         self._session: tuple[Path, str] | None = None
         self._worker: Worker | None = None
         self._pending: list[SearchHit] = []
@@ -202,10 +215,10 @@ class SearchPanel(QWidget):
 
     # --- what is searched
 
-    def set_folder(self, root: Path | None, unavailable: str = "") -> None:
-        """A new folder (or set of files): old results no longer apply. `unavailable`:
-        why what is shown cannot be searched here (a server store's items are not)."""
-        self._root, self._unavailable = root, unavailable
+    def set_folder(self, root: Path | None, server: Path | None = None) -> None:
+        """A new folder, set of files or server store (`server`: its sessions' key): old
+        results no longer apply."""
+        self._root, self._server = root, server
         self._stop()
         self._fresh_results(root)
         self.query.clear()
@@ -258,20 +271,24 @@ class SearchPanel(QWidget):
         query = Query.parse(self.query.text())
         self.model.query = query
         self.highlighter.set_terms(query.terms)
-        files = self._files()
-        if query.empty or self._unavailable:
-            self.status.setText(self._unavailable or self._index_state)
+        files = [self._server] if self._server is not None else self._files()
+        if query.empty:
+            self.status.setText(self._index_state)
             return
-        if files is None:
+        if files is None or (self._in_session and self._session is None):
             self.status.setText("Open a session to search in it.")
             return
         self._started = time.monotonic()
-        worker = Worker(_search, files, query, self.search_filter(), self.indexer.usable_index)
+        if self._server is not None:
+            worker = Worker(_search_server, self._server, query, self.search_filter())
+        else:
+            worker = Worker(_search, files, query, self.search_filter(), self.indexer.usable_index)
         worker.signals.yielded.connect(lambda batch, w=worker: self._on_results(w, batch))
         worker.signals.returned.connect(lambda _result, w=worker: self._on_done(w))
         worker.signals.errored.connect(lambda exc, w=worker: self._on_failed(w, exc))
         self._worker = self._workers.start(worker)
-        self.status.setText(f"Searching {counted(len(files), 'file')}…")
+        where = self._server or counted(len(files), "file")
+        self.status.setText(f"Searching {where}…")
 
     def _stop(self) -> None:
         if self._worker is not None:

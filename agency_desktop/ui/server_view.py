@@ -36,11 +36,6 @@ if TYPE_CHECKING:
     from .widgets.notice_bar import NoticeBar
     from .workers import WorkerPool
 
-SERVER_SEARCH = (
-    "Searching a server store's items is not in this version: the session's own search"
-    " (Ctrl+Shift+F) filters the open session on the server."
-)
-
 
 class ServerHost(Protocol):
     notice: NoticeBar

@@ -18,7 +18,6 @@ from agency_desktop.ui.file_only import FOR_FILES
 from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.server_locations import with_password, without_password
 from agency_desktop.ui.server_store import ServerStore
-from agency_desktop.ui.server_view import SERVER_SEARCH
 from agency_desktop.ui.workers import WorkerPool
 from tests.helpers.server_stores import ITEMS_PER_TURN, write_redis, write_sqlalchemy
 from tests.helpers.servers import (
@@ -285,20 +284,45 @@ def test_a_redis_store_is_shown_the_same_way(
     assert password not in window.windowTitle() + "".join(_row_texts(window.session_model))
 
 
-def test_searching_says_what_works_on_a_server(
-    qtbot: Any, main_window: Any, written: PgDatabase
+def test_searching_a_server_reads_it_and_opens_what_it_finds(
+    qtbot: Any, qtmodeltester: Any, main_window: Any, written: PgDatabase
 ) -> None:
+    """Search All reads the server (no local index); a result opens its session."""
     window = _open_server(qtbot, main_window, written.url(reader=True))
-    _select(qtbot, window, "alpha")
+    panel = window.search_panel
     window.show_search()
-    window.search_panel.query.setText("oslo")
-    window.search_panel.search()
-    assert window.search_panel.status.text() == SERVER_SEARCH
+    panel.query.setText("oslo")
+    panel.search()
+    qtbot.waitUntil(lambda: not panel.searching and panel.model.rowCount() > 0, timeout=TIMEOUT)
+    qtmodeltester.check(panel.model)
+    hits = [panel.model.hit(row) for row in range(panel.model.rowCount())]
+    assert {hit.session_id for hit in hits} == {"alpha"}  # the Oslo turn is alpha's
+    assert len(hits) == ITEMS_PER_TURN
+    assert written.server.reader_password not in panel.status.text()
+    assert panel.status.text().startswith(f"{len(hits)} results in ")
+    window.view.open_hit(hits[-1])
+    qtbot.waitUntil(lambda: window.current_session().session_id == "alpha", timeout=TIMEOUT)
     window.messages.search.setText("oslo")  # the session's own search: filtered on the server
-    qtbot.waitUntil(lambda: 0 < window.message_model.rowCount() < 8, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.message_model.rowCount() == ITEMS_PER_TURN, timeout=TIMEOUT)
     previews = [window.message_model.index(r, 4).data() for r in range(ITEMS_PER_TURN)]
-    assert window.message_model.rowCount() == ITEMS_PER_TURN  # the Oslo turn, not Paris's
     assert all("Oslo" in preview for preview in previews)
+
+
+def test_a_redis_store_is_searched_too(
+    qtbot: Any, main_window: Any, redis_database: RedisDatabase
+) -> None:
+    write_redis(redis_database.url(), "chat", ("Paris", "Oslo"))
+    write_redis(redis_database.url(), "other", ("Lima",))
+    window = main_window()
+    window.open_paths([redis_database.url(reader=True)])
+    qtbot.waitUntil(lambda: window.session_model.session_count() == 2, timeout=TIMEOUT)
+    panel = window.search_panel
+    panel.query.setText("lima")
+    panel.search()
+    qtbot.waitUntil(lambda: not panel.searching, timeout=TIMEOUT)
+    assert panel.model.rowCount() > 0, panel.status.text()
+    sessions = {panel.model.hit(row).session_id for row in range(panel.model.rowCount())}
+    assert sessions == {"other"}
 
 
 def test_a_first_page_is_listed_at_once_then_every_session(
