@@ -52,13 +52,15 @@ def move_session(
     new_session_id: str | None = None,
     backups: Path | None = None,
     auto_backup: bool = True,
+    create_tables: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> tuple[WriteResult, Path | None]:
     """Copy a session into another store, then remove it from the source.
 
     Returns the copy's result and the backup of the source taken before the removal
-    (None when `auto_backup` is off).
+    (None when `auto_backup` is off). `create_tables` is for a server target with none of
+    the SDK's tables yet (`copy_session`): a move there needs them made as a copy does.
     """
     source = Path(source_db)
     data = read_file_session(source, session_id)
@@ -67,6 +69,7 @@ def move_session(
         session_id,
         target_db,
         new_session_id=new_session_id,
+        create_tables=create_tables,
         progress=progress,
         cancel=cancel,
     )

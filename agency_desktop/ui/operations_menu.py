@@ -37,6 +37,8 @@ ENTRIES: tuple[tuple[str, str, str | None] | None, ...] = (
     None,
     ("Co&py Session To…", "ask_copy_session", None),
     ("&Move Session To…", "ask_move_session", None),
+    ("Copy Session to Ser&ver Store…", "ask_copy_to_server", None),
+    ("Move Session to Server Stor&e…", "ask_move_to_server", None),
     ("&Rename Session…", "ask_rename", "F2"),
     ("&Split Store into Files…", "ask_split", None),
     ("Mer&ge Stores…", "ask_merge", None),
@@ -57,6 +59,9 @@ class OperationsMenu(QObject):
         self.actions: dict[str, QAction] = {}  # by controller method: for context menus
         # While a server store is shown, what its entries run instead (server_view sets it).
         self.routes: dict[str, Callable[[], None]] = {}
+        # Entries whose work lives outside the controller (the window registers them), so
+        # that it does not grow with every operation.
+        self.handlers: dict[str, Callable[[], None]] = {}
         for entry in ENTRIES:
             if entry is None:
                 self.menu.addSeparator()
@@ -104,8 +109,10 @@ class OperationsMenu(QObject):
         self.actions[method] = action
 
     def trigger(self, method: str) -> None:
-        """Run an entry: a server store shown answers the entries it has (`routes`)."""
-        route = self.routes.get(method) or getattr(self.controller, method)
+        """Run an entry: a server store shown answers the entries it has (`routes`), and
+        `handlers` those the controller has not."""
+        route = self.routes.get(method) or self.handlers.get(method)
+        route = route or getattr(self.controller, method)
         route()
 
     def _set_enabled(self, enabled: bool) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from agency_desktop.ops.reorganise import (
     rename_session,
     split_store,
 )
-from agency_desktop.stores.errors import SessionNotFoundError
+from agency_desktop.stores.errors import SessionNotFoundError, StoreError
 from agency_desktop.stores.listing import list_sessions
+from tests.helpers.server_stores import read_sqlalchemy
+from tests.helpers.servers import PgDatabase
 from tests.helpers.stores import item_texts
 
 
@@ -84,3 +87,25 @@ def test_split_writes_one_store_per_session(store_folder: Path, tmp_path: Path) 
     assert item_texts(tmp_path / "split" / "shared--shared-b.db", "shared-b") == item_texts(
         store_folder / "shared.db", "shared-b"
     )
+
+
+def test_move_to_a_server_makes_the_sdks_tables_only_when_asked(
+    store_folder: Path, tmp_path: Path, postgres_database: PgDatabase
+) -> None:
+    """An empty database: without create_tables the move is refused, naming the missing
+    tables, and the file keeps its session; with it the SDK reads the moved session."""
+    source, url = store_folder / "shared.db", postgres_database.url()
+    before = item_texts(source, "shared-b")
+    with pytest.raises(StoreError, match="no Agents SDK session tables") as refused:
+        move_session(source, "shared-b", url, backups=tmp_path / "backups")
+    assert "nothing was written" in str(refused.value)
+    assert item_texts(source, "shared-b") == before
+    assert not (tmp_path / "backups").exists()  # nothing left the file, so no backup
+    result, backup = move_session(
+        source, "shared-b", url, backups=tmp_path / "backups", create_tables=True
+    )
+    assert result.message_count == len(before) and result.location is not None
+    read = read_sqlalchemy(postgres_database.url(driver="asyncpg"), "shared-b")
+    assert [json.loads(text) for text in before] == read
+    assert item_texts(source, "shared-b") == []
+    assert backup is not None and item_texts(backup, "shared-b") == before
