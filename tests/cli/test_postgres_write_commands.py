@@ -4,21 +4,23 @@ in what it prints."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from agents import SQLiteSession
 
 from agency_desktop import cli
 from agency_desktop.ops.server_cleanup import plan_server_cleanup, run_server_cleanup
 from agency_desktop.stores.sqlite_file import SQLiteFileStore
 from agency_desktop.util.progress import CancelToken, OperationCancelled
-from tests.helpers.server_stores import read_sqlalchemy, write_sqlalchemy
+from tests.helpers.server_stores import (
+    age_pg_session,
+    pg_session_ids,
+    read_sqlalchemy,
+    write_sqlalchemy,
+)
 from tests.helpers.servers import PgDatabase
-from tests.helpers.stores import item_texts, write_plain
+from tests.helpers.stores import item_texts, sdk_items, write_plain
 
 OLD_DAYS = 40
 
@@ -34,35 +36,6 @@ def _no_password(database: PgDatabase, *texts: str) -> None:
         assert all(secret not in text for text in texts)
 
 
-def _sdk_file_items(path: Path, session_id: str) -> list[Any]:
-    session = SQLiteSession(session_id, path)
-    try:
-        return list(asyncio.run(session.get_items()))
-    finally:
-        session.close()
-
-
-def _age(database: PgDatabase, session_id: str, days: int = OLD_DAYS) -> None:
-    with database.connect() as admin:
-        for table in ("agent_sessions", "agent_messages"):
-            admin.execute(
-                f"UPDATE {table} SET created_at = created_at - make_interval(days => %s)"
-                " WHERE session_id = %s",
-                (days, session_id),
-            )
-        admin.execute(
-            "UPDATE agent_sessions SET updated_at = updated_at - make_interval(days => %s)"
-            " WHERE session_id = %s",
-            (days, session_id),
-        )
-
-
-def _server_ids(database: PgDatabase) -> set[str]:
-    with database.connect() as admin:
-        rows = admin.execute("SELECT session_id FROM agent_sessions").fetchall()
-    return {row[0] for row in rows}
-
-
 @pytest.fixture
 def local(tmp_path: Path) -> Path:
     return write_plain(tmp_path / "local.db", "local", ("Paris", "Oslo"))
@@ -73,8 +46,8 @@ def server(postgres_database: PgDatabase) -> PgDatabase:
     url = postgres_database.url(driver="asyncpg")
     for session_id, city in (("old-1", "Lima"), ("old-2", "Rome"), ("recent", "Kyiv")):
         write_sqlalchemy(url, session_id, (city,))
-    _age(postgres_database, "old-1")
-    _age(postgres_database, "old-2")
+    age_pg_session(postgres_database, "old-1", OLD_DAYS)
+    age_pg_session(postgres_database, "old-2", OLD_DAYS)
     return postgres_database
 
 
@@ -85,7 +58,7 @@ def test_migrate_a_local_session_to_the_server(
     code, out, err = run(capsys, "migrate", local, url, "--session", "local")
     assert code == 0, err
     assert "wrote session 'local'" in out and "verified" in out
-    assert read_sqlalchemy(url, "local") == _sdk_file_items(local, "local")
+    assert read_sqlalchemy(url, "local") == sdk_items(local, "local")
     code, out, err = run(capsys, "migrate", local, url, "--session", "local")
     assert code == 2 and "already exists" in err
     code, out, err = run(
@@ -95,9 +68,9 @@ def test_migrate_a_local_session_to_the_server(
     assert code == 0, err
     done = json.loads(out)
     assert done["replaced_session"] is True and done["path"].startswith("postgresql+asyncpg://")
-    assert read_sqlalchemy(url, "recent") == _sdk_file_items(local, "local")
+    assert read_sqlalchemy(url, "recent") == sdk_items(local, "local")
     (replaced,) = (app_data / "backups").rglob("*.db")  # what was replaced, kept first
-    assert len(_sdk_file_items(replaced, "recent")) == 4
+    assert len(sdk_items(replaced, "recent")) == 4
     _no_password(server, out, err, replaced.as_posix())
 
 
@@ -120,7 +93,7 @@ def test_the_read_only_role_cannot_migrate_and_is_told_why(
     code, out, err = run(capsys, "migrate", local, server.url(reader=True), "--session", "local")
     assert code != 0
     assert "lacks INSERT on table agent_sessions" in err
-    assert "local" not in _server_ids(server)
+    assert "local" not in pg_session_ids(server)
     _no_password(server, out, err)
 
 
@@ -151,7 +124,7 @@ def test_cleanup_previews_exactly_what_goes_and_changes_nothing(
     listed = [line.split("'")[1] for line in out.splitlines() if "delete session" in line]
     assert sorted(listed) == ["old-1", "old-2"]
     assert "2 sessions, 8 items" in out and "dry run" in out
-    assert _server_ids(server) == {"old-1", "old-2", "recent"}
+    assert pg_session_ids(server) == {"old-1", "old-2", "recent"}
     _no_password(server, out, err)
 
 
@@ -164,9 +137,9 @@ def test_cleanup_backs_up_locally_before_deleting(
     assert code == 0, err
     done = json.loads(out)
     assert sorted(done["deleted_sessions"]) == ["old-1", "old-2"]
-    assert _server_ids(server) == {"recent"}
+    assert pg_session_ids(server) == {"recent"}
     backup = Path(done["backup"])
-    assert len(_sdk_file_items(backup, "old-1")) == len(_sdk_file_items(backup, "old-2")) == 4
+    assert len(sdk_items(backup, "old-1")) == len(sdk_items(backup, "old-2")) == 4
     _no_password(server, out, err, backup.as_posix())
 
 
@@ -180,12 +153,12 @@ def test_the_backup_opens_with_the_sdk_before_anything_is_deleted(
     def progress(done: int, total: int, message: str) -> None:
         if message == "deleting":
             (backup,) = tmp_path.glob("*/*.db")
-            seen.append((_server_ids(server), len(_sdk_file_items(backup, "old-2"))))
+            seen.append((pg_session_ids(server), len(sdk_items(backup, "old-2"))))
 
     report = run_server_cleanup(plan, backup_dir=tmp_path, progress=progress)
     assert seen == [({"old-1", "old-2", "recent"}, 4)]
     assert report.items_deleted == 8 and report.backup is not None
-    assert _server_ids(server) == {"recent"}
+    assert pg_session_ids(server) == {"recent"}
 
 
 def test_a_session_that_changed_since_the_preview_is_kept(
@@ -196,7 +169,7 @@ def test_a_session_that_changed_since_the_preview_is_kept(
     report = run_server_cleanup(plan, backup_dir=tmp_path)
     assert [s.session_id for s in report.deleted_sessions] == ["old-2"]
     assert [sid for sid, _ in report.skipped] == ["old-1"]
-    assert _server_ids(server) == {"old-1", "recent"}
+    assert pg_session_ids(server) == {"old-1", "recent"}
 
 
 def test_a_cancelled_cleanup_deletes_nothing(server: PgDatabase, tmp_path: Path) -> None:
@@ -209,4 +182,4 @@ def test_a_cancelled_cleanup_deletes_nothing(server: PgDatabase, tmp_path: Path)
 
     with pytest.raises(OperationCancelled):
         run_server_cleanup(plan, backup_dir=tmp_path, progress=progress, cancel=cancel)
-    assert _server_ids(server) == {"old-1", "old-2", "recent"}
+    assert pg_session_ids(server) == {"old-1", "old-2", "recent"}

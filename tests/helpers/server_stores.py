@@ -15,6 +15,7 @@ from typing import Any
 
 from agents.extensions.memory import RedisSession, SQLAlchemySession
 
+from .servers import PgDatabase
 from .stores import run_turns
 
 ITEMS_PER_TURN = 4  # user message, function call, its output, assistant message
@@ -87,3 +88,24 @@ def read_redis(url: str, session_id: str, **options: Any) -> list[Any]:
         return list(await session.get_items())
 
     return asyncio.run(_in_redis(url, session_id, items, **options))
+
+
+def age_pg_session(database: PgDatabase, session_id: str, days: int) -> None:
+    """Every time a PostgreSQL session has, `days` earlier (the listing reads its items' too)."""
+    with database.connect() as admin:
+        for table in ("agent_sessions", "agent_messages"):
+            admin.execute(
+                f"UPDATE {table} SET created_at = created_at - make_interval(days => %s)"
+                " WHERE session_id = %s",
+                (days, session_id),
+            )
+        admin.execute(
+            "UPDATE agent_sessions SET updated_at = updated_at - make_interval(days => %s)"
+            " WHERE session_id = %s",
+            (days, session_id),
+        )
+
+
+def pg_session_ids(database: PgDatabase) -> set[str]:
+    with database.connect() as admin:
+        return {row[0] for row in admin.execute("SELECT session_id FROM agent_sessions")}

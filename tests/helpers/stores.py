@@ -208,6 +208,15 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sdk_items(path: Path, session_id: str) -> list[Any]:
+    """A file's session as the SDK's own SQLiteSession reads it back."""
+    session = SQLiteSession(session_id, path)
+    try:
+        return list(asyncio.run(session.get_items()))
+    finally:
+        session.close()
+
+
 def item_texts(path: Path, session_id: str, table: str = "agent_messages") -> list[str]:
     # Not mode=ro: on a WAL store that leaves -wal and -shm files behind for good.
     conn = sqlite3.connect(path)

@@ -19,15 +19,7 @@ from agency_desktop.ops.store_writer import SessionExistsError
 from agency_desktop.stores.bulk_load import ROWS_PER_INSERT, Loaded
 from agency_desktop.util.errors import InputError
 from agency_desktop.util.progress import CancelToken, OperationCancelled
-from tests.helpers.stores import item_texts, write_plain
-
-
-def _sdk_items(path: Path, session_id: str) -> list[Any]:
-    session = SQLiteSession(session_id, path)
-    try:
-        return asyncio.run(session.get_items())
-    finally:
-        session.close()
+from tests.helpers.stores import item_texts, sdk_items, write_plain
 
 
 def _schema(path: Path) -> list[tuple[str, ...]]:
@@ -67,7 +59,7 @@ def test_a_long_import_reads_back_as_the_sdk_reads_the_original(
     assert result.message_count == len(item_texts(long_store, "long")) > 10 * ROWS_PER_INSERT
     assert result.created_file and not result.replaced_session
     assert item_texts(target, "long") == item_texts(long_store, "long")  # byte for byte
-    assert _sdk_items(target, "long") == _sdk_items(long_store, "long")
+    assert sdk_items(target, "long") == sdk_items(long_store, "long")
     assert len(reports) > result.message_count // REPORT_EVERY - 1
     assert reports[-1][0] == reports[-1][1]  # the bar ends full
     assert [p.name for p in tmp_path.iterdir()] == ["imported.db"]

@@ -3,15 +3,12 @@ copied into a store file: read by the SDK's SQLiteSession afterwards, all or not
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from agents import SQLiteSession
 
 from agency_desktop import cli
 from agency_desktop.ops.migrate import copy_session
@@ -26,16 +23,9 @@ from tests.helpers.server_stores import (
     write_sqlalchemy,
 )
 from tests.helpers.servers import HOST, PgDatabase, PostgresServer, RedisServer, free_port
+from tests.helpers.stores import sdk_items
 
 SESSIONS = {"alpha": ("Paris", "Oslo"), "beta": ("Lima",)}
-
-
-def sdk_file_items(path: Path, session_id: str) -> list[Any]:
-    session = SQLiteSession(session_id, path)
-    try:
-        return list(asyncio.run(session.get_items()))
-    finally:
-        session.close()
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +53,7 @@ def test_a_postgresql_store_backed_up_opens_with_the_sdk(pg: PgDatabase, tmp_pat
     assert "***" in done.source and pg.server.reader_password not in done.source
     for session_id in SESSIONS:
         expected = read_sqlalchemy(pg.url(driver="asyncpg"), session_id)
-        assert sdk_file_items(done.path, session_id) == expected
+        assert sdk_items(done.path, session_id) == expected
     assert [path.name for path in tmp_path.iterdir()] == [done.path.name]
 
 
@@ -71,8 +61,8 @@ def test_a_redis_store_backed_up_opens_with_the_sdk(redis_url: str, tmp_path: Pa
     target = tmp_path / "redis.db"
     done = backup_server_store(redis_url, target, session_ids=["beta"])
     assert (done.path, done.session_count, done.message_count) == (target, 1, ITEMS_PER_TURN)
-    assert sdk_file_items(target, "beta") == read_redis(redis_url, "beta")
-    assert sdk_file_items(target, "alpha") == []
+    assert sdk_items(target, "beta") == read_redis(redis_url, "beta")
+    assert sdk_items(target, "alpha") == []
 
 
 def test_an_existing_file_is_only_replaced_when_asked(pg: PgDatabase, tmp_path: Path) -> None:
@@ -82,7 +72,7 @@ def test_an_existing_file_is_only_replaced_when_asked(pg: PgDatabase, tmp_path: 
         backup_server_store(pg.url(), target)
     assert target.read_bytes() == b"mine"
     backup_server_store(pg.url(), target, session_ids=["alpha"], overwrite=True)
-    assert len(sdk_file_items(target, "alpha")) == 2 * ITEMS_PER_TURN
+    assert len(sdk_items(target, "alpha")) == 2 * ITEMS_PER_TURN
 
 
 def test_a_cancelled_backup_leaves_no_file(pg: PgDatabase, tmp_path: Path) -> None:
@@ -111,7 +101,7 @@ def test_a_server_session_copied_into_a_store_file(pg: PgDatabase, tmp_path: Pat
     written = copy_session(pg.url(reader=True), "beta", target, new_session_id="beta-copy")
     assert written.message_count == ITEMS_PER_TURN
     expected = read_sqlalchemy(pg.url(driver="asyncpg"), "beta")
-    assert sdk_file_items(target, "beta-copy") == expected
+    assert sdk_items(target, "beta-copy") == expected
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
@@ -133,7 +123,7 @@ def test_the_cli_backs_up_and_migrates_from_a_server(
     assert "2 sessions" in text and "verified" in text
     code, moved, err = run(capsys, "migrate", url, tmp_path / "m.db", "--session", "beta")
     assert code == 0, err
-    assert sdk_file_items(tmp_path / "m.db", "beta") == read_sqlalchemy(pg.url(), "beta")
+    assert sdk_items(tmp_path / "m.db", "beta") == read_sqlalchemy(pg.url(), "beta")
     for secret in (pg.server.password, pg.server.reader_password):
         assert all(secret not in shown for shown in (out, text, moved, err))
     code, _, err = run(capsys, "backup", tmp_path / "all.db", tmp_path / "c.db", "--session", "x")

@@ -8,7 +8,6 @@ A Redis session with a TTL says "expires in …" in the list and in its stats.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agents import SQLiteSession
 
 from agency_desktop.ui import desktop
 from agency_desktop.ui import server_backup as window_backup
@@ -25,6 +23,7 @@ from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.widgets.notice_bar import Level
 from tests.helpers.server_stores import ITEMS_PER_TURN, write_redis, write_sqlalchemy
 from tests.helpers.servers import HOST, PgDatabase, PostgresServer, RedisDatabase, free_port
+from tests.helpers.stores import sdk_items
 
 TIMEOUT = 15_000
 SESSIONS = {"alpha": ("Paris", "Oslo"), "beta": ("Lima",)}
@@ -43,14 +42,6 @@ def written(postgres_server: PostgresServer) -> Iterator[PgDatabase]:
         yield database
     finally:
         database.drop()
-
-
-def _sdk_items(path: Path, session_id: str) -> list[Any]:
-    session = SQLiteSession(session_id, path)
-    try:
-        return list(asyncio.run(session.get_items()))
-    finally:
-        session.close()
 
 
 def _open(qtbot: Any, main_window: Any, url: str, count: int) -> Any:
@@ -101,8 +92,8 @@ def test_backing_up_the_selected_session_writes_a_file_the_sdk_reads(
         action.trigger()
     assert asked[0].name.startswith(f"{HOST}-{written.server.port}-{written.name}-alpha-backup-")
     assert asked[0].suffix == ".db"
-    assert len(_sdk_items(target, "alpha")) == len(SESSIONS["alpha"]) * ITEMS_PER_TURN
-    assert _sdk_items(target, "beta") == []  # only the session asked for
+    assert len(sdk_items(target, "alpha")) == len(SESSIONS["alpha"]) * ITEMS_PER_TURN
+    assert sdk_items(target, "beta") == []  # only the session asked for
     summary = done.args[0]
     assert summary.startswith("Backed up 1 session (8 items")
     assert written.server.reader_password not in summary
@@ -142,7 +133,7 @@ def test_the_toolbars_back_up_takes_the_whole_store(
         button.click()
     assert done.args[0].startswith("Backed up 2 sessions (12 items")
     for session_id, cities in SESSIONS.items():
-        assert len(_sdk_items(target, session_id)) == len(cities) * ITEMS_PER_TURN
+        assert len(sdk_items(target, session_id)) == len(cities) * ITEMS_PER_TURN
 
 
 def test_cancel_leaves_no_file(

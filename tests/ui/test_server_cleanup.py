@@ -9,52 +9,28 @@ only read says which privilege it lacks; no message carries a password.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
-from agents import SQLiteSession
 from PySide6.QtWidgets import QInputDialog
 
 from agency_desktop.ui.dialogs.cleanup_preview import SERVER_COLUMNS
 from agency_desktop.ui.file_only import FOR_SERVERS
 from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.widgets.notice_bar import Level
-from tests.helpers.server_stores import ITEMS_PER_TURN, write_redis, write_sqlalchemy
+from tests.helpers.server_stores import (
+    ITEMS_PER_TURN,
+    age_pg_session,
+    pg_session_ids,
+    write_redis,
+    write_sqlalchemy,
+)
 from tests.helpers.servers import PgDatabase, RedisDatabase
+from tests.helpers.stores import sdk_items
 
 TIMEOUT = 15_000
 OLD_DAYS = 40
-
-
-def _age(database: PgDatabase, session_id: str) -> None:
-    """Every time the session has, OLD_DAYS earlier (the listing reads its items' too)."""
-    with database.connect() as admin:
-        for table in ("agent_sessions", "agent_messages"):
-            admin.execute(
-                f"UPDATE {table} SET created_at = created_at - make_interval(days => %s)"
-                " WHERE session_id = %s",
-                (OLD_DAYS, session_id),
-            )
-        admin.execute(
-            "UPDATE agent_sessions SET updated_at = updated_at - make_interval(days => %s)"
-            " WHERE session_id = %s",
-            (OLD_DAYS, session_id),
-        )
-
-
-def _server_ids(database: PgDatabase) -> set[str]:
-    with database.connect() as admin:
-        return {row[0] for row in admin.execute("SELECT session_id FROM agent_sessions")}
-
-
-def _sdk_items(path: Path, session_id: str) -> list[Any]:
-    session = SQLiteSession(session_id, path)
-    try:
-        return list(asyncio.run(session.get_items()))
-    finally:
-        session.close()
 
 
 @pytest.fixture
@@ -62,8 +38,8 @@ def server(postgres_database: PgDatabase) -> PgDatabase:
     url = postgres_database.url(driver="asyncpg")
     for session_id, city in (("old-1", "Lima"), ("old-2", "Rome"), ("recent", "Kyiv")):
         write_sqlalchemy(url, session_id, (city,))
-    _age(postgres_database, "old-1")
-    _age(postgres_database, "old-2")
+    age_pg_session(postgres_database, "old-1", OLD_DAYS)
+    age_pg_session(postgres_database, "old-2", OLD_DAYS)
     postgres_database.grant_select("agent_sessions", "agent_messages")
     return postgres_database
 
@@ -115,17 +91,17 @@ def test_old_sessions_are_previewed_backed_up_then_deleted(
     rows = _table(preview)
     assert sorted(row[2] for row in rows) == ["old-1", "old-2"]
     assert all(server.server.password not in cell for row in rows for cell in row)
-    assert _server_ids(server) == {"old-1", "old-2", "recent"}  # a preview changes nothing
+    assert pg_session_ids(server) == {"old-1", "old-2", "recent"}  # a preview changes nothing
     with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
         preview.accept()
     summary, report = done.args
     assert summary.startswith("Deleted 2 sessions (")
     assert server.server.password not in summary
-    assert _server_ids(server) == {"recent"}
+    assert pg_session_ids(server) == {"recent"}
     assert report.backup is not None and report.backup.is_relative_to(app_data)
     expected = ITEMS_PER_TURN
-    assert len(_sdk_items(report.backup, "old-1")) == len(_sdk_items(report.backup, "old-2"))
-    assert len(_sdk_items(report.backup, "old-1")) == expected
+    assert len(sdk_items(report.backup, "old-1")) == len(sdk_items(report.backup, "old-2"))
+    assert len(sdk_items(report.backup, "old-1")) == expected
     qtbot.waitUntil(lambda: _listed(window) == {"recent"}, timeout=TIMEOUT)
 
 
@@ -143,7 +119,7 @@ def test_the_selected_session_is_deleted_and_only_it(
     assert preview.confirm_button.text() == "Delete"
     with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT):
         preview.accept()
-    assert _server_ids(server) == {"old-1", "old-2"}
+    assert pg_session_ids(server) == {"old-1", "old-2"}
     qtbot.waitUntil(lambda: _listed(window) == {"old-1", "old-2"}, timeout=TIMEOUT)
 
 
@@ -158,7 +134,7 @@ def test_a_reader_role_is_told_which_privilege_it_lacks(
     message = failed.args[0]
     assert "lacks DELETE on table agent_sessions" in message
     assert server.server.reader_password not in message
-    assert _server_ids(server) == {"old-1", "old-2", "recent"}
+    assert pg_session_ids(server) == {"old-1", "old-2", "recent"}
 
 
 def test_redis_says_deleting_is_not_supported_before_any_backup(

@@ -10,12 +10,10 @@ shows the server's password.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
-from agents import SQLiteSession
 from PySide6.QtWidgets import QDialogButtonBox
 
 from agency_desktop.ui.file_only import FOR_FILES
@@ -25,7 +23,7 @@ from agency_desktop.ui.server_locations import without_password
 from agency_desktop.ui.widgets.notice_bar import Level
 from tests.helpers.server_stores import ITEMS_PER_TURN, read_sqlalchemy, write_sqlalchemy
 from tests.helpers.servers import PgDatabase, RedisDatabase
-from tests.helpers.stores import item_texts
+from tests.helpers.stores import item_texts, sdk_items
 
 TIMEOUT = 15_000
 SESSION = "shared-b"  # 3 turns in store_folder's shared.db, next to "shared-a"
@@ -37,14 +35,6 @@ def with_tables(postgres_database: PgDatabase) -> PgDatabase:
     """A database whose SDK tables exist: another session written by SQLAlchemySession."""
     write_sqlalchemy(postgres_database.url(driver="asyncpg"), "elsewhere", ("Kyiv",))
     return postgres_database
-
-
-def _sdk_file_items(path: Path, session_id: str) -> list[Any]:
-    session = SQLiteSession(session_id, path)
-    try:
-        return list(asyncio.run(session.get_items()))
-    finally:
-        session.close()
 
 
 def _window(qtbot: Any, main_window: Any, folder: Path) -> Any:
@@ -96,7 +86,7 @@ def test_a_file_session_copied_to_postgresql_reads_the_same_in_the_sdk(
     assert window.notice.level is Level.SUCCESS and window.notice.label.text() == summary
     assert window.notice.action_buttons == []  # no local folder to show
     sdk_url = with_tables.url(driver="asyncpg")
-    assert read_sqlalchemy(sdk_url, SESSION) == _sdk_file_items(store_folder / "shared.db", SESSION)
+    assert read_sqlalchemy(sdk_url, SESSION) == sdk_items(store_folder / "shared.db", SESSION)
     assert len(read_sqlalchemy(sdk_url, "elsewhere")) == ITEMS_PER_TURN  # left as it was
     assert len(item_texts(store_folder / "shared.db", SESSION)) == ITEMS  # a copy: kept
     assert window.settings.recent_servers[0] == plain  # like a connection, no password
@@ -119,7 +109,7 @@ def test_a_session_on_the_server_is_replaced_only_when_asked_and_backed_up_first
     assert summary.endswith("(verified; the session it replaced was backed up locally)")
     assert len(read_sqlalchemy(sdk_url, SESSION)) == ITEMS
     (backup,) = (app_data / "backups").rglob("*.db")
-    assert _sdk_file_items(backup, SESSION) == before
+    assert sdk_items(backup, SESSION) == before
     _no_password(window, with_tables.server.password, message, summary, backup.as_posix())
 
 
@@ -127,7 +117,7 @@ def test_a_move_leaves_the_file_without_the_session_and_a_backup_of_it(
     qtbot: Any, main_window: Any, store_folder: Path, with_tables: PgDatabase, app_data: Path
 ) -> None:
     source = store_folder / "shared.db"
-    items = _sdk_file_items(source, SESSION)
+    items = sdk_items(source, SESSION)
     window = _window(qtbot, main_window, store_folder)
     plain = without_password(with_tables.url())
     summary = _copy(qtbot, window, with_tables.url(), move=True)
@@ -137,7 +127,7 @@ def test_a_move_leaves_the_file_without_the_session_and_a_backup_of_it(
     assert item_texts(source, SESSION) == []
     assert item_texts(source, "shared-a")  # the file's other session stays
     backup = Path(summary.split("backup of the file: ", 1)[1])
-    assert backup.is_relative_to(app_data) and _sdk_file_items(backup, SESSION) == items
+    assert backup.is_relative_to(app_data) and sdk_items(backup, SESSION) == items
     qtbot.waitUntil(lambda: window.session_model.session_count() == 4, timeout=TIMEOUT)
     _no_password(window, with_tables.server.password, summary)
 
@@ -157,7 +147,7 @@ def test_the_sdks_tables_are_made_only_when_asked(
         ).fetchone() == (0,)
     _copy(qtbot, window, url, create_tables=True)
     items = read_sqlalchemy(postgres_database.url(driver="asyncpg"), SESSION)
-    assert items == _sdk_file_items(store_folder / "shared.db", SESSION)
+    assert items == sdk_items(store_folder / "shared.db", SESSION)
     _no_password(window, postgres_database.server.password, message)
 
 
