@@ -100,17 +100,27 @@ class ServerConnectDialog(QDialog):
 
     def _lay_out(self) -> None:
         layout = QVBoxLayout(self)
-        explanation = QLabel(EXPLANATION, wordWrap=True)
-        layout.addWidget(explanation)
+        layout.addWidget(self._heading())
+        layout.addSpacing(6)
         layout.addWidget(_label("&URL:", self.url_field))
         layout.addWidget(self.url_field)
         layout.addWidget(_label("&Password (optional):", self.password_field))
         layout.addWidget(self.password_field)
         layout.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.outcome)
+        for choice in self._choices():
+            layout.addWidget(choice)
         layout.addWidget(_label("&Recent connections:", self.recent))
         layout.addWidget(self.recent, 1)
         layout.addWidget(self.buttons)
+
+    def _heading(self) -> QLabel:
+        """The text above the fields (dialogs built on this one say what they do)."""
+        return QLabel(EXPLANATION, wordWrap=True)
+
+    def _choices(self) -> list[QWidget]:
+        """Options under the test's outcome: none when only connecting."""
+        return []
 
     def url(self) -> str:
         """The URL to open: as typed, with the password typed in its own field (shown as

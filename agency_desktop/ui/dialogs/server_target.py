@@ -10,14 +10,13 @@ each one changes more on the server than the copy itself.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 from ...stores.postgres import PostgresStore
 from ...stores.registry import kind_of
 from ...util.errors import InputError
 from ..workers import WorkerPool
-from .server_connect import ServerConnectDialog, _label, _named
+from .server_connect import ServerConnectDialog, _named
 
 REPLACE = "Replace a session with the same id (backed up locally first)"
 CREATE_TABLES = "Create the SDK's tables if the database has none"
@@ -70,27 +69,17 @@ class ServerTargetDialog(ServerConnectDialog):
         self.url_field.textChanged.connect(self._on_target_changed)
         self._on_target_changed(self.url_field.text())
 
-    def _lay_out(self) -> None:
-        """The connect dialog's fields with the write's choices under them (made here:
-        the base class lays out from its own __init__)."""
+    # Made here, not in __init__: the base class lays out from its own __init__.
+
+    def _heading(self) -> QLabel:
         self.explanation = _named(QLabel(wordWrap=True), "serverTargetExplanation")
+        return self.explanation
+
+    def _choices(self) -> list[QWidget]:
         self.replace_box = _named(QCheckBox(REPLACE), "replaceSession")
         self.tables_box = _named(QCheckBox(CREATE_TABLES), "createTables")
         self.tables_box.setToolTip(TABLES_TIP)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.explanation)
-        layout.addSpacing(6)
-        layout.addWidget(_label("&URL:", self.url_field))
-        layout.addWidget(self.url_field)
-        layout.addWidget(_label("&Password (optional):", self.password_field))
-        layout.addWidget(self.password_field)
-        layout.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.outcome)
-        layout.addWidget(self.replace_box)
-        layout.addWidget(self.tables_box)
-        layout.addWidget(_label("&Recent connections:", self.recent))
-        layout.addWidget(self.recent, 1)
-        layout.addWidget(self.buttons)
+        return [self.replace_box, self.tables_box]
 
     def _on_target_changed(self, text: str) -> None:
         """Only PostgreSQL has tables to make: for another kind the box is off."""
