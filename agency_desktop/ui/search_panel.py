@@ -71,12 +71,10 @@ def _search_server(key: Path, query: Query, search_filter: SearchFilter) -> Iter
     driver's message may carry the URL as typed, so errors are the core's, masked."""
     from ..search.server import search_store
     from .server_locations import location_of, open_location
-    from .server_store import error_text
+    from .server_store import masked
 
-    try:
-        yield from search_store(open_location(key), query, search_filter)
-    except Exception as error:
-        raise RuntimeError(error_text(error, str(location_of(key)))) from error
+    url = str(location_of(key))
+    yield from masked(url, lambda: search_store(open_location(key), query, search_filter))
 
 
 # How results can be ordered: (label, column, sort role, order).

@@ -23,10 +23,9 @@ from PySide6.QtCore import QObject
 from ..ops.server_backup import ServerBackup, backup_server_store
 from ..util.formatting import counted, human_size
 from ..util.paths import backup_dir
-from ..util.progress import OperationCancelled
 from . import file_dialogs as dialogs
 from .server_locations import location_of, without_password
-from .server_store import error_text
+from .server_store import masked
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -74,16 +73,16 @@ def run_backup(
     overwrite: bool,
     **controls: Any,
 ) -> ServerBackup:
-    """Runs in a worker. A driver's message may carry the URL as typed: the error the
-    notice shows is the core's text with any password masked."""
-    try:
-        return backup_server_store(
-            url, target, session_ids=session_ids, overwrite=overwrite, **controls
-        )
-    except OperationCancelled:
-        raise
-    except Exception as error:
-        raise RuntimeError(error_text(error, url)) from error
+    """Runs in a worker: the error the notice shows has any password masked."""
+    return masked(
+        url,
+        backup_server_store,
+        url,
+        target,
+        session_ids=session_ids,
+        overwrite=overwrite,
+        **controls,
+    )
 
 
 class ServerBackups(QObject):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog
@@ -26,9 +26,8 @@ from ..ops.server_cleanup import (
     run_server_cleanup,
 )
 from ..util.formatting import counted
-from ..util.progress import OperationCancelled
 from .server_locations import location_of, without_password
-from .server_store import error_text
+from .server_store import masked
 from .workers import Worker
 
 if TYPE_CHECKING:
@@ -62,16 +61,6 @@ def cleanup_summary(report: ServerCleanupReport) -> str:
         session_id, reason = report.skipped[0]
         text += f" Skipped {counted(len(report.skipped), 'session')} ({session_id!r}: {reason})."
     return text
-
-
-def _masked[R](url: str, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-    """Runs in a worker: a driver's message may carry the URL as typed."""
-    try:
-        return fn(*args, **kwargs)
-    except OperationCancelled:
-        raise
-    except Exception as error:
-        raise RuntimeError(error_text(error, url)) from error
 
 
 class ServerCleanups(QObject):
@@ -111,14 +100,14 @@ class ServerCleanups(QObject):
     def do_plan_old(self, days: int) -> None:
         if (url := self.url) is not None:
             title = f"Clean up sessions on {without_password(url)}"
-            self._plan(Worker(_masked, url, plan_server_cleanup, url, days), title)
+            self._plan(Worker(masked, url, plan_server_cleanup, url, days), title)
 
     def ask_selected(self) -> None:
         info = self.host.current_session()
         if info is None:
             self.host.notice.show_message("Select a session first.")
         elif (url := self.url) is not None:
-            worker = Worker(_masked, url, plan_server_sessions, url, [info])
+            worker = Worker(masked, url, plan_server_sessions, url, [info])
             self._plan(worker, f"Delete session {info.session_id}")
 
     def _plan(self, worker: Worker, title: str) -> None:
@@ -141,7 +130,7 @@ class ServerCleanups(QObject):
         """Carry out exactly `plan` (tests call this half: no dialog)."""
         title = f"Cleaning up {plan.shown}"
         started = self.host.runner.run(
-            title, _masked, plan.location, run_server_cleanup, plan, summary=cleanup_summary
+            title, masked, plan.location, run_server_cleanup, plan, summary=cleanup_summary
         )
         if not started:
             self.host.notice.warn("Another operation is still running.")

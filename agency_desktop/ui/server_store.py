@@ -10,9 +10,10 @@ them as they take a file's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -20,6 +21,7 @@ from ..stores.listing import StoreScan
 from ..stores.records import SessionInfo
 from ..stores.registry import open_store
 from ..util.formatting import counted
+from ..util.progress import OperationCancelled
 from ..util.urls import redact_text
 from .server_locations import remember, without_password
 from .workers import Worker, WorkerPool
@@ -42,6 +44,17 @@ def error_text(error: BaseException, url: str) -> str:
     """An error as the user reads it, never with the URL's password (the core's errors
     mask it already; a driver's message might not)."""
     return redact_text(str(error) or type(error).__name__, url)
+
+
+def masked[R](url: str, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """`fn(*args, **kwargs)` in a worker, its failure told with `error_text` (a driver's
+    message may carry the URL as typed); a cancel stays a cancel."""
+    try:
+        return fn(*args, **kwargs)
+    except OperationCancelled:
+        raise
+    except Exception as error:
+        raise RuntimeError(error_text(error, url)) from error
 
 
 class ServerStore(QObject):
