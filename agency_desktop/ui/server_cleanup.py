@@ -26,30 +26,20 @@ from ..ops.server_cleanup import (
     run_server_cleanup,
 )
 from ..util.formatting import counted
+from .server_backup import BackupHost
 from .server_locations import location_of, without_password
 from .server_store import masked
 from .workers import Worker
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
-    from ..stores.records import SessionInfo
     from .dialogs.cleanup_preview import CleanupPreview
-    from .operation_runner import OperationRunner
-    from .widgets.notice_bar import NoticeBar
     from .workers import WorkerPool
 
 DEFAULT_DAYS = 30
 
 
-class CleanupHost(Protocol):
-    notice: NoticeBar
-    runner: OperationRunner
-    workers: WorkerPool
-
-    def dialog_parent(self) -> QWidget: ...
-
-    def current_session(self) -> SessionInfo | None: ...
+class CleanupHost(BackupHost, Protocol):
+    workers: WorkerPool  # the plan is made in one
 
 
 def cleanup_summary(report: ServerCleanupReport) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
@@ -29,29 +29,13 @@ from .server_locations import remember, without_password
 from .server_store import error_text
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
     from ..ops.store_writer import WriteResult
     from ..stores.records import SessionInfo
     from .dialogs.server_target import ServerTargetDialog
-    from .operation_runner import OperationRunner
-    from .settings import Settings
-    from .widgets.notice_bar import NoticeBar
-    from .workers import WorkerPool
+    from .host import WindowHost
 
 REPLACE_HINT = "Tick “Replace a session with the same id” to replace it (backed up locally first)."
 TABLES_HINT = "Tick “Create the SDK's tables if the database has none” to make them."
-
-
-class CopyHost(Protocol):
-    notice: NoticeBar
-    runner: OperationRunner
-    settings: Settings
-    workers: WorkerPool
-
-    def dialog_parent(self) -> QWidget: ...
-
-    def current_session(self) -> SessionInfo | None: ...
 
 
 @dataclass(frozen=True)
@@ -143,7 +127,7 @@ def missing_tables(url: str) -> tuple[str, str]:
 class ServerCopies(QObject):
     """The two Operations entries, for the window's selected (file) session."""
 
-    def __init__(self, host: CopyHost) -> None:
+    def __init__(self, host: WindowHost) -> None:
         super().__init__(host.dialog_parent())
         self.host = host
         self.dialog: ServerTargetDialog | None = None  # the last one (tests reach it)
