@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import batched, chain
 from typing import Any, Final
 
@@ -210,8 +210,7 @@ def _common_piece(row_id: int, created: Any, raw: str, item: dict[str, Any]) -> 
     args = item.get("arguments", item.get("input", item.get("action")))
     escape = _esc_writable if _plain(raw) else esc
     shown = escape(pretty_json(item if args is None else args))
-    tag = f' <code class="call-id">{escape(call_id)}</code>' if call_id else ""
-    extra = f' <code class="name">{escape(name or "tool")}</code>{tag}'
+    extra = f' <code class="name">{escape(name or "tool")}</code>{_call_id_tag(call_id, escape)}'
     head = (
         f'<section class="tool" id="item-{number}"><div class="meta"><span class="who">Tool call'
         f'</span>{extra}{when}{link}<div class="label">Arguments</div><pre class="code">{shown}</pre>'
@@ -278,8 +277,8 @@ def _message(number: str, created: Any, item: dict[str, Any], kind: ItemKind) ->
 _ROLE_LABELS = {"user": "User", "assistant": "Assistant"}
 
 
-def _call_id_tag(call_id: str | None) -> str:
-    return f' <code class="call-id">{esc(call_id)}</code>' if call_id else ""
+def _call_id_tag(call_id: str | None, escape: Callable[[str], str] = esc) -> str:
+    return f' <code class="call-id">{escape(call_id)}</code>' if call_id else ""
 
 
 def _call(
