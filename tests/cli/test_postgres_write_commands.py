@@ -14,9 +14,9 @@ from agency_desktop.ops.server_cleanup import plan_server_cleanup, run_server_cl
 from agency_desktop.stores.sqlite_file import SQLiteFileStore
 from agency_desktop.util.progress import CancelToken, OperationCancelled
 from tests.helpers.server_stores import (
-    age_pg_session,
     pg_session_ids,
     read_sqlalchemy,
+    write_aged_sessions,
     write_sqlalchemy,
 )
 from tests.helpers.servers import PgDatabase
@@ -43,12 +43,7 @@ def local(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(postgres_database: PgDatabase) -> PgDatabase:
-    url = postgres_database.url(driver="asyncpg")
-    for session_id, city in (("old-1", "Lima"), ("old-2", "Rome"), ("recent", "Kyiv")):
-        write_sqlalchemy(url, session_id, (city,))
-    age_pg_session(postgres_database, "old-1", OLD_DAYS)
-    age_pg_session(postgres_database, "old-2", OLD_DAYS)
-    return postgres_database
+    return write_aged_sessions(postgres_database, OLD_DAYS)
 
 
 def test_migrate_a_local_session_to_the_server(

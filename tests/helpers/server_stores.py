@@ -109,3 +109,14 @@ def age_pg_session(database: PgDatabase, session_id: str, days: int) -> None:
 def pg_session_ids(database: PgDatabase) -> set[str]:
     with database.connect() as admin:
         return {row[0] for row in admin.execute("SELECT session_id FROM agent_sessions")}
+
+
+def write_aged_sessions(database: PgDatabase, days: int) -> PgDatabase:
+    """Sessions 'old-1' and 'old-2', last active `days` ago, and 'recent': what a cleanup
+    on the server should take and leave."""
+    url = database.url(driver="asyncpg")
+    for session_id, city in (("old-1", "Lima"), ("old-2", "Rome"), ("recent", "Kyiv")):
+        write_sqlalchemy(url, session_id, (city,))
+    age_pg_session(database, "old-1", days)
+    age_pg_session(database, "old-2", days)
+    return database

@@ -21,10 +21,9 @@ from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.widgets.notice_bar import Level
 from tests.helpers.server_stores import (
     ITEMS_PER_TURN,
-    age_pg_session,
     pg_session_ids,
+    write_aged_sessions,
     write_redis,
-    write_sqlalchemy,
 )
 from tests.helpers.servers import PgDatabase, RedisDatabase
 from tests.helpers.stores import sdk_items
@@ -35,11 +34,7 @@ OLD_DAYS = 40
 
 @pytest.fixture
 def server(postgres_database: PgDatabase) -> PgDatabase:
-    url = postgres_database.url(driver="asyncpg")
-    for session_id, city in (("old-1", "Lima"), ("old-2", "Rome"), ("recent", "Kyiv")):
-        write_sqlalchemy(url, session_id, (city,))
-    age_pg_session(postgres_database, "old-1", OLD_DAYS)
-    age_pg_session(postgres_database, "old-2", OLD_DAYS)
+    write_aged_sessions(postgres_database, OLD_DAYS)
     postgres_database.grant_select("agent_sessions", "agent_messages")
     return postgres_database
 
