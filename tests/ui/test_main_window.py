@@ -103,6 +103,9 @@ def test_stats_panel_draws_charts_for_session_and_folder(
         lambda: window.stats.stats is not None and window.stats.stats.session_id == "adv-1",
         timeout=TIMEOUT,
     )
+    window.show()
+    assert window.stats.charts == {}  # behind the Message tab: drawn when seen
+    window.side_tabs.setCurrentWidget(window.stats)
     assert set(window.stats.charts) == {"kinds", "tools", "timeline", "usage"}
     window.stats.folder_scope.setChecked(True)
     qtbot.waitUntil(

@@ -104,6 +104,7 @@ def test_session_and_problem_totals_follow_every_change(store_folder: Path) -> N
 
     def counted(model: SessionListModel) -> tuple[int, int]:
         rows = [model.row_object(r) for r in range(model.rowCount())]
+        assert model.paths() == {r.path for r in rows}  # the files listed, kept as rows go
         return sum(r.info is not None for r in rows), sum(r.problem is not None for r in rows)
 
     model = _filled(store_folder)
@@ -112,11 +113,14 @@ def test_session_and_problem_totals_follow_every_change(store_folder: Path) -> N
     broken = StoreScan(shared, problem=StoreProblem(shared, ProblemKind.CORRUPT))
     model.apply_scan(broken)  # two sessions become one problem row
     assert (model.session_count(), model.problem_count()) == counted(model) == (3, 1)
-    model.apply_scan(scan_store(shared))
+    model.apply_scans([scan_store(shared)])  # listed already: its block is replaced
     model.remove_path(store_folder / "plain.db")
     assert (model.session_count(), model.problem_count()) == counted(model) == (4, 0)
+    model.apply_scans([scan_store(store_folder / "plain.db")])  # new again: at the end
+    assert model.row_object(model.rowCount() - 1).path == store_folder / "plain.db"
+    assert (model.session_count(), model.problem_count()) == counted(model) == (5, 0)
     model.clear_rows()
-    assert (model.session_count(), model.problem_count()) == (0, 0)
+    assert (model.session_count(), model.problem_count()) == counted(model) == (0, 0)
 
 
 def test_tokens_column_shows_usage_and_sorts_by_number(qapp: Any, store_folder: Path) -> None:

@@ -91,11 +91,21 @@ def test_another_window_or_the_cli_changes_show_within_a_poll(
 
     window = noted
     qtbot.waitUntil(lambda: window.notes._version is not None, timeout=TIMEOUT)
+    assert _chips_painted(window) is False  # no tags: the titles are Qt's to paint alone
     store = str(window.stores / "chat.db")
     assert main(["tag", store, "--session", "chat", "--add", "urgent"]) == 0
     qtbot.waitUntil(lambda: _cell(window, "chat", Column.TAGS) == "urgent", timeout=TIMEOUT)
+    assert _chips_painted(window) is True
     assert main(["tag", store, "--session", "chat", "--remove", "urgent"]) == 0
     qtbot.waitUntil(lambda: _cell(window, "chat", Column.TAGS) == "", timeout=TIMEOUT)
+    assert _chips_painted(window) is False
+
+
+def _chips_painted(window: Any) -> bool:
+    from agency_desktop.ui.widgets.tag_chips import TitleWithTags
+
+    delegate = window.session_view.itemDelegateForColumn(Column.TITLE)
+    return isinstance(delegate, TitleWithTags)
 
 
 def test_star_toggles_and_starred_sessions_sort_first_by_title(qtbot: Any, noted: Any) -> None:

@@ -152,3 +152,33 @@ def test_usage_is_summed_and_priced_or_said_to_be_missing(
     shown = _summary(panel)
     assert {key: shown.get(key) for key in expected} == expected
     assert workers.shutdown()
+
+
+def test_the_charts_module_is_imported_by_a_worker_not_the_gui_thread(
+    qtbot: Any, store_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QtCharts took the GUI thread 20-50 ms to import when the first chart was drawn."""
+    import sys
+
+    from agency_desktop.ui.widgets import stats_panel
+    from agency_desktop.ui.workers import WorkerPool
+
+    importers: list[threading.Thread] = []
+
+    class Watch:  # a finder that only notes which thread asks for the module
+        @staticmethod
+        def find_spec(name: str, *_: Any) -> None:
+            if name == stats_panel.CHARTS_MODULE:
+                importers.append(threading.current_thread())
+
+    monkeypatch.delitem(sys.modules, stats_panel.CHARTS_MODULE, raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Watch(), *sys.meta_path])
+    workers = WorkerPool()
+    panel = stats_panel.StatsPanel(workers)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_session(store_folder / "plain.db", "plain-1")
+    panel.refresh()
+    qtbot.waitUntil(lambda: bool(panel.charts), timeout=5000)
+    assert importers and threading.main_thread() not in importers
+    assert workers.shutdown()

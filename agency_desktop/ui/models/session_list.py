@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -217,6 +218,10 @@ class SessionListModel(ItemTableModel):
     # selection model first, which has made a neighbour current by then.
     rowsLeaving = Signal(int, int)  # first, count
     rowsLeft = Signal()
+    # Whether any row has tags now: the list paints chips (a delegate in Python) only
+    # then. Every call from a paint into Python waits its turn at the GIL while a folder
+    # streams in, so an untagged list is painted by Qt alone.
+    taggedChanged = Signal(bool)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -224,7 +229,8 @@ class SessionListModel(ItemTableModel):
         self.notes: dict[tuple[Path, str], SessionNotes] = {}  # as last read, by session
         self.root: Path | None = None
         self._root_prefix = ""
-        self._sessions = self._problems = 0
+        self._sessions = self._problems = self._tagged = 0
+        self._path_rows: Counter[Path] = Counter()  # rows listed per store file
         prototype = QStandardItem()
         prototype.setFlags(READ_ONLY)
         self.setItemPrototype(prototype)  # the model owns it from here
@@ -308,12 +314,30 @@ class SessionListModel(ItemTableModel):
 
     def _count(self, rows: Sequence[SessionRow], sign: int) -> None:
         """Totals kept as rows come and go: the status bar asks after every batch, and
-        counting 10,000 rows each time took 2 ms of the GUI thread."""
+        counting 10,000 rows each time took 2 ms of the GUI thread; each slice of a
+        folder streaming in asks which files are listed already (a set of every row's
+        path, made per slice, held the GUI thread up to 10 ms late in a big folder)."""
+        tagged = self._tagged > 0
+        paths = self._path_rows
         for row in rows:
             if row.info is not None:
                 self._sessions += sign
             if row.problem is not None:
                 self._problems += sign
+            if row.notes is not None and row.notes.tags:
+                self._tagged += sign
+            left = paths[row.path] + sign
+            if left:
+                paths[row.path] = left
+            else:
+                del paths[row.path]
+        if (self._tagged > 0) != tagged:
+            self.taggedChanged.emit(not tagged)
+
+    @property
+    def tagged(self) -> bool:
+        """Whether any row has tags."""
+        return self._tagged > 0
 
     def _fill(self, first: int, rows: Sequence[SessionRow]) -> None:
         """Set every cell of rows from `first` on, then say so once: a dataChanged per
@@ -364,7 +388,7 @@ class SessionListModel(ItemTableModel):
         self.insert_rows(0, [SessionRow(scan.path, info=i, scratch=True) for i in scan.sessions])
 
     def paths(self) -> set[Path]:
-        return {row.path for row in self._rows}
+        return set(self._path_rows)
 
     def _block(self, path: Path) -> tuple[int, int]:
         """First row and row count of a file's block (count 0: where it would go)."""
@@ -376,11 +400,12 @@ class SessionListModel(ItemTableModel):
 
     def apply_scans(self, scans: list[StoreScan]) -> None:
         """Show a batch of scans: files new to the list go to the end, others are replaced."""
-        present = {row.path for row in self._rows}
-        new_rows = [row for scan in scans if scan.path not in present for row in rows_of(scan)]
-        for scan in scans:
-            if scan.path in present:
-                self.apply_scan(scan)
+        present = [scan for scan in scans if scan.path in self._path_rows]
+        new_rows = [
+            row for scan in scans if scan.path not in self._path_rows for row in rows_of(scan)
+        ]
+        for scan in present:
+            self.apply_scan(scan)
         self.insert_rows(len(self._rows), new_rows)
 
     def apply_scan(self, scan: StoreScan) -> None:

@@ -96,20 +96,32 @@ class SessionPane(QWidget):
         # Qt makes a neighbour current when the current row is removed; opening that
         # neighbour would show a session nobody chose in place of one that is gone.
         self._removing_current = False
-        self._watch_removals(model)
+        self._watch_model(model)
+        self._chips = TitleWithTags(self.view)
+        self._show_chips(model.tagged)
 
     def renew_model(self, root: Path | None) -> SessionListModel:
         """A new, empty model for another folder (None: stores opened one by one)."""
         old = self.model
         old.rowsLeaving.disconnect(self._on_rows_leaving)
         old.rowsLeft.disconnect(self._on_rows_left)
+        old.taggedChanged.disconnect(self._show_chips)
         self.model = swap_source(self.proxy, old, old.renewed(root))
-        self._watch_removals(self.model)
+        self._watch_model(self.model)
+        self._show_chips(self.model.tagged)
         return self.model
 
-    def _watch_removals(self, model: SessionListModel) -> None:
+    def _watch_model(self, model: SessionListModel) -> None:
         model.rowsLeaving.connect(self._on_rows_leaving)
         model.rowsLeft.connect(self._on_rows_left)
+        model.taggedChanged.connect(self._show_chips)
+
+    def _show_chips(self, tagged: bool) -> None:
+        """Titles painted with their tags' chips while any session has tags; by Qt alone
+        otherwise (see SessionListModel.taggedChanged)."""
+        self.view.setItemDelegateForColumn(
+            Column.TITLE, self._chips if tagged else self.view.itemDelegate()
+        )
 
     def _arrange_columns(self) -> None:
         """The visual order above; a right-click on the header shows or hides a column."""
@@ -119,7 +131,6 @@ class SessionPane(QWidget):
             header.moveSection(header.visualIndex(column), visual)
         for column in HIDDEN_AT_FIRST:
             header.setSectionHidden(column, True)
-        self.view.setItemDelegateForColumn(Column.TITLE, TitleWithTags(self.view))
         # Wide enough for "1,000,000" items: a count is never cut to "1,000,…".
         self.view.setColumnWidth(Column.ITEMS, self.fontMetrics().horizontalAdvance("10,000,000"))
         # And a server's kind whole, not "PostgreS…" (the widest kind a store names).

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 MAX_BARS = 12
 NO_USAGE = "no usage recorded (AdvancedSQLiteSession records it with store_run_usage)"
 REFRESH_DELAY_MS = 250
+CHARTS_MODULE = f"{__package__}.bar_charts"
 MAX_HOURLY_BUCKETS = 48
 
 
@@ -66,6 +69,8 @@ def timeline_buckets(timeline: Counter[str]) -> list[tuple[str, int]]:
 class StatsPanel(QWidget):
     statsShown = Signal(object)  # the SessionStats on display
     _store: Path | None = None  # a server store's key: counted whole by its server
+    _undrawn: SessionStats | None = None  # figures shown whose charts wait to be seen
+    _charts_loading = False  # QtCharts asked for in a worker
 
     def __init__(self, workers: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -184,12 +189,21 @@ class StatsPanel(QWidget):
         else:
             return
         self.body.setEnabled(False)  # the figures on show are the last scope's: greyed
+        self._load_charts()
         # Bound methods, not lambdas: Qt drops them with the panel when it is deleted.
         worker.signals.returned.connect(self._on_result)
         worker.signals.errored.connect(self._on_error)
         worker.signals.progress.connect(self._on_progress)
         worker.signals.cancelled.connect(self._on_cancelled)
         self._worker = self._workers.start(worker)
+
+    def _load_charts(self) -> None:
+        """Import QtCharts in a worker while the first figures are counted: imported by
+        the GUI thread when it drew the first chart, it held that thread 20-50 ms (more
+        while a folder streams in)."""
+        if not self._charts_loading:
+            self._charts_loading = True
+            self._workers.run(importlib.import_module, CHARTS_MODULE)
 
     def cancel_count(self) -> None:
         if self._worker is not None:
@@ -235,8 +249,22 @@ class StatsPanel(QWidget):
         )
         self.status.setText(f"{stats.location or stats.db_path.name}: {scope}")
         self._fill_summary(stats)
-        self._fill_charts(stats)
+        self._undrawn = stats
+        if self.isVisible():
+            self._draw_charts()
         self.statsShown.emit(stats)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._draw_charts()  # before the panel is painted
+        super().showEvent(event)
+
+    def _draw_charts(self) -> None:
+        """The charts of the figures on show, drawn once the panel is seen: made while the
+        panel sat behind another tab, they held the GUI thread 15-45 ms for nothing as
+        the first session of a folder opened."""
+        if self._undrawn is not None:
+            stats, self._undrawn = self._undrawn, None
+            self._fill_charts(stats)
 
     def _fill_summary(self, stats: SessionStats) -> None:
         while self.summary.rowCount():
