@@ -133,11 +133,7 @@ def _add_core_commands(add: AddCommand) -> None:
     p.add_argument(
         "--overwrite", action="store_true", help="replace the session if the target has it"
     )
-    p.add_argument(
-        "--create-tables",
-        action="store_true",
-        help="on a PostgreSQL server without the SDK's tables, create them (the SDK's own DDL)",
-    )
+    _create_tables_option(p)
     p = add("export", cmd_export, "export a session as JSON, JSONL, Markdown or HTML")
     p.add_argument("db", help=STORE_HELP)
     p.add_argument("--session", required=True)
@@ -213,8 +209,8 @@ def _add_reorganising_commands(add: AddCommand) -> None:
     )
     p.add_argument("--dry-run", action="store_true")
     p = add("move", cmd_move, "move a session to another store (copied, verified, then removed)")
-    p.add_argument("source")
-    p.add_argument("target")
+    p.add_argument("source", help="a store file, or a server's URL")
+    p.add_argument("target", help="a store file, or a server's URL")
     p.add_argument("--session", required=True)
     p.add_argument("--new-id")
     p.add_argument(
@@ -222,6 +218,7 @@ def _add_reorganising_commands(add: AddCommand) -> None:
         action="store_true",
         help="skip the automatic backup taken before anything is removed",
     )
+    _create_tables_option(p)
     p = add("rename", cmd_rename, "give a session a new id")
     p.add_argument("db")
     p.add_argument("--session", required=True)
@@ -282,3 +279,11 @@ def _add_note_commands(add: AddCommand, commands: dict[str, argparse.ArgumentPar
     p.add_argument("--tag", help="only sessions with this tag")
     p.add_argument("--starred", action="store_true", help="only starred sessions")
     p.add_argument("--text", help="only sessions whose title, note or tags hold these words")
+
+
+def _create_tables_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--create-tables",
+        action="store_true",
+        help="on a PostgreSQL server without the SDK's tables, create them (the SDK's own DDL)",
+    )

@@ -42,6 +42,7 @@ def cmd_move(args: argparse.Namespace) -> int:
             args.target,
             new_session_id=args.new_id,
             auto_backup=not args.no_backup,
+            create_tables=args.create_tables,
             progress=progress,
         )
     saved = f"the source was backed up to {backup} first" if backup else "no backup was taken"

@@ -21,6 +21,7 @@ from ..stores.sqlite_file import SQLiteFileStore
 from ..stores.sqlite_writes import write_transaction
 from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
+from ..util.urls import is_url
 from .auto_backup import automatic_backup
 from .migrate import copy_session, read_file_session
 from .notes import follow_move, follow_rename
@@ -61,7 +62,22 @@ def move_session(
     Returns the copy's result and the backup of the source taken before the removal
     (None when `auto_backup` is off). `create_tables` is for a server target with none of
     the SDK's tables yet (`copy_session`): a move there needs them made as a copy does.
+    A server's session (`source_db` a URL) moves as `server_move.move_from_server` says.
     """
+    if is_url(str(source_db)):
+        from .server_move import move_from_server
+
+        return move_from_server(
+            str(source_db),
+            session_id,
+            target_db,
+            new_session_id=new_session_id,
+            backups=backups,
+            auto_backup=auto_backup,
+            create_tables=create_tables,
+            progress=progress,
+            cancel=cancel,
+        )
     source = Path(source_db)
     data = read_file_session(source, session_id)
     result = copy_session(

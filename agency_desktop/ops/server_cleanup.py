@@ -76,7 +76,7 @@ def plan_server_cleanup(
     """The sessions of the server store at `location` with no activity since the cut-off."""
     if older_than_days < 0:
         raise InputError("older_than_days must be 0 or more")
-    store = _deleting_from(location)
+    store = deleting_from(location)
     cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
     old = tuple(s for s in store.sessions() if s.updated_at is not None and s.updated_at < cutoff)
     return ServerCleanupPlan(location, getattr(store, "shown", location), cutoff, old)
@@ -92,18 +92,20 @@ def plan_server_sessions(location: str, sessions: Sequence[SessionInfo]) -> Serv
         raise InputError("no sessions to delete")
     times = [s.updated_at for s in sessions if s.updated_at is not None]
     cutoff = (max(times) if times else datetime.now(UTC)) + timedelta(microseconds=1)
-    store = _deleting_from(location)
+    store = deleting_from(location)
     return ServerCleanupPlan(location, getattr(store, "shown", location), cutoff, tuple(sessions))
 
 
-def _deleting_from(location: str) -> Store:
-    """The store, if sessions can be deleted from it: said before any preview or backup."""
+def deleting_from(location: str) -> Store:
+    """The store, if sessions can be deleted from it (by this account): said before any
+    preview, copy or backup."""
     store = open_store(location)
     if not store.writable:
         shown = getattr(store, "shown", location)
         raise InputError(
             f"{shown}: deleting sessions on a {store.label} server is not supported yet"
         )
+    store.check_can_delete()
     return store
 
 

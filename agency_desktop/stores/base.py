@@ -181,6 +181,12 @@ class Store(abc.ABC):
 
     # --- writing: only operations call these, after their previews and backups
 
+    def check_can_delete(self) -> None:
+        """Raise a StoreError naming what the account lacks to delete sessions, before an
+        operation's first step (its preview, its copy, its backup). A file's rights are
+        met or refused when it is written, with its name in the error: nothing here."""
+        return
+
     @abc.abstractmethod
     def delete_sessions(
         self, sessions: Sequence[SessionInfo | str], *, guard: DeleteGuard | None = None

@@ -125,6 +125,15 @@ class PostgresStore(Store):
 
     # --- writing: each on a connection of its own, in one transaction
 
+    def check_can_delete(self) -> None:
+        """SELECT and DELETE on every pair of tables (a role that may only read is told
+        which it lacks before a preview, a copy or a backup is made for nothing)."""
+        from .pg_write import require_privileges, transaction, write_pairs
+
+        with transaction(self.target) as conn:
+            for pair in write_pairs(conn, self.target):
+                require_privileges(conn, self.target, pair, ("SELECT", "DELETE"), ids=False)
+
     def delete_sessions(
         self, sessions: Sequence[SessionInfo | str], *, guard: DeleteGuard | None = None
     ) -> int:

@@ -17,7 +17,6 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from ..util.errors import InputError
 from .base import DeleteGuard, ItemTable, Store
 from .errors import SessionNotFoundError
 from .paging import MessageFilter
@@ -131,14 +130,15 @@ class RedisStore(Store):
             listed = [info.session_id for info in self.sessions()]
             yield [SessionList(client, self.target, session_id) for session_id in listed]
 
-    # --- writing: not in this version
-
-    writable = False
+    # --- writing (stores/redis_write.py)
 
     def delete_sessions(
         self, sessions: Sequence[SessionInfo | str], *, guard: DeleteGuard | None = None
     ) -> int:
-        raise InputError(f"{self.shown}: deleting sessions on a server is not supported yet")
+        from .redis_write import delete_in
+
+        with self._connected() as client:
+            return delete_in(client, self.target, sessions, guard)
 
     def append_session(
         self,
@@ -148,4 +148,10 @@ class RedisStore(Store):
         replace: bool = False,
         report: Reporter | None = None,
     ) -> bool:
-        raise InputError(f"{self.shown}: copying sessions to a server is not supported yet")
+        """As `Store.append_session`: the items and the session's times, as RedisSession
+        keeps them (no TTL: that is the agent's setting, not the store's)."""
+        from .redis_write import append_in
+
+        with self._connected() as client:
+            new_id = session_id or data.session_id
+            return append_in(client, self.target, data, new_id, replace=replace, report=report)

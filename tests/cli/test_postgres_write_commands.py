@@ -109,6 +109,40 @@ def test_move_a_local_session_to_the_server(
     _no_password(server, out, err)
 
 
+def test_move_to_a_server_without_tables_only_creates_them_when_asked(
+    capsys: pytest.CaptureFixture[str], local: Path, postgres_database: PgDatabase
+) -> None:
+    url, items = postgres_database.url(), sdk_items(local, "local")
+    code, out, err = run(capsys, "move", local, url, "--session", "local")
+    assert code != 0 and "--create-tables" in err
+    assert sdk_items(local, "local") == items  # nothing moved
+    code, out, err = run(capsys, "move", local, url, "--session", "local", "--create-tables")
+    assert code == 0, err
+    assert read_sqlalchemy(postgres_database.url(driver="asyncpg"), "local") == items
+    assert [s.session_id for s in SQLiteFileStore(local).sessions()] == []
+    _no_password(postgres_database, out, err)
+
+
+def test_move_a_server_session_into_a_file(
+    capsys: pytest.CaptureFixture[str], server: PgDatabase, tmp_path: Path, app_data: Path
+) -> None:
+    sdk_url = server.url(driver="asyncpg")
+    items = read_sqlalchemy(sdk_url, "recent")
+    target = tmp_path / "moved.db"
+    code, out, err = run(capsys, "move", sdk_url, target, "--session", "recent")
+    assert code == 0, err
+    assert "moved 'recent'" in out and "backed up" in out
+    assert sdk_items(target, "recent") == items  # the SDK's SQLiteSession reads it
+    assert pg_session_ids(server) == {"old-1", "old-2"}
+    [backup] = app_data.rglob("*.db")  # the server has no trash: a local copy first
+    assert sdk_items(backup, "recent") == items
+    server.grant_select("agent_sessions", "agent_messages")
+    code, out, err = run(capsys, "move", server.url(reader=True), target, "--session", "old-1")
+    assert code != 0 and "lacks DELETE on table agent_sessions" in err  # before any copy
+    assert [s.session_id for s in SQLiteFileStore(target).sessions()] == ["recent"]
+    _no_password(server, out, err)
+
+
 def test_cleanup_previews_exactly_what_goes_and_changes_nothing(
     capsys: pytest.CaptureFixture[str], server: PgDatabase
 ) -> None:

@@ -75,14 +75,6 @@ def test_browsing_as_the_owner_sends_read_commands_only(written: RedisDatabase) 
     assert sent - reads - HANDSHAKE - LOOKING == set()
 
 
-def test_writes_are_refused_plainly(written: RedisDatabase) -> None:
-    store = open_store(written.url(reader=True))
-    with pytest.raises(InputError, match="not supported yet"):
-        store.delete_sessions(["alpha"])
-    with pytest.raises(InputError, match="not supported yet"):
-        store.append_session(store.read_session("alpha"))
-
-
 def _url(port: int, query: str = "") -> str:
     return f"redis://someone:{SECRET}@{HOST}:{port}/0{query}"
 

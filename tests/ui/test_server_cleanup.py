@@ -3,8 +3,8 @@
 Operations > Clean Up Old Sessions… and Delete Selected Session… answer for a PostgreSQL
 store shown in the window: the plan is the preview the files have, the sessions are
 backed up into a local file the SDK reads before anything goes, the listing is read
-again after. A Redis store says it is not supported before any backup; a role that may
-only read says which privilege it lacks; no message carries a password.
+again after; a Redis store's the same way. A role that may only read says which privilege
+it lacks; no message carries a password.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from agency_desktop.ui.widgets.notice_bar import Level
 from tests.helpers.server_stores import (
     ITEMS_PER_TURN,
     pg_session_ids,
+    read_redis,
     write_aged_sessions,
     write_redis,
 )
@@ -119,29 +120,42 @@ def test_the_selected_session_is_deleted_and_only_it(
 
 
 def test_a_reader_role_is_told_which_privilege_it_lacks(
-    qtbot: Any, main_window: Any, server: PgDatabase, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any,
+    main_window: Any,
+    server: PgDatabase,
+    app_data: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window = _open(qtbot, main_window, server.url(reader=True), 3)
     monkeypatch.setattr(QInputDialog, "getInt", lambda *_args: (OLD_DAYS - 10, True))
-    preview = _preview(qtbot, window, "ask_cleanup_old")
-    with qtbot.waitSignal(window.runner.failed, timeout=TIMEOUT) as failed:
-        preview.accept()
-    message = failed.args[0]
+    window.operations_menu.actions["ask_cleanup_old"].trigger()
+    qtbot.waitUntil(lambda: window.notice.level is Level.ERROR, timeout=TIMEOUT)
+    message = window.notice.label.text()  # before a preview of what it could not do
     assert "lacks DELETE on table agent_sessions" in message
     assert server.server.reader_password not in message
+    assert window.server.cleanups.preview is None
+    assert not list(app_data.rglob("*.db"))  # and before any backup
     assert pg_session_ids(server) == {"old-1", "old-2", "recent"}
 
 
-def test_redis_says_deleting_is_not_supported_before_any_backup(
+def test_a_redis_session_is_backed_up_then_deleted(
     qtbot: Any, main_window: Any, redis_database: RedisDatabase, app_data: Path
 ) -> None:
-    write_redis(redis_database.url(), "kept", ("Paris",))
-    window = _open(qtbot, main_window, redis_database.url(), 1)
+    write_redis(redis_database.url(), "gone", ("Paris",))
+    write_redis(redis_database.url(), "kept", ("Oslo",))
+    window = _open(qtbot, main_window, redis_database.url(), 2)
     proxy = window.session_proxy
-    window.session_view.setCurrentIndex(proxy.index(0, 0))
-    qtbot.waitUntil(lambda: window.current_session() is not None, timeout=TIMEOUT)
-    window.operations_menu.actions["ask_delete_selected"].trigger()
-    qtbot.waitUntil(lambda: window.notice.level is Level.ERROR, timeout=TIMEOUT)
-    assert "not supported yet" in window.notice.label.text()
-    assert window.server.cleanups.preview is None
-    assert not list(app_data.rglob("*backup*.db"))  # refused before any backup
+    rows = {proxy.index(r, SessionColumn.SESSION).data(): r for r in range(proxy.rowCount())}
+    window.session_view.setCurrentIndex(proxy.index(rows["gone"], 0))
+    qtbot.waitUntil(lambda: window.current_session().session_id == "gone", timeout=TIMEOUT)
+    expected = read_redis(redis_database.url(), "gone")
+    preview = _preview(qtbot, window, "ask_delete_selected")
+    assert [row[2] for row in _table(preview)] == ["gone"]
+    with qtbot.waitSignal(window.runner.succeeded, timeout=TIMEOUT) as done:
+        preview.accept()
+    _, report = done.args
+    assert report.backup is not None and report.backup.is_relative_to(app_data)
+    assert sdk_items(report.backup, "gone") == expected  # what the SDK wrote, kept locally
+    assert read_redis(redis_database.url(), "gone") == []
+    assert len(read_redis(redis_database.url(), "kept")) == ITEMS_PER_TURN
+    qtbot.waitUntil(lambda: _listed(window) == {"kept"}, timeout=TIMEOUT)

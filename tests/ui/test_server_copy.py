@@ -4,7 +4,7 @@ Operations > Copy (or Move) Session to Server Store… writes the selected sessi
 local file into PostgreSQL, which the SDK's SQLAlchemySession then reads as it was; a
 session the server holds already is replaced only when asked (and backed up locally
 first); a move leaves the file without it and a backup of the file; the SDK's tables are
-made only when asked; Redis says it takes no copies yet. No title, summary or error
+made only when asked; a Redis store takes them the same way. No title, summary or error
 shows the server's password.
 """
 
@@ -21,7 +21,12 @@ from agency_desktop.ui.models.session_list import Column as SessionColumn
 from agency_desktop.ui.server_copy import REPLACE_HINT, TABLES_HINT
 from agency_desktop.ui.server_locations import without_password
 from agency_desktop.ui.widgets.notice_bar import Level
-from tests.helpers.server_stores import ITEMS_PER_TURN, read_sqlalchemy, write_sqlalchemy
+from tests.helpers.server_stores import (
+    ITEMS_PER_TURN,
+    read_redis,
+    read_sqlalchemy,
+    write_sqlalchemy,
+)
 from tests.helpers.servers import PgDatabase, RedisDatabase
 from tests.helpers.stores import item_texts, sdk_items
 
@@ -151,15 +156,19 @@ def test_the_sdks_tables_are_made_only_when_asked(
     _no_password(window, postgres_database.server.password, message)
 
 
-def test_a_redis_target_is_not_supported_yet(
+def test_a_move_to_redis_reads_the_same_in_the_sdk_and_leaves_the_file_without_it(
     qtbot: Any, main_window: Any, store_folder: Path, redis_database: RedisDatabase
 ) -> None:
     window = _window(qtbot, main_window, store_folder)
-    url = redis_database.url()
-    message = _refused(qtbot, window, url, move=True)
-    assert message.endswith("copying sessions to a server is not supported yet")
-    assert len(item_texts(store_folder / "shared.db", SESSION)) == ITEMS  # the file keeps it
-    _no_password(window, redis_database.server.password, message)
+    source = store_folder / "shared.db"
+    items = sdk_items(source, SESSION)
+    message = _refused(qtbot, window, redis_database.url(), create_tables=True)
+    assert message.endswith("--create-tables is for a PostgreSQL store")
+    summary = _copy(qtbot, window, redis_database.url(), move=True)
+    assert summary.startswith(f"Moved {ITEMS} items of {SESSION!r} to ")
+    assert read_redis(redis_database.url(), SESSION) == items
+    assert item_texts(source, SESSION) == []
+    _no_password(window, redis_database.server.password, summary, message)
 
 
 def test_the_dialog_copies_to_the_server_typed_with_its_password_apart(
