@@ -23,7 +23,7 @@ from typing import Any
 
 from ..stores import parallel
 from ..stores.base import ItemReader
-from ..stores.items import parse_item
+from ..stores.items import is_json, parse_item
 from ..stores.registry import open_store
 from ..stores.transcript import render_items
 from ..util import worker_processes
@@ -66,21 +66,23 @@ def line(raw: str) -> str:
     )
 
 
-_TEXT, _VALID = itemgetter(1), itemgetter(2)
+_TEXT = itemgetter(2)
 
 
-def json_lines(rows: list[tuple[int, str, int]], separator: str) -> str:
-    """(row id, stored text, valid JSON to SQLite) rows as one line of JSON each, joined by
-    `separator`. Most often that is the stored texts joined as they are: each is JSON to
-    SQLite, and the joined text has no line break but the separators' (one check of the
-    whole, not one of each row). Otherwise each row is kept, or made a line by `line`."""
-    joined = separator.join(map(_TEXT, rows))
-    if all(map(_VALID, rows)) and joined.count("\n") == len(rows) - 1 and "\r" not in joined:
+def json_lines(rows: list[tuple[int, Any, str]], separator: str) -> str:
+    """(row id, creation time, stored text) rows as one line of JSON each, joined by
+    `separator`. Most often that is the stored texts joined as they are: each is JSON
+    (`is_json`, which builds nothing), and the joined text has no line break but the
+    separators' (one check of the whole, not one of each row). Otherwise each row is
+    kept, or made a line by `line`."""
+    texts = list(map(_TEXT, rows))
+    joined = separator.join(texts)
+    if joined.count("\n") == len(texts) - 1 and "\r" not in joined and all(map(is_json, texts)):
         return joined
     return separator.join(
         [
-            text if valid and "\n" not in text and "\r" not in text else line(text)
-            for _, text, valid in rows
+            text if "\n" not in text and "\r" not in text and is_json(text) else line(text)
+            for text in texts
         ]
     )
 
@@ -90,12 +92,12 @@ def json_lines(rows: list[tuple[int, str, int]], separator: str) -> str:
 
 
 def jsonl_run(reader: ItemReader, after: int, upto: int | None) -> str:
-    batches = reader.iter_stored_json(after=after, upto=upto)
+    batches = reader.iter_stored_items(after=after, upto=upto)
     return "\n".join([json_lines(rows, "\n") for rows in batches])
 
 
 def json_run(reader: ItemReader, after: int, upto: int | None) -> str:
-    batches = reader.iter_stored_json(after=after, upto=upto)
+    batches = reader.iter_stored_items(after=after, upto=upto)
     return ",\n".join([json_lines(rows, ",\n") for rows in batches])
 
 

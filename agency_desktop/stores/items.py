@@ -154,6 +154,22 @@ def loads(text: str) -> Any:
         return json.loads(text)
 
 
+# A JSON text checked without building its values (msgspec skips them in C): a quarter of
+# the time of SQLite's json_valid, which was half an export's reading of a row.
+_CHECK: Callable[[str], Any] = msgspec.json.Decoder(msgspec.Raw).decode
+
+
+def is_json(text: str) -> bool:
+    """Whether `text` is JSON, as `parse_item` reads it: what the quick check refuses
+    is decoded after all (json.loads reads NaN and lone surrogates, which it does not;
+    nesting too deep for either is no JSON to them)."""
+    try:
+        _CHECK(text)
+    except NOT_DECODED:
+        return parse_item(text)[1]
+    return True
+
+
 def kind_sql(column: str) -> str:
     """An SQL expression giving the ItemKind value of a JSON column, as `classify_fields` would.
 

@@ -29,7 +29,15 @@ from .encrypted import KEYS, SessionKey, WrongKey, is_envelope, open_text
 from .errors import ProblemKind, SessionNotFoundError, StoreError
 from .item_batches import Scope, with_text
 from .item_batches import as_text as _as_text
-from .items import ItemKind, classify_item, item_text, kind_sql, like_pattern, one_line, parse_item
+from .items import (
+    ItemKind,
+    classify_item,
+    item_text,
+    kind_sql,
+    like_pattern,
+    one_line,
+    parse_item,
+)
 from .readonly import open_readonly, translate_errors
 from .records import parse_timestamp
 from .schema import TablePair, discover_layout, pair_holding
@@ -38,7 +46,6 @@ from .turn_usage import TurnUsage, session_usage, usage_by_opening_item
 PREVIEW_READ_BYTES = 64 * 1024
 LOCKED_PREVIEW = "encrypted: give the session's key to read it (Session > Unlock)"
 DEFAULT_PAGE = 100
-_TEXT_AND_VALID = "message_data, json_valid(message_data)"
 
 
 @dataclass(frozen=True)
@@ -374,14 +381,6 @@ class SessionReader:
         `upto` (all by default), in order, a batch at a time: what transcripts read."""
         for rows in self._rows_scope.batches("created_at, message_data", batch, after, upto):
             yield with_text(rows, 2)
-
-    def iter_stored_json(
-        self, batch: int = 5000, after: int = -1, upto: int | None = None
-    ) -> Iterator[list[tuple[int, str, int]]]:
-        """(row id, stored text, whether SQLite reads it as JSON) of the items, as
-        `iter_stored_items` chooses them: what an export writes as it is, unparsed."""
-        for rows in self._rows_scope.batches(_TEXT_AND_VALID, batch, after, upto):
-            yield with_text(rows, 1)
 
     def range_ends(self, size: int) -> Iterator[int | None]:
         """Where each run of `size` items ends (see item_batches.Scope.range_ends)."""

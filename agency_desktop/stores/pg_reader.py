@@ -25,7 +25,7 @@ from .items import like_pattern, parse_item
 from .paging import DEFAULT_PAGE, PREVIEW_READ_BYTES, ContextItem, MessageFilter, MessageRow
 from .pg_keyset import TIE_BOUNDS, Key, Scope, Tie, edge_key
 from .pg_rows import context_item, message_row
-from .pg_sql import UTC_TIME, as_utc, has_is_json, is_json_text, json_doc, kind_of
+from .pg_sql import UTC_TIME, as_utc, has_is_json, json_doc, kind_of
 from .pg_tables import PgPair, find_pairs, pair_holding
 from .pg_target import connect, translated
 from .pg_url import PgTarget
@@ -252,13 +252,6 @@ class PgSessionReader:
         """(row id, creation time in UTC, text) after row `after` up to `upto`, in order."""
         for rows in self._batches(batch, after, upto):
             yield [(row[0], as_utc(row[2]), row[3]) for row in rows]
-
-    def iter_stored_json(
-        self, batch: int = 5000, after: int = -1, upto: int | None = None
-    ) -> Iterator[list[tuple[int, str, int]]]:
-        """(row id, stored text, whether it is JSON) as `iter_stored_items` chooses them."""
-        for rows in self._batches(batch, after, upto):
-            yield [(row[0], row[3], int(is_json_text(row[3]))) for row in rows]
 
     def _batches(self, batch: int, after: int, upto: int | None) -> Iterator[list[Any]]:
         start = self._from(after, forward=True)

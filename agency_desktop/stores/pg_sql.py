@@ -94,14 +94,3 @@ def kind_of(doc: sql.Composable) -> sql.Composable:
         " WHEN {d} ->> 'type' LIKE '%%\\_call' THEN 'function_call'"
         " ELSE 'other' END)"
     ).format(d=doc)
-
-
-def is_json_text(text: str) -> bool:
-    """What `IS JSON` answers, in Python (before PostgreSQL 16)."""
-    import json
-
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError):
-        return False
-    return True

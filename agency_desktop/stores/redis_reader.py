@@ -15,7 +15,6 @@ round trip per page.
 from __future__ import annotations
 
 import hashlib
-import json
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
@@ -225,13 +224,6 @@ class RedisSessionReader:
         for start, texts in self._batches(batch, after, upto):
             yield [(start + n + 1, None, text) for n, text in enumerate(texts)]
 
-    def iter_stored_json(
-        self, batch: int = 5000, after: int = -1, upto: int | None = None
-    ) -> Iterator[list[tuple[int, str, int]]]:
-        """(row id, stored text, whether it is JSON) as `iter_stored_items` chooses them."""
-        for start, texts in self._batches(batch, after, upto):
-            yield [(start + n + 1, text, int(_is_json(text))) for n, text in enumerate(texts)]
-
     def _batches(self, batch: int, after: int, upto: int | None) -> Iterator[tuple[int, list[str]]]:
         start = max(after, 0)
         last = None if upto is None else upto - 1
@@ -320,11 +312,3 @@ class RedisSessionReader:
         """The session's key, if the user gave it in this run (asked each time: they may
         give it while the reader is open)."""
         return KEYS.key_for(Path(self.target.shown), self.session_id)
-
-
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError):
-        return False
-    return True

@@ -10,7 +10,12 @@ and warnings are errors here).
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from agents.extensions.memory import RedisSession, SQLAlchemySession
@@ -120,3 +125,39 @@ def write_aged_sessions(database: PgDatabase, days: int) -> PgDatabase:
     age_pg_session(database, "old-1", days)
     age_pg_session(database, "old-2", days)
     return database
+
+
+_COPY_CHILD = """
+import sys, time
+from agency_desktop.stores.registry import open_store
+from agency_desktop.stores.sqlite_file import SQLiteFileStore
+from agency_desktop.util.progress import Reporter
+source, url, when, items = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+data = SQLiteFileStore(source).read_session("long")
+def progress(done, total, message):
+    if message == when or (when == "items" and done >= items):
+        print("KILL_POINT", flush=True)
+        time.sleep(120)
+open_store(url).append_session(data, session_id="theirs", replace=True, report=Reporter(progress))
+print("DONE", flush=True)
+"""
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def kill_copy(source: Path, url: str, when: str, items: int) -> None:
+    """Copy session "long" of `source` over session "theirs" of the server store at `url`
+    in a child process, SIGKILLed at `when`: "items" once `items` are sent, or the
+    progress message named (as "verifying")."""
+    with subprocess.Popen(
+        [sys.executable, "-c", _COPY_CHILD, str(source), url, when, str(items)],
+        cwd=_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OPENAI_AGENTS_DISABLE_TRACING": "1"},
+    ) as child:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "KILL_POINT", child.stderr
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=60)
+    assert child.returncode == -signal.SIGKILL

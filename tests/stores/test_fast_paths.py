@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from agency_desktop.ops import html_transcript
 from agency_desktop.stores import transcript
-from agency_desktop.stores.items import content_text, parse_item, pretty_json
+from agency_desktop.stores.items import content_text, is_json, parse_item, pretty_json
 from agency_desktop.stores.records import is_sqlite_time, parse_timestamp, wall_clock
 
 JSON = st.recursive(
@@ -92,6 +92,19 @@ def test_parse_item_gives_exactly_what_json_loads_gives(bits: list[str]) -> None
     """Same types too: an integer stays an integer, however big; -0.0 stays negative."""
     text = "".join(bits)
     assert repr(parse_item(text)) == repr(_loads(text))
+
+
+@settings(max_examples=500)
+@given(bits=st.lists(JSON_BITS | SPACE, max_size=8))
+def test_is_json_says_what_parse_item_says(bits: list[str]) -> None:
+    """The JSONL and JSON exports keep a stored text as it is when `is_json` takes it."""
+    text = "".join(bits)
+    assert is_json(text) == parse_item(text)[1]
+
+
+def test_is_json_of_nesting_too_deep_to_decode_is_no() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    assert not is_json(deep) and not parse_item(deep)[1]
 
 
 @settings(max_examples=300)

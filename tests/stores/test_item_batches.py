@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agency_desktop.stores.items import is_json, parse_item
 from agency_desktop.stores.paging import SessionReader
 from tests.helpers.stores import write_plain
 
@@ -37,8 +38,8 @@ def test_batches_hold_every_item_as_read_one_at_a_time(bulk_store: Path) -> None
     assert expected[-4:][0][1] == '{"a":\ufffd}' and expected[-3][1] == "{}"
     with SessionReader(bulk_store, SESSION) as reader:
         items = [(r, t) for rows in reader.iter_stored_items(batch=5) for r, _, t in rows]
-        json_rows = [(r, t) for rows in reader.iter_stored_json(batch=7) for r, t, _ in rows]
-    assert items == json_rows == expected
+        sevens = [(r, t) for rows in reader.iter_stored_items(batch=7) for r, _, t in rows]
+    assert items == sevens == expected
 
 
 @pytest.mark.parametrize("size", [1, 3, 5, 100])
@@ -56,8 +57,10 @@ def test_runs_cover_the_session_once(bulk_store: Path, size: int) -> None:
     assert seen == expected
 
 
-def test_json_validity_is_sqlites(bulk_store: Path) -> None:
+def test_json_validity_is_parse_items(bulk_store: Path) -> None:
     with SessionReader(bulk_store, SESSION) as reader:
-        valid = [bool(v) for rows in reader.iter_stored_json() for _, _, v in rows]
+        texts = [text for rows in reader.iter_stored_items() for _, _, text in rows]
+    valid = list(map(is_json, texts))
+    assert valid == [parse_item(text)[1] for text in texts]
     assert valid[:-4] == [True] * (len(valid) - 4)
     assert valid[-4:] == [False, True, True, False]  # not UTF-8 inside JSON, {}, 12.5, empty

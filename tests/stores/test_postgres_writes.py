@@ -5,10 +5,6 @@ when asked, and a copy killed mid-way leaving the target session as it was."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +19,10 @@ from agency_desktop.stores.registry import open_store
 from agency_desktop.stores.session_data import MessageRecord
 from agency_desktop.stores.sqlite_file import SQLiteFileStore
 from agency_desktop.util.progress import CancelToken, OperationCancelled
-from tests.helpers.server_stores import read_sqlalchemy, write_sqlalchemy
+from tests.helpers.server_stores import kill_copy, read_sqlalchemy, write_sqlalchemy
 from tests.helpers.servers import PgDatabase
 from tests.helpers.stores import item_texts, write_long, write_plain
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET_FREE = "copy"
 
 
@@ -195,42 +190,13 @@ def test_sessions_are_deleted_in_one_transaction_after_the_guard(
         assert admin.execute("SELECT count(*) FROM agent_sessions").fetchone() == (0,)
 
 
-_CHILD = """
-import sys
-from agency_desktop.stores.registry import open_store
-from agency_desktop.stores.sqlite_file import SQLiteFileStore
-from agency_desktop.util.progress import Reporter
-source, url, when = sys.argv[1], sys.argv[2], sys.argv[3]
-data = SQLiteFileStore(source).read_session("long")
-def progress(done, total, message):
-    if message == when or (when == "items" and done >= 100_000):
-        print("KILL_POINT", flush=True)
-        import time
-        time.sleep(120)
-open_store(url).append_session(data, session_id="theirs", replace=True, report=Reporter(progress))
-print("DONE", flush=True)
-"""
-
-
 @pytest.mark.parametrize("when", ["items", "verifying"])  # mid-COPY, and before COMMIT
 def test_a_copy_killed_midway_leaves_the_target_session_as_it_was(
     tmp_path: Path, server: PgDatabase, when: str
 ) -> None:
     source = write_long(tmp_path / "long.db", "long", 150_000)
     before = _rows(server)
-    with subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(source), server.url(), when],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "OPENAI_AGENTS_DISABLE_TRACING": "1"},
-    ) as child:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "KILL_POINT", child.stderr
-        child.send_signal(signal.SIGKILL)
-        child.communicate(timeout=60)
-    assert child.returncode == -signal.SIGKILL
+    kill_copy(source, server.url(), when, 100_000)
     assert _rows(server) == before
     assert len(read_sqlalchemy(server.url(driver="asyncpg"), "theirs")) == 4
 

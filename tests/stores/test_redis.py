@@ -201,7 +201,7 @@ def test_bulk_reads_and_runs_cover_the_session_in_order(
         assert ends == [order[99], order[199], None]
         middle = [
             r[0]
-            for b in reader.iter_stored_json(batch=30, after=order[99], upto=order[199])
+            for b in reader.iter_stored_items(batch=30, after=order[99], upto=order[199])
             for r in b
         ]
         assert middle == order[100:200]

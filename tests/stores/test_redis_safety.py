@@ -54,7 +54,7 @@ def _browse(store: RedisStore) -> None:
             reader.page_before(None, 10)
             reader.context(2)
             reader.data_version()
-            list(reader.iter_stored_json())
+            list(reader.iter_stored_items())
     with store.item_tables() as tables:
         assert [table.tail()[1] for table in tables] == [4, 4]
 

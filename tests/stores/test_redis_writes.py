@@ -6,11 +6,6 @@ list for long), and a delete refused whole when its guard or an agent says so.""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +17,9 @@ from agency_desktop.stores.redis_write import STAGING_PREFIX, STAGING_TTL_S, sta
 from agency_desktop.stores.registry import open_store
 from agency_desktop.stores.sqlite_file import SQLiteFileStore
 from agency_desktop.util.progress import CancelToken, OperationCancelled, Reporter
-from tests.helpers.server_stores import read_redis, write_redis
+from tests.helpers.server_stores import kill_copy, read_redis, write_redis
 from tests.helpers.servers import RedisDatabase
-from tests.helpers.stores import item_texts, write_long, write_plain
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.stores import item_texts, sdk_items, write_long, write_plain
 
 
 def _everything(database: RedisDatabase) -> dict[bytes, Any]:
@@ -44,16 +37,6 @@ def _everything(database: RedisDatabase) -> dict[bytes, Any]:
     return found
 
 
-def _sdk_items(path: Path, session_id: str) -> list[Any]:
-    from agents import SQLiteSession
-
-    sdk = SQLiteSession(session_id, path)
-    try:
-        return list(asyncio.run(sdk.get_items()))
-    finally:
-        sdk.close()
-
-
 @pytest.fixture
 def local(tmp_path: Path) -> Path:
     return write_plain(tmp_path / "local.db", "local", ("Paris", "Oslo"))
@@ -69,7 +52,7 @@ def test_a_copy_reads_back_through_the_sdk_as_it_was(local: Path, server: RedisD
     data = SQLiteFileStore(local).read_session("local")
     store = open_store(server.url())
     assert store.append_session(data) is False
-    assert read_redis(server.url(), "local") == _sdk_items(local, "local")
+    assert read_redis(server.url(), "local") == sdk_items(local, "local")
     listed = {info.session_id: info for info in store.sessions()}
     assert listed["local"].message_count == len(item_texts(local, "local"))
     created = listed["local"].created_at
@@ -84,7 +67,7 @@ def test_a_copy_reads_back_through_the_sdk_as_it_was(local: Path, server: RedisD
 def test_a_custom_key_prefix_is_written_to(local: Path, redis_database: RedisDatabase) -> None:
     url = f"{redis_database.url()}?prefix=team:chats"
     open_store(url).append_session(SQLiteFileStore(local).read_session("local"), session_id="x")
-    assert read_redis(redis_database.url(), "x", key_prefix="team:chats") == _sdk_items(
+    assert read_redis(redis_database.url(), "x", key_prefix="team:chats") == sdk_items(
         local, "local"
     )
     assert [info.session_id for info in open_store(url).sessions()] == ["x"]
@@ -98,7 +81,7 @@ def test_an_existing_session_is_refused_unless_replaced(local: Path, server: Red
         store.append_session(data, session_id="theirs")
     assert _everything(server) == before
     assert store.append_session(data, session_id="theirs", replace=True) is True
-    assert read_redis(server.url(), "theirs") == _sdk_items(local, "local")
+    assert read_redis(server.url(), "theirs") == sdk_items(local, "local")
 
 
 def test_the_read_only_user_is_told_which_command_it_may_not_run(
@@ -169,42 +152,13 @@ def test_a_write_after_the_guard_looked_refuses_the_whole_delete(
     assert read_redis(server.url(), "local")  # and the other session too: all or nothing
 
 
-_CHILD = """
-import sys
-from agency_desktop.stores.registry import open_store
-from agency_desktop.stores.sqlite_file import SQLiteFileStore
-from agency_desktop.util.progress import Reporter
-source, url, when = sys.argv[1], sys.argv[2], sys.argv[3]
-data = SQLiteFileStore(source).read_session("long")
-def progress(done, total, message):
-    if message == when or (when == "items" and done >= 60_000):
-        print("KILL_POINT", flush=True)
-        import time
-        time.sleep(120)
-open_store(url).append_session(data, session_id="theirs", replace=True, report=Reporter(progress))
-print("DONE", flush=True)
-"""
-
-
 @pytest.mark.parametrize("when", ["items", "verifying"])  # mid-copy, and before the rename
 def test_a_copy_killed_midway_leaves_the_target_session_as_it_was(
     tmp_path: Path, server: RedisDatabase, when: str
 ) -> None:
     source = write_long(tmp_path / "long.db", "long", 100_000)
     before = _everything(server)
-    with subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(source), server.url(), when],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "OPENAI_AGENTS_DISABLE_TRACING": "1"},
-    ) as child:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "KILL_POINT", child.stderr
-        child.send_signal(signal.SIGKILL)
-        child.communicate(timeout=60)
-    assert child.returncode == -signal.SIGKILL
+    kill_copy(source, server.url(), when, 60_000)
     with server.client() as admin:
         [staging] = staged_lists(admin)  # outside the store's prefix, and going
         assert staging.startswith(STAGING_PREFIX.encode())
