@@ -28,7 +28,7 @@ from ..stores.registry import open_store
 from ..stores.transcript import transcript_head
 from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
-from .atomic import naming_target, publish, staged
+from .atomic import EarlyWriteback, naming_target, publish, staged
 from .export_parts import INVALID_KEY as INVALID_KEY  # noqa: PLC0414 (importers unwrap it)
 from .export_parts import (
     Render,
@@ -91,14 +91,18 @@ def export_chunks(
 
     if fmt is ExportFormat.JSONL:
         yield jsonl_head(notes)
-        yield from (f"{run}\n" for run in runs(jsonl_run) if run)
+        for run in runs(jsonl_run):
+            if isinstance(run, Spooled):  # a long run, handed over in a part file
+                yield from (run, "\n")
+            elif run:
+                yield f"{run}\n"
     elif fmt is ExportFormat.JSON:
         opening, closing = json_brackets(notes)
         yield opening
         before = "\n"  # the first item's line, then each next one's
         for run in runs(json_run):
             if run:
-                yield before + run
+                yield from (before, run)
                 before = ",\n"
         yield closing
     elif fmt is ExportFormat.MARKDOWN:
@@ -157,8 +161,10 @@ def export_session(
                     chunks = export_chunks(
                         reader, fmt, report, notes, location=store.location, spool=str(temporary)
                     )
+                    writeback = EarlyWriteback(handle.fileno())
                     for chunk in chunks:
                         write_chunk(handle, chunk)
+                        writeback.wrote()
             finally:
                 remove_parts(temporary)
             report.check()  # a cancel that came with the last chunk still leaves nothing behind

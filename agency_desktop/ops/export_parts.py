@@ -29,6 +29,7 @@ from ..stores.transcript import render_items
 from ..util import worker_processes
 from ..util.progress import Reporter
 from .html_runs import RunPage, render_run
+from .spool import Spooled, spool
 
 INVALID_KEY = "agency_desktop_invalid_json"
 RANGE_ITEMS = 5_000  # rows per run: a worker's task, some 20 ms of work
@@ -166,6 +167,8 @@ def _in_worker[R](render: Render[R], session: Session, after: int, upto: int | N
         result = render(reader, after, upto)
     if session.spool is not None and isinstance(result, RunPage):
         return result.spooled(session.spool)  # type: ignore[return-value]
+    if session.spool is not None and isinstance(result, str):  # JSONL, JSON, Markdown
+        return spool(result, session.spool)  # type: ignore[return-value]
     return result
 
 
@@ -181,7 +184,7 @@ def _drop(pending: Iterable[Future[Any]]) -> None:
 def _discard(future: Future[Any]) -> None:
     if not future.cancelled() and future.exception() is None:
         result = future.result()
-        if isinstance(result, RunPage):
+        if isinstance(result, (RunPage, Spooled)):
             result.discard()
 
 

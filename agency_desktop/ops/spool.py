@@ -1,10 +1,10 @@
 """A worker's part of a long export handed over as a file, not through the pool's pipe.
 
-A worker process that renders a run of an HTML export writes the run into a hidden file
+A worker process that renders a run of a long export writes the run into a hidden file
 beside the export's target, and the exporting process appends that file to the export
 inside the kernel (copy_file_range). Passed back through the pipe instead, unpickled,
 encoded and written, a 400 MB page cost the exporting process a second of CPU while both
-cores were busy rendering. A part is named after the export's temporary file, so the
+cores were busy rendering (and a 200 MB JSONL export a third of that). A part is named after the export's temporary file, so the
 export removes what it left however it stopped (`remove_parts`), and a killed export's
 parts are swept with its temporary file (atomic.remove_stale_siblings).
 """

@@ -8,6 +8,7 @@ import html
 import io
 import json
 import sqlite3
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -253,16 +254,39 @@ def _spying_on_chunks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return written
 
 
+@pytest.mark.parametrize("fmt", list(ExportFormat))
 def test_long_runs_handed_over_as_files_are_the_export_and_leave_no_file(
-    long_store: Path, tmp_path: Path, runs_of_three: None, monkeypatch: pytest.MonkeyPatch
+    long_store: Path,
+    tmp_path: Path,
+    runs_of_three: None,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: ExportFormat,
 ) -> None:
-    expected = _export(long_store, ExportFormat.HTML, "long")  # to a stream: nothing spooled
+    expected = _export(long_store, fmt, "long")  # to a stream: nothing spooled
     written = _spying_on_chunks(monkeypatch)
-    target = tmp_path / "out" / "long.html"
-    export_session(long_store, "long", "html", target)
+    target = tmp_path / "out" / f"long.{fmt.extension}"
+    export_session(long_store, "long", fmt, target)
     assert target.read_text(encoding="utf-8") == expected
     assert sum(isinstance(chunk, Spooled) for chunk in written) == 3
-    assert [path.name for path in target.parent.iterdir()] == ["long.html"]
+    assert [path.name for path in target.parent.iterdir()] == [target.name]
+
+
+def test_a_long_export_is_sent_to_disk_as_it_grows(
+    long_store: Path, tmp_path: Path, runs_of_three: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agency_desktop.ops import atomic
+
+    asked: list[tuple[int, int]] = []
+    monkeypatch.setattr(atomic, "WRITEBACK_EVERY_BYTES", SPOOL_MIN_CHARS)
+    monkeypatch.setattr(
+        atomic, "_ADVISE", lambda _fd, start, length, _how: asked.append((start, length))
+    )
+    target = tmp_path / "long.jsonl"
+    export_session(long_store, "long", "jsonl", target)
+    size = target.stat().st_size
+    assert len(asked) >= 2 and asked[0][0] == 0  # from the start, each range after the last
+    assert all(start == a + n for (a, n), (start, _) in pairwise(asked))
+    assert sum(length for _, length in asked) > size - atomic.WRITEBACK_EVERY_BYTES
 
 
 def test_a_cancel_removes_the_parts_handed_over(
