@@ -77,17 +77,19 @@ def export_chunks(
     *,
     location: str | None = None,
     spool: str | None = None,
+    count: int | None = None,
 ) -> Iterator[str | Spooled]:
     """The export in chunks; `notes`, the user's notes on the session, when asked for;
     `location`, the store's, for worker processes to read parts of a long session;
     `spool`, the file the export is being written to, beside which they may hand over
-    long parts (`write_chunk` writes either kind of chunk)."""
+    long parts (`write_chunk` writes either kind of chunk); `count`, the session's
+    items where the caller counted them."""
     session = None
     if location is not None:
         session = Session(location, reader.session_id, reader.branch, spool)
 
     def runs[R](render: Render[R]) -> Iterator[R]:
-        return rendered_runs(render, reader, session, report)
+        return rendered_runs(render, reader, session, report, count)
 
     if fmt is ExportFormat.JSONL:
         yield jsonl_head(notes)
@@ -145,7 +147,8 @@ def export_session(
     with store.reader(session_id, branch=branch) as reader:
         count = reader.count()
         if not isinstance(destination, (str, os.PathLike)):
-            for chunk in export_chunks(reader, fmt, report, notes, location=store.location):
+            chunks = export_chunks(reader, fmt, report, notes, location=store.location, count=count)
+            for chunk in chunks:
                 assert isinstance(chunk, str)  # nothing is spooled without a file to spool by
                 destination.write(chunk)
             return count
@@ -159,7 +162,13 @@ def export_session(
             try:
                 with temporary.open("w", encoding="utf-8", newline="\n") as handle:
                     chunks = export_chunks(
-                        reader, fmt, report, notes, location=store.location, spool=str(temporary)
+                        reader,
+                        fmt,
+                        report,
+                        notes,
+                        location=store.location,
+                        spool=str(temporary),
+                        count=count,
                     )
                     writeback = EarlyWriteback(handle.fileno())
                     for chunk in chunks:
