@@ -13,6 +13,7 @@ is byte for byte what `render_pieces` writes.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import chain, starmap
@@ -129,30 +130,64 @@ def pair_run(
     assert shown is not None
     if taken:
         pieces = (piece for piece in pieces if piece[ROW_ID] not in taken)
+    limit = upto if upto is not None else sys.maxsize
     head: list[tuple[int, str]] = []
     body: list[str] = []
     ahead: set[int] = set()
     count = 0
-    for piece, result in paired(pieces, lookahead, budget):
+    pairs = paired(pieces, lookahead, budget)
+    for piece, result in pairs:  # the leading items, one by one
         row_id = piece[ROW_ID]
-        if upto is not None and row_id > upto:
+        if row_id > limit:
             break
         if logged is not None:
             logged.popper = row_id
         text = piece[HTML] if piece[PART] == ITEM else joined(piece, result, shown)
+        count += 1 if result is None else 2
+        if result is not None and result[ROW_ID] > limit:
+            ahead.add(result[ROW_ID])
+        if len(head) >= HEAD_LIMIT or (piece[PART] == CALL and piece[CALL_ID]):
+            body.append(text)
+            count += _body(pairs, limit, body, ahead, shown=shown, logged=logged)
+            break
+        head.append((row_id, f"{text}\n"))
+    steps = tuple(logged.steps) if logged is not None else ()
+    lines = "\n".join(body) + "\n" if body else ""
+    return RunPage(after, upto, head, lines, count, frozenset(ahead), steps)
+
+
+def _body(
+    pairs: Iterator[tuple[Piece, Piece | None]],
+    limit: int,
+    body: list[str],
+    ahead: set[int],
+    *,
+    shown: CallAnchors,
+    logged: _LoggedAnchors | None,
+) -> int:
+    """`pair_run` past the leading items: each item's HTML into `body`, up to row
+    `limit`; returns how many items were shown. The loop most of a page goes through,
+    kept to what a plain item needs."""
+    count = 0
+    append = body.append
+    for piece, result in pairs:
+        row_id = piece[ROW_ID]
+        if row_id > limit:
+            break
+        if piece[PART] == ITEM:
+            append(piece[HTML])
+            count += 1
+            continue
+        if logged is not None:
+            logged.popper = row_id
+        append(joined(piece, result, shown))
         if result is None:
             count += 1
         else:
             count += 2
-            if upto is not None and result[ROW_ID] > upto:
+            if result[ROW_ID] > limit:
                 ahead.add(result[ROW_ID])
-        if body or len(head) >= HEAD_LIMIT or (piece[PART] == CALL and piece[CALL_ID]):
-            body.append(text)
-        else:
-            head.append((row_id, f"{text}\n"))
-    steps = tuple(logged.steps) if logged is not None else ()
-    lines = "\n".join(body) + "\n" if body else ""
-    return RunPage(after, upto, head, lines, count, frozenset(ahead), steps)
+    return count
 
 
 Rerender = Callable[[int, int | None, frozenset[int], CallAnchors], RunPage]

@@ -414,22 +414,22 @@ def paired(
     the rows after it but the result of its last call.
     """
     source = iter(pieces)
-    window: deque[Piece] = deque()
-    chars = 0
-    while True:
-        if not window:
-            piece = next(source, None)
-            if piece is None:
-                return
-            window.append(piece)
-            chars += piece[SIZE]
-        head = window[0]
-        result = None
-        if head[PART] == CALL and head[CALL_ID]:
-            result, chars = _take_result(window, source, chars, lookahead, budget)
-        window.popleft()
-        chars -= head[SIZE] + (result[SIZE] if result else 0)
-        yield head, result
+    window: deque[Piece] = deque()  # items read ahead by a call's search, in order
+    chars = 0  # what the window holds
+    for piece in source:  # the window is empty here: most items need none
+        if piece[PART] != CALL or not piece[CALL_ID]:
+            yield piece, None
+            continue
+        window.append(piece)
+        chars = piece[SIZE]
+        while window:
+            head = window[0]
+            result = None
+            if head[PART] == CALL and head[CALL_ID]:
+                result, chars = _take_result(window, source, chars, lookahead, budget)
+            window.popleft()
+            chars -= head[SIZE] + (result[SIZE] if result else 0)
+            yield head, result
 
 
 def _take_result(
