@@ -8,7 +8,7 @@ then the panes say it is gone, rather than keep showing what no longer exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -85,7 +85,7 @@ class SessionFollower(QObject):
             self.closed()
             self._show_gone(store, session_id)
 
-    def _find(self, listed: dict[Key, SessionInfo]) -> SessionInfo | None:
+    def _find(self, listed: Mapping[Key, SessionInfo]) -> SessionInfo | None:
         """Where it is, or where an operation said it would go; never a namesake in
         another store (a backup holds the same ids)."""
         assert self.following is not None

@@ -105,6 +105,8 @@ def test_session_and_problem_totals_follow_every_change(store_folder: Path) -> N
     def counted(model: SessionListModel) -> tuple[int, int]:
         rows = [model.row_object(r) for r in range(model.rowCount())]
         assert model.paths() == {r.path for r in rows}  # the files listed, kept as rows go
+        infos = [r.info for r in rows if r.info is not None]
+        assert dict(model.listed_sessions()) == {(i.db_path, i.session_id): i for i in infos}
         return sum(r.info is not None for r in rows), sum(r.problem is not None for r in rows)
 
     model = _filled(store_folder)
