@@ -12,13 +12,8 @@ import pytest
 
 from agency_desktop import cli
 from agency_desktop.stores.listing import list_sessions
+from tests.helpers.cli import run
 from tests.helpers.stores import item_texts
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_list_json_and_table(capsys, store_folder: Path) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop import cli
 from agency_desktop.ops.notes import NOTES_FILE
+from tests.helpers.cli import run
 from tests.helpers.stores import folder_snapshot, item_texts
 
 
@@ -20,12 +20,6 @@ def data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "appdata"
     monkeypatch.setenv("AGENCY_DESKTOP_DATA_DIR", str(folder))
     return folder
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def as_json(capsys: pytest.CaptureFixture[str], *args: object) -> dict:  # type: ignore[type-arg]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop import cli
 from agency_desktop.ops.export_parts import INLINE_BELOW
+from tests.helpers.cli import run
 from tests.helpers.server_stores import (
     ITEMS_PER_TURN,
     add_sqlalchemy_items,
@@ -41,12 +41,6 @@ def written(postgres_server: PostgresServer) -> Iterator[PgDatabase]:
 def url(written: PgDatabase) -> str:
     """The reader's URL in the SDK's form, as users paste it."""
     return written.url(driver="asyncpg", reader=True)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _no_password(written: PgDatabase, *texts: str) -> None:

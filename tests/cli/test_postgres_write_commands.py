@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop import cli
 from agency_desktop.ops.server_cleanup import plan_server_cleanup, run_server_cleanup
 from agency_desktop.stores.sqlite_file import SQLiteFileStore
 from agency_desktop.util.progress import CancelToken, OperationCancelled
+from tests.helpers.cli import run
 from tests.helpers.server_stores import (
     pg_session_ids,
     read_sqlalchemy,
@@ -23,12 +23,6 @@ from tests.helpers.servers import PgDatabase
 from tests.helpers.stores import item_texts, sdk_items, write_plain
 
 OLD_DAYS = 40
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _no_password(database: PgDatabase, *texts: str) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from agency_desktop import cli
 from agency_desktop.ops.export_parts import INLINE_BELOW
+from tests.helpers.cli import run
 from tests.helpers.server_stores import ITEMS_PER_TURN, read_redis, write_redis
 from tests.helpers.servers import HOST, RedisDatabase, RedisServer, free_port
 from tests.stores.test_redis import add_redis_items
@@ -33,12 +33,6 @@ def written(redis_server: RedisServer) -> RedisDatabase:
 @pytest.fixture
 def url(written: RedisDatabase) -> str:
     return written.url(reader=True)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _no_password(written: RedisDatabase, *texts: str) -> None:

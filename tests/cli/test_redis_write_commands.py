@@ -10,19 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from agency_desktop import cli
 from agency_desktop.stores.sqlite_file import SQLiteFileStore
+from tests.helpers.cli import run
 from tests.helpers.server_stores import read_redis, write_redis
 from tests.helpers.servers import RedisDatabase
 from tests.helpers.stores import sdk_items, write_plain
 
 OLD_DAYS = 40
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _no_password(database: RedisDatabase, *texts: str) -> None:
