@@ -1,7 +1,8 @@
-"""A session written into a server store (PostgreSQL): what `copy_session` and
+"""A session written into a server store (PostgreSQL, Redis): what `copy_session` and
 `move_session` do when their target is a URL rather than a file.
 
-The store writes it in one transaction, verified before it commits (`stores/pg_copy.py`);
+The store writes it in one transaction, verified before it commits (`stores/pg_copy.py`,
+`stores/redis_write.py`);
 here are the operation's parts: a session about to be replaced is backed up locally
 first, as a file's is, and the SDK's tables are made only when the user asked.
 """
