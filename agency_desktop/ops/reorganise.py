@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..stores.base import StoreChangedError, StoreNow
+from ..stores.base import Store, StoreChangedError, StoreNow
 from ..stores.errors import SessionNotFoundError, StoreError
 from ..stores.listing import read_store_sessions
 from ..stores.schema import discover_layout, pair_holding, quote_identifier
@@ -23,8 +23,10 @@ from ..util.errors import InputError
 from ..util.progress import CancelToken, ProgressCallback, Reporter
 from ..util.urls import is_url
 from .auto_backup import automatic_backup
-from .migrate import copy_session, read_file_session
+from .migrate import copy_session
 from .notes import follow_move, follow_rename
+from .server_backup import automatic_server_backup
+from .server_cleanup import deleting_from
 from .store_writer import WriteResult
 
 
@@ -62,26 +64,14 @@ def move_session(
     Returns the copy's result and the backup of the source taken before the removal
     (None when `auto_backup` is off). `create_tables` is for a server target with none of
     the SDK's tables yet (`copy_session`): a move there needs them made as a copy does.
-    A server's session (`source_db` a URL) moves as `server_move.move_from_server` says.
+    A server's session (`source_db` a URL) is backed up into the app's backups folder
+    (a server has no trash), and the account's right to delete it is asked before the copy.
     """
-    if is_url(str(source_db)):
-        from .server_move import move_from_server
-
-        return move_from_server(
-            str(source_db),
-            session_id,
-            target_db,
-            new_session_id=new_session_id,
-            backups=backups,
-            auto_backup=auto_backup,
-            create_tables=create_tables,
-            progress=progress,
-            cancel=cancel,
-        )
-    source = Path(source_db)
-    data = read_file_session(source, session_id)
+    server = is_url(str(source_db))
+    store = deleting_from(str(source_db)) if server else SQLiteFileStore(Path(source_db))
+    data = store.read_session(session_id)
     result = copy_session(
-        source,
+        source_db,
         session_id,
         target_db,
         new_session_id=new_session_id,
@@ -90,25 +80,36 @@ def move_session(
         cancel=cancel,
     )
     Reporter(progress, cancel).check()
-    saved = automatic_backup(source, backups) if auto_backup else None
-    _remove_if_unchanged(source, session_id, (len(data.messages), data.digest()))
-    follow_move(source, session_id, result.path, result.session_id)  # the user's notes
+    saved = None
+    if auto_backup:
+        saved = (
+            automatic_server_backup(str(source_db), [session_id], backups)
+            if server
+            else automatic_backup(Path(source_db), backups)
+        )
+    _remove_if_unchanged(store, session_id, (len(data.messages), data.digest()))
+    if not server:
+        follow_move(source_db, session_id, result.path, result.session_id)  # the user's notes
     return result, saved
 
 
-def _remove_if_unchanged(source: Path, session_id: str, expected: tuple[int, str]) -> None:
+def _remove_if_unchanged(store: Store, session_id: str, expected: tuple[int, str]) -> None:
+    """Delete the session from `store` in one transaction, if it still holds exactly what
+    was copied; else SourceChangedError, nothing deleted."""
+    shown = getattr(store, "shown", store.location)
+
     def unchanged(now: StoreNow) -> str | None:
         if now.info(session_id) is None:
-            raise SessionNotFoundError(source, session_id)
+            raise SessionNotFoundError(shown, session_id)
         if now.digest(session_id) == expected:
             return None
         return (
-            f"{source}: session {session_id!r} changed while it was being moved;"
+            f"{shown}: session {session_id!r} changed while it was being moved;"
             " the copy was kept and the source left as it is"
         )
 
     try:
-        SQLiteFileStore(source).delete_sessions([session_id], guard=unchanged)
+        store.delete_sessions([session_id], guard=unchanged)
     except StoreChangedError as exc:
         raise SourceChangedError(str(exc)) from exc
 
