@@ -61,6 +61,13 @@ def _preview(qtbot: Any, window: Any, method: str) -> Any:
     return cleanups.preview
 
 
+def _select(qtbot: Any, window: Any, session_id: str) -> None:
+    proxy = window.session_proxy
+    rows = {proxy.index(r, SessionColumn.SESSION).data(): r for r in range(proxy.rowCount())}
+    window.session_view.setCurrentIndex(proxy.index(rows[session_id], 0))
+    qtbot.waitUntil(lambda: window.current_session().session_id == session_id, timeout=TIMEOUT)
+
+
 def _table(preview: Any) -> list[list[str]]:
     table = preview.table
     return [
@@ -105,10 +112,7 @@ def test_the_selected_session_is_deleted_and_only_it(
     qtbot: Any, main_window: Any, server: PgDatabase
 ) -> None:
     window = _open(qtbot, main_window, server.url(), 3)
-    proxy = window.session_proxy
-    rows = {proxy.index(r, SessionColumn.SESSION).data(): r for r in range(proxy.rowCount())}
-    window.session_view.setCurrentIndex(proxy.index(rows["recent"], 0))
-    qtbot.waitUntil(lambda: window.current_session().session_id == "recent", timeout=TIMEOUT)
+    _select(qtbot, window, "recent")
     preview = _preview(qtbot, window, "ask_delete_selected")
     assert preview.windowTitle() == "Delete session recent"
     assert [row[2] for row in _table(preview)] == ["recent"]
@@ -144,10 +148,7 @@ def test_a_redis_session_is_backed_up_then_deleted(
     write_redis(redis_database.url(), "gone", ("Paris",))
     write_redis(redis_database.url(), "kept", ("Oslo",))
     window = _open(qtbot, main_window, redis_database.url(), 2)
-    proxy = window.session_proxy
-    rows = {proxy.index(r, SessionColumn.SESSION).data(): r for r in range(proxy.rowCount())}
-    window.session_view.setCurrentIndex(proxy.index(rows["gone"], 0))
-    qtbot.waitUntil(lambda: window.current_session().session_id == "gone", timeout=TIMEOUT)
+    _select(qtbot, window, "gone")
     expected = read_redis(redis_database.url(), "gone")
     preview = _preview(qtbot, window, "ask_delete_selected")
     assert [row[2] for row in _table(preview)] == ["gone"]
