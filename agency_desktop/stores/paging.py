@@ -29,15 +29,7 @@ from .encrypted import KEYS, SessionKey, WrongKey, is_envelope, open_text
 from .errors import ProblemKind, SessionNotFoundError, StoreError
 from .item_batches import Scope, with_text
 from .item_batches import as_text as _as_text
-from .items import (
-    ItemKind,
-    classify_item,
-    item_text,
-    kind_sql,
-    like_pattern,
-    one_line,
-    parse_item,
-)
+from .items import ItemKind, classify_item, item_text, kind_sql, like_pattern, one_line, parse_item
 from .readonly import open_readonly, translate_errors
 from .records import parse_timestamp
 from .schema import TablePair, discover_layout, pair_holding
