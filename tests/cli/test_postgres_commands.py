@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agency_desktop.ops.export_parts import INLINE_BELOW
-from tests.helpers.cli import run
+from tests.helpers.cli import no_password, run
 from tests.helpers.server_stores import (
     ITEMS_PER_TURN,
     add_sqlalchemy_items,
@@ -43,11 +43,6 @@ def url(written: PgDatabase) -> str:
     return written.url(driver="asyncpg", reader=True)
 
 
-def _no_password(written: PgDatabase, *texts: str) -> None:
-    for secret in (written.server.reader_password, written.server.password):
-        assert all(secret not in text for text in texts)
-
-
 def test_list_a_server_store(capsys, written: PgDatabase, url: str) -> None:
     code, out, err = run(capsys, "list", url)
     assert code == 0, err
@@ -60,7 +55,7 @@ def test_list_a_server_store(capsys, written: PgDatabase, url: str) -> None:
     assert found["alpha"]["message_count"] == 2 * ITEMS_PER_TURN
     assert found["alpha"]["title"] == "Weather in Paris?"
     assert found["alpha"]["location"] == data["directory"] and "***" in data["directory"]
-    _no_password(written, out, err, json_out)
+    no_password(written, out, err, json_out)
 
 
 def test_stats_of_a_server_session(capsys, written: PgDatabase, url: str) -> None:
@@ -71,7 +66,7 @@ def test_stats_of_a_server_session(capsys, written: PgDatabase, url: str) -> Non
     assert stats["tool_calls"] == {"get_weather": 2} and stats["user_turns"] == 2
     code, text, err = run(capsys, "stats", url)
     assert code == 0 and "3 sessions" in text and "tool get_weather" in text
-    _no_password(written, out, text, err)
+    no_password(written, out, text, err)
 
 
 def test_show_a_server_session(capsys, written: PgDatabase, url: str) -> None:
@@ -80,7 +75,7 @@ def test_show_a_server_session(capsys, written: PgDatabase, url: str) -> None:
     assert "Weather in Oslo?" in out and "Tool call: get_weather" in out
     code, json_out, _ = run(capsys, "show", url, "--session", "alpha", "--json")
     assert json.loads(json_out) == read_sqlalchemy(written.url(driver="asyncpg"), "alpha")
-    _no_password(written, out, err, json_out)
+    no_password(written, out, err, json_out)
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "jsonl", "json", "html"])
@@ -98,14 +93,14 @@ def test_export_a_server_session(
     if fmt == "jsonl":
         items = [json.loads(line) for line in written_text.splitlines() if line]
         assert items == read_sqlalchemy(written.url(), "alpha")
-    _no_password(written, out, err, written_text)
+    no_password(written, out, err, written_text)
 
 
 def test_export_to_standard_output(capsys, written: PgDatabase, url: str) -> None:
     code, out, err = run(capsys, "export", url, "--session", "gamma", "--format", "markdown")
     assert code == 0, err
     assert "Weather in Rome?" in out and "reader:***@" in out
-    _no_password(written, out, err)
+    no_password(written, out, err)
 
 
 def test_a_long_session_is_exported_in_parts_in_the_sdks_order(
@@ -132,7 +127,7 @@ def test_an_unreachable_server_is_an_error_naming_it(capsys) -> None:
 def test_a_missing_session_is_bad_input(capsys, written: PgDatabase, url: str) -> None:
     code, out, err = run(capsys, "show", url, "--session", "nobody")
     assert code == 2 and "'nobody'" in err
-    _no_password(written, out, err)
+    no_password(written, out, err)
 
 
 @pytest.mark.parametrize(
@@ -146,4 +141,4 @@ def test_commands_for_files_only_refuse_a_url_without_showing_its_password(
     args = [part.format(url=url, tmp=tmp_path / "copy.db") for part in command]
     code, out, err = run(capsys, *args)
     assert code != 0 and err
-    _no_password(written, out, err)
+    no_password(written, out, err)

@@ -12,7 +12,7 @@ import pytest
 from agency_desktop.ops.server_cleanup import plan_server_cleanup, run_server_cleanup
 from agency_desktop.stores.sqlite_file import SQLiteFileStore
 from agency_desktop.util.progress import CancelToken, OperationCancelled
-from tests.helpers.cli import run
+from tests.helpers.cli import no_password, run
 from tests.helpers.server_stores import (
     pg_session_ids,
     read_sqlalchemy,
@@ -23,11 +23,6 @@ from tests.helpers.servers import PgDatabase
 from tests.helpers.stores import item_texts, sdk_items, write_plain
 
 OLD_DAYS = 40
-
-
-def _no_password(database: PgDatabase, *texts: str) -> None:
-    for secret in (database.server.reader_password, database.server.password):
-        assert all(secret not in text for text in texts)
 
 
 @pytest.fixture
@@ -60,7 +55,7 @@ def test_migrate_a_local_session_to_the_server(
     assert read_sqlalchemy(url, "recent") == sdk_items(local, "local")
     (replaced,) = (app_data / "backups").rglob("*.db")  # what was replaced, kept first
     assert len(sdk_items(replaced, "recent")) == 4
-    _no_password(server, out, err, replaced.as_posix())
+    no_password(server, out, err, replaced.as_posix())
 
 
 def test_migrate_to_a_server_without_tables_only_creates_them_when_asked(
@@ -72,7 +67,7 @@ def test_migrate_to_a_server_without_tables_only_creates_them_when_asked(
     code, out, err = run(capsys, "migrate", local, url, "--session", "local", "--create-tables")
     assert code == 0, err
     assert read_sqlalchemy(postgres_database.url(driver="asyncpg"), "local")
-    _no_password(postgres_database, out, err)
+    no_password(postgres_database, out, err)
 
 
 def test_the_read_only_role_cannot_migrate_and_is_told_why(
@@ -83,7 +78,7 @@ def test_the_read_only_role_cannot_migrate_and_is_told_why(
     assert code != 0
     assert "lacks INSERT on table agent_sessions" in err
     assert "local" not in pg_session_ids(server)
-    _no_password(server, out, err)
+    no_password(server, out, err)
 
 
 def test_move_a_local_session_to_the_server(
@@ -100,7 +95,7 @@ def test_move_a_local_session_to_the_server(
         ).fetchall()
     assert [row[0] for row in rows] == texts
     assert [s.session_id for s in SQLiteFileStore(local).sessions()] == []
-    _no_password(server, out, err)
+    no_password(server, out, err)
 
 
 def test_move_to_a_server_without_tables_only_creates_them_when_asked(
@@ -114,7 +109,7 @@ def test_move_to_a_server_without_tables_only_creates_them_when_asked(
     assert code == 0, err
     assert read_sqlalchemy(postgres_database.url(driver="asyncpg"), "local") == items
     assert [s.session_id for s in SQLiteFileStore(local).sessions()] == []
-    _no_password(postgres_database, out, err)
+    no_password(postgres_database, out, err)
 
 
 def test_move_a_server_session_into_a_file(
@@ -134,7 +129,7 @@ def test_move_a_server_session_into_a_file(
     code, out, err = run(capsys, "move", server.url(reader=True), target, "--session", "old-1")
     assert code != 0 and "lacks DELETE on table agent_sessions" in err  # before any copy
     assert [s.session_id for s in SQLiteFileStore(target).sessions()] == ["recent"]
-    _no_password(server, out, err)
+    no_password(server, out, err)
 
 
 def test_cleanup_previews_exactly_what_goes_and_changes_nothing(
@@ -148,7 +143,7 @@ def test_cleanup_previews_exactly_what_goes_and_changes_nothing(
     assert sorted(listed) == ["old-1", "old-2"]
     assert "2 sessions, 8 items" in out and "dry run" in out
     assert pg_session_ids(server) == {"old-1", "old-2", "recent"}
-    _no_password(server, out, err)
+    no_password(server, out, err)
 
 
 def test_cleanup_backs_up_locally_before_deleting(
@@ -163,7 +158,7 @@ def test_cleanup_backs_up_locally_before_deleting(
     assert pg_session_ids(server) == {"recent"}
     backup = Path(done["backup"])
     assert len(sdk_items(backup, "old-1")) == len(sdk_items(backup, "old-2")) == 4
-    _no_password(server, out, err, backup.as_posix())
+    no_password(server, out, err, backup.as_posix())
 
 
 def test_the_backup_opens_with_the_sdk_before_anything_is_deleted(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from agency_desktop.ops.export_parts import INLINE_BELOW
-from tests.helpers.cli import run
+from tests.helpers.cli import no_password, run
 from tests.helpers.server_stores import ITEMS_PER_TURN, read_redis, write_redis
 from tests.helpers.servers import HOST, RedisDatabase, RedisServer, free_port
 from tests.stores.test_redis import add_redis_items
@@ -35,11 +35,6 @@ def url(written: RedisDatabase) -> str:
     return written.url(reader=True)
 
 
-def _no_password(written: RedisDatabase, *texts: str) -> None:
-    for secret in (written.server.reader_password, written.server.password):
-        assert all(secret not in text for text in texts)
-
-
 def test_list_a_redis_store(capsys, written: RedisDatabase, url: str) -> None:
     code, out, err = run(capsys, "list", url)
     assert code == 0, err
@@ -53,7 +48,7 @@ def test_list_a_redis_store(capsys, written: RedisDatabase, url: str) -> None:
     assert found["alpha"]["title"] == "Weather in Paris?"
     assert found["alpha"]["kind"] == "redis" and found["alpha"]["expires_at"] is None
     assert found["alpha"]["location"] == data["directory"] and "***" in data["directory"]
-    _no_password(written, out, err, json_out)
+    no_password(written, out, err, json_out)
 
 
 def test_list_a_custom_prefix_with_its_ttl(capsys, written: RedisDatabase, url: str) -> None:
@@ -66,7 +61,7 @@ def test_list_a_custom_prefix_with_its_ttl(capsys, written: RedisDatabase, url: 
     assert code == 0 and "expires" in text
     code, text, err = run(capsys, "stats", url, "--session", "alpha")
     assert code == 0 and "expires" not in text  # no TTL
-    _no_password(written, out, err, text)
+    no_password(written, out, err, text)
 
 
 def test_stats_of_a_redis_session(capsys, written: RedisDatabase, url: str) -> None:
@@ -78,7 +73,7 @@ def test_stats_of_a_redis_session(capsys, written: RedisDatabase, url: str) -> N
     assert "expires_at" in stats
     code, text, err = run(capsys, "stats", url)
     assert code == 0 and "2 sessions" in text and "tool get_weather" in text
-    _no_password(written, out, text, err)
+    no_password(written, out, text, err)
 
 
 def test_show_a_redis_session(capsys, written: RedisDatabase, url: str) -> None:
@@ -87,7 +82,7 @@ def test_show_a_redis_session(capsys, written: RedisDatabase, url: str) -> None:
     assert "Weather in Oslo?" in out and "Tool call: get_weather" in out
     code, json_out, _ = run(capsys, "show", url, "--session", "alpha", "--json")
     assert json.loads(json_out) == read_redis(written.url(), "alpha")
-    _no_password(written, out, err, json_out)
+    no_password(written, out, err, json_out)
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "jsonl", "json", "html"])
@@ -107,7 +102,7 @@ def test_export_a_redis_session(
         assert items == read_redis(written.url(), "alpha")
     if fmt == "json":
         assert json.loads(written_text) == read_redis(written.url(), "alpha")
-    _no_password(written, out, err, written_text)
+    no_password(written, out, err, written_text)
 
 
 def test_export_to_standard_output(capsys, written: RedisDatabase, url: str) -> None:
@@ -116,7 +111,7 @@ def test_export_to_standard_output(capsys, written: RedisDatabase, url: str) -> 
     )
     assert code == 0, err
     assert "Weather in Rome?" in out and "reader:***@" in out
-    _no_password(written, out, err)
+    no_password(written, out, err)
 
 
 def test_a_long_session_is_exported_in_parts_in_order(
@@ -148,7 +143,7 @@ def test_an_unreachable_server_is_an_error_naming_it(capsys) -> None:
 def test_a_missing_session_is_bad_input(capsys, written: RedisDatabase, url: str) -> None:
     code, out, err = run(capsys, "show", url, "--session", "nobody")
     assert code == 2 and "'nobody'" in err
-    _no_password(written, out, err)
+    no_password(written, out, err)
 
 
 def test_backup_a_redis_store_into_a_file_the_sdk_opens(
@@ -164,7 +159,7 @@ def test_backup_a_redis_store_into_a_file_the_sdk_opens(
     code, out, err = run(capsys, "migrate", f"{url}?prefix={PREFIX}", moved, "--session", "gamma")
     assert code == 0, err
     assert _sdk_file_items(moved, "gamma") == read_redis(written.url(), "gamma", key_prefix=PREFIX)
-    _no_password(written, out, err)
+    no_password(written, out, err)
 
 
 def _sdk_file_items(path: Path, session_id: str) -> list[Any]:
@@ -192,4 +187,4 @@ def test_commands_for_files_only_refuse_a_url_without_showing_its_password(
     args = [part.format(url=url, tmp=tmp_path / "copy.db") for part in command]
     code, out, err = run(capsys, *args)
     assert code != 0 and err
-    _no_password(written, out, err)
+    no_password(written, out, err)

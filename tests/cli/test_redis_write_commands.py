@@ -11,17 +11,12 @@ from pathlib import Path
 import pytest
 
 from agency_desktop.stores.sqlite_file import SQLiteFileStore
-from tests.helpers.cli import run
+from tests.helpers.cli import no_password, run
 from tests.helpers.server_stores import read_redis, write_redis
 from tests.helpers.servers import RedisDatabase
 from tests.helpers.stores import sdk_items, write_plain
 
 OLD_DAYS = 40
-
-
-def _no_password(database: RedisDatabase, *texts: str) -> None:
-    for secret in (database.server.reader_password, database.server.password):
-        assert all(secret not in text for text in texts)
 
 
 @pytest.fixture
@@ -59,7 +54,7 @@ def test_migrate_then_move_a_local_session_to_redis(
     assert code == 0, err
     assert read_redis(url, "moved") == items
     assert [s.session_id for s in SQLiteFileStore(local).sessions()] == []
-    _no_password(server, out, err)
+    no_password(server, out, err)
 
 
 def test_move_a_redis_session_into_a_file(
@@ -73,7 +68,7 @@ def test_move_a_redis_session_into_a_file(
     assert _ids(server) == {"old"}
     [backup] = app_data.rglob("*.db")
     assert sdk_items(backup, "recent") == items
-    _no_password(server, out, err)
+    no_password(server, out, err)
 
 
 def test_the_read_only_user_cannot_write_and_is_told_why(
@@ -83,7 +78,7 @@ def test_the_read_only_user_cannot_write_and_is_told_why(
     code, out, err = run(capsys, "migrate", local, url, "--session", "local")
     assert code != 0 and "no permissions to run the 'rpush' command" in err
     assert _ids(server) == {"old", "recent"}
-    _no_password(server, out, err)
+    no_password(server, out, err)
 
 
 def test_cleanup_previews_backs_up_then_deletes_the_old_sessions(
@@ -99,4 +94,4 @@ def test_cleanup_previews_backs_up_then_deletes_the_old_sessions(
     assert _ids(server) == {"recent"}
     [backup] = app_data.rglob("*.db")
     assert sdk_items(backup, "old") == items
-    _no_password(server, out, err)
+    no_password(server, out, err)
