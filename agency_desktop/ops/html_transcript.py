@@ -24,15 +24,17 @@ from typing import Any, Final
 
 from ..stores.encrypted import ENVELOPE_KEY
 from ..stores.items import (
+    NOT_DECODED,
     ItemKind,
     classify_item,
     content_text,
+    decode_json,
     item_text,
     output_text,
     parse_item,
     pretty_json,
 )
-from ..stores.records import is_sqlite_time, stored_time
+from ..stores.records import MINUTES_SECONDS, is_sqlite_time, stored_time
 from .html_style import STYLE
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -98,7 +100,12 @@ def _plain(raw: str) -> bool:
     return (
         raw.isascii()
         and "\x7f" not in raw
-        and ("\\" not in raw or _UNWRITABLE_ESCAPE.search(raw) is None)
+        and (
+            "\\" not in raw
+            # each escape the expression looks for starts with one of these
+            or ("\\u" not in raw and "\\b" not in raw and "\\f" not in raw)
+            or _UNWRITABLE_ESCAPE.search(raw) is None
+        )
     )
 
 
@@ -133,7 +140,13 @@ def pieces_of(rows: Iterable[Row]) -> list[Piece]:
 
 def piece_of(row_id: int, created: Any, raw: str) -> Piece:
     """One row as a piece of the page (see `pieces_of`)."""
-    item, ok = parse_item(raw)
+    if type(raw) is str:  # parse_item(raw), without its two calls for the usual row
+        try:
+            item, ok = decode_json(raw), True
+        except NOT_DECODED:
+            item, ok = parse_item(raw)
+    else:
+        item, ok = parse_item(raw)
     if ok and type(item) is dict and type(row_id) is int and ENVELOPE_KEY not in item:
         common = _common_piece(row_id, created, raw, item)
         if common is not None:
@@ -172,18 +185,36 @@ def _common_piece(row_id: int, created: Any, raw: str, item: dict[str, Any]) -> 
     `piece_of` would in one step: its calls from function to function took a third of the
     time. None for any other item."""
     number = str(row_id)
-    if type(created) is str and is_sqlite_time(created):
-        when = f' <time datetime="{created[:10]}T{created[11:]}+00:00">{created} UTC</time>'
+    if (
+        type(created) is str
+        and len(created) == 19
+        and (head := _TIME_HEADS.get(created[:13])) is not None
+        and (tail := created[13:]) in MINUTES_SECONDS
+    ):  # _when(created), for SQLite's time of an hour already seen
+        link = (
+            f'{head}{tail}+00:00">{created} UTC</time>'
+            f' <a class="row" href="#item-{number}">#{number}</a></div>'
+        )
     else:
-        when = _when(created)
-    link = f' <a class="row" href="#item-{number}">#{number}</a></div>'
+        link = f'{_when(created)} <a class="row" href="#item-{number}">#{number}</a></div>'
     item_type = item.get("type")
     if item_type is None or item_type == "message":
         role = item.get("role")
         if role != "user" and role != "assistant":  # noqa: PLR1714 (faster than a tuple)
             return None
         content = item.get("content")
-        text = content if type(content) is str else content_text(content)
+        text: Any
+        if type(content) is str:
+            text = content
+        elif (  # the assistant's usual content: one part, its text (as content_text reads it)
+            type(content) is list
+            and len(content) == 1
+            and type(part := content[0]) is dict
+            and type(text := part.get("text")) is str
+        ):
+            pass
+        else:
+            text = content_text(content)
         text = _esc_writable(text) if _plain(raw) else esc(text)
         return (
             row_id,
@@ -191,7 +222,7 @@ def _common_piece(row_id: int, created: Any, raw: str, item: dict[str, Any]) -> 
             None,
             len(raw),
             f'<article class="msg {role}" id="item-{number}"><div class="meta"><span class="who">'
-            f'{_ROLE_LABELS[role]}</span>{when}{link}<div class="bubble text">{text}</div></article>',
+            f'{_ROLE_LABELS[role]}</span>{link}<div class="bubble text">{text}</div></article>',
             None,
             _NOT_LATE,
         )
@@ -199,21 +230,22 @@ def _common_piece(row_id: int, created: Any, raw: str, item: dict[str, Any]) -> 
     if not (type(call_id) is str and call_id):
         call_id = None
     if item_type == "function_call_output":
-        shown = pretty_json(output_text(item))
+        output = item.get("output", "")
+        shown = pretty_json(output if type(output) is str else output_text(item))
         body = f'<pre class="code">{_esc_writable(shown) if _plain(raw) else esc(shown)}</pre>'
-        tail = f"{when}{link}{body}"
+        tail = f"{link}{body}"
         under_call = f'<div class="result" id="item-{number}">{_RESULT_HEAD}{tail}</div>'
         return (row_id, RESULT, call_id, len(raw), under_call, None, tail)
     name = item.get("name")
     if item_type != "function_call" or type(name) is not str or "output" in item:
         return None
-    args = item.get("arguments", item.get("input", item.get("action")))
+    args = item["arguments"] if "arguments" in item else item.get("input", item.get("action"))
     escape = _esc_writable if _plain(raw) else esc
     shown = escape(pretty_json(item if args is None else args))
     extra = f' <code class="name">{escape(name or "tool")}</code>{_call_id_tag(call_id, escape)}'
     head = (
         f'<section class="tool" id="item-{number}"><div class="meta"><span class="who">Tool call'
-        f'</span>{extra}{when}{link}<div class="label">Arguments</div><pre class="code">{shown}</pre>'
+        f'</span>{extra}{link}<div class="label">Arguments</div><pre class="code">{shown}</pre>'
     )
     return (row_id, CALL, call_id, len(raw), head, None, _NOT_LATE)
 
@@ -231,11 +263,20 @@ def _number(row_id: int) -> str:
     return str(row_id) if type(row_id) is int else esc(str(row_id))
 
 
+# The start of a <time> tag for each hour of SQLite's times seen (`_when`), by "YYYY-MM-DD HH".
+_TIME_HEADS: dict[str, str] = {}
+_TIME_HEADS_KEPT = 100_000
+
+
 def _when(created: Any) -> str:
     """The time of an item, from a datetime or the time as the store keeps it (SQLite's own
     text is written as the lines below would write it, without parsing it)."""
     if isinstance(created, str) and is_sqlite_time(created):
-        return f' <time datetime="{created[:10]}T{created[11:]}+00:00">{created} UTC</time>'
+        head = f' <time datetime="{created[:10]}T{created[11:13]}'
+        if len(_TIME_HEADS) >= _TIME_HEADS_KEPT:
+            _TIME_HEADS.clear()
+        _TIME_HEADS[created[:13]] = head
+        return f'{head}{created[13:]}+00:00">{created} UTC</time>'
     moment = stored_time(created)
     if moment is None:
         return ""
@@ -420,8 +461,15 @@ def paired(
         if piece[PART] != CALL or not piece[CALL_ID]:
             yield piece, None
             continue
+        after = next(source, None)  # always in the window, and most often the result
+        if after is not None and after[PART] == RESULT and after[CALL_ID] == piece[CALL_ID]:
+            yield piece, after
+            continue
         window.append(piece)
         chars = piece[SIZE]
+        if after is not None:
+            window.append(after)
+            chars += after[SIZE]
         while window:
             head = window[0]
             result = None

@@ -37,7 +37,7 @@ def wall_clock(moment: datetime) -> str:
 
 
 # "YYYY-MM-DD HH:MM:SS" as SQLite's CURRENT_TIMESTAMP writes it, which is what the SDK stores.
-_MINUTES_SECONDS = frozenset(f":{m:02d}:{s:02d}" for m in range(60) for s in range(60))
+MINUTES_SECONDS = frozenset(f":{m:02d}:{s:02d}" for m in range(60) for s in range(60))
 _HOURS_CHECKED: dict[str, bool] = {}
 _HOURS_KEPT = 100_000
 
@@ -50,7 +50,7 @@ def is_sqlite_time(text: str) -> bool:
     line, so this takes two lookups: the minutes and seconds among all valid ones, and
     the date and hour, parsed once per hour of the session.
     """
-    if len(text) != 19 or text[13:] not in _MINUTES_SECONDS:
+    if len(text) != 19 or text[13:] not in MINUTES_SECONDS:
         return False
     hour = text[:13]
     valid = _HOURS_CHECKED.get(hour)

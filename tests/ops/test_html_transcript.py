@@ -16,7 +16,7 @@ from agency_desktop.ops.html_transcript import piece_of
 # lone surrogates (only reachable through a \\u escape in the stored JSON).
 TEXT = st.text(
     alphabet=st.one_of(
-        st.sampled_from("ab &<>\"'\n\t\r\x00\x01\x1f\x7f\u00e9\u2028\ud800\udfff"),
+        st.sampled_from("ab &<>\"'\n\t\r\x00\x01\x1f\x7f\u00e9\u2028\ud800\udfff\\fu"),
         st.characters(codec="utf-8"),
     ),
     max_size=30,
@@ -58,6 +58,50 @@ def test_plain_items_are_written_as_every_item_is(item: dict[str, Any], ascii_on
     assert piece_of(*row) == general
 
 
+# Times as stores keep them: SQLite's own text (valid, or nearly), datetimes, nothing.
+CREATED = st.one_of(
+    st.sampled_from(
+        [
+            "2025-01-02 03:04:05",
+            "2025-01-02 03:59:59",
+            "2025-01-02 03:60:00",
+            "2025-02-30 03:04:05",
+            "0999-01-02 03:04:05",
+            "2025-01-02T03:04:05",
+            "2025-01-02 03:04:05.123",
+            "",
+            None,
+            1735787045,
+        ]
+    ),
+    st.datetimes(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(items(), CREATED, st.booleans())
+def test_common_items_are_written_as_the_general_path_writes_them(
+    item: dict[str, Any], created: Any, ascii_only: bool
+) -> None:
+    """`_common_piece`, the one-step rendering of the usual items, and `_when`'s cache of
+    each hour's time tag write what each item's own function writes."""
+    raw = json.dumps(item, ensure_ascii=ascii_only)
+    quick = piece_of(7, created, raw)
+    again = piece_of(7, created, raw)  # the hour now seen before
+    with mock.patch.object(html_transcript, "_common_piece", return_value=None):
+        general = piece_of(7, created, raw)
+    assert quick == again == general
+
+
+def test_sqlite_times_are_tagged_in_utc_each_time() -> None:
+    tag = '<time datetime="2025-01-02T03:04:05+00:00">2025-01-02 03:04:05 UTC</time>'
+    later = '<time datetime="2025-01-02T03:59:58+00:00">2025-01-02 03:59:58 UTC</time>'
+    item = json.dumps({"content": "hi", "role": "user"})
+    assert tag in piece_of(7, "2025-01-02 03:04:05", item)[4]
+    assert later in piece_of(8, "2025-01-02 03:59:58", item)[4]  # the hour's tag, from its cache
+    assert "<time" not in piece_of(9, "2025-01-02 03:04:60", item)[4]
+
+
 def test_a_plain_item_is_told_apart_from_one_with_escapes_to_replace() -> None:
     plain = html_transcript._plain
     assert plain(json.dumps({"content": 'Tom\'s <b>\ttwo\nlines \u00e9 "q"', "role": "user"}))
@@ -68,6 +112,8 @@ def test_a_plain_item_is_told_apart_from_one_with_escapes_to_replace() -> None:
     assert not plain(json.dumps({"arguments": json.dumps({"nested": "\x01"})}))
     assert not plain(json.dumps({"content": "caf\u00e9"}, ensure_ascii=False))
     assert not plain('{"content": "del \x7f"}')
+    assert plain(json.dumps({"content": "a\\tab, a\\newline"}))  # escaped backslashes
+    assert not plain(json.dumps({"content": "C:\\bin"}))  # taken for a backspace: the general path
 
 
 @settings(max_examples=200, deadline=None)
