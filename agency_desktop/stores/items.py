@@ -79,7 +79,10 @@ def content_text(content: Any) -> str:
         return content
     if isinstance(content, list):
         if len(content) == 1:  # the usual message: the same text, without the joining
-            return _part_text(content[0])
+            part = content[0]
+            if type(part) is dict and type(text := part.get("text")) is str:
+                return text  # what _part_text finds first, without its loop
+            return _part_text(part)
         parts = [_part_text(part) for part in content]
         return "\n".join([part for part in parts if part])
     return ""

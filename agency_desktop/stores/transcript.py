@@ -8,9 +8,11 @@ from itertools import batched
 from typing import Any
 
 from .items import (
+    NOT_DECODED,
     ItemKind,
     classify_item,
     content_text,
+    decode_json,
     item_text,
     output_text,
     parse_item,
@@ -40,7 +42,13 @@ def _when(created: Any) -> str:
 
 def render_item(row_id: int, created: Any, raw: str) -> str:
     """One item; `created` is a datetime, or the creation time as the store keeps it."""
-    item, ok = parse_item(raw)
+    if type(raw) is str:  # parse_item(raw), without its two calls for the usual row
+        try:
+            item, ok = decode_json(raw), True
+        except NOT_DECODED:
+            item, ok = parse_item(raw)
+    else:
+        item, ok = parse_item(raw)
     if not ok:
         return (
             f"**Unreadable item #{row_id}**{_when(created)} (not valid JSON)\n\n{fence(raw[:2000])}"
@@ -51,7 +59,7 @@ def render_item(row_id: int, created: Any, raw: str) -> str:
     if kind is ItemKind.FUNCTION_CALL:
         call_id = item.get("call_id")
         call = f" `{call_id}`" if call_id else ""
-        args = item.get("arguments", item.get("input", item.get("action")))
+        args = item["arguments"] if "arguments" in item else item.get("input", item.get("action"))
         return f"**Tool call: {tool}**{call}{_when(created)}\n\n{fence(pretty_json(args), 'json')}"
     if kind is ItemKind.FUNCTION_CALL_OUTPUT:
         call_id = item.get("call_id")
