@@ -24,11 +24,9 @@ from typing import Any, Final
 
 from ..stores.encrypted import ENVELOPE_KEY
 from ..stores.items import (
-    NOT_DECODED,
     ItemKind,
     classify_item,
     content_text,
-    decode_json,
     item_text,
     output_text,
     parse_item,
@@ -140,13 +138,7 @@ def pieces_of(rows: Iterable[Row]) -> list[Piece]:
 
 def piece_of(row_id: int, created: Any, raw: str) -> Piece:
     """One row as a piece of the page (see `pieces_of`)."""
-    if type(raw) is str:  # parse_item(raw), without its two calls for the usual row
-        try:
-            item, ok = decode_json(raw), True
-        except NOT_DECODED:
-            item, ok = parse_item(raw)
-    else:
-        item, ok = parse_item(raw)
+    item, ok = parse_item(raw)
     if ok and type(item) is dict and type(row_id) is int and ENVELOPE_KEY not in item:
         common = _common_piece(row_id, created, raw, item)
         if common is not None:

@@ -131,11 +131,17 @@ def one_line(text: str, limit: int = PREVIEW_CHARS) -> str:
 
 
 def parse_item(raw: str | bytes | None) -> tuple[Any, bool]:
-    """Decode stored JSON; returns (item, ok). Undecodable rows are kept, marked not ok."""
+    """Decode stored JSON; returns (item, ok). Undecodable rows are kept, marked not ok.
+    The usual row (text msgspec decodes) takes one call: a transcript parses every item."""
+    if type(raw) is str:
+        try:
+            return _DECODE(raw), True
+        except NOT_DECODED:
+            pass  # json.loads has the last word, as in `loads`
     if raw is None:
         return None, False
     try:
-        return (loads(raw) if isinstance(raw, str) else json.loads(raw)), True
+        return json.loads(raw), True
     except (ValueError, RecursionError):
         return None, False
 
@@ -147,9 +153,6 @@ def parse_item(raw: str | bytes | None) -> tuple[Any, bool]:
 # Infinity, numbers beyond a float, lone surrogates, nesting deeper than its limit.
 _DECODE: Callable[[str], Any] = msgspec.json.Decoder().decode
 NOT_DECODED = (ValueError, RecursionError)  # msgspec.DecodeError is a ValueError
-# For a caller's own fast path: what `loads` gives where it decodes, else NOT_DECODED
-# raised (then `loads` or `parse_item` has the last word).
-decode_json = _DECODE
 
 
 def loads(text: str) -> Any:

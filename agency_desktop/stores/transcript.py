@@ -8,11 +8,9 @@ from itertools import batched
 from typing import Any
 
 from .items import (
-    NOT_DECODED,
     ItemKind,
     classify_item,
     content_text,
-    decode_json,
     item_text,
     output_text,
     parse_item,
@@ -42,13 +40,7 @@ def _when(created: Any) -> str:
 
 def render_item(row_id: int, created: Any, raw: str) -> str:
     """One item; `created` is a datetime, or the creation time as the store keeps it."""
-    if type(raw) is str:  # parse_item(raw), without its two calls for the usual row
-        try:
-            item, ok = decode_json(raw), True
-        except NOT_DECODED:
-            item, ok = parse_item(raw)
-    else:
-        item, ok = parse_item(raw)
+    item, ok = parse_item(raw)
     if not ok:
         return (
             f"**Unreadable item #{row_id}**{_when(created)} (not valid JSON)\n\n{fence(raw[:2000])}"
