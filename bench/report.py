@@ -140,7 +140,9 @@ def markdown_report(results: list[Result], sizes_label: str, repeat: int, comman
         f"{markdown_table(results)}\n\n"
         "Times are medians with a warm page cache; ours and the baseline alternate within\n"
         "each repeat. Ratio = ours / baseline. A ratio target is met when the ratio is\n"
-        "at or below it; a time or size target when our median is.\n\n"
+        "at or below it; a time or size target when our median is. The package is\n"
+        "byte-compiled first, as pip and PyInstaller install it (this machine sets\n"
+        "PYTHONDONTWRITEBYTECODE, under which every process would compile it again).\n\n"
         f"{BASELINES}"
     )
 
