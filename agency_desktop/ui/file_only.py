@@ -3,9 +3,10 @@
 Backups, repairs, vacuum, renames, copies, checks and unlocking act on SQLite files (a
 path to copy, reveal or rewrite); a server store's sessions have no file. While one is
 shown they are disabled and say why in their tooltip, rather than fail on a path that
-names no file. The Back Up, Clean Up and Delete entries are the exception: for a server
-they write its sessions into a new local file (`server_backup`) or delete them after a
-backup (`server_cleanup`), and say so in their text and tooltip.
+names no file. The Back Up, Clean Up, Delete, Copy and Move Session entries are the
+exception: for a server they write its sessions into a local file (`server_backup`,
+`server_move`) or delete them after a backup (`server_cleanup`, `server_move`), and say
+so in their text and tooltip.
 The operations runner turns its menu back on when an operation ends: `reapply` keeps
 them off then.
 """
@@ -40,6 +41,15 @@ FOR_SERVERS = {
         "&Delete Selected Session from Server…",
         "Delete the selected session from the server, after a preview and a backup of it"
         " into a local file",
+    ),
+    "ask_copy_session": (
+        "Co&py Selected Session to File…",
+        "Copy the selected session into a local SQLite store file, verified",
+    ),
+    "ask_move_session": (
+        "&Move Selected Session to File…",
+        "Copy the selected session into a local SQLite store file, verified, back it up,"
+        " then delete it from the server",
     ),
 }
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .scan_feed import ScanFeed
     from .server_backup import ServerBackups
     from .server_cleanup import ServerCleanups
+    from .server_move import ServerMoves
     from .settings import Settings
     from .widgets.notice_bar import NoticeBar
     from .workers import WorkerPool
@@ -69,6 +70,7 @@ class ServerView(QObject):
         self.dialog: QWidget | None = None  # the last connect dialog (tests reach it)
         self.backups: ServerBackups | None = None
         self.cleanups: ServerCleanups | None = None
+        self.moves: ServerMoves | None = None
 
     @property
     def is_open(self) -> bool:
@@ -100,7 +102,9 @@ class ServerView(QObject):
         log.info("Opened server store %s", self.shown)
         self.host.show_server(self.shown, key)
         self.file_only.set_server_shown(True)
-        self.host.operations_menu.routes = self._backups().routes() | self._cleanups().routes()
+        self.host.operations_menu.routes = (
+            self._backups().routes() | self._cleanups().routes() | self._moves().routes()
+        )
 
     def _cleanups(self) -> ServerCleanups:
         """Clean Up and Delete for this store: imported on first use too."""
@@ -109,6 +113,14 @@ class ServerView(QObject):
         if self.cleanups is None:
             self.cleanups = ServerCleanups(self.host, lambda: self.store.key, self.refresh)
         return self.cleanups
+
+    def _moves(self) -> ServerMoves:
+        """Copy and Move Session To… for this store: imported on first use too."""
+        from .server_move import ServerMoves
+
+        if self.moves is None:
+            self.moves = ServerMoves(self.host, lambda: self.store.key, self.refresh)
+        return self.moves
 
     def _backups(self) -> ServerBackups:
         """Back Up for this store: imported on first use, as the Operations are."""
