@@ -85,13 +85,31 @@ def run_backup(
     )
 
 
-class ServerBackups(QObject):
-    """The Back Up entries' work while `key()` names a server store (None: no server)."""
+class ServerEntries(QObject):
+    """Operations entries that answer for the server store `key()` names (None: none is
+    shown): Back Up here, Clean Up and Delete (`server_cleanup`), Copy and Move
+    (`server_move`)."""
 
     def __init__(self, host: BackupHost, key: Callable[[], Path | None]) -> None:
         super().__init__(host.dialog_parent())
         self.host = host
         self._key = key
+
+    @property
+    def url(self) -> str | None:
+        """The store's URL with the password typed this run: for the work, never shown."""
+        key = self._key()
+        return str(location_of(key)) if key is not None else None
+
+    @property
+    def shown(self) -> str:
+        """The store's URL as titles and messages show it, without its password."""
+        url = self.url
+        return without_password(url) if url is not None else ""
+
+
+class ServerBackups(ServerEntries):
+    """The Back Up entries' work while `key()` names a server store (None: no server)."""
 
     def routes(self) -> dict[str, Callable[[], None]]:
         """The Operations menu's entries (by controller method) this class answers."""
@@ -117,19 +135,13 @@ class ServerBackups(QObject):
         chosen = dialogs.choose_save_path(self.host.dialog_parent(), title, start, STORE_FILTER)
         return chosen[0] if chosen else None
 
-    @property
-    def shown(self) -> str:
-        key = self._key()
-        return without_password(str(location_of(key))) if key is not None else ""
-
     def do_backup(
         self, target: Path, session_ids: Sequence[str] | None, overwrite: bool = False
     ) -> None:
         """Start the backup (tests call this half: no dialog)."""
-        key = self._key()
-        if key is None:
+        url = self.url
+        if url is None:
             return
-        url = str(location_of(key))
         of = f"session {session_ids[0]!r} of " if session_ids else ""
         title = f"Backing up {of}{self.shown}"
         ids = list(session_ids) if session_ids else None

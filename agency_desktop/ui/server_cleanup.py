@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog
 
 from ..ops.server_cleanup import (
@@ -26,8 +25,8 @@ from ..ops.server_cleanup import (
     run_server_cleanup,
 )
 from ..util.formatting import counted
-from .server_backup import BackupHost
-from .server_locations import location_of, without_password
+from .server_backup import BackupHost, ServerEntries
+from .server_locations import without_password
 from .server_store import masked
 from .workers import Worker
 
@@ -53,15 +52,15 @@ def cleanup_summary(report: ServerCleanupReport) -> str:
     return text
 
 
-class ServerCleanups(QObject):
+class ServerCleanups(ServerEntries):
     """The Clean Up and Delete entries' work while `key()` names a server store."""
+
+    host: CleanupHost
 
     def __init__(
         self, host: CleanupHost, key: Callable[[], Path | None], refresh: Callable[[], None]
     ) -> None:
-        super().__init__(host.dialog_parent())
-        self.host = host
-        self._key = key
+        super().__init__(host, key)
         self._refresh = refresh
         self.preview: CleanupPreview | None = None  # the last one shown (tests reach it)
         host.runner.succeeded.connect(self._on_succeeded)
@@ -69,11 +68,6 @@ class ServerCleanups(QObject):
     def routes(self) -> dict[str, Callable[[], None]]:
         """The Operations menu's entries (by controller method) this class answers."""
         return {"ask_cleanup_old": self.ask_old, "ask_delete_selected": self.ask_selected}
-
-    @property
-    def url(self) -> str | None:
-        key = self._key()
-        return str(location_of(key)) if key is not None else None
 
     def ask_old(self) -> None:
         days, ok = QInputDialog.getInt(

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
 from ..ops.migrate import copy_session
@@ -27,8 +26,8 @@ from ..ops.reorganise import move_session
 from ..ops.store_writer import WriteResult
 from ..util.formatting import counted
 from . import file_dialogs as dialogs
-from .server_backup import STORE_FILTER, BackupHost
-from .server_locations import location_of, without_password
+from .server_backup import STORE_FILTER, BackupHost, ServerEntries
+from .server_locations import without_password
 from .server_store import masked
 
 if TYPE_CHECKING:
@@ -60,15 +59,13 @@ def move_question(info: SessionInfo, shown: str, target: Path) -> str:
     )
 
 
-class ServerMoves(QObject):
+class ServerMoves(ServerEntries):
     """The Copy and Move Session entries' work while `key()` names a server store."""
 
     def __init__(
         self, host: BackupHost, key: Callable[[], Path | None], refresh: Callable[[], None]
     ) -> None:
-        super().__init__(host.dialog_parent())
-        self.host = host
-        self._key = key
+        super().__init__(host, key)
         self._refresh = refresh
         self._moving: str | None = None  # the server a move started here leaves
         host.runner.succeeded.connect(self._on_succeeded)
@@ -77,22 +74,16 @@ class ServerMoves(QObject):
         """The Operations menu's entries (by controller method) this class answers."""
         return {"ask_copy_session": self.ask_copy, "ask_move_session": self.ask_move}
 
-    @property
-    def url(self) -> str | None:
-        key = self._key()
-        return str(location_of(key)) if key is not None else None
-
     def ask_copy(self) -> None:
         if (info := self._selected()) and (target := self._ask_target(info, "Copy")):
             self.do_copy(info, target)
 
     def ask_move(self) -> None:
         if (info := self._selected()) and (target := self._ask_target(info, "Move")):
-            shown = without_password(self.url or "")
             answer = QMessageBox.question(
                 self.host.dialog_parent(),
                 f"Move session {info.session_id}",
-                move_question(info, shown, target),
+                move_question(info, self.shown, target),
             )
             if answer == QMessageBox.StandardButton.Yes:
                 self.do_move(info, target)
