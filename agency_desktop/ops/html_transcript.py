@@ -195,18 +195,7 @@ def _common_piece(row_id: int, created: Any, raw: str, item: dict[str, Any]) -> 
         if role != "user" and role != "assistant":  # noqa: PLR1714 (faster than a tuple)
             return None
         content = item.get("content")
-        text: Any
-        if type(content) is str:
-            text = content
-        elif (  # the assistant's usual content: one part, its text (as content_text reads it)
-            type(content) is list
-            and len(content) == 1
-            and type(part := content[0]) is dict
-            and type(text := part.get("text")) is str
-        ):
-            pass
-        else:
-            text = content_text(content)
+        text = content if type(content) is str else content_text(content)
         text = _esc_writable(text) if _plain(raw) else esc(text)
         return (
             row_id,
